@@ -1,0 +1,37 @@
+/**
+ * The check contract. `fail` means the learner has not done the step yet; `error` means the check
+ * itself broke (timeout, missing tool, crash) and must never be shown as the learner's fault.
+ */
+export type CheckStatus = 'pass' | 'fail' | 'error';
+
+export interface CheckOutcome {
+  status: CheckStatus;
+  message: string;
+  expected?: string;
+  actual?: string;
+}
+
+export interface CheckResult extends CheckOutcome {
+  lab: string;
+  step: string;
+  ms: number;
+}
+
+export interface ExecResult { code: number; stdout: string; stderr: string; ms: number }
+
+/** What a `check.ts` receives. Everything runs inside the learner's lab, never on the bare host. */
+export interface CheckContext {
+  labId: string;
+  instanceId: string;
+  stepId: string;
+  /** Run a shell command inside the lab (default node) with the lab workdir as cwd. */
+  exec(cmd: string, opts?: { node?: string; timeoutMs?: number }): Promise<ExecResult>;
+  /** Run a command and parse its stdout as JSON (for `bpftool -j`, `ip -j`); throws on bad JSON. */
+  json<T = unknown>(cmd: string, opts?: { node?: string; timeoutMs?: number }): Promise<T>;
+  readFile(path: string): Promise<string | null>;
+  /** Host pids of every process that belongs to this lab (so checks can tell our programs from others'). */
+  labPids(): Promise<Set<number>>;
+  signal: AbortSignal;
+}
+
+export type CheckFunction = (ctx: CheckContext) => Promise<CheckOutcome>;

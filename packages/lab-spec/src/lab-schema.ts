@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/** Kernel and tool capabilities a lab can require; `lab doctor` reports the same names. */
+export const CAPABILITIES = [
+  'root', 'bpf', 'btf', 'kprobe', 'fentry', 'tracepoint', 'xdp', 'tc', 'cgroup', 'ringbuf',
+  'bpffs', 'tracefs', 'clang', 'bpftool', 'bpftrace', 'iptables', 'ip', 'make',
+] as const;
+export const Capability = z.enum(CAPABILITIES);
+export type Capability = z.infer<typeof Capability>;
+
+export const DRIVER_NAMES = ['netns', 'vagrant', 'kind'] as const;
+export const DriverName = z.enum(DRIVER_NAMES);
+export type DriverName = z.infer<typeof DriverName>;
+
+// Names end up inside interface and namespace names, which the kernel caps at 15 characters.
+const shortName = z.string().regex(/^[a-z][a-z0-9-]{0,9}$/, 'lower-case letters, digits and dashes, at most 10 characters, starting with a letter');
+const ipv4 = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$/, 'an IPv4 address like 192.168.10.10');
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'a CIDR like 172.16.0.0/24');
+
+export const NodeSpec = z.object({
+  name: shortName,
+  ip: ipv4.optional(),
+  podCidr: cidr.optional(),
+}).strict();
+
+export const PodSpec = z.object({
+  name: shortName,
+  node: shortName,
+  ip: ipv4.optional(),
+  labels: z.record(z.string(), z.string()).default({}),
+}).strict();
+
+/**
+ * The lab's network. One node and no pods is the "single" topology; several nodes joined on one
+ * L2 segment with pods routed between node pod CIDRs is the "model cluster".
+ */
+export const TopologySpec = z.object({
+  nodes: z.array(NodeSpec).min(1).default([{ name: 'lab' }]),
+  nodeCidr: cidr.default('192.168.10.0/24'),
+  pods: z.array(PodSpec).default([]),
+}).strict();
+export type TopologySpec = z.infer<typeof TopologySpec>;
+
+export const StepSpec = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+  title: z.string().min(1),
+  timeoutSeconds: z.number().int().positive().max(600).default(30),
+}).strict();
+export type StepSpec = z.infer<typeof StepSpec>;
+
+// A path inside the lab folder (kind config, Helm values).
+const labPath = z.string().regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'a relative path inside the lab folder, without ".."');
+
+/** A Helm release the kind driver installs at `up`, or leaves to the lesson (`install: lesson`). */
+export const HelmReleaseSpec = z.object({
+  release: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Helm release name: lower-case letters, digits and dashes'),
+  chart: z.string().min(1),
+  repo: z.string().regex(/^https?:\/\//, 'an http(s) chart repository URL').optional(),
+  version: z.string().min(1).optional(),
+  namespace: z.string().min(1).default('default'),
+  values: z.array(labPath).default([]),
+  install: z.enum(['up', 'lesson']).default('up'),
+  waitFor: z.array(z.object({
+    kind: z.enum(['DaemonSet', 'Deployment']),
+    name: z.string().min(1),
+    namespace: z.string().min(1).optional(),
+  }).strict()).default([]),
+}).strict();
+export type HelmReleaseSpec = z.infer<typeof HelmReleaseSpec>;
+
+/** What the kind driver builds: the cluster config, images to preload, Helm releases. */
+export const KindSpec = z.object({
+  config: labPath.default('kind.yaml'),
+  nodeImage: z.string().min(1).optional(),
+  images: z.array(z.string().min(1)).default([]),
+  helm: z.array(HelmReleaseSpec).default([]),
+  waitSeconds: z.number().int().positive().max(1800).default(600),
+  /** A lab id to offer where docker, kind, helm or the images are missing. */
+  alternative: z.string().optional(),
+}).strict();
+export type KindSpec = z.infer<typeof KindSpec>;
+
+export const LabSpec = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+  title: z.string().min(1),
+  summary: z.string().default(''),
+  drivers: z.array(DriverName).min(1),
+  topology: TopologySpec.default({ nodes: [{ name: 'lab' }], nodeCidr: '192.168.10.0/24', pods: [] }),
+  requires: z.array(Capability).default([]),
+  /** Repository paths (files or folders) copied into the lab workdir at the same relative path. */
+  include: z.array(z.string().regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'a relative path inside the repository, without ".."')).default([]),
+  setupTimeoutSeconds: z.number().int().positive().max(900).default(60),
+  steps: z.array(StepSpec).min(1),
+  kind: KindSpec.optional(),
+}).strict();
+export type LabSpec = z.infer<typeof LabSpec>;

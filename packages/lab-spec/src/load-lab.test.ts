@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadLabs } from './load-lab.ts';
+
+const fixtures = join(fileURLToPath(import.meta.url), '../../fixtures');
+
+test('a malformed lab.yaml names its file and field, and the other labs still load', () => {
+  const results = loadLabs(join(fixtures, 'one-lab-broken'));
+  const byId = new Map(results.map((r) => [r.ok ? r.lab.spec.id : r.id, r]));
+  const good = byId.get('good-lab');
+  assert.ok(good?.ok, 'good-lab loads');
+  assert.equal(good.lab.steps[0]!.timeoutSeconds, 30, 'default timeout applies');
+
+  const timeout = byId.get('bad-timeout');
+  assert.ok(timeout && !timeout.ok);
+  assert.match(timeout.error.message, /bad-timeout\/lab\.yaml/);
+  assert.match(timeout.error.message, /steps\.0\.timeoutSeconds/);
+
+  const yaml = byId.get('bad-yaml');
+  assert.ok(yaml && !yaml.ok);
+  assert.match(yaml.error.message, /bad-yaml\/lab\.yaml: line \d+, column \d+: not valid YAML/);
+
+  const solve = byId.get('missing-solve');
+  assert.ok(solve && !solve.ok);
+  assert.match(solve.error.message, /steps\.0: step "only" has no .*solve\.sh/);
+});
+
+test('the real labs in the repository all load', () => {
+  const results = loadLabs(join(fixtures, '../../../labs'));
+  assert.ok(results.length >= 1);
+  for (const r of results) assert.ok(r.ok, r.ok ? '' : r.error.message);
+});

@@ -1,0 +1,92 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { SpecError } from './errors.ts';
+import { LabSpec } from './lab-schema.ts';
+
+export interface LoadedStep {
+  id: string;
+  title: string;
+  timeoutSeconds: number;
+  dir: string;
+  check: { kind: 'ts' | 'sh'; path: string };
+  solve: string;
+  /** Optional: re-creates kernel state from the learner's own files when grading a submission. */
+  grade?: string;
+  hint?: string;
+}
+
+export interface LoadedLab {
+  spec: LabSpec;
+  dir: string;
+  setup?: string;
+  filesDir?: string;
+  steps: LoadedStep[];
+}
+
+export type LabLoadResult = { ok: true; lab: LoadedLab } | { ok: false; id: string; error: SpecError };
+
+function parseYamlFile(file: string): unknown {
+  try {
+    return parseYaml(readFileSync(file, 'utf8'));
+  } catch (e) {
+    if (e instanceof YAMLParseError) {
+      const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
+      throw new SpecError(file, [{ field: where, message: `not valid YAML: ${e.message.split('\n')[0]}` }]);
+    }
+    throw e;
+  }
+}
+
+/** Loads one lab folder; throws SpecError naming the file and field on any problem. */
+export function loadLab(dir: string): LoadedLab {
+  const file = join(dir, 'lab.yaml');
+  if (!existsSync(file)) throw new SpecError(file, [{ field: '', message: 'missing: every lab folder needs a lab.yaml' }]);
+  const parsed = LabSpec.safeParse(parseYamlFile(file));
+  if (!parsed.success) throw SpecError.fromZod(file, parsed.error);
+  const spec = parsed.data;
+  const folder = dir.split('/').filter(Boolean).pop();
+  if (folder !== spec.id) throw new SpecError(file, [{ field: 'id', message: `is "${spec.id}" but the folder is "${folder}"; they must match` }]);
+
+  const steps = spec.steps.map((step, i): LoadedStep => {
+    const sdir = join(dir, 'steps', step.id);
+    const field = `steps.${i}`;
+    const ts = join(sdir, 'check.ts');
+    const sh = join(sdir, 'check.sh');
+    const check = existsSync(ts) ? { kind: 'ts' as const, path: ts } : existsSync(sh) ? { kind: 'sh' as const, path: sh } : null;
+    if (!check) throw new SpecError(file, [{ field, message: `step "${step.id}" has no ${sdir}/check.ts or check.sh` }]);
+    const solve = join(sdir, 'solve.sh');
+    if (!existsSync(solve)) throw new SpecError(file, [{ field, message: `step "${step.id}" has no ${solve}; every step ships a reference solution` }]);
+    const grade = join(sdir, 'grade.sh');
+    const hint = join(sdir, 'hint.md');
+    return {
+      ...step, dir: sdir, check, solve,
+      grade: existsSync(grade) ? grade : undefined,
+      hint: existsSync(hint) ? readFileSync(hint, 'utf8') : undefined,
+    };
+  });
+  const setup = join(dir, 'setup.sh');
+  const files = join(dir, 'files');
+  return {
+    spec, dir, steps,
+    setup: existsSync(setup) ? setup : undefined,
+    filesDir: existsSync(files) && statSync(files).isDirectory() ? files : undefined,
+  };
+}
+
+/** Loads every lab under labsDir. A broken lab is reported on its own; the others still load. */
+export function loadLabs(labsDir: string): LabLoadResult[] {
+  if (!existsSync(labsDir)) return [];
+  return readdirSync(labsDir, { withFileTypes: true })
+    // Folders starting with "_" or "." hold shared material, not labs.
+    .filter((d) => d.isDirectory() && !/^[_.]/.test(d.name))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((d): LabLoadResult => {
+      try {
+        return { ok: true, lab: loadLab(join(labsDir, d.name)) };
+      } catch (e) {
+        if (e instanceof SpecError) return { ok: false, id: d.name, error: e };
+        throw e;
+      }
+    });
+}
