@@ -1,0 +1,188 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoadedLab } from '@ebpf-lab/lab-spec';
+import * as pty from 'node-pty';
+import { config } from '../../config.ts';
+import { LabError, missingError } from '../../errors.ts';
+import { missingCaps, missingTools } from '../../host-caps.ts';
+import { instanceDir, listStateIds, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
+import { run } from '../../proc.ts';
+import { copyInto, readConfined, writeConfined } from '../../workdir.ts';
+import type { CapabilityReport, ExecOptions, InstanceState, LabDriver, LabExecResult, LabInstance, OnProgress, Pty, ReapReport } from '../types.ts';
+import { cgroupPids, labCgroupBase } from './cgroup.ts';
+import { destroyInstance, labHostLinks, labNetnsByInstance } from './destroy.ts';
+import { planTopology, prefixOf, type Member } from './topology.ts';
+
+interface NetnsMemberState extends Member { cgroup: string; holderPid: number; holderStart: string }
+interface NetnsDriverState { members: NetnsMemberState[]; addresses: Record<string, unknown>; creatorPid: number }
+
+const LAB_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * Field 22 of /proc/<pid>/stat, which tells a live holder from a reused pid; null when the
+ * process is gone or a zombie (killed, not yet reaped by its parent).
+ */
+function startTime(pid: number): string | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = fields.slice(fields.lastIndexOf(')') + 2).split(' ');
+    return rest[0] === 'Z' || rest[0] === 'X' ? null : (rest[19] ?? null);
+  } catch { return null; }
+}
+
+class NetnsInstance implements LabInstance {
+  constructor(readonly state: InstanceState) {}
+
+  private get ds(): NetnsDriverState { return this.state.driverState as unknown as NetnsDriverState; }
+
+  private member(node?: string): NetnsMemberState {
+    const name = node ?? this.state.nodes[0];
+    const m = this.ds.members.find((x) => x.name === name && x.kind !== 'switch');
+    if (!m) throw new LabError(`lab ${this.state.id} has no node or pod "${name}"`, `nodes and pods: ${this.ds.members.filter((x) => x.kind !== 'switch').map((x) => x.name).join(', ')}`, 2);
+    return m;
+  }
+
+  private env(m: NetnsMemberState, extra?: Record<string, string>): NodeJS.ProcessEnv {
+    return {
+      PATH: LAB_PATH, HOME: this.state.workdir, LANG: 'C.UTF-8', TERM: 'xterm-256color',
+      LAB_ID: this.state.labId, LAB_INSTANCE: this.state.id, LAB_NODE: m.name, LAB_WORKDIR: this.state.workdir,
+      ...extra,
+    };
+  }
+
+  private enterArgs(m: NetnsMemberState): string[] {
+    return [join(config().libexecDir, 'enter.sh'), m.cgroup, String(m.holderPid), this.state.workdir];
+  }
+
+  async exec(cmd: string, opts: ExecOptions = {}): Promise<LabExecResult> {
+    const m = this.member(opts.node);
+    const r = await run('/bin/bash', [...this.enterArgs(m), '/bin/bash', '-c', cmd], {
+      timeoutMs: opts.timeoutMs, stdin: opts.stdin, signal: opts.signal, env: this.env(m, opts.env),
+    });
+    return r;
+  }
+
+  shell(opts: { node?: string; cols: number; rows: number }): Pty {
+    const m = this.member(opts.node);
+    return pty.spawn('/bin/bash', [...this.enterArgs(m), '/bin/bash', '--rcfile', join(config().libexecDir, 'lab.bashrc'), '-i'], {
+      name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: this.state.workdir, env: this.env(m) as Record<string, string>,
+    });
+  }
+
+  readFile(path: string): Promise<Buffer> { return readConfined(this.state.workdir, path); }
+  writeFile(path: string, data: Buffer | string): Promise<void> { return writeConfined(this.state.workdir, path, data); }
+
+  async pids(): Promise<Set<number>> {
+    return new Set(cgroupPids(join(labCgroupBase(), prefixOf(this.state.id))));
+  }
+
+  async alive(): Promise<boolean> {
+    // Still being created by a live process: not a leftover, even though no holder is recorded yet.
+    if (this.ds.members.length === 0) return startTime(this.ds.creatorPid) !== null && Date.now() - Date.parse(this.state.createdAt) < 60_000;
+    return this.ds.members.every((m) => startTime(m.holderPid) === m.holderStart);
+  }
+
+  async down(): Promise<void> {
+    const errors = await destroyInstance(this.state.id);
+    if (errors.length) throw new Error(`lab ${this.state.id} was not fully removed: ${errors.join('; ')}`);
+  }
+}
+
+/** Starts the holder of one namespace and waits until its mounts are in place. */
+async function startHolder(member: Member, cgroup: string, dir: string): Promise<NetnsMemberState> {
+  mkdirSync(cgroup, { recursive: true });
+  const ready = join(dir, `${member.name}.ready`);
+  const log = join(dir, `${member.name}.holder.log`);
+  const fd = openSync(log, 'w');
+  const child = spawn('/bin/bash', [join(config().libexecDir, 'holder.sh'), cgroup, member.netns, ready], {
+    detached: true, stdio: ['ignore', fd, fd], env: { PATH: LAB_PATH },
+  });
+  child.unref();
+  const pid = child.pid!;
+  const deadline = Date.now() + 5000;
+  while (!existsSync(ready)) {
+    if (Date.now() > deadline || startTime(pid) === null) {
+      throw new Error(`the namespace holder for ${member.netns} did not start: ${readFileSync(log, 'utf8').trim() || 'no output'}`);
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return { ...member, cgroup, holderPid: pid, holderStart: startTime(pid)! };
+}
+
+export class NetnsDriver implements LabDriver {
+  readonly name = 'netns' as const;
+
+  async preflight(): Promise<CapabilityReport> {
+    const missing: CapabilityReport['missing'] = [];
+    const caps = missingCaps(['CAP_SYS_ADMIN', 'CAP_NET_ADMIN']);
+    if (caps.length) {
+      missing.push({
+        what: `the netns driver needs ${caps.join(' and ')} (network namespaces, veth, mounts); this process has not got ${caps.length > 1 ? 'them' : 'it'}`,
+        fix: 'run as root, e.g. sudo npx lab …, or choose the vagrant driver (--driver vagrant), which runs unprivileged',
+      });
+    }
+    missing.push(...missingTools(['ip', 'nsenter', 'unshare']));
+    try { labCgroupBase(); } catch (e) { missing.push({ what: (e as Error).message, fix: 'mount -t cgroup2 none /sys/fs/cgroup/unified' }); }
+    return { ok: missing.length === 0, missing };
+  }
+
+  async up(lab: LoadedLab, onProgress: OnProgress = () => {}): Promise<LabInstance> {
+    const pre = await this.preflight();
+    if (!pre.ok) throw missingError(pre.missing.map((m) => m.what).join('; '), pre.missing.map((m) => m.fix).join('; '));
+    const id = newInstanceId();
+    const dir = instanceDir(id);
+    const workdir = join(dir, 'work');
+    mkdirSync(workdir, { recursive: true });
+    const plan = planTopology(id, lab.spec.topology);
+    const nodes = plan.members.filter((m) => m.kind !== 'switch').map((m) => m.name);
+    const state: InstanceState = {
+      id, labId: lab.spec.id, driver: 'netns', createdAt: new Date().toISOString(), workdir, nodes,
+      driverState: { members: [], addresses: plan.addresses, creatorPid: process.pid } satisfies NetnsDriverState as unknown as Record<string, unknown>,
+    };
+    // Saved before anything is created, so a crash from here on leaves something `lab reap` can find.
+    saveState(state);
+    try {
+      onProgress({ phase: 'network', message: `creating ${plan.members.length} network namespace(s)`, fraction: 0.1 });
+      const built = await run('/bin/bash', ['-e', '-c', plan.script], { timeoutMs: 30_000 });
+      if (built.code !== 0) throw new Error(`building the lab network failed: ${built.stderr.trim()}`);
+      onProgress({ phase: 'namespaces', message: 'mounting bpffs and tracefs in each namespace', fraction: 0.4 });
+      const cgBase = join(labCgroupBase(), prefixOf(id));
+      const members = await Promise.all(plan.members.filter((m) => m.kind !== 'switch').map((m) => startHolder(m, join(cgBase, m.name), dir)));
+      // The switch namespace needs no holder: nothing runs in it, and its netns file keeps it.
+      (state.driverState as unknown as NetnsDriverState).members = members;
+      saveState(state);
+      onProgress({ phase: 'files', message: 'copying starter files', fraction: 0.6 });
+      for (const inc of lab.spec.include) {
+        const src = join(config().repoRoot, inc);
+        if (!existsSync(src)) throw new LabError(`${lab.dir}/lab.yaml: include: "${inc}" does not exist in the repository`);
+        copyInto(src, join(workdir, inc));
+      }
+      if (lab.filesDir) copyInto(lab.filesDir, workdir);
+      return new NetnsInstance(state);
+    } catch (e) {
+      await destroyInstance(id);
+      throw e;
+    }
+  }
+
+  attach(state: InstanceState): LabInstance { return new NetnsInstance(state); }
+
+  async reap({ all }: { all: boolean }): Promise<ReapReport> {
+    const ids = new Set<string>([...listStateIds(), ...(await labNetnsByInstance()).keys(), ...(await labHostLinks()).keys()]);
+    try {
+      const base = labCgroupBase();
+      if (existsSync(base)) for (const n of readdirSync(base)) { const m = /^el([a-z0-9]{6})$/.exec(n); if (m) ids.add(m[1]!); }
+    } catch { /* no cgroup v2: nothing there to reap */ }
+    const report: ReapReport = { removed: [], kept: [], errors: [] };
+    for (const id of ids) {
+      const state = loadStateAnywhere(id);
+      if (state && state.driver !== 'netns') continue;
+      if (!all && state && (await new NetnsInstance(state).alive())) { report.kept.push(id); continue; }
+      const errors = await destroyInstance(id);
+      report.removed.push(id);
+      report.errors.push(...errors.map((e) => `${id}: ${e}`));
+    }
+    return report;
+  }
+}

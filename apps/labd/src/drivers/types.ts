@@ -1,0 +1,74 @@
+import type { DriverName, ExecResult, LoadedLab } from '@ebpf-lab/lab-spec';
+
+export interface Progress { phase: string; message: string; /** 0..1 when known */ fraction?: number }
+export type OnProgress = (p: Progress) => void;
+
+export interface ExecOptions {
+  /** Node (or pod) to run on; the lab's first node when omitted. */
+  node?: string;
+  timeoutMs?: number;
+  stdin?: string;
+  signal?: AbortSignal;
+  env?: Record<string, string>;
+}
+
+export interface LabExecResult extends ExecResult { timedOut: boolean }
+
+/** The subset of node-pty's IPty that sessions rely on, so drivers may wrap other transports. */
+export interface Pty {
+  readonly pid: number;
+  onData(cb: (data: string) => void): { dispose(): void };
+  onExit(cb: (e: { exitCode: number; signal?: number }) => void): { dispose(): void };
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+  pause(): void;
+  resume(): void;
+  kill(signal?: string): void;
+}
+
+/** What every driver persists so a later process (CLI call, restarted labd) can reattach. */
+export interface InstanceState {
+  id: string;
+  labId: string;
+  driver: DriverName;
+  createdAt: string;
+  /** Host path of the lab workdir (files the editor may open). */
+  workdir: string;
+  /** The first entry is the default node. */
+  nodes: string[];
+  /** Driver-specific details (netns names, pids, ssh config, kube context…). */
+  driverState: Record<string, unknown>;
+}
+
+export interface LabInstance {
+  readonly state: InstanceState;
+  exec(cmd: string, opts?: ExecOptions): Promise<LabExecResult>;
+  shell(opts: { node?: string; cols: number; rows: number }): Pty;
+  /** Paths are relative to the workdir; anything resolving outside it (.., symlinks) is refused. */
+  readFile(path: string): Promise<Buffer>;
+  writeFile(path: string, data: Buffer | string): Promise<void>;
+  /** Host pids of the lab's processes, for telling this lab's BPF programs from others'. */
+  pids(): Promise<Set<number>>;
+  /** Whether what holds the lab (namespace holder, VM, cluster) is still there. */
+  alive(): Promise<boolean>;
+  /** Idempotent; leaves nothing behind. */
+  down(): Promise<void>;
+}
+
+export interface CapabilityReport {
+  ok: boolean;
+  /** Each missing thing with the fix a user can type. */
+  missing: { what: string; fix: string }[];
+}
+
+export interface ReapReport { removed: string[]; kept: string[]; errors: string[] }
+
+export interface LabDriver {
+  readonly name: DriverName;
+  /** Can this driver run here at all (privileges, tools)? Cheap: called on every `up`. */
+  preflight(): Promise<CapabilityReport>;
+  up(lab: LoadedLab, onProgress?: OnProgress): Promise<LabInstance>;
+  attach(state: InstanceState): LabInstance;
+  /** Removes leftovers of instances that are no longer alive (all of them with `all`). */
+  reap(opts: { all: boolean }): Promise<ReapReport>;
+}

@@ -1,0 +1,70 @@
+import { posix } from 'node:path';
+import { FileAccessError, MAX_FILE_BYTES } from '../../workdir.ts';
+
+/**
+ * The lab's files live in the guest, so the editor's reads and writes run there, confined to the
+ * guest workdir with the same rules as workdir.ts on the host: relative paths only, nothing that
+ * resolves (through `..` or a symlink) outside the workdir, regular files up to MAX_FILE_BYTES,
+ * no writing through a symlink. Contents travel base64-encoded (stdout and stdin are text).
+ */
+
+/** Host-side part of the checks: shape of the path and `..` that leaves the workdir. */
+export function checkRelPath(userPath: string): string {
+  if (typeof userPath !== 'string' || userPath.length === 0 || userPath.includes('\0')) throw new FileAccessError('path is empty or has a NUL byte', 400);
+  if (posix.isAbsolute(userPath)) throw new FileAccessError(`"${userPath}" is absolute; give a path relative to the lab workdir`, 400);
+  const norm = posix.normalize(userPath);
+  if (norm === '..' || norm.startsWith('../')) throw new FileAccessError(`"${userPath}" is outside the lab workdir`, 403);
+  return norm;
+}
+
+// Exit codes of the guest programs, each a refusal the API answers with its own status.
+const CODES = { notRegular: 80, outside: 83, missing: 84, tooBig: 85, symlink: 86, noWorkdir: 90 } as const;
+
+/** Resolves $LAB_REL under $LAB_WORKDIR into $p, refusing paths whose real location is outside. */
+const RESOLVE = [
+  `root=$(realpath -e -- "$LAB_WORKDIR") || exit ${CODES.noWorkdir}`,
+  'p=$(realpath -m -- "$root/$LAB_REL")',
+  `case "$p" in "$root"|"$root"/*) ;; *) exit ${CODES.outside} ;; esac`,
+];
+
+export const READ_PROGRAM = [
+  ...RESOLVE,
+  `[ -e "$p" ] || exit ${CODES.missing}`,
+  `[ -f "$p" ] || exit ${CODES.notRegular}`,
+  `[ "$(stat -c %s -- "$p")" -le ${MAX_FILE_BYTES} ] || exit ${CODES.tooBig}`,
+  'base64 -w0 -- "$p"',
+].join('\n');
+
+export const WRITE_PROGRAM = [
+  `[ -L "$LAB_WORKDIR/$LAB_REL" ] && exit ${CODES.symlink}`,
+  ...RESOLVE,
+  `[ "$p" != "$root" ] && [ ! -d "$p" ] || exit ${CODES.notRegular}`,
+  'mkdir -p -- "$(dirname -- "$p")" || exit 1',
+  // Decode fully before touching the file, so a broken transfer leaves the old contents.
+  'tmp=$(mktemp) || exit 1',
+  'if base64 -d > "$tmp"; then cat -- "$tmp" > "$p"; rc=$?; else rc=1; fi',
+  'rm -f -- "$tmp"; exit $rc',
+].join('\n');
+
+/** Unpacks a base64 tar from stdin into the workdir (the starter files at `up`). */
+export const UNPACK_PROGRAM = 'base64 -d | tar -x --no-same-owner -f - -C "$LAB_WORKDIR"';
+
+/** Turns a guest program's exit into the refusal workdir.ts would have made, or null when it worked. */
+export function fileError(userPath: string, code: number, stderr: string): FileAccessError | Error | null {
+  switch (code) {
+    case 0: return null;
+    case CODES.outside: return new FileAccessError(`"${userPath}" leads outside the lab workdir (through a symlink)`, 403);
+    case CODES.missing: return new FileAccessError(`"${userPath}" does not exist in the lab workdir`, 404);
+    case CODES.notRegular: return new FileAccessError(`"${userPath}" is not a regular file`, 400);
+    case CODES.tooBig: return new FileAccessError(`"${userPath}" is over ${MAX_FILE_BYTES} bytes; the editor opens files up to ${MAX_FILE_BYTES}`, 413);
+    case CODES.symlink: return new FileAccessError(`"${userPath}" is a symlink; write the file it points to instead`, 403);
+    case CODES.noWorkdir: return new Error('the lab workdir does not exist in the guest');
+    default: return new Error(`file access to "${userPath}" in the lab failed (exit ${code}): ${stderr.trim().slice(-300)}`);
+  }
+}
+
+export function checkWriteSize(data: Buffer | string): Buffer {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  if (buf.length > MAX_FILE_BYTES) throw new FileAccessError(`${buf.length} bytes is over the ${MAX_FILE_BYTES}-byte limit for lab files`, 413);
+  return buf;
+}

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { LabError } from '../../errors.ts';
+import { checkHost, chooseProvider, FIXES, parseBoxList } from './host-check.ts';
+
+// Each case is a PATH holding only stand-ins for the tools it names (and the coreutils the
+// stand-ins need), so what is "installed" is exactly what the case says.
+const root = mkdtempSync(join(tmpdir(), 'vagrant-host-'));
+let n = 0;
+function fakePath(tools: Record<string, string>): string {
+  const dir = join(root, `bin${n++}`);
+  mkdirSync(dir);
+  for (const [name, body] of Object.entries(tools)) {
+    writeFileSync(join(dir, name), `#!/bin/bash\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  }
+  return `${dir}:/nonexistent`;
+}
+const OK = 'exit 0';
+const BOX_LIST = 'echo "1,,box-name,bento/ubuntu-24.04"; echo "1,,box-provider,virtualbox"; echo "1,,box-version,202508.03.0"';
+const dockerWith = (info: string, imageInspect = 'echo sha256:1') => `case "$1" in info) ${info} ;; image) ${imageInspect} ;; *) exit 0 ;; esac`;
+const DOCKER_OK = dockerWith('echo 27.5.1');
+const DOCKER_DOWN = dockerWith('echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1');
+const BASE = { vagrant: `case "$1" in box) ${BOX_LIST} ;; plugin) echo "1,,plugin-name,vagrant-libvirt" ;; esac`, ssh: OK, 'ssh-keygen': OK };
+const imageRef = async () => 'ebpf-lab/vagrant-debian:0123456789ab';
+const env = (extra: Record<string, string> = {}) => ({ ...extra });
+
+test('everything present with a working docker: ok, docker provider, the image ref is kept', async () => {
+  const h = await checkHost({ path: fakePath({ ...BASE, docker: DOCKER_OK }), env: env(), imageRef });
+  assert.deepEqual(h, { provider: 'docker', image: 'ebpf-lab/vagrant-debian:0123456789ab', report: { ok: true, missing: [] } });
+});
+
+test('no vagrant: "apt-get install vagrant"', async () => {
+  const h = await checkHost({ path: fakePath({ ssh: OK, 'ssh-keygen': OK, docker: DOCKER_OK }), env: env(), imageRef });
+  assert.deepEqual(h.report.missing, [{ what: 'vagrant is not installed', fix: 'apt-get install vagrant' }]);
+});
+
+test('docker CLI without a daemon (and no VirtualBox): docker provider, fix is scripts/start-dockerd.sh', async () => {
+  const h = await checkHost({ path: fakePath({ ...BASE, docker: DOCKER_DOWN }), env: env(), imageRef });
+  assert.equal(h.provider, 'docker');
+  assert.deepEqual(h.report.missing, [{ what: 'the docker daemon is not reachable', fix: 'start dockerd: scripts/start-dockerd.sh' }]);
+});
+
+test('docker socket not permitted: says so, with the docker group fix', async () => {
+  const h = await checkHost({ path: fakePath({ ...BASE, docker: dockerWith('echo "permission denied while trying to connect to the Docker daemon socket" >&2; exit 1') }), env: env(), imageRef });
+  assert.deepEqual(h.report.missing.map((m) => m.fix), [FIXES.dockerPerm]);
+});
+
+test('the lab image is not built: names the ref, fix is the build script', async () => {
+  const h = await checkHost({ path: fakePath({ ...BASE, docker: dockerWith('echo 27.5.1', 'echo "Error: No such image" >&2; exit 1') }), env: env(), imageRef });
+  assert.deepEqual(h.report.missing, [{ what: 'the lab image ebpf-lab/vagrant-debian:0123456789ab is not built', fix: 'build it: scripts/build-vagrant-image.sh' }]);
+});
+
+test('no docker and no VirtualBox: the VirtualBox default, whose fix also offers docker', async () => {
+  const h = await checkHost({ path: fakePath(BASE), env: env(), imageRef });
+  assert.equal(h.provider, 'virtualbox');
+  assert.deepEqual(h.report.missing.map((m) => m.what), ['VirtualBox is not installed (no VBoxManage on PATH)']);
+  assert.match(h.report.missing[0]!.fix, /apt-get install docker\.io/);
+});
+
+test('VirtualBox present, docker absent: virtualbox is chosen; the pinned box is found in `vagrant box list`', async () => {
+  const path = fakePath({ ...BASE, VBoxManage: OK });
+  assert.equal(await chooseProvider({ path, env: env() }), 'virtualbox');
+  assert.deepEqual((await checkHost({ path, env: env() })).report, { ok: true, missing: [] });
+});
+
+test('box missing for the chosen provider: the exact `vagrant box add`', async () => {
+  const h = await checkHost({ path: fakePath({ ...BASE, VBoxManage: OK, virsh: OK }), env: env({ ELAB_VAGRANT_PROVIDER: 'libvirt' }) });
+  assert.deepEqual(h.report.missing, [{ what: 'the box bento/ubuntu-24.04 202508.03.0 for libvirt is not added', fix: 'vagrant box add bento/ubuntu-24.04 --box-version 202508.03.0 --provider libvirt' }]);
+});
+
+test('libvirt without virsh or the plugin: both fixes', async () => {
+  const path = fakePath({ ssh: OK, 'ssh-keygen': OK, vagrant: `case "$1" in box) echo "1,,box-name,bento/ubuntu-24.04"; echo "1,,box-provider,libvirt"; echo "1,,box-version,202508.03.0" ;; esac` });
+  const h = await checkHost({ path, env: env({ ELAB_VAGRANT_PROVIDER: 'libvirt' }) });
+  assert.deepEqual(h.report.missing.map((m) => m.fix), [FIXES.virsh, FIXES.libvirtPlugin]);
+});
+
+test('ELAB_VAGRANT_PROVIDER with an unknown provider is a usage error naming the variable', async () => {
+  await assert.rejects(chooseProvider({ env: env({ ELAB_VAGRANT_PROVIDER: 'hyperv' }) }), (e: LabError) => e.exitCode === 2 && /ELAB_VAGRANT_PROVIDER=hyperv/.test(e.message));
+});
+
+test('parseBoxList reads name/provider/version triples', () => {
+  assert.deepEqual(parseBoxList('1,,box-name,a\n1,,box-provider,libvirt\n1,,box-version,1\n1,,box-name,b\n1,,box-provider,virtualbox\n1,,box-version,2\n'), [
+    { name: 'a', provider: 'libvirt', version: '1' }, { name: 'b', provider: 'virtualbox', version: '2' },
+  ]);
+});

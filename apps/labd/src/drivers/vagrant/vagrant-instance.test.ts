@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { InstanceState } from '../types.ts';
+import { LocalLink } from './ssh-link.ts';
+import { processAlive as alive } from './vagrant-cli.ts';
+import { VagrantInstance } from './vagrant-instance.ts';
+
+// Everything VagrantInstance sends into the guest (exec wrapper, env, timeouts, file access),
+// run by LocalLink with this host's bash against a temp dir standing in for the guest workdir.
+// The same programs over real SSH are vagrant-integration.test.ts's job.
+const root = mkdtempSync(join(tmpdir(), 'vagrant-inst-'));
+const workdir = join(root, 'work');
+const pidDir = join(root, 'pids');
+mkdirSync(workdir);
+const state: InstanceState = {
+  id: 'abc123', labId: 'hello-ebpf', driver: 'vagrant', createdAt: '', workdir, nodes: ['lab'],
+  driverState: { provider: 'docker', machine: 'lab', hostDir: root, phase: 'ready', creatorPid: process.pid },
+};
+const inst = new VagrantInstance(state, { link: new LocalLink(), pidDir });
+
+test('exec: cwd is the workdir, the lab env is set, and hostile values arrive unchanged', async () => {
+  const nasty = `it's "quoted" $(touch ${root}/pwned) \`x\` \\ ; & | \n newline ${'$'}HOME`;
+  const r = await inst.exec('printf "%s|%s|%s|%s|%s" "$PWD" "$LAB_WORKDIR" "$LAB_NODE" "$LAB_INSTANCE" "$WEIRD"', { env: { WEIRD: nasty } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `${workdir}|${workdir}|lab|abc123|${nasty}`);
+  assert.ok(!readdirSync(root).includes('pwned'), 'nothing in a value was executed');
+  await assert.rejects(inst.exec('true', { env: { 'BAD NAME': 'x' } }), /not a valid environment variable name/);
+});
+
+test('exec: stdin reaches the command, exit codes and stderr come back', async () => {
+  const r = await inst.exec('tr a-z A-Z; echo oops >&2; exit 7', { stdin: 'hello\n' });
+  assert.deepEqual([r.code, r.stdout, r.stderr.trim(), r.timedOut], [7, 'HELLO\n', 'oops', false]);
+  assert.deepEqual(readdirSync(pidDir), [], 'the pid file of a finished command is removed');
+});
+
+test('exec: a timeout kills the whole process group of the command, promptly', async () => {
+  const t0 = performance.now();
+  const r = await inst.exec(`sleep 300 & echo $! > ${root}/bg.pid; sleep 600`, { timeoutMs: 800 });
+  const ms = performance.now() - t0;
+  assert.equal(r.timedOut, true);
+  assert.ok(ms < 3000, `returned after ${Math.round(ms)} ms`);
+  const bg = Number(readFileSync(join(root, 'bg.pid'), 'utf8'));
+  await new Promise((res) => setTimeout(res, 100));
+  assert.equal(alive(bg), false, 'the background sleep of the timed-out command is gone too');
+});
+
+test('exec: an abort signal ends the command like a timeout', async () => {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 300);
+  const t0 = performance.now();
+  const r = await inst.exec('sleep 600', { signal: ac.signal });
+  assert.equal(r.timedOut, true);
+  assert.ok(performance.now() - t0 < 3000);
+});
+
+test('exec: what a finished command leaves running in the background stays (labs start loaders that way)', async () => {
+  const r = await inst.exec(`nohup sleep 30 > /dev/null 2>&1 < /dev/null & echo $!`, { timeoutMs: 5000 });
+  const pid = Number(r.stdout.trim());
+  assert.equal(r.code, 0);
+  assert.equal(alive(pid), true);
+  process.kill(pid, 'SIGKILL');
+});
+
+test('exec: an unknown node is refused with the nodes there are', async () => {
+  await assert.rejects(inst.exec('true', { node: 'n2' }), /has no node "n2"/);
+});
+
+test('files: write then read back, binary-safe, parents created', async () => {
+  const bytes = Buffer.from([0, 1, 2, 255, 10, 13, 39, 34]);
+  await inst.writeFile('a/b/c.bin', bytes);
+  assert.deepEqual(await inst.readFile('a/b/c.bin'), bytes);
+  await inst.writeFile('a/b/c.bin', 'second');
+  assert.equal((await inst.readFile('a/b/c.bin')).toString(), 'second');
+});
+
+test('files: the same refusals (and HTTP statuses) as the host-side workdir', async () => {
+  symlinkSync('/etc/hostname', join(workdir, 'link-out'));
+  symlinkSync('/etc', join(workdir, 'dir-out'));
+  writeFileSync(join(workdir, 'big'), Buffer.alloc(1024 * 1024 + 1));
+  const status = async (p: Promise<unknown>) => { try { await p; return 200; } catch (e) { return (e as { status?: number }).status ?? 500; } };
+  assert.equal(await status(inst.readFile('../x')), 403);
+  assert.equal(await status(inst.readFile('/etc/hostname')), 400);
+  assert.equal(await status(inst.readFile('')), 400);
+  assert.equal(await status(inst.readFile('missing')), 404);
+  assert.equal(await status(inst.readFile('a')), 400);
+  assert.equal(await status(inst.readFile('link-out')), 403);
+  assert.equal(await status(inst.readFile('dir-out/hostname')), 403);
+  assert.equal(await status(inst.readFile('big')), 413);
+  assert.equal(await status(inst.writeFile('link-out', 'x')), 403);
+  assert.equal(await status(inst.writeFile('dir-out/x', 'x')), 403);
+  assert.equal(await status(inst.writeFile('a', 'x')), 400);
+  assert.equal(await status(inst.writeFile('x', Buffer.alloc(1024 * 1024 + 1))), 413);
+  assert.equal(readFileSync('/etc/hostname', 'utf8') !== 'x', true);
+});
+
+test('pids: numbers from /proc as the "guest" sees them', async () => {
+  const pids = await inst.pids();
+  assert.ok(pids.has(1) && pids.has(process.pid));
+});
