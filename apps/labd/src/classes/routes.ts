@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { findLab } from '../engine.ts';
+import { guards } from '../server/auth.ts';
+import { HttpError, readJson, sendJson, type Router } from '../server/http.ts';
+import { normalizeCode, type ClassRow } from './class-store.ts';
+import { endClass } from './end-class.ts';
+import { classResults, resultsCsv } from './export.ts';
+import type { Rooms } from './room.ts';
+import { labSteps, type RosterDeps } from './roster.ts';
+import { openSse } from './sse.ts';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/).max(100);
+const CreateBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  lessons: z.array(z.object({ slug: z.string().regex(/^[a-z0-9][a-z0-9/-]*$/).max(200), title: z.string().trim().min(1).max(200), labId: id.nullable().optional() })).min(1).max(50),
+});
+const ClassBody = z.object({ classId: z.string().min(1).max(64) });
+const BroadcastBody = z.object({
+  classId: z.string().min(1).max(64),
+  message: z.string().trim().min(1).max(500).optional(),
+  goto: z.object({ lesson: z.string().min(1).max(200), step: id.optional() }).optional(),
+}).refine((b) => b.message || b.goto, { message: 'give a message, a goto, or both' });
+const JoinBody = z.object({ code: z.string().min(1).max(32), displayName: z.string().trim().min(1).max(60), learnerId: z.string().min(1).max(64).optional() });
+
+/**
+ * Wrong join codes are throttled across labd: past WRONG_CODE_LIMIT misses in a minute every
+ * code lookup is refused with 429 until the minute is over, so codes cannot be enumerated.
+ */
+const WRONG_CODE_LIMIT = 30;
+const WRONG_CODE_WINDOW_MS = 60_000;
+
+export interface ClassRouteDeps extends RosterDeps { rooms: Rooms }
+
+/** The instructor endpoints (and the service's join/lookup/learner-events) of docs/api.md § Classes. */
+export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
+  const auth = guards(deps.store);
+  const { classes, rooms } = deps;
+  let misses: number[] = [];
+
+  const classOf = (idOrNull: string | null): ClassRow => {
+    if (!idOrNull) throw new HttpError(400, 'missing class id', 'pass ?class=<classId> (or classId in the body)');
+    const c = classes.get(idOrNull);
+    if (!c) throw new HttpError(404, `no class "${idOrNull.slice(0, 64)}"`, 'list classes with GET /v1/classes');
+    return c;
+  };
+  const byCode = (raw: string): ClassRow => {
+    const now = Date.now();
+    misses = misses.filter((t) => now - t < WRONG_CODE_WINDOW_MS);
+    if (misses.length >= WRONG_CODE_LIMIT) throw new HttpError(429, 'too many wrong join codes', 'wait a minute and check the code');
+    const code = normalizeCode(raw);
+    const c = code ? classes.byCode(code) : null;
+    if (!c) { misses.push(now); throw new HttpError(404, 'no class has this join code', 'check the code with your instructor'); }
+    return c;
+  };
+  const publicView = (c: ClassRow) => ({ classId: c.id, name: c.name, lessons: c.lessons, ended: c.endedAt !== null });
+  const summary = (c: ClassRow) => ({ classId: c.id, name: c.name, code: c.code, joinPath: `/join/${c.code}`, lessons: c.lessons, createdAt: c.createdAt, endedAt: c.endedAt });
+
+  r.add('POST', '/v1/classes', auth.instructor, async ({ req, res }) => {
+    const body = await readJson(req, CreateBody);
+    for (const l of body.lessons) {
+      if (!l.labId) continue;
+      try { findLab(l.labId); } catch (e) { throw new HttpError(400, `lesson "${l.slug}": lab "${l.labId}" is not available on this server`, (e as Error).message); }
+    }
+    const c = classes.create(body.name, body.lessons.map((l) => ({ slug: l.slug, title: l.title, labId: l.labId ?? null })));
+    sendJson(res, 201, summary(c));
+  });
+
+  r.add('GET', '/v1/classes', auth.instructor, async ({ res }) => {
+    sendJson(res, 200, { classes: classes.list().map((c) => ({ ...summary(c), members: c.members })) });
+  });
+
+  r.add('GET', '/v1/classes/roster', auth.instructor, async ({ res, url }) => {
+    sendJson(res, 200, await rooms.roster(classOf(url.searchParams.get('class')).id));
+  });
+
+  r.add('GET', '/v1/classes/events', auth.instructor, async ({ req, res, url }) => {
+    const c = classOf(url.searchParams.get('class'));
+    const sse = openSse(req, res);
+    sse.send('broadcasts', classes.broadcasts(c.id));
+    const stop = rooms.watchClass(c.id, sse.send);
+    await sse.closed;
+    stop();
+  });
+
+  r.add('POST', '/v1/classes/broadcast', auth.instructor, async ({ req, res }) => {
+    const body = await readJson(req, BroadcastBody);
+    const c = classOf(body.classId);
+    if (c.endedAt) throw new HttpError(409, 'the class has ended');
+    let b;
+    if (body.goto) {
+      const lesson = c.lessons.find((l) => l.slug === body.goto!.lesson);
+      if (!lesson) throw new HttpError(404, `lesson "${body.goto.lesson}" is not in this class`, `lessons: ${c.lessons.map((l) => l.slug).join(', ')}`);
+      const step = body.goto.step;
+      if (step && !(lesson.labId && labSteps(lesson.labId).some((s) => s.id === step))) throw new HttpError(404, `lesson "${lesson.slug}" has no step "${step}"`);
+      b = classes.addBroadcast(c.id, { kind: 'goto', lesson: lesson.slug, step: step ?? null, message: body.message ?? null });
+    } else {
+      b = classes.addBroadcast(c.id, { kind: 'message', message: body.message! });
+    }
+    rooms.publish(b);
+    sendJson(res, 201, b);
+  });
+
+  r.add('GET', '/v1/classes/export', auth.instructor, async ({ res, url }) => {
+    const c = classOf(url.searchParams.get('class'));
+    const format = url.searchParams.get('format') ?? 'json';
+    if (format !== 'json' && format !== 'csv') throw new HttpError(400, `unknown format "${format.slice(0, 10)}"`, 'format=json or format=csv');
+    const e = classResults(classes, deps.store, c);
+    const stamp = e.exportedAt.slice(0, 19).replace(/[:T]/g, '-');
+    const name = `class-${c.code}-${stamp}.${format}`;
+    const data = Buffer.from(format === 'csv' ? resultsCsv(e) : JSON.stringify(e, null, 2));
+    res.writeHead(200, {
+      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      'content-disposition': `attachment; filename="${name}"`, 'content-length': data.length, 'cache-control': 'no-store',
+    });
+    res.end(data);
+  });
+
+  r.add('POST', '/v1/classes/end', auth.instructor, async ({ req, res }) => {
+    const c = classOf((await readJson(req, ClassBody)).classId);
+    const report = await endClass(deps, c);
+    rooms.ended(c.id, report.endedAt);
+    sendJson(res, 200, report);
+  });
+
+  // The web (service token) acts for learners: it knows who they are from their signed cookie.
+  r.add('GET', '/v1/classes/lookup', auth.service, async ({ res, url }) => {
+    sendJson(res, 200, publicView(byCode(url.searchParams.get('code') ?? '')));
+  });
+
+  r.add('POST', '/v1/classes/join', auth.service, async ({ req, res }) => {
+    const body = await readJson(req, JoinBody);
+    const c = byCode(body.code);
+    if (c.endedAt) throw new HttpError(410, 'this class has ended', 'ask your instructor for the code of a running class');
+    const learner = (body.learnerId && deps.store.getLearner(body.learnerId)) || deps.store.createLearner(body.displayName);
+    const m = classes.join(c.id, learner.id, body.displayName);
+    rooms.poke(c.id);
+    sendJson(res, 201, { learnerId: learner.id, displayName: m.displayName, joinedAt: m.joinedAt, ...publicView(c) });
+  });
+
+  r.add('GET', '/v1/classes/learner-events', auth.service, async ({ req, res, url }) => {
+    const learnerId = url.searchParams.get('learner') ?? '';
+    if (!deps.store.getLearner(learnerId)) throw new HttpError(404, 'no such learner');
+    const sse = openSse(req, res);
+    const stop = rooms.watchLearner(learnerId, sse.send);
+    await sse.closed;
+    stop();
+  });
+}

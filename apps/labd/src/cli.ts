@@ -1,0 +1,183 @@
+import { writeFileSync } from 'node:fs';
+import type { CheckResult, DriverName } from '@ebpf-lab/lab-spec';
+import { DRIVER_NAMES } from '@ebpf-lab/lab-spec';
+import { intFlag, parseArgs, strFlag, type ParsedArgs } from './cli-args.ts';
+import { doctor } from './doctor.ts';
+import { driverNames, getDriver } from './drivers/registry.ts';
+import { allLabs, checkSteps, openInstance, solveSteps, upLab } from './engine.ts';
+import { LabError, usageError } from './errors.ts';
+import { grade, toJUnit } from './grade.ts';
+import { evidenceCsv, gradeSubmissions } from './grade-class.ts';
+import { listStateIds, loadState } from './instances.ts';
+import { selftest } from './selftest.ts';
+import { attachTerminal } from './cli-shell.ts';
+
+const HELP = `lab — eBPF Lab command line
+
+  lab doctor [--json] [--fresh]             what this kernel and machine can do, with fixes
+  lab labs [--json]                         labs in labs/ (broken ones say why)
+  lab up <lab> [--driver D] [--json]        start a lab; prints its instance id
+  lab list [--json]                         running lab instances
+  lab exec <instance> [--node N] [--timeout S] -- CMD...
+  lab shell <instance> [--node N]           interactive shell inside the lab
+  lab check <instance> [--step ID] [--json] run checks
+  lab solve <instance> [--step ID]          run the reference solution
+  lab down <instance>...                    stop labs and remove everything they made
+  lab reap [--all] [--driver D] [--json]    remove leftovers of labs that are no longer running
+  lab selftest [LAB...] [--repeat N] [--driver D] [--json]
+  lab grade <lab> --submission DIR [--json FILE] [--junit FILE]
+  lab grade <lab> --submissions DIR [--csv FILE] [--jobs N]   one subfolder per learner → one evidence CSV
+  lab serve [--host H] [--port P] [--state-dir DIR]   run labd, the HTTP/WebSocket daemon
+`;
+
+const json = (args: ParsedArgs) => args.flags.has('json');
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+function driverFlag(args: ParsedArgs): DriverName | undefined {
+  const d = strFlag(args, 'driver');
+  if (d !== undefined && !(DRIVER_NAMES as readonly string[]).includes(d)) throw usageError(`unknown driver "${d}"`, `drivers: ${DRIVER_NAMES.join(', ')}`);
+  return d as DriverName | undefined;
+}
+
+function need(args: ParsedArgs, what: string): string {
+  const v = args.positional[0];
+  if (!v) throw usageError(`missing ${what}`, HELP);
+  return v;
+}
+
+const icon = { pass: '✔ pass ', fail: '✘ fail ', error: '⚠ error' } as const;
+function printChecks(rs: CheckResult[]): void {
+  for (const r of rs) {
+    out(`${icon[r.status]}  ${r.step}: ${r.message} (${r.ms} ms)`);
+    if (r.expected !== undefined) out(`          expected: ${r.expected}`);
+    if (r.actual !== undefined) out(`          actual:   ${r.actual}`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...restArgv] = argv;
+  // `lab grade --json FILE` names a file; everywhere else --json is a switch.
+  const args = parseArgs(restArgv, ['driver', 'node', 'timeout', 'step', 'repeat', 'submission', 'submissions', 'csv', 'jobs', 'junit', ...(cmd === 'grade' ? ['json'] : [])]);
+  switch (cmd) {
+    case undefined: case 'help': case '--help': case '-h':
+      out(HELP); return 0;
+    case 'doctor': {
+      const rep = await doctor({ fresh: args.flags.has('fresh') });
+      if (json(args)) { out(JSON.stringify(rep, null, 2)); return 0; }
+      out(`kernel ${rep.kernel}`);
+      for (const i of rep.items) out(`${i.ok === true ? '✔' : i.ok === false ? '✘' : '?'} ${i.name.padEnd(11)} ${i.detail}${i.fix ? `\n              fix: ${i.fix}` : ''}`);
+      return 0;
+    }
+    case 'labs': {
+      const labs = allLabs();
+      if (json(args)) { out(JSON.stringify(labs.map((r) => (r.ok ? { id: r.lab.spec.id, ok: true, title: r.lab.spec.title, drivers: r.lab.spec.drivers, steps: r.lab.steps.map((s) => s.id) } : { id: r.id, ok: false, error: r.error.message })), null, 2)); return 0; }
+      for (const r of labs) out(r.ok ? `${r.lab.spec.id.padEnd(22)} ${r.lab.spec.title} [${r.lab.spec.drivers.join(', ')}]` : `${r.id.padEnd(22)} BROKEN: ${r.error.message}`);
+      return labs.every((r) => r.ok) ? 0 : 1;
+    }
+    case 'up': {
+      const labId = need(args, 'lab id (see: lab labs)');
+      const { inst } = await upLab(labId, driverFlag(args), (p) => { if (!json(args)) process.stderr.write(`  ${p.phase}: ${p.message}\n`); });
+      if (json(args)) out(JSON.stringify(inst.state)); else out(inst.state.id);
+      return 0;
+    }
+    case 'list': {
+      const states = listStateIds().map(loadState).filter((s) => s !== null);
+      const rows = await Promise.all(states.map(async (s) => ({ ...s, alive: await (await getDriver(s.driver)).attach(s).alive() })));
+      if (json(args)) { out(JSON.stringify(rows, null, 2)); return 0; }
+      for (const r of rows) out(`${r.id}  ${r.labId.padEnd(20)} ${r.driver.padEnd(7)} ${r.alive ? 'running' : 'DEAD (lab reap)'}  ${r.createdAt}`);
+      return 0;
+    }
+    case 'exec': {
+      const { inst } = await openInstance(need(args, 'instance id'));
+      if (args.rest.length === 0) throw usageError('nothing to run', 'usage: lab exec <instance> -- CMD...');
+      const cmdline = args.rest.length === 1 ? args.rest[0]! : args.rest.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+      const r = await inst.exec(cmdline, { node: strFlag(args, 'node'), timeoutMs: intFlag(args, 'timeout', 600, 1, 86400) * 1000 });
+      process.stdout.write(r.stdout);
+      process.stderr.write(r.stderr);
+      if (r.timedOut) process.stderr.write(`lab: the command timed out\n`);
+      return r.code;
+    }
+    case 'shell': {
+      const { inst } = await openInstance(need(args, 'instance id'));
+      return attachTerminal(inst, strFlag(args, 'node'));
+    }
+    case 'check': {
+      const { lab, inst } = await openInstance(need(args, 'instance id'));
+      const rs = await checkSteps(inst, lab, strFlag(args, 'step'));
+      if (json(args)) out(JSON.stringify(rs, null, 2)); else printChecks(rs);
+      return rs.every((r) => r.status === 'pass') ? 0 : rs.some((r) => r.status === 'error') ? 3 : 1;
+    }
+    case 'solve': {
+      const { lab, inst } = await openInstance(need(args, 'instance id'));
+      await solveSteps(inst, lab, strFlag(args, 'step'));
+      return 0;
+    }
+    case 'down': {
+      if (args.positional.length === 0) throw usageError('missing instance id', 'usage: lab down <instance>...');
+      for (const id of args.positional) {
+        const s = loadState(id);
+        if (!s) throw usageError(`no lab instance "${id}"`, 'see: lab list');
+        await (await getDriver(s.driver)).attach(s).down();
+        out(`${id} down`);
+      }
+      return 0;
+    }
+    case 'reap': {
+      const all = args.flags.has('all');
+      const reports: { driver: string; removed: string[]; kept: string[]; errors: string[]; skipped?: string }[] = [];
+      // Every driver reaps its own leftovers; one whose tools are absent has nothing to reap and says so.
+      for (const d of driverFlag(args) ? [driverFlag(args)!] : driverNames()) {
+        try {
+          reports.push({ driver: d, ...(await (await getDriver(d)).reap({ all })) });
+        } catch (e) {
+          reports.push({ driver: d, removed: [], kept: [], errors: [], skipped: (e as Error).message.split('\n')[0] });
+        }
+      }
+      if (json(args)) out(JSON.stringify(reports, null, 2));
+      else for (const r of reports) out(r.skipped ? `${r.driver}: skipped (${r.skipped})` : `${r.driver}: removed ${r.removed.length} (${r.removed.join(' ') || '-'}), kept ${r.kept.length} running${r.errors.length ? `\n  errors: ${r.errors.join('\n  ')}` : ''}`);
+      return reports.every((r) => r.errors.length === 0) ? 0 : 1;
+    }
+    case 'selftest': {
+      const ids = args.positional.length ? args.positional : allLabs().filter((r) => r.ok && r.lab.spec.drivers.includes(driverFlag(args) ?? 'netns')).map((r) => (r.ok ? r.lab.spec.id : ''));
+      const rep = await selftest(ids, intFlag(args, 'repeat', 1, 1, 100), driverFlag(args), (l) => { if (!json(args)) out(l); });
+      if (json(args)) out(JSON.stringify(rep, null, 2));
+      else out(`selftest: ${rep.runs.filter((r) => r.ok).length} passed, ${rep.runs.filter((r) => !r.ok).length} failed, ${rep.flaky.length} flaky`);
+      return rep.ok ? 0 : 1;
+    }
+    case 'grade': {
+      const labId = need(args, 'lab id');
+      const many = strFlag(args, 'submissions');
+      if (many) {
+        // The CSV goes to --csv FILE, else to stdout; progress goes to stderr so stdout stays CSV.
+        const g = await gradeSubmissions(labId, many, { driver: driverFlag(args), jobs: intFlag(args, 'jobs', 1, 1, 16), onLearner: (l, s) => process.stderr.write(`graded ${l}: ${s}\n`) });
+        const csvFile = strFlag(args, 'csv');
+        if (csvFile) { writeFileSync(csvFile, evidenceCsv(g)); process.stderr.write(`wrote ${csvFile} (${g.rows.length} rows, ${g.learners.length} learners)\n`); } else process.stdout.write(evidenceCsv(g));
+        return 0;
+      }
+      const sub = strFlag(args, 'submission');
+      if (!sub) throw usageError('missing --submission DIR (or --submissions DIR)', 'usage: lab grade <lab> --submission DIR [--json FILE] [--junit FILE], or lab grade <lab> --submissions DIR [--csv FILE]');
+      const rep = await grade(labId, sub, driverFlag(args));
+      const jf = strFlag(args, 'json');
+      if (jf) writeFileSync(jf, JSON.stringify(rep, null, 2));
+      const junit = strFlag(args, 'junit');
+      if (junit) writeFileSync(junit, toJUnit(rep));
+      printChecks(rep.results);
+      out(`score: ${rep.score}/${rep.max}`);
+      return 0;
+    }
+    case 'serve':
+      return (await import('./labd.ts')).serve(restArgv);
+    default:
+      throw usageError(`unknown command "${cmd}"`, HELP);
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
+  if (e instanceof LabError) {
+    process.stderr.write(`lab: ${e.message}\n${e.hint ? `  ${e.hint.split('\n').join('\n  ')}\n` : ''}`);
+    process.exitCode = e.exitCode;
+  } else {
+    process.stderr.write(`lab: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  }
+});

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { isRoot, lab, repoRoot, tempStateDir } from './test-support/lab-cli.ts';
+
+interface Report { score: number; max: number; results: { step: string; status: string; message: string; gradeScript?: string }[] }
+
+test('lab grade runs the learner\'s own files in a fresh lab and writes JSON and JUnit evidence', { skip: !isRoot && 'needs root' }, () => {
+  const env = { ...process.env, ELAB_STATE_DIR: tempStateDir() };
+  const out = mkdtempSync(join(tmpdir(), 'elab-grade-'));
+
+  // A learner who did step 1 (their own bpftrace program) and nothing else.
+  const good = join(out, 'learner-a');
+  mkdirSync(good);
+  writeFileSync(join(good, 'trace-execve.bt'), 'tracepoint:syscalls:sys_enter_execve { printf("%s\\n", str(args->filename)); }\n');
+  const a = lab(['grade', 'hello-ebpf', '--submission', good, '--json', join(out, 'a.json'), '--junit', join(out, 'a.xml')], { env });
+  assert.equal(a.code, 0, a.stderr);
+  const ra = JSON.parse(readFileSync(join(out, 'a.json'), 'utf8')) as Report;
+  assert.equal(ra.max, 3);
+  const status = (r: Report) => Object.fromEntries(r.results.map((x) => [x.step, x.status]));
+  // Step 2 passes too: grading builds the (unchanged) starter bpf/hello, as the learner was told to.
+  assert.deepEqual(status(ra), { bpftrace: 'pass', hello: 'pass', map: 'fail' });
+  assert.equal(ra.score, 2);
+  const junit = readFileSync(join(out, 'a.xml'), 'utf8');
+  assert.match(junit, /<testsuite name="hello-ebpf" tests="3" failures="1" errors="0"/);
+  assert.match(junit, /<testcase classname="hello-ebpf" name="map"[^>]*><failure message="exec-count.json does not exist yet/);
+
+  // A learner whose program does not compile and whose bpftrace file is the untouched starter:
+  // both are their failures (fail), not grading errors.
+  const bad = join(out, 'learner-b');
+  mkdirSync(join(bad, 'bpf/hello'), { recursive: true });
+  writeFileSync(join(bad, 'bpf/hello/hello.bpf.c'), readFileSync(join(repoRoot, 'bpf/hello/hello.bpf.c'), 'utf8').replace('SEC("license")', 'SEC("license"'));
+  const b = lab(['grade', 'hello-ebpf', '--submission', bad, '--json', join(out, 'b.json')], { env });
+  assert.equal(b.code, 0, b.stderr);
+  const rb = JSON.parse(readFileSync(join(out, 'b.json'), 'utf8')) as Report;
+  assert.deepEqual(status(rb), { bpftrace: 'fail', hello: 'fail', map: 'fail' });
+  assert.match(rb.results.find((r) => r.step === 'hello')!.gradeScript ?? '', /error/i, 'the build error is kept as evidence');
+
+  const missing = lab(['grade', 'hello-ebpf', '--submission', join(out, 'nope')], { env });
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /submission ".*nope" is not a folder/);
+});

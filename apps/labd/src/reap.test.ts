@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { cgroup2Root } from './drivers/netns/cgroup.ts';
+import { isRoot, lab, tempStateDir } from './test-support/lab-cli.ts';
+
+const sh = (cmd: string) => execFileSync('/bin/bash', ['-c', cmd], { encoding: 'utf8' });
+
+test('kill -9 the holder of a lab, then lab reap: nothing of it is left anywhere', { skip: !isRoot && 'needs root' }, () => {
+  const stateDir = tempStateDir();
+  const env = { ...process.env, ELAB_STATE_DIR: stateDir };
+  const id = lab(['up', 'hello-ebpf'], { env }).stdout.trim();
+  assert.match(id, /^[a-z0-9]{6}$/);
+  const prefix = `el${id}`;
+  // Give the lab everything reap must remove: a running loader with BPF programs attached, a pin in
+  // its bpffs, and host iptables entries tagged with its prefix.
+  assert.equal(lab(['solve', id, '--step', 'hello'], { env }).code, 0);
+  assert.equal(lab(['exec', id, '--', 'bpftool map pin name exec_count /sys/fs/bpf/exec_count'], { env }).code, 0);
+  sh(`iptables -N ${prefix}-fwd && iptables -A FORWARD -m comment --comment ${prefix}-tag -j ${prefix}-fwd`);
+  const loaderPid = Number(sh(`pgrep -n -f '\\./bpf/\\.output/hello'`).trim());
+  const progIds = sh(`grep -h '^prog_id:' /proc/${loaderPid}/fdinfo/* | awk '{print $2}' | sort -u`).trim().split('\n');
+  assert.ok(progIds.length > 0 && progIds[0] !== '');
+
+  const state = JSON.parse(readFileSync(join(stateDir, 'instances', id, 'state.json'), 'utf8'));
+  const holder = state.driverState.members[0].holderPid as number;
+  process.kill(holder, 'SIGKILL');
+  const listed = lab(['list', '--json'], { env });
+  assert.equal((JSON.parse(listed.stdout) as { id: string; alive: boolean }[]).find((s) => s.id === id)?.alive, false, 'list sees the lab as dead');
+
+  const reap = lab(['reap', '--json'], { env });
+  assert.equal(reap.code, 0, reap.stderr);
+  assert.deepEqual(JSON.parse(reap.stdout)[0].removed, [id]);
+
+  assert.ok(!sh('ip netns list').includes(prefix), 'ip netns list');
+  assert.ok(!sh('ip link').includes(prefix), 'ip link');
+  assert.ok(!readdirSync('/sys/fs/bpf').some((n) => n.startsWith(prefix)), '/sys/fs/bpf');
+  assert.ok(!sh('iptables-save').includes(prefix), 'iptables-save');
+  assert.ok(!existsSync(join(cgroup2Root()!, 'ebpf-lab', prefix)), 'cgroup');
+  assert.ok(!existsSync(join(stateDir, 'instances', id)), 'state dir');
+  const stat = existsSync(`/proc/${loaderPid}/stat`) ? readFileSync(`/proc/${loaderPid}/stat`, 'utf8') : '';
+  assert.ok(stat === '' || / Z /.test(stat), 'the loader is dead (gone or a zombie awaiting its parent)');
+  const loaded = new Set((JSON.parse(sh('bpftool -j prog show')) as { id: number }[]).map((p) => String(p.id)));
+  for (const p of progIds) assert.ok(!loaded.has(p), `BPF program ${p} was unloaded`);
+
+  const again = lab(['reap', '--json'], { env });
+  assert.deepEqual(JSON.parse(again.stdout)[0].removed, [], 'a second reap finds nothing');
+});
+
+test('reap keeps labs that are still running, even ones started under another state dir', { skip: !isRoot && 'needs root' }, () => {
+  const env = { ...process.env, ELAB_STATE_DIR: tempStateDir() };
+  const other = { ...process.env, ELAB_STATE_DIR: tempStateDir() };
+  const id = lab(['up', 'hello-ebpf'], { env }).stdout.trim();
+  try {
+    for (const e of [env, other]) {
+      const reap = JSON.parse(lab(['reap', '--json'], { env: e }).stdout);
+      assert.ok(reap[0].kept.includes(id), `kept by a reap with state dir ${e.ELAB_STATE_DIR}`);
+    }
+    assert.equal(lab(['exec', id, '--', 'true'], { env }).code, 0);
+  } finally {
+    lab(['down', id], { env });
+  }
+  assert.ok(!sh('ip netns list').includes(`el${id}`), 'down removed it');
+});

@@ -1,0 +1,104 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+
+/** An error the API answers with: `{error, hint?, ...extra}` and this status. */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly hint?: string, readonly extra?: Record<string, unknown>) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const JSON_BODY_LIMIT = 64 * 1024;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const data = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': data.length, 'cache-control': 'no-store' });
+  res.end(data);
+}
+
+export function sendError(res: ServerResponse, e: HttpError): void {
+  if (res.headersSent) { res.destroy(); return; }
+  sendJson(res, e.status, { error: e.message, ...(e.hint ? { hint: e.hint } : {}), ...e.extra });
+}
+
+/**
+ * After an early answer (413, 401) the client may still be sending. Reading and discarding a
+ * bounded amount lets it see the answer instead of a reset; past that the socket is cut.
+ */
+export function discardRest(req: IncomingMessage, res: ServerResponse, maxBytes = 16 * 1024 * 1024): void {
+  if (req.readableEnded) return;
+  if (!res.headersSent) res.setHeader('connection', 'close');
+  let seen = 0;
+  req.on('data', (c: Buffer) => { seen += c.length; if (seen > maxBytes) req.socket.destroy(); });
+  req.resume();
+}
+
+/**
+ * Reads a request body up to `limit` bytes. A declared Content-Length over the limit is refused
+ * before a byte is read, and a chunked body is refused as soon as it passes the limit, so an
+ * oversized upload is never held in memory.
+ */
+export function readBody(req: IncomingMessage, limit: number, what = 'request body'): Promise<Buffer> {
+  const tooBig = () => new HttpError(413, `the ${what} is over the ${limit}-byte limit`, 'send a smaller body');
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooBig());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > limit) { failed = true; chunks.length = 0; reject(tooBig()); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => { if (!failed) resolve(Buffer.concat(chunks, size)); });
+    req.on('error', (e) => { if (!failed) { failed = true; reject(e); } });
+  });
+}
+
+/** Parses a JSON body (an empty body is `{}`) against a zod schema; a bad field is a 400 naming it. */
+export async function readJson<T extends z.ZodType>(req: IncomingMessage, schema: T): Promise<z.infer<T>> {
+  const raw = await readBody(req, JSON_BODY_LIMIT, 'JSON body');
+  let value: unknown = {};
+  if (raw.length) {
+    try { value = JSON.parse(raw.toString('utf8')); } catch { throw new HttpError(400, 'the body is not valid JSON'); }
+  }
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const msg = r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+    throw new HttpError(400, `bad request body: ${msg}`);
+  }
+  return r.data;
+}
+
+export interface RouteContext { req: IncomingMessage; res: ServerResponse; url: URL }
+export type RouteHandler<P> = (ctx: RouteContext, principal: P) => Promise<void>;
+
+interface Route<P> { method: string; path: string; handler: RouteHandler<P>; auth: (ctx: RouteContext) => P }
+
+/**
+ * Exact-path router: labd's API has no path parameters (the learner's lab comes from the token),
+ * so a map lookup is all it needs. Unknown path → 404, known path with another method → 405.
+ */
+export class Router {
+  private routes = new Map<string, Map<string, Route<unknown>>>();
+
+  add<P>(method: string, path: string, auth: (ctx: RouteContext) => P, handler: RouteHandler<P>): this {
+    if (!this.routes.has(path)) this.routes.set(path, new Map());
+    this.routes.get(path)!.set(method, { method, path, auth, handler } as Route<unknown>);
+    return this;
+  }
+
+  async dispatch(ctx: RouteContext): Promise<void> {
+    const byMethod = this.routes.get(ctx.url.pathname);
+    if (!byMethod) throw new HttpError(404, `no such endpoint: ${ctx.url.pathname}`, 'see docs/api.md');
+    const route = byMethod.get(ctx.req.method ?? 'GET');
+    if (!route) {
+      ctx.res.setHeader('allow', [...byMethod.keys()].join(', '));
+      throw new HttpError(405, `${ctx.req.method} is not allowed on ${ctx.url.pathname}`, `allowed: ${[...byMethod.keys()].join(', ')}`);
+    }
+    await route.handler(ctx, route.auth(ctx));
+  }
+}

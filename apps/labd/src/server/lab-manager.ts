@@ -1,0 +1,252 @@
+import type { DriverName, LoadedLab } from '@ebpf-lab/lab-spec';
+import { getDriver } from '../drivers/registry.ts';
+import type { LabInstance, Progress } from '../drivers/types.ts';
+import { findLab, findStep, runScript, upLab } from '../engine.ts';
+import { LabError } from '../errors.ts';
+import { loadState } from '../instances.ts';
+import type { SessionRegistry } from '../sessions/registry.ts';
+import type { StepStatus, Store } from '../store/store.ts';
+import type { LearnerPrincipal } from './auth.ts';
+import { DriverReports } from './driver-reports.ts';
+import { HttpError } from './http.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+
+export type LabState = 'down' | 'starting' | 'ready' | 'error';
+export interface LabView {
+  labId: string;
+  instanceId: string | null;
+  state: LabState;
+  /** The running (or starting) lab's driver; when down, the one the next start uses. */
+  driver: DriverName;
+  nodes: string[];
+  error?: string;
+  steps: { id: string; title: string; status: StepStatus; attempts: number; lastMessage: string | null }[];
+}
+export interface Running { lab: LoadedLab; inst: LabInstance }
+
+/** One learner's lab as labd tracks it in memory; what must survive a restart is in SQLite. */
+interface Entry {
+  starting: Promise<void> | null;
+  /** The driver of the start in flight. */
+  startingDriver?: DriverName;
+  /** Progress of the current (or last) start, replayed to late SSE subscribers. */
+  events: Progress[];
+  listeners: Set<(p: Progress) => void>;
+  error?: { message: string; hint?: string };
+}
+
+const keyOf = (p: LearnerPrincipal) => `${p.learnerId}\0${p.labId}`;
+export const isFinal = (p: Progress) => p.phase === 'ready' || p.phase === 'error';
+
+/** A LabError from the engine as an HTTP answer: bad input is 400, anything else 500. */
+export function httpErrorOf(e: unknown): HttpError {
+  if (e instanceof HttpError) return e;
+  if (e instanceof LabError) return new HttpError(e.exitCode === 2 ? 400 : 500, e.message, e.hint);
+  return new HttpError(500, (e as Error).message ?? String(e));
+}
+
+/**
+ * Starts, resets and finds each learner's instance of a lab. Decisions for one learner's lab are
+ * serialized (two concurrent POST /v1/lab start one lab); work on one instance (checks, builds,
+ * reset) is serialized too, so a reset never pulls the lab out from under a running check.
+ */
+export class LabManager {
+  private entries = new Map<string, Entry>();
+  private decide = new KeyedMutex();
+  private instanceLock = new KeyedMutex();
+  /** Preflight reports, cached: GET /v1/lab/drivers and an explicit driver choice share them. */
+  readonly drivers = new DriverReports();
+
+  constructor(private readonly store: Store, private readonly sessions: SessionRegistry) {}
+
+  private entry(p: LearnerPrincipal): Entry {
+    let e = this.entries.get(keyOf(p));
+    if (!e) this.entries.set(keyOf(p), (e = { starting: null, events: [], listeners: new Set() }));
+    return e;
+  }
+
+  lab(p: LearnerPrincipal): LoadedLab {
+    try { return findLab(p.labId); } catch (e) { throw new HttpError(404, `lab "${p.labId}" is not available on this server`, (e as Error).message); }
+  }
+
+  /** The learner's running instance (reattached from its state file after a labd restart), or null. */
+  async current(p: LearnerPrincipal): Promise<Running | null> {
+    const { instanceId } = this.store.getLearnerLab(p.learnerId, p.labId);
+    if (!instanceId) return null;
+    const state = loadState(instanceId);
+    if (!state || state.labId !== p.labId) return null;
+    const inst = (await getDriver(state.driver)).attach(state);
+    return (await inst.alive()) ? { lab: this.lab(p), inst } : null;
+  }
+
+  /**
+   * Where the learner's lab stands, without loading lab.yaml (findLab reads every lab, ~15 ms):
+   * cheap enough for a live class roster that asks for every learner each second.
+   */
+  async peek(p: LearnerPrincipal): Promise<{ state: LabState; instanceId: string | null; error?: string }> {
+    const e = this.entries.get(keyOf(p));
+    if (e?.starting) return { state: 'starting', instanceId: null };
+    const { instanceId } = this.store.getLearnerLab(p.learnerId, p.labId);
+    const state = instanceId ? loadState(instanceId) : null;
+    if (state && state.labId === p.labId && (await (await getDriver(state.driver)).attach(state).alive())) return { state: 'ready', instanceId: state.id };
+    return e?.error ? { state: 'error', instanceId: null, error: e.error.message } : { state: 'down', instanceId: null };
+  }
+
+  /** The running instance for an endpoint that needs one; 409 when there is none. */
+  async ready(p: LearnerPrincipal): Promise<Running> {
+    if (this.entry(p).starting) throw new HttpError(409, 'the lab is still starting', 'wait for {phase:"ready"} on GET /v1/lab/events');
+    const cur = await this.current(p);
+    if (!cur) throw new HttpError(409, 'the lab is not running', 'start it with POST /v1/lab');
+    return cur;
+  }
+
+  async view(p: LearnerPrincipal): Promise<LabView> {
+    const lab = this.lab(p);
+    const e = this.entry(p);
+    const cur = e.starting ? null : await this.current(p);
+    const progress = this.store.progress(p.learnerId, p.labId);
+    const state: LabState = e.starting ? 'starting' : cur ? 'ready' : e.error ? 'error' : 'down';
+    return {
+      labId: p.labId,
+      instanceId: cur?.inst.state.id ?? null,
+      state,
+      driver: cur?.inst.state.driver ?? (e.starting && e.startingDriver) ?? this.defaultDriver(p, lab),
+      nodes: cur?.inst.state.nodes ?? [],
+      ...(state === 'error' ? { error: e.error!.message } : {}),
+      steps: lab.steps.map((s) => {
+        const pr = progress.get(s.id);
+        return { id: s.id, title: s.title, status: pr?.status ?? 'pending', attempts: pr?.attempts ?? 0, lastMessage: pr?.lastMessage ?? null };
+      }),
+    };
+  }
+
+  /**
+   * Starts the learner's lab in the background unless it is running or starting already. `driver`
+   * (checked: supported by the lab, preflight ok) becomes the learner's remembered choice; without
+   * it the remembered one is used, else the lab's first.
+   */
+  start(p: LearnerPrincipal, driver?: string): Promise<void> {
+    return this.decide.run(keyOf(p), async () => {
+      const e = this.entry(p);
+      const lab = this.lab(p);
+      if (e.starting) return;
+      const cur = await this.current(p);
+      if (cur) {
+        if (driver && driver !== cur.inst.state.driver) {
+          throw new HttpError(409, `the lab is running on the ${cur.inst.state.driver} driver`, `to move it to ${driver}, reset it: POST /v1/lab/reset {"driver":"${driver}"}`);
+        }
+        return;
+      }
+      const name = await this.chooseDriver(p, lab, driver);
+      this.launch(p, e, name, (progress) => this.up(p, name, progress));
+    });
+  }
+
+  /** The driver a start without a choice uses: the learner's last choice if the lab still has it, else the lab's first. */
+  private defaultDriver(p: LearnerPrincipal, lab: LoadedLab): DriverName {
+    const remembered = this.store.getLearnerLab(p.learnerId, p.labId).driver as DriverName | null;
+    return remembered && lab.spec.drivers.includes(remembered) ? remembered : lab.spec.drivers[0]!;
+  }
+
+  /**
+   * An explicit choice is refused before anything is touched: 400 when the lab does not run on it,
+   * 424 (Failed Dependency: the host lacks what the driver needs) with each missing thing and its fix.
+   * Then it is remembered, so a reload or the next visit starts on it too.
+   */
+  private async chooseDriver(p: LearnerPrincipal, lab: LoadedLab, asked: string | undefined): Promise<DriverName> {
+    if (asked === undefined) return this.defaultDriver(p, lab);
+    const allowed = lab.spec.drivers;
+    if (!(allowed as string[]).includes(asked)) {
+      throw new HttpError(400, `lab "${lab.spec.id}" does not run on the ${asked} driver`, `it runs on: ${allowed.join(', ')}`, { drivers: allowed });
+    }
+    const name = asked as DriverName;
+    const r = await this.drivers.forLab(lab, name);
+    if (!r.ok) {
+      throw new HttpError(424, `the ${name} driver cannot run here: ${r.missing.map((m) => m.what).join('; ')}`, r.missing.map((m) => m.fix).join('; '), { driver: name, missing: r.missing });
+    }
+    const { instanceId } = this.store.getLearnerLab(p.learnerId, p.labId);
+    this.store.setLearnerLab(p.learnerId, p.labId, instanceId, name);
+    return name;
+  }
+
+  /** Takes the lab down and brings up a fresh one; with `step`, the steps before it are solved. */
+  reset(p: LearnerPrincipal, stepId?: string, driver?: string): Promise<void> {
+    return this.decide.run(keyOf(p), async () => {
+      const e = this.entry(p);
+      if (e.starting) throw new HttpError(409, 'the lab is already starting', 'wait for it to be ready, then reset');
+      const lab = this.lab(p);
+      const before = stepId ? lab.steps.slice(0, lab.steps.indexOf(findStepOr404(lab, stepId))) : [];
+      // Without a choice a reset keeps the driver the lab runs on.
+      const name = driver === undefined ? ((await this.current(p))?.inst.state.driver ?? this.defaultDriver(p, lab)) : await this.chooseDriver(p, lab, driver);
+      this.launch(p, e, name, async (progress) => {
+        const old = await this.current(p);
+        if (old) {
+          progress({ phase: 'down', message: `removing lab ${old.inst.state.id}`, fraction: 0 });
+          this.sessions.closeInstance(old.inst.state.id);
+          this.store.setLearnerLab(p.learnerId, p.labId, null, name);
+          await this.instanceLock.run(old.inst.state.id, () => old.inst.down());
+        }
+        const { inst } = await this.up(p, name, progress);
+        for (const s of before) {
+          progress({ phase: 'solve', message: `solving step "${s.id}" so the lab starts at "${stepId}"`, fraction: 0.9 });
+          await runScript(inst, s.solve, `the solve script of step "${s.id}"`, Math.max(60, s.timeoutSeconds * 4) * 1000, { LAB_STEP: s.id });
+        }
+      });
+    });
+  }
+
+  /** Runs work on one instance exclusively (checks and builds must not race a reset or each other). */
+  withInstance<T>(r: Running, fn: () => Promise<T>): Promise<T> {
+    return this.instanceLock.run(r.inst.state.id, fn);
+  }
+
+  /** Progress of the current start: what happened so far, then live events until ready or error. */
+  subscribe(p: LearnerPrincipal, listener: (p: Progress) => void): { past: Progress[]; active: boolean; unsubscribe: () => void } {
+    const e = this.entry(p);
+    if (!e.starting) return { past: [], active: false, unsubscribe: () => {} };
+    e.listeners.add(listener);
+    return { past: [...e.events], active: true, unsubscribe: () => e.listeners.delete(listener) };
+  }
+
+  /** Waits for starts in flight, so a shutting-down labd records the instances it made. */
+  async drain(timeoutMs: number): Promise<void> {
+    const pending = [...this.entries.values()].map((e) => e.starting).filter((x) => x !== null);
+    await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  private async up(p: LearnerPrincipal, driver: DriverName, progress: (x: Progress) => void): Promise<Running> {
+    // upLab's own 'ready' is held back: ready is announced only once the instance is recorded,
+    // so a client that reacts to it with GET /v1/lab sees the lab as ready.
+    const r = await upLab(p.labId, driver, (x) => { if (x.phase !== 'ready') progress(x); });
+    this.store.setLearnerLab(p.learnerId, p.labId, r.inst.state.id, r.inst.state.driver);
+    return r;
+  }
+
+  private launch(p: LearnerPrincipal, e: Entry, driver: DriverName, work: (progress: (x: Progress) => void) => Promise<unknown>): void {
+    e.startingDriver = driver;
+    e.events = [];
+    e.error = undefined;
+    const emit = (x: Progress) => {
+      e.events.push(x);
+      for (const l of [...e.listeners]) l(x);
+    };
+    e.starting = (async () => {
+      try {
+        await work(emit);
+        e.starting = null;
+        emit({ phase: 'ready', message: 'lab ready', fraction: 1 });
+      } catch (err) {
+        const h = httpErrorOf(err);
+        e.error = { message: h.message, hint: h.hint };
+        e.starting = null;
+        emit({ phase: 'error', message: h.hint ? `${h.message} (${h.hint})` : h.message });
+      } finally {
+        e.listeners.clear();
+      }
+    })();
+  }
+}
+
+function findStepOr404(lab: LoadedLab, stepId: string) {
+  try { return findStep(lab, stepId); } catch (e) { throw new HttpError(404, (e as LabError).message, (e as LabError).hint); }
+}

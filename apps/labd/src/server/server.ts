@@ -1,0 +1,117 @@
+import { chmodSync, mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mountClasses } from '../classes/mount.ts';
+import { config } from '../config.ts';
+import { getDriver } from '../drivers/registry.ts';
+import { SessionRegistry } from '../sessions/registry.ts';
+import { terminalServer, TERMINAL_PATH } from '../sessions/ws-terminal.ts';
+import { Store } from '../store/store.ts';
+import { FileAccessError } from '../workdir.ts';
+import { ensureFixedTokens } from './auth.ts';
+import type { ServerConfig } from './env.ts';
+import { discardRest, HttpError, sendError } from './http.ts';
+import { httpErrorOf, LabManager } from './lab-manager.ts';
+import { apiRoutes } from './routes.ts';
+
+export interface Labd { url: string; address: AddressInfo; store: Store; registry: SessionRegistry; manager: LabManager; close(): Promise<void> }
+
+/** How long a shutdown waits for labs still starting, so their instance ids get recorded. */
+const DRAIN_MS = 30_000;
+
+function toHttpError(e: unknown): HttpError {
+  if (e instanceof FileAccessError) return new HttpError(e.status, e.message);
+  return httpErrorOf(e);
+}
+
+/**
+ * Browsers on the web's origin may call labd directly (the editor's file saves); other origins get
+ * no CORS headers, so the browser keeps their pages from reading any answer.
+ */
+function cors(req: IncomingMessage, res: ServerResponse, allowed: string[]): boolean {
+  const origin = req.headers.origin;
+  if (!origin || !allowed.includes(origin)) return false;
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('vary', 'Origin');
+  if (req.method !== 'OPTIONS') return false;
+  res.writeHead(204, {
+    'access-control-allow-methods': 'GET, POST, PUT, OPTIONS',
+    'access-control-allow-headers': 'authorization, content-type',
+    'access-control-max-age': '600',
+  }).end();
+  return true;
+}
+
+/** Leftovers of labs whose holder died while labd was away; live labs (ours included) are kept. */
+async function reapLeftovers(): Promise<void> {
+  try {
+    const driver = await getDriver('netns');
+    if (!(await driver.preflight()).ok) return;
+    const r = await driver.reap({ all: false });
+    if (r.removed.length) process.stderr.write(`labd: reaped leftovers of ${r.removed.join(', ')}\n`);
+    for (const e of r.errors) process.stderr.write(`labd: reap: ${e}\n`);
+  } catch (e) {
+    process.stderr.write(`labd: reap failed: ${(e as Error).message}\n`);
+  }
+}
+
+export async function startLabd(cfg: ServerConfig): Promise<Labd> {
+  // The engine reads its state dir from the environment; set it before anything asks config().
+  process.env.ELAB_STATE_DIR = cfg.stateDir;
+  if (config().stateDir !== cfg.stateDir) throw new Error(`labd state dir ${cfg.stateDir} differs from the engine's ${config().stateDir}`);
+  mkdirSync(cfg.stateDir, { recursive: true });
+  chmodSync(cfg.stateDir, 0o700);
+  await reapLeftovers();
+
+  const store = new Store(cfg.stateDir);
+  ensureFixedTokens(store, cfg.stateDir, { service: cfg.serviceToken, instructor: cfg.instructorToken });
+  const registry = new SessionRegistry({ graceMs: cfg.graceMs });
+  const manager = new LabManager(store, registry);
+  const router = apiRoutes(store, manager);
+  const terminal = terminalServer({ store, manager, registry, allowedOrigins: cfg.allowedOrigins });
+  const classes = mountClasses(router, { store, manager, registry, allowedOrigins: cfg.allowedOrigins });
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://labd');
+    if (cors(req, res, cfg.allowedOrigins)) return;
+    router.dispatch({ req, res, url }).catch((e: unknown) => {
+      const h = toHttpError(e);
+      if (h.status >= 500) process.stderr.write(`labd: ${req.method} ${url.pathname}: ${(e as Error).stack ?? String(e)}\n`);
+      discardRest(req, res);
+      sendError(res, h);
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://labd');
+    if (classes.handleUpgrade(req, socket, head, url)) return;
+    if (url.pathname !== TERMINAL_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    terminal.handleUpgrade(req, socket, head, url);
+  });
+  // A slow client must not hold a request open for ever; SSE streams are long but send heartbeats.
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 0;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.port, cfg.host, () => { server.off('error', reject); resolve(); });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= (async () => {
+    server.close();
+    terminal.close();
+    classes.close();
+    // The shells die with labd (they are its children); the labs themselves keep running.
+    registry.closeAll();
+    await manager.drain(DRAIN_MS);
+    server.closeAllConnections();
+    store.close();
+  })());
+
+  return { url: `http://${host}:${address.port}`, address, store, registry, manager, close };
+}

@@ -1,0 +1,148 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { CheckResult } from '@ebpf-lab/lab-spec';
+import { MIGRATIONS, type Migration } from './migrations.ts';
+
+export type TokenKind = 'service' | 'instructor' | 'learner';
+export interface TokenRow { kind: TokenKind; learnerId: string | null; labId: string | null }
+export interface Learner { id: string; displayName: string; createdAt: string }
+export interface LearnerLab { instanceId: string | null; driver: string | null }
+export type StepStatus = 'pending' | 'pass' | 'fail' | 'error';
+export interface StepProgress { stepId: string; status: StepStatus; attempts: number; lastMessage: string | null; firstSeenAt: string; passedAt: string | null }
+
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+export const newToken = () => randomBytes(32).toString('base64url');
+const now = () => new Date().toISOString();
+
+export function openDatabase(file: string, migrations: Migration[] = MIGRATIONS): Database.Database {
+  const db = new Database(file);
+  // WAL lets readers run while a check result is written; NORMAL sync is safe with WAL.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, migrations);
+  return db;
+}
+
+export function migrate(db: Database.Database, migrations: Migration[]): string[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const done = new Set((db.prepare('SELECT id FROM schema_migrations').all() as { id: string }[]).map((r) => r.id));
+  const applied: string[] = [];
+  for (const m of migrations) {
+    if (done.has(m.id)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)').run(m.id, now());
+    })();
+    applied.push(m.id);
+  }
+  return applied;
+}
+
+/** Typed access to labd's tables; every SQL statement labd runs lives here. */
+export class Store {
+  readonly db: Database.Database;
+
+  constructor(stateDir: string) {
+    mkdirSync(stateDir, { recursive: true });
+    this.db = openDatabase(join(stateDir, 'labd.db'));
+  }
+
+  close(): void { this.db.close(); }
+
+  /** Replaces the stored hash of a service or instructor token, so an old one stops working. */
+  setFixedToken(kind: 'service' | 'instructor', token: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM tokens WHERE kind = ?').run(kind);
+      this.db.prepare('INSERT INTO tokens (hash, kind, created_at) VALUES (?, ?, ?)').run(hashToken(token), kind, now());
+    })();
+  }
+
+  /**
+   * Looks a token up by its hash. The lookup key is a hash of the secret, so its timing says
+   * nothing usable about the secret; the final comparison is constant-time all the same.
+   */
+  findToken(token: string): TokenRow | null {
+    const hash = hashToken(token);
+    const row = this.db.prepare('SELECT hash, kind, learner_id, lab_id FROM tokens WHERE hash = ?').get(hash) as
+      { hash: string; kind: TokenKind; learner_id: string | null; lab_id: string | null } | undefined;
+    if (!row || !timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
+    return { kind: row.kind, learnerId: row.learner_id, labId: row.lab_id };
+  }
+
+  mintLearnerToken(learnerId: string, labId: string): string {
+    const token = newToken();
+    this.db.prepare('INSERT INTO tokens (hash, kind, learner_id, lab_id, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(hashToken(token), 'learner', learnerId, labId, now());
+    return token;
+  }
+
+  createLearner(displayName: string): Learner {
+    const l = { id: `l${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`, displayName, createdAt: now() };
+    this.db.prepare('INSERT INTO learners (id, display_name, created_at) VALUES (?, ?, ?)').run(l.id, l.displayName, l.createdAt);
+    return l;
+  }
+
+  getLearner(id: string): Learner | null {
+    const r = this.db.prepare('SELECT id, display_name, created_at FROM learners WHERE id = ?').get(id) as
+      { id: string; display_name: string; created_at: string } | undefined;
+    return r ? { id: r.id, displayName: r.display_name, createdAt: r.created_at } : null;
+  }
+
+  getLearnerLab(learnerId: string, labId: string): LearnerLab {
+    const r = this.db.prepare('SELECT instance_id, driver FROM learner_labs WHERE learner_id = ? AND lab_id = ?').get(learnerId, labId) as
+      { instance_id: string | null; driver: string | null } | undefined;
+    return { instanceId: r?.instance_id ?? null, driver: r?.driver ?? null };
+  }
+
+  setLearnerLab(learnerId: string, labId: string, instanceId: string | null, driver: string | null): void {
+    this.db.prepare(`INSERT INTO learner_labs (learner_id, lab_id, instance_id, driver, updated_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (learner_id, lab_id) DO UPDATE SET instance_id = excluded.instance_id, driver = excluded.driver, updated_at = excluded.updated_at`)
+      .run(learnerId, labId, instanceId, driver, now());
+  }
+
+  /** Every instance id some learner holds: what labd reattaches to after a restart. */
+  heldInstances(): { learnerId: string; labId: string; instanceId: string }[] {
+    return (this.db.prepare('SELECT learner_id, lab_id, instance_id FROM learner_labs WHERE instance_id IS NOT NULL').all() as
+      { learner_id: string; lab_id: string; instance_id: string }[]).map((r) => ({ learnerId: r.learner_id, labId: r.lab_id, instanceId: r.instance_id }));
+  }
+
+  progress(learnerId: string, labId: string): Map<string, StepProgress> {
+    const rows = this.db.prepare(`SELECT step_id, status, attempts, last_message, first_seen_at, passed_at FROM step_progress
+      WHERE learner_id = ? AND lab_id = ?`).all(learnerId, labId) as
+      { step_id: string; status: StepStatus; attempts: number; last_message: string | null; first_seen_at: string; passed_at: string | null }[];
+    return new Map(rows.map((r) => [r.step_id, { stepId: r.step_id, status: r.status, attempts: r.attempts, lastMessage: r.last_message, firstSeenAt: r.first_seen_at, passedAt: r.passed_at }]));
+  }
+
+  /**
+   * Records one check run. `attempts` counts the learner's tries (pass or fail); an `error` is the
+   * check's fault, so it is kept in the history but neither counts as a try nor undoes a pass.
+   */
+  recordChecks(learnerId: string, labId: string, instanceId: string, results: CheckResult[]): void {
+    const t = now();
+    const insertAttempt = this.db.prepare(`INSERT INTO check_attempts (learner_id, lab_id, step_id, instance_id, status, result, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    const upsert = this.db.prepare(`INSERT INTO step_progress (learner_id, lab_id, step_id, status, attempts, last_message, first_seen_at, passed_at, updated_at)
+      VALUES (@learner, @lab, @step, @status, @try, @message, @t, CASE WHEN @status = 'pass' THEN @t END, @t)
+      ON CONFLICT (learner_id, lab_id, step_id) DO UPDATE SET
+        status = CASE WHEN @status = 'error' AND status = 'pass' THEN status ELSE @status END,
+        attempts = attempts + @try,
+        last_message = @message,
+        passed_at = COALESCE(passed_at, CASE WHEN @status = 'pass' THEN @t END),
+        updated_at = @t`);
+    this.db.transaction(() => {
+      for (const r of results) {
+        insertAttempt.run(learnerId, labId, r.step, instanceId, r.status, JSON.stringify(r), t);
+        upsert.run({ learner: learnerId, lab: labId, step: r.step, status: r.status, try: r.status === 'error' ? 0 : 1, message: r.message, t });
+      }
+    })();
+  }
+
+  attempts(learnerId: string, labId: string, stepId: string): CheckResult[] {
+    return (this.db.prepare('SELECT result FROM check_attempts WHERE learner_id = ? AND lab_id = ? AND step_id = ? ORDER BY id')
+      .all(learnerId, labId, stepId) as { result: string }[]).map((r) => JSON.parse(r.result) as CheckResult);
+  }
+}
