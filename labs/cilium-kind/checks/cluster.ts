@@ -1,0 +1,34 @@
+import { checkError, type CheckContext, type CheckOutcome } from '@ebpf-lab/lab-spec';
+import { clusterFor, podTarget, type Cluster, type PodInfo } from '../../../apps/labd/src/drivers/kind/check-kube.ts';
+
+// The kind driver's client-node helpers (one copy of client-node, in labd), plus what this lab's
+// checks share: running one check against the API, and curl from a pod.
+export * from '../../../apps/labd/src/drivers/kind/check-kube.ts';
+
+/**
+ * Runs a check with an API client. No kubeconfig or an API that does not answer is the lab's
+ * problem, never the learner's, so both come back as `error`.
+ */
+export async function withCluster(ctx: CheckContext, fn: (c: Cluster) => Promise<CheckOutcome>): Promise<CheckOutcome> {
+  let c: Cluster | null;
+  try { c = await clusterFor(ctx); } catch (e) { return checkError(`the lab's kubeconfig cannot be read: ${(e as Error).message}`); }
+  if (!c) return checkError('this lab has no kubeconfig (.kube/config): its kind cluster was not created');
+  try {
+    return await fn(c);
+  } catch (e) {
+    const err = e as { code?: number; message?: string };
+    return checkError(`the Kubernetes API did not answer as expected${err.code ? ` (HTTP ${err.code})` : ''}: ${(err.message ?? String(e)).split('\n')[0]}`);
+  }
+}
+
+export interface Http { code: string; body: string; curlExit: number }
+
+/** One HTTP request from a pod's first container; code "000" when nothing answered within maxS. */
+export async function curlFrom(ctx: CheckContext, pod: PodInfo, method: string, url: string, maxS = 3): Promise<Http> {
+  const r = await ctx.exec(`curl -s -m ${maxS} -X ${method} -w '\\n%{http_code}' ${url}`, { node: podTarget(pod), timeoutMs: (maxS + 10) * 1000 });
+  const lines = r.stdout.replace(/\n$/, '').split('\n');
+  const code = /^\d{3}$/.test(lines.at(-1) ?? '') ? lines.pop()! : '000';
+  return { code, body: lines.join('\n').trim(), curlExit: r.code };
+}
+
+export const DEATHSTAR = 'http://deathstar.default.svc.cluster.local';

@@ -1,0 +1,2 @@
+set -eu
+. "$LAB_WORKDIR/.lab/start-hello.sh"

@@ -1,0 +1,30 @@
+import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { attachedSvclb, FIRST_SERVICE, labBackends, type Svclb } from '../../lib/lab-state.ts';
+
+/**
+ * Passes when svclb_connect4 is attached at cgroup/connect4 to this lab's cgroup (bpftool -j
+ * cgroup show on the lab's cgroup root) and its services map (found through the program's own
+ * map ids, then dumped raw) sends svc-1's ClusterIP:80/tcp to the lab's backend pods.
+ */
+export default async function check(ctx: CheckContext) {
+  let lb: Svclb | null;
+  let backends: string[];
+  try {
+    [lb, backends] = [await attachedSvclb(ctx), await labBackends(ctx)];
+  } catch (e) { return checkError(`reading the lab's BPF state: ${(e as Error).message}`); }
+  const expected = `svclb_connect4 attached at cgroup/connect4 of the lab cgroup; ${FIRST_SERVICE}/tcp → ${backends.join(' ')}`;
+  if (!lb) {
+    return fail('svclb is not attached to this lab\'s cgroup yet: build it (make -C bpf svclb) and run ./bpf/.output/svclb attach', {
+      expected, actual: 'no program named svclb_connect4 at cgroup_inet4_connect on /sys/fs/cgroup',
+    });
+  }
+  if (lb.mapId < 0) return fail(`svclb_connect4 (prog ${lb.progId}) is attached but has no map named services: rebuild it from bpf/svclb`, { expected, actual: `prog ${lb.progId} without a services map` });
+  const actual = `prog ${lb.progId} attached; services map ${lb.mapId} holds ${lb.services.length} service(s)${lb.services.length ? `: ${lb.services.slice(0, 3).map((s) => `${s.service}/${s.proto} → ${s.backends.join(' ')}`).join('; ')}` : ''}`;
+  const svc = lb.services.find((s) => s.service === FIRST_SERVICE && s.proto === 'tcp');
+  if (!svc) return fail(`svclb is attached, but its map has no entry for svc-1 yet: ./bpf/.output/svclb add ${FIRST_SERVICE} ${backends.join(' ')}`, { expected, actual });
+  const strangers = svc.backends.filter((b) => !backends.includes(b));
+  if (svc.backends.length === 0 || strangers.length) {
+    return fail(`svc-1's entry must list the lab's backend pods (${backends.join(' ')})${strangers.length ? `, not ${strangers.join(' ')}` : ''}`, { expected, actual });
+  }
+  return pass(`svclb_connect4 (prog ${lb.progId}) is attached to the lab's cgroup and sends ${FIRST_SERVICE} to ${svc.backends.length} backend(s)`, { expected, actual });
+}
