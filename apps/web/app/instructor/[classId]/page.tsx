@@ -1,0 +1,32 @@
+import type { Metadata } from 'next';
+import { cookies } from 'next/headers';
+import { notFound, redirect } from 'next/navigation';
+import '@/components/instructor/instructor.css';
+import { Room, type RoomLesson } from '@/components/instructor/room';
+import type { RosterView } from '@/components/instructor/roster-types';
+import { labSummary } from '@/lib/content/labs';
+import { instructorApi } from '@/lib/labd/classes';
+import { LabdError } from '@/lib/labd/client';
+import { INSTRUCTOR_COOKIE, instructorTokenFor } from '@/lib/labd/instructor-session';
+
+export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Class room' };
+
+/** /instructor/<classId>: the live room of one class. */
+export default async function RoomPage({ params }: { params: Promise<{ classId: string }> }) {
+  const { classId } = await params;
+  const token = instructorTokenFor({ id: (await cookies()).get(INSTRUCTOR_COOKIE)?.value });
+  if (!token) redirect('/instructor');
+  let roster: RosterView;
+  try {
+    roster = (await instructorApi.roster(token, classId)) as RosterView;
+  } catch (e) {
+    if (e instanceof LabdError && (e.status === 404 || e.status === 400)) notFound();
+    throw e;
+  }
+  const lessons: RoomLesson[] = roster.class.lessons.map((l) => {
+    const lab = l.labId ? labSummary(l.labId) : null;
+    return { slug: l.slug, title: l.title, steps: lab?.ok ? lab.lab.steps.map((s) => ({ id: s.id, title: s.title })) : [] };
+  });
+  return <Room initial={roster} lessons={lessons} />;
+}

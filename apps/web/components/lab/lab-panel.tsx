@@ -1,0 +1,94 @@
+'use client';
+import dynamic from 'next/dynamic';
+import { useState } from 'react';
+import { messages, type Locale } from '@/lib/i18n';
+import { DriverPicker } from './driver-picker';
+import { useLab } from './lab-context';
+
+// xterm and Monaco are fetched only when the lab panel needs them, never in the page's first JS.
+const Terminal = dynamic(() => import('./terminal.client'), { ssr: false, loading: () => <div className="terminal-loading">…</div> });
+const Editor = dynamic(() => import('./editor.client'), { ssr: false, loading: () => <div className="editor-loading">…</div> });
+
+const EDITOR_TAB = '\0editor';
+
+export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: string }) {
+  const t = messages(locale);
+  const ctx = useLab();
+  const [tab, setTab] = useState<string | null>(null);
+  const [editorOpened, setEditorOpened] = useState(false);
+  const [picking, setPicking] = useState(false);
+  if (!ctx) return null;
+  const { lab, progress, error } = ctx;
+  const ready = lab?.state === 'ready';
+  const nodes = ready ? lab.nodes : [];
+  const active = tab && (tab === EDITOR_TAB || nodes.includes(tab)) ? tab : nodes[0] ?? null;
+  const pct = Math.round(Math.max(0, Math.min(1, progress?.fraction ?? 0)) * 100);
+  // A lab on one driver has nothing to choose. With several, the lab starts on the learner's last
+  // choice (else the lab's first driver) as before, and the picker comes up on Reset, or when the
+  // start failed, so the learner can move it to another driver.
+  const multi = ctx.drivers.length > 1;
+  const failed = !!error || lab?.state === 'error';
+  const showPicker = multi && ((picking && ready) || (failed && lab?.state !== 'starting'));
+
+  const open = (name: string) => {
+    setTab(name);
+    if (name === EDITOR_TAB) setEditorOpened(true);
+  };
+
+  return (
+    <aside className="lab-panel" data-testid="lab-panel" data-lab-state={lab?.state ?? 'loading'}>
+      <header className="lab-header">
+        <strong>{labTitle}</strong>
+        {multi && lab?.driver && <span className="lab-driver" data-testid="lab-driver">{lab.driver}</span>}
+        <button type="button" onClick={() => (multi ? setPicking(true) : void ctx.reset())} disabled={!ready || showPicker} data-testid="lab-reset">{t.reset}</button>
+      </header>
+      {error && (
+        <div className="lab-error" role="alert" data-testid="lab-error">
+          {t.labError}: {error} <button type="button" onClick={ctx.retry}>{t.retry}</button>
+        </div>
+      )}
+      {lab?.state === 'error' && !error && (
+        <div className="lab-error" role="alert" data-testid="lab-error">
+          {t.labError}: {lab.error} <button type="button" onClick={ctx.retry}>{t.retry}</button>
+        </div>
+      )}
+      {showPicker && (
+        <DriverPicker
+          labId={ctx.labId} locale={locale} current={lab?.driver} action={ready ? 'reset' : 'start'}
+          onSubmit={async (d) => { await ctx.runOn(d, ready ? 'reset' : 'start'); setPicking(false); }}
+          onCancel={ready ? () => setPicking(false) : undefined}
+        />
+      )}
+      {!ready && !error && lab?.state !== 'error' && (
+        <div className="lab-progress" data-testid="lab-progress">
+          <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+            <div className="fill" style={{ width: `${pct}%` }} />
+          </div>
+          <span className="progress-text">{progress?.message ?? t.labStarting}</span>
+        </div>
+      )}
+      {ready && (
+        <>
+          <div className="tabs" role="tablist">
+            {nodes.map((n) => (
+              <button key={n} type="button" role="tab" aria-selected={active === n} onClick={() => open(n)} data-testid={`tab-${n}`}>{n}</button>
+            ))}
+            <button type="button" role="tab" aria-selected={active === EDITOR_TAB} onClick={() => open(EDITOR_TAB)} data-testid="tab-editor">{t.editor}</button>
+          </div>
+          <div className="tab-panels">
+            {nodes.map((n) => (
+              <div key={`${lab.instanceId}:${n}`} className="tab-panel" hidden={active !== n}>
+                <Terminal labId={ctx.labId} node={n} active={active === n} locale={locale} />
+              </div>
+            ))}
+            {editorOpened && (
+              <div className="tab-panel" hidden={active !== EDITOR_TAB}>
+                <Editor labId={ctx.labId} locale={locale} />
+              </div>
+            )}
+          </div>
+        </>
+      )}
+    </aside>
+  );
+}

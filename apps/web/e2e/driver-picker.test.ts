@@ -1,0 +1,94 @@
+// The driver picker in Chromium against the real labd: hello-ebpf runs on netns and vagrant, so
+// Reset offers both, with vagrant's preflight state as labd reports it; the lab moves to netns and
+// its terminal works. A one-driver lab never shows a picker. labd runs with
+// ELAB_VAGRANT_PROVIDER=virtualbox: where VirtualBox is not installed, vagrant shows as disabled
+// with its fix on every machine. Screenshots: e2e/screenshots/driver-*.png.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launchChromium } from './browser';
+import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+
+const isRoot = process.getuid?.() === 0;
+interface Choice { name: string; supported: boolean; ok: boolean; missing: { what: string; fix: string }[] }
+
+const panelIn = (page: Page, state: string) => page.locator(`[data-testid=lab-panel][data-lab-state=${state}]`);
+
+async function waitForScreen(page: Page, re: RegExp): Promise<void> {
+  const rows = page.locator('[data-testid=terminal-lab] .xterm-rows');
+  for (const end = Date.now() + 20_000; ;) {
+    const text = (await rows.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+    if (re.test(text)) return;
+    if (Date.now() > end) throw new Error(`terminal never showed ${re}; it shows:\n${text}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+describe('driver picker', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
+  let stateDir = '';
+  let labd: Proc | undefined;
+  let web: Proc | undefined;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  let page: Page;
+
+  before(async () => {
+    stateDir = tempStateDir();
+    const port = await freePort();
+    labd = await startLabd(stateDir, `http://127.0.0.1:${port}`, { ELAB_VAGRANT_PROVIDER: 'virtualbox' });
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await web?.stop();
+    await labd?.stop();
+    if (stateDir) downLabs(stateDir);
+  });
+
+  it('hello-ebpf: Reset offers netns and vagrant with their state; reset on netns gives a working terminal', async () => {
+    await page.goto(`${web!.url}/en/hello-ebpf`);
+    await panelIn(page, 'ready').waitFor({ timeout: 60_000 });
+    assert.equal(await page.getByTestId('lab-driver').textContent(), 'netns', 'started on the lab\'s first driver');
+    assert.equal(await page.getByTestId('driver-picker').count(), 0, 'no picker while the lab simply runs');
+
+    await page.getByTestId('lab-reset').click();
+    const picker = page.getByTestId('driver-picker');
+    await picker.locator('[data-testid=driver-vagrant]').waitFor();
+    const listed = (await (await page.request.get(`${web!.url}/api/lab/hello-ebpf/drivers`)).json()) as Choice[];
+    const vagrant = listed.find((d) => d.name === 'vagrant')!;
+    assert.deepEqual(await picker.locator('label[data-testid^=driver-]').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-testid'))), ['driver-netns', 'driver-vagrant'], 'only the lab\'s drivers');
+    assert.match(await picker.getByTestId('driver-netns').innerText(), /namespaces on this machine's kernel, starts in ~0\.1 s/);
+    assert.match(await picker.getByTestId('driver-vagrant').innerText(), /a VM with a stock kernel \(kprobes, BCC\), ~10 s to start/);
+    assert.equal(await picker.locator('[data-testid=driver-netns] input').isChecked(), true);
+    const vagrantRow = picker.getByTestId('driver-vagrant');
+    assert.equal(await vagrantRow.getAttribute('data-ok'), String(vagrant.ok));
+    assert.equal(await vagrantRow.locator('input').isDisabled(), !vagrant.ok);
+    const rowText = await vagrantRow.innerText();
+    for (const m of vagrant.missing) assert.ok(rowText.includes(m.fix), `vagrant's row shows the fix "${m.fix}":\n${rowText}`);
+    await page.screenshot({ path: join(screenshotDir, 'driver-picker.png') });
+
+    const before = await page.request.get(`${web!.url}/api/lab/hello-ebpf`).then((r) => r.json()) as { instanceId: string };
+    await picker.getByTestId('driver-submit').click();
+    await picker.waitFor({ state: 'detached' });
+    await panelIn(page, 'ready').waitFor({ timeout: 60_000 });
+    const after = await page.request.get(`${web!.url}/api/lab/hello-ebpf`).then((r) => r.json()) as { instanceId: string; driver: string; state: string };
+    assert.equal(after.driver, 'netns');
+    assert.notEqual(after.instanceId, before.instanceId, 'a fresh lab');
+    await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 });
+    await waitForScreen(page, /[#$]\s*$/m);
+    await page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
+    await page.keyboard.type('echo PICKED-$((6*7))\n');
+    await waitForScreen(page, /^PICKED-42\s*$/m);
+    await page.screenshot({ path: join(screenshotDir, 'driver-after-reset.png') });
+  });
+
+  it('a lab on one driver (pod-to-pod, netns only) shows no picker and no driver badge', async () => {
+    await page.goto(`${web!.url}/en/pod-to-pod`);
+    await panelIn(page, 'ready').waitFor({ timeout: 90_000 });
+    assert.equal(await page.getByTestId('lab-driver').count(), 0);
+    assert.equal(await page.getByTestId('driver-picker').count(), 0);
+  });
+});

@@ -1,0 +1,199 @@
+// An instructor-led class in three Chromium contexts (instructor, Ann, Bob) against the real labd,
+// the real web server and real netns labs (needs root): sign-in, class, join, live roster, follow
+// (read-only, proven from the learner's shell), broadcasts, export, end. Screenshots: e2e/screenshots/.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Op } from '@ebpf-lab/protocol';
+import type { Page } from 'playwright-core';
+import { launchChromium } from './browser';
+import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+
+const isRoot = process.getuid?.() === 0;
+const mark = Math.random().toString(36).slice(2, 8);
+
+const screen = (page: Page, testid: string) => page.locator(`[data-testid=${testid}] .xterm-rows`).innerText().catch(() => '');
+async function waitForScreen(page: Page, testid: string, re: RegExp, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await screen(page, testid);
+    if (re.test(text)) return;
+    if (Date.now() > end) throw new Error(`${testid} never showed ${re}; it shows:\n${text}`);
+    await page.waitForTimeout(100);
+  }
+}
+async function typeInLabTerminal(page: Page, text: string): Promise<void> {
+  await page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
+  await page.keyboard.type(text);
+}
+const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshotDir, `instructor-${name}.png`) });
+
+describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
+  let stateDir = '';
+  let labd: Proc | undefined;
+  let web: Proc | undefined;
+  const browsers: Awaited<ReturnType<typeof launchChromium>>[] = [];
+  let teacher: Page;
+  let ann: Page;
+  let bob: Page;
+  let classId = '';
+  let joinUrl = '';
+
+  before(async () => {
+    stateDir = tempStateDir();
+    const port = await freePort();
+    labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+    // Three separate browser profiles: three people, three cookie jars.
+    for (let i = 0; i < 3; i++) browsers.push(await launchChromium({ width: 1500, height: 900 }));
+    [teacher, ann, bob] = (await Promise.all(browsers.map((b) => b.context.newPage()))) as [Page, Page, Page];
+  });
+
+  after(async () => {
+    for (const b of browsers) await b.close();
+    await web?.stop();
+    await labd?.stop();
+    if (stateDir) downLabs(stateDir);
+  });
+
+  it('the instructor signs in with the token once and creates a class with a join code', async () => {
+    await teacher.goto(`${web!.url}/instructor`);
+    await teacher.getByTestId('instructor-token').fill('not-the-token-'.repeat(3));
+    await teacher.getByRole('button', { name: 'Sign in' }).click();
+    await teacher.getByRole('alert').filter({ hasText: 'not the instructor token' }).waitFor();
+    await teacher.getByTestId('instructor-token').fill(readFileSync(join(stateDir, 'instructor-token'), 'utf8').trim());
+    await teacher.getByRole('button', { name: 'Sign in' }).click();
+    await teacher.getByTestId('create-class').waitFor();
+    const cookies = await browsers[0]!.context.cookies();
+    const session = cookies.find((c) => c.name === 'elab_instructor')!;
+    assert.ok(session.httpOnly, 'the session cookie is httpOnly');
+    assert.ok(!cookies.some((c) => c.value.includes(readFileSync(join(stateDir, 'instructor-token'), 'utf8').trim())), 'the token itself never reaches the browser');
+
+    await teacher.getByTestId('class-name').fill('Tuesday eBPF');
+    for (const box of await teacher.locator('[data-testid^=lesson-]').all()) await box.uncheck();
+    await teacher.getByTestId('lesson-hello-ebpf').check();
+    await teacher.getByTestId('create-class-submit').click();
+    await teacher.getByTestId('room').waitFor();
+    classId = teacher.url().split('/').pop()!;
+    joinUrl = (await teacher.getByTestId('join-url').innerText()).trim();
+    assert.match(joinUrl, /\/join\/[A-Z2-9]{8}$/);
+  });
+
+  it('a wrong join code is refused', async () => {
+    await ann.goto(`${web!.url}/join/ZZZZ2222`);
+    await ann.getByTestId('join-unknown').waitFor();
+  });
+
+  it('two learners join with a display name, land in the lesson and appear in the roster', async () => {
+    for (const [page, name] of [[ann, 'Ann'], [bob, 'Bob']] as const) {
+      await page.goto(joinUrl);
+      await page.getByTestId('join-name').fill(name);
+      await page.getByTestId('join-submit').click();
+      await page.waitForURL(/\/en\/hello-ebpf$/);
+    }
+    await Promise.all([ann, bob].map((p) => p.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 90_000 })));
+    for (const name of ['Ann', 'Bob']) await teacher.locator(`[data-testid=roster-${name}][data-lab=ready]`).waitFor({ timeout: 10_000 });
+    assert.equal(await teacher.locator('[data-testid^=roster-] [data-testid=follow]').count(), 2);
+  });
+
+  it('Ann passes the bpftrace step in her terminal and the roster shows it within 2 s', async () => {
+    await waitForScreen(ann, 'terminal-lab', /[#$][\s\u00a0]*$/m);
+    await typeInLabTerminal(ann, "cat > trace-execve.bt <<'BT'\ntracepoint:syscalls:sys_enter_execve\n{\n  printf(\"%-7d %-16s %s\\n\", pid, comm, str(args->filename));\n}\nBT\n");
+    await typeInLabTerminal(ann, 'bpftrace trace-execve.bt > trace-execve.log 2>&1 & bt=$!\n');
+    await typeInLabTerminal(ann, 'for i in $(seq 100); do bpftool -j perf show | grep -q "\\"pid\\":$bt,.*sys_enter_execve" && break; sleep 0.1; done; echo ATTACHED-$((40+2))\n');
+    await waitForScreen(ann, 'terminal-lab', /^ATTACHED-42\s*$/m, 30_000);
+    const check = ann.getByTestId('check-bpftrace');
+    await check.scrollIntoViewIfNeeded();
+    await check.getByRole('button').click();
+    await ann.locator('[data-testid=check-bpftrace][data-status=pass]').waitFor({ timeout: 60_000 });
+    const passedAt = Date.now();
+    await teacher.locator('[data-testid=roster-Ann] [data-testid=dot-bpftrace][data-status=pass]').waitFor({ timeout: 5000 });
+    const lag = Date.now() - passedAt;
+    assert.ok(lag <= 2000, `the roster showed the pass ${lag} ms after the learner saw it`);
+    assert.equal(await teacher.locator('[data-testid=roster-Ann]').getAttribute('data-step'), 'hello', 'Ann is on step 2 now');
+    assert.equal(await teacher.locator('[data-testid=roster-Ann] [data-testid=last-check]').getAttribute('data-status'), 'pass');
+    await shot(teacher, '01-roster-pass');
+  });
+
+  it('following Ann shows what she types, live', async () => {
+    await teacher.locator('[data-testid=roster-Ann] [data-testid=follow]').click();
+    await teacher.locator('[data-testid=follow-status][data-status=open]').waitFor({ timeout: 10_000 });
+    await waitForScreen(teacher, 'follow-terminal', /ATTACHED-42/, 5000); // the replay of what came before
+    await typeInLabTerminal(ann, `echo FOLLOW-${mark}-$((6*7))\n`);
+    await waitForScreen(teacher, 'follow-terminal', new RegExp(`^FOLLOW-${mark}-42\\s*$`, 'm'), 5000);
+    await shot(teacher, '02-follow');
+  });
+
+  it('the follow view cannot send input: typing into it and a hand-made socket reach nothing', async () => {
+    const probe = `/tmp/elab-follow-${mark}`;
+    await teacher.getByTestId('follow-terminal').click();
+    await teacher.keyboard.type(`touch ${probe}-typed; echo INJECTED-$((2+2))\n`);
+    // Past the UI: a WebSocket of its own through the web's follow proxy, sending Input frames.
+    const sent = await teacher.evaluate(async ({ classId, learnerId, op, probe }) => {
+      const ws = new WebSocket(`ws://${location.host}/instructor/api/follow?class=${classId}&learner=${learnerId}`);
+      ws.binaryType = 'arraybuffer';
+      await new Promise((r, j) => { ws.onopen = r; ws.onerror = j; });
+      const text = new TextEncoder().encode(`touch ${probe}-socket; echo INJECTED-$((3+3))\r`);
+      const frame = new Uint8Array(text.length + 1);
+      frame[0] = op;
+      frame.set(text, 1);
+      ws.send(frame);
+      await new Promise((r) => setTimeout(r, 500));
+      const open = ws.readyState === WebSocket.OPEN;
+      ws.close();
+      return open;
+    }, { classId, learnerId: (await teacher.locator('[data-testid=roster-Ann]').getAttribute('data-learner'))!, op: Op.Input, probe });
+    assert.ok(sent, 'the socket was open when the frame went out');
+    await teacher.waitForTimeout(500);
+    await typeInLabTerminal(ann, `ls ${probe}-typed ${probe}-socket 2>&1 | wc -l; echo PROBE-$((40+2))\n`);
+    await waitForScreen(ann, 'terminal-lab', /^PROBE-42\s*$/m);
+    const annScreen = await screen(ann, 'terminal-lab');
+    assert.doesNotMatch(annScreen, /INJECTED-[46]/, 'nothing the follower sent ran in Ann\'s shell');
+    assert.ok(!existsSync(`${probe}-typed`) && !existsSync(`${probe}-socket`), 'neither probe file exists');
+    await waitForScreen(teacher, 'follow-terminal', /^PROBE-42\s*$/m, 5000); // still following
+  });
+
+  it('a broadcast message shows on both learners\' pages; a go-to takes them to the step', async () => {
+    await teacher.getByTestId('broadcast-message').fill('Pair up for step 2');
+    const sentAt = Date.now();
+    await teacher.getByTestId('broadcast-send').click();
+    for (const p of [ann, bob]) await p.getByTestId('class-banner-text').filter({ hasText: 'Pair up for step 2' }).waitFor({ timeout: 5000 });
+    assert.ok(Date.now() - sentAt < 3000, 'both banners within 3 s of the click');
+    await shot(bob, '03-banner');
+    await teacher.getByTestId('broadcast-message').fill('');
+    await teacher.getByTestId('broadcast-goto').selectOption('hello-ebpf#map');
+    await teacher.getByTestId('broadcast-send').click();
+    for (const p of [ann, bob]) {
+      await p.waitForFunction(() => location.hash === '#step-map', undefined, { timeout: 5000 });
+      await p.locator('[data-testid=check-map].step-highlight').waitFor({ timeout: 5000 });
+    }
+  });
+
+  it('the class results export as CSV and JSON', async () => {
+    const csv = await teacher.request.get(`${web!.url}/instructor/api/export?class=${classId}&format=csv`);
+    assert.equal(csv.status(), 200);
+    const text = await csv.text();
+    assert.match(text, /^learner,learner_id,lesson,lab,step,status,attempts,first_pass_at,first_pass_after_s,last_message\r\n/);
+    assert.match(text, /\r\nAnn,l\w+,hello-ebpf,hello-ebpf,bpftrace,pass,1,\d{4}-/);
+    assert.match(text, /\r\nBob,l\w+,hello-ebpf,hello-ebpf,bpftrace,pending,0,,,/);
+    const json = await (await teacher.request.get(`${web!.url}/instructor/api/export?class=${classId}&format=json`)).json() as { rows: unknown[] };
+    assert.equal(json.rows.length, 6);
+    const outsider = await ann.request.get(`${web!.url}/instructor/api/export?class=${classId}&format=csv`);
+    assert.equal(outsider.status(), 401, 'a learner\'s browser has no instructor session');
+  });
+
+  it('ending the class takes every lab down and tells the learners', async () => {
+    const roster = await (await teacher.request.get(`${web!.url}/instructor/api/roster?class=${classId}`)).json() as { learners: { lab: { instanceId: string } }[] };
+    const ids = roster.learners.map((l) => l.lab.instanceId);
+    assert.equal(ids.filter(Boolean).length, 2);
+    teacher.once('dialog', (d) => void d.accept());
+    await teacher.getByTestId('end-class').click();
+    await teacher.getByTestId('end-result').filter({ hasText: 'ended: 2 labs taken down' }).waitFor({ timeout: 60_000 });
+    await ann.getByTestId('class-banner-text').filter({ hasText: 'The class has ended' }).waitFor({ timeout: 5000 });
+    const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    for (const id of ids) assert.ok(!netns.includes(`el${id}-`), `lab ${id} is gone`);
+    await shot(teacher, '04-ended');
+  });
+});

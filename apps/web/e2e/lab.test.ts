@@ -1,0 +1,205 @@
+// A learner's whole path through the hello-ebpf lesson, in Chromium, against the real labd, the
+// real web server and a real netns lab (needs root). Screenshots: e2e/screenshots/.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launchChromium } from './browser';
+import { downLabs, freePort, repoRoot, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+
+const isRoot = process.getuid?.() === 0;
+const LESSON = '/en/hello-ebpf';
+const source = readFileSync(join(repoRoot, 'bpf/hello/hello.bpf.c'), 'utf8');
+
+const term = (page: Page) => page.locator('[data-testid=terminal-lab]');
+const screenText = (page: Page) => term(page).locator('.xterm-rows').innerText();
+const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshotDir, `${name}.png`) });
+
+async function waitForScreen(page: Page, re: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await screenText(page).catch(() => '');
+    const m = re.exec(text);
+    if (m) return m;
+    if (Date.now() > end) throw new Error(`terminal never showed ${re}; it shows:\n${text}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+async function typeInTerminal(page: Page, text: string): Promise<void> {
+  await term(page).locator('.xterm-helper-textarea').focus();
+  await page.keyboard.type(text);
+}
+
+async function waitForTerminalOpen(page: Page): Promise<void> {
+  await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 });
+  await waitForScreen(page, /[#$][\s\u00a0]*$/m);
+}
+
+/** Replaces the editor's text the way a paste would, through Monaco's own model. */
+async function setEditorText(page: Page, text: string): Promise<void> {
+  await page.evaluate((t) => {
+    const monaco = (window as unknown as { monaco: typeof import('monaco-editor') }).monaco;
+    monaco.editor.getEditors()[0]!.getModel()!.setValue(t);
+  }, text);
+}
+
+async function buildAndMarkers(page: Page): Promise<{ stage: string; markers: { line: number; message: string }[] }> {
+  const before = Number((await page.getByTestId('build-result').getAttribute('data-build', { timeout: 100 }).catch(() => null)) ?? 0);
+  await page.getByTestId('editor-build').click();
+  const result = page.locator(`[data-testid=build-result][data-build="${before + 1}"]`);
+  await result.waitFor({ timeout: 120_000 });
+  const stage = (await result.getAttribute('data-stage')) ?? '';
+  const markers = await page.evaluate(() => {
+    const monaco = (window as unknown as { monaco: typeof import('monaco-editor') }).monaco;
+    return monaco.editor.getModelMarkers({ owner: 'labd' }).map((m) => ({ line: m.startLineNumber, message: m.message }));
+  });
+  return { stage, markers };
+}
+
+const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+
+describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
+  let stateDir = '';
+  let labd: Proc | undefined;
+  let web: Proc | undefined;
+  let webPort = 0;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  let page: Page;
+
+  before(async () => {
+    stateDir = tempStateDir();
+    webPort = await freePort();
+    labd = await startLabd(stateDir, `http://127.0.0.1:${webPort}`);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, webPort);
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    // Record every value the progress bar takes, however briefly it shows.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __progress: string[] };
+      w.__progress = [];
+      new MutationObserver(() => {
+        for (const el of document.querySelectorAll('[role=progressbar]')) {
+          const v = el.getAttribute('aria-valuenow') ?? '';
+          if (w.__progress.at(-1) !== v) w.__progress.push(v);
+        }
+      }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await web?.stop();
+    await labd?.stop();
+    if (stateDir) downLabs(stateDir);
+  });
+
+  it('shows a progress bar while the lab comes up, then a shell that computes 6*7', async () => {
+    await page.goto(`${web!.url}${LESSON}`, { waitUntil: 'commit' });
+    await page.getByTestId('lab-progress').waitFor({ timeout: 10_000 });
+    await shot(page, '01-lab-starting');
+    await waitForTerminalOpen(page);
+    const seen = await page.evaluate(() => (window as unknown as { __progress: string[] }).__progress);
+    assert.ok(seen.some((v) => Number(v) > 0 && Number(v) < 100), `the bar showed labd's progress between 0 and 100, saw [${seen.join(', ')}]`);
+    await typeInTerminal(page, 'echo $((6*7))\n');
+    await waitForScreen(page, /^42\s*$/m);
+    await shot(page, '02-terminal-42');
+  });
+
+  it('a Run block types itself into the terminal and runs', async () => {
+    await page.getByTestId('run-block').first().getByRole('button').click();
+    await waitForScreen(page, new RegExp(`^${release().replace(/\./g, '\\.')}\\s*$`, 'm'));
+    await shot(page, '03-run-block');
+  });
+
+  it('Check fails with expected and actual before the step is done, passes after', async () => {
+    const check = page.getByTestId('check-bpftrace');
+    await check.scrollIntoViewIfNeeded();
+    await check.getByRole('button').click();
+    await page.locator('[data-testid=check-bpftrace][data-status=fail]').waitFor({ timeout: 60_000 });
+    assert.match(await check.getByTestId('expected').innerText(), /sys_enter_execve/);
+    assert.ok((await check.getByTestId('actual').innerText()).length > 0);
+    await shot(page, '04-check-fail');
+
+    // What labs/hello-ebpf/steps/bpftrace/solve.sh does, typed by a person.
+    await typeInTerminal(page, "cat > trace-execve.bt <<'BT'\ntracepoint:syscalls:sys_enter_execve\n{\n  printf(\"%-7d %-16s %s\\n\", pid, comm, str(args->filename));\n}\nBT\n");
+    await typeInTerminal(page, 'bpftrace trace-execve.bt > trace-execve.log 2>&1 & bt=$!\n');
+    await typeInTerminal(page, 'for i in $(seq 100); do bpftool -j perf show | grep -q "\\"pid\\":$bt,.*sys_enter_execve" && break; sleep 0.1; done; echo ATTACHED-$((40+2))\n');
+    await waitForScreen(page, /^ATTACHED-42\s*$/m, 30_000);
+    await check.getByRole('button').click();
+    await page.locator('[data-testid=check-bpftrace][data-status=pass]').waitFor({ timeout: 60_000 });
+    await shot(page, '05-check-pass');
+  });
+
+  it('a reload reattaches to the same shell with its scrollback', async () => {
+    await typeInTerminal(page, 'echo SHELL-PID=$$\n');
+    const pid = (await waitForScreen(page, /^SHELL-PID=(\d+)\s*$/m))[1];
+    await page.reload();
+    await waitForTerminalOpen(page);
+    await waitForScreen(page, new RegExp(`^SHELL-PID=${pid}\\s*$`, 'm')); // replayed, not retyped
+    await typeInTerminal(page, 'echo AFTER-RELOAD=$$\n');
+    const again = (await waitForScreen(page, /^AFTER-RELOAD=(\d+)\s*$/m))[1];
+    assert.equal(again, pid, 'same shell process after the reload');
+    await shot(page, '06-reattached');
+  });
+
+  it('a dropped connection shows reconnecting… and reattaches on its own', async () => {
+    await typeInTerminal(page, 'echo BEFORE-DROP=$$\n');
+    const pid = (await waitForScreen(page, /^BEFORE-DROP=(\d+)\s*$/m))[1];
+    await web!.stop(); // the web server goes away under the open page
+    await page.locator('[data-testid=terminal-status]', { hasText: 'reconnecting' }).waitFor({ timeout: 10_000 });
+    await shot(page, '07-reconnecting');
+    web = await startWeb({ ELAB_LABD_URL: labd!.url, ELAB_STATE_DIR: stateDir }, webPort);
+    await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 30_000 }).catch(async (e: Error) => {
+      const status = await term(page).getAttribute('data-status');
+      const text = await page.getByTestId('terminal-status').innerText().catch(() => '');
+      throw new Error(`${e.message}\nterminal status: ${status} ${text}\nweb:\n${web!.output().slice(-1500)}\nlabd:\n${labd!.output().slice(-1500)}`);
+    });
+    await typeInTerminal(page, 'echo AFTER-DROP=$$\n');
+    assert.equal((await waitForScreen(page, /^AFTER-DROP=(\d+)\s*$/m))[1], pid, 'the same shell, reattached without a reload');
+  });
+
+  it('the editor marks a clang error and a verifier rejection on their lines', async () => {
+    await page.getByTestId('tab-editor').click();
+    await page.locator('.editor-host[data-open-path="bpf/hello/hello.bpf.c"]').waitFor({ timeout: 60_000 });
+    await page.locator('.monaco-editor .view-lines').waitFor();
+
+    const stmt = 'count = bpf_map_lookup_elem(&exec_count, &uid);';
+    const broken = source.replace(stmt, stmt.slice(0, -1));
+    await setEditorText(page, broken);
+    const syntax = await buildAndMarkers(page);
+    assert.equal(syntax.stage, 'compile');
+    const want = lineOf(broken, stmt.slice(0, -1));
+    assert.ok(syntax.markers.some((m) => m.line === want && /expected ';'/.test(m.message)), `a marker on line ${want}: ${JSON.stringify(syntax.markers)}`);
+    await shot(page, '08-editor-clang-error');
+
+    const guarded = '\tif (count) {\n\t\t__sync_fetch_and_add(count, 1);\n\t\treturn;\n\t}';
+    assert.ok(source.includes(guarded), 'hello.bpf.c still has the guarded lookup this test edits');
+    const unchecked = source.replace(guarded, '\t*count += 1;\n\treturn;');
+    await setEditorText(page, unchecked);
+    const verifier = await buildAndMarkers(page);
+    assert.equal(verifier.stage, 'load');
+    const deref = lineOf(unchecked, '*count += 1;');
+    assert.ok(verifier.markers.some((m) => m.line === deref && /verifier/.test(m.message)), `a verifier marker on line ${deref}: ${JSON.stringify(verifier.markers)}`);
+    await shot(page, '09-editor-verifier');
+  });
+
+  it('Reset gives a fresh lab: a new shell, and the step is undone', async () => {
+    await page.getByTestId('tab-lab').click();
+    await typeInTerminal(page, 'echo BEFORE-RESET=$$\n');
+    const old = (await waitForScreen(page, /^BEFORE-RESET=(\d+)\s*$/m))[1];
+    await page.getByTestId('lab-reset').click();
+    // hello-ebpf runs on netns and vagrant, so Reset asks where; the lab's driver is preselected.
+    await page.getByTestId('driver-submit').click();
+    await page.locator('[data-testid=lab-panel][data-lab-state=starting]').waitFor({ timeout: 10_000 });
+    await waitForTerminalOpen(page);
+    await typeInTerminal(page, 'echo AFTER-RESET=$$\n');
+    assert.notEqual((await waitForScreen(page, /^AFTER-RESET=(\d+)\s*$/m))[1], old, 'a new shell in the new lab');
+    const check = page.getByTestId('check-bpftrace');
+    await check.getByRole('button').click();
+    await page.locator('[data-testid=check-bpftrace][data-status=fail]').waitFor({ timeout: 60_000 });
+    await shot(page, '10-after-reset');
+  });
+});

@@ -1,0 +1,128 @@
+// Every lesson of the course in Chromium, in English and Korean, against the real labd (lesson
+// pages with a lab start it, as for a learner); then lesson 1's <ResultChart> drawn from a result
+// file that measure.sh really wrote in a real iptables-vs-ebpf lab. Screenshots: e2e/screenshots/.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseLessonSource } from '@ebpf-lab/lab-spec';
+import type { Page } from 'playwright-core';
+import { launchChromium } from './browser';
+import { downLabs, freePort, repoRoot, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+
+const isRoot = process.getuid?.() === 0;
+const LAB = 'iptables-vs-ebpf';
+const RESULT = 'results/iptables-vs-ebpf.json';
+const HANGUL = /[\uac00-\ud7a3]/;
+const contentFile = (locale: string, slug: string) => join(repoRoot, 'content', locale, `${slug}.mdx`);
+const slugs = JSON.parse(readFileSync(join(repoRoot, 'content/en/_meta.json'), 'utf8')) as string[];
+const titleOf = (file: string) => parseLessonSource(file, readFileSync(file, 'utf8')).frontMatter.title;
+
+async function waitForScreen(page: Page, re: RegExp, timeoutMs: number): Promise<void> {
+  const rows = page.locator('[data-testid=terminal-lab] .xterm-rows');
+  for (const end = Date.now() + timeoutMs; ;) {
+    const text = (await rows.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+    if (re.test(text)) return;
+    if (Date.now() > end) throw new Error(`terminal never showed ${re}; it shows:\n${text}`);
+    await page.waitForTimeout(200);
+  }
+}
+
+describe('every lesson, and lesson 1\'s chart', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
+  let stateDir = '';
+  let labd: Proc | undefined;
+  let web: Proc | undefined;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    stateDir = tempStateDir();
+    const port = await freePort();
+    labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await web?.stop();
+    await labd?.stop();
+    if (stateDir) downLabs(stateDir);
+  });
+
+  for (const slug of slugs) {
+    for (const locale of ['en', 'ko'] as const) {
+      it(`/${locale}/${slug} renders its title, no error page${locale === 'ko' ? ', in Korean when translated' : ''}`, async () => {
+        const translated = existsSync(contentFile(locale, slug));
+        const title = titleOf(contentFile(translated ? locale : 'en', slug));
+        const before = pageErrors.length;
+        const res = await page.goto(`${web!.url}/${locale}/${slug}`);
+        assert.equal(res?.status(), 200);
+        const lesson = page.getByTestId('lesson');
+        await lesson.waitFor();
+        assert.equal(await page.getByTestId('lesson-error').count(), 0, 'not the lesson error page');
+        assert.equal((await lesson.locator('h1').first().innerText()).trim(), title);
+        assert.equal(await page.getByTestId('untranslated').count(), translated ? 0 : 1, translated ? 'no English-fallback notice' : 'the fallback says so');
+        if (locale === 'ko' && translated) {
+          assert.match(title, HANGUL, `content/ko/${slug}.mdx has a Korean title`);
+          assert.equal(await page.locator('.page').getAttribute('lang'), 'ko');
+          const prose = await lesson.locator('p, li').allInnerTexts();
+          const korean = prose.filter((t) => HANGUL.test(t)).length;
+          assert.ok(korean >= prose.length / 2, `most paragraphs are Korean (${korean} of ${prose.length})`);
+          if (slug === 'why-ebpf') await page.screenshot({ path: join(screenshotDir, 'lessons-ko-why-ebpf.png') });
+        }
+        assert.deepEqual(pageErrors.slice(before), [], 'no uncaught exception in the page');
+      });
+    }
+  }
+
+  it('lesson 1: measure.sh with tiny N writes a result file; after a reload <ResultChart> draws iptables and ebpf', async () => {
+    await page.goto(`${web!.url}/en/why-ebpf`);
+    await page.locator('[data-testid=lab-panel][data-lab-state=ready]').waitFor({ timeout: 90_000 });
+    // Straight to the measure step: labd solves iptables, ebpf and cutover (svclb attached).
+    const reset = await page.request.post(`${web!.url}/api/lab/${LAB}/reset`, { data: { step: 'measure' } });
+    assert.equal(reset.status(), 200, await reset.text());
+    for (const end = Date.now() + 180_000; ;) {
+      const s = (await (await page.request.get(`${web!.url}/api/lab/${LAB}`)).json()) as { state: string; error?: string };
+      if (s.state === 'ready') break;
+      assert.notEqual(s.state, 'error', s.error);
+      assert.ok(Date.now() < end, 'the reset to the measure step finished in time');
+      await page.waitForTimeout(500);
+    }
+    await page.reload();
+    await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 });
+    await waitForScreen(page, /[#$]\s*$/m, 20_000);
+    await page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
+    await page.keyboard.type('./measure.sh --datapath iptables --backend nft --n 10,20 --samples 5 --repeat 1 && ./measure.sh --datapath ebpf --n 10,20 --samples 5 --repeat 1 && echo MEASURED-$((6*7))\n');
+    await waitForScreen(page, /^MEASURED-42\s*$/m, 180_000);
+
+    const file = (await (await page.request.get(`${web!.url}/api/lab/${LAB}/files?path=${encodeURIComponent(RESULT)}`)).json()) as { series: { id: string; points: unknown[] }[] };
+    assert.deepEqual(file.series.map((s) => s.id).sort(), ['ebpf', 'iptables-nft']);
+    assert.ok(file.series.every((s) => s.points.length === 2), 'two points (n = 10, 20) in each series');
+
+    await page.reload();
+    const chart = page.getByTestId('result-chart');
+    await chart.locator('svg.metric-chart').first().waitFor({ timeout: 30_000 });
+    assert.match(await chart.locator('.legend').innerText(), /iptables \(nft backend\)[\s\S]*eBPF svclb/);
+    const svgs = await chart.locator('svg.metric-chart').evaluateAll((els) => els.map((svg) => ({
+      label: svg.getAttribute('aria-label'),
+      series: [...svg.querySelectorAll('g')].map((g) => ({
+        line: g.querySelector('polyline')?.getAttribute('points')?.trim().split(/\s+/).length ?? 0,
+        points: [...g.querySelectorAll('circle')].map((c) => c.querySelector('title')?.textContent ?? ''),
+      })),
+    })));
+    assert.equal(svgs.length, 4, 'one chart per metric');
+    for (const svg of svgs) {
+      assert.equal(svg.series.length, 2, `${svg.label}: two series`);
+      const [ipt, bpf] = svg.series;
+      assert.ok(ipt!.points.length === 2 && ipt!.points.every((t) => t.startsWith('iptables (nft backend): ')), `${svg.label}: iptables points ${JSON.stringify(ipt)}`);
+      assert.ok(bpf!.points.length === 2 && bpf!.points.every((t) => t.startsWith('eBPF svclb')), `${svg.label}: ebpf points ${JSON.stringify(bpf)}`);
+      assert.ok(ipt!.line === 2 && bpf!.line === 2, `${svg.label}: a line through both points of each series`);
+    }
+    await chart.scrollIntoViewIfNeeded();
+    await chart.screenshot({ path: join(screenshotDir, 'lessons-why-ebpf-chart.png') });
+  });
+});

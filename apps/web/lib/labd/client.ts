@@ -1,0 +1,48 @@
+import { labdEnv, serviceToken } from './env';
+
+/** An error answer from labd ({error, hint?}) or labd being unreachable (status 502). */
+export class LabdError extends Error {
+  constructor(readonly status: number, message: string, readonly hint?: string) {
+    super(message);
+    this.name = 'LabdError';
+  }
+}
+
+export interface LabdRequest { method?: string; token: string; body?: BodyInit | null; contentType?: string; signal?: AbortSignal; query?: string }
+
+/** One HTTP call to labd. Returns the raw response (callers stream events and file bytes). */
+export async function labdFetch(path: string, req: LabdRequest): Promise<Response> {
+  const url = `${labdEnv().labdUrl}${path}${req.query ? `?${req.query}` : ''}`;
+  const headers: Record<string, string> = { authorization: `Bearer ${req.token}` };
+  if (req.contentType) headers['content-type'] = req.contentType;
+  try {
+    return await fetch(url, { method: req.method ?? 'GET', headers, body: req.body ?? null, signal: req.signal, cache: 'no-store', duplex: 'half' } as RequestInit);
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new LabdError(502, `labd is not reachable at ${labdEnv().labdUrl}: ${(e as Error).message}`, 'start it with scripts/start.sh');
+  }
+}
+
+async function errorOf(res: Response): Promise<LabdError> {
+  const text = await res.text().catch(() => '');
+  try {
+    const j = JSON.parse(text) as { error?: string; hint?: string };
+    return new LabdError(res.status, j.error ?? text, j.hint);
+  } catch {
+    return new LabdError(res.status, text || res.statusText);
+  }
+}
+
+async function serviceCall<T>(path: string, body: unknown): Promise<T> {
+  const res = await labdFetch(path, { method: 'POST', token: serviceToken(), body: JSON.stringify(body), contentType: 'application/json' });
+  if (!res.ok) throw await errorOf(res);
+  return (await res.json()) as T;
+}
+
+export function createLearner(displayName: string): Promise<{ learnerId: string; displayName: string }> {
+  return serviceCall('/v1/learners', { displayName });
+}
+
+export async function mintLearnerToken(learnerId: string, labId: string): Promise<string> {
+  return (await serviceCall<{ token: string }>('/v1/tokens', { learnerId, labId })).token;
+}

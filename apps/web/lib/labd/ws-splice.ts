@@ -1,0 +1,55 @@
+import type { IncomingMessage } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** Answers a WebSocket upgrade with an HTTP error and closes the socket. */
+export function refuse(socket: Duplex, status: number, message: string): void {
+  socket.end(`HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+}
+
+/** The browser's Origin, if it is this server's own (cookie-authenticated sockets are same-origin only). */
+export function sameOrigin(req: IncomingMessage): string | null {
+  const origin = req.headers.origin;
+  if (!origin) return null;
+  try {
+    return new URL(origin).host === req.headers.host ? origin : null;
+  } catch {
+    return null;
+  }
+}
+
+function statusLine(res: IncomingMessage): string {
+  const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}`];
+  for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/**
+ * Opens the upgrade to labd and, after its 101, splices the two sockets byte for byte: frames,
+ * flow control and close codes stay labd's and the browser's. A refusal from labd (401/403/404/409)
+ * is passed through with its status and reason.
+ */
+export function spliceUpgrade(target: URL, headers: Record<string, string | string[]>, socket: Duplex, head: Buffer): void {
+  const upstream = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: 'GET', headers });
+  upstream.on('upgrade', (res, labdSocket, labdHead) => {
+    socket.write(statusLine(res));
+    if (labdHead.length) socket.write(labdHead);
+    if (head.length) labdSocket.write(head);
+    // Keystrokes are tiny writes: Nagle would add up to 40 ms to every echo.
+    for (const s of [socket, labdSocket]) (s as Socket).setNoDelay?.(true);
+    labdSocket.on('error', () => socket.destroy());
+    socket.on('close', () => labdSocket.destroy());
+    labdSocket.on('close', () => socket.destroy());
+    labdSocket.pipe(socket);
+    socket.pipe(labdSocket);
+  });
+  upstream.on('response', (res) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => refuse(socket, res.statusCode ?? 502, Buffer.concat(chunks).toString('utf8').slice(0, 500) || (res.statusMessage ?? 'refused')));
+  });
+  upstream.on('error', (e) => refuse(socket, 502, `labd is not reachable: ${e.message}`));
+  upstream.end();
+}
