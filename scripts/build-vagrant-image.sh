@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Builds the image that Vagrant's docker provider runs in CI in place of a lab
+# VM: a Debian 12 (bookworm) minbase rootfs from this machine's own apt mirror,
+# provisioned by scripts/provision/{ebpf-tools,lab-user}.sh in a chroot, then
+# `docker import`ed with sshd in the foreground as its command.
+#
+# Usage: scripts/build-vagrant-image.sh [--print-ref] [--force]
+#   --print-ref  print the image reference the current inputs give, build nothing
+#   --force      rebuild from debootstrap even when the image or caches exist
+#
+# Prints the image reference (ebpf-lab/vagrant-debian:<tag>) as the only line
+# on stdout; progress and timings go to stderr. So: IMAGE=$(scripts/build-vagrant-image.sh)
+# The tag is the first 12 hex digits of a SHA-256 over this script, the
+# provisioning scripts it runs, vagrant/container-init.sh, suite, architecture
+# and LAB_USER_PUBKEY. An image with that tag is never rebuilt; the rootfs
+# tarball kept in the cache makes a rebuild after `docker rmi` an import only.
+#
+# Environment:
+#   LAB_IMAGE_REPO      image name without tag (default ebpf-lab/vagrant-debian)
+#   LAB_CACHE_DIR       cache for rootfs tarballs and .debs (default /var/cache/ebpf-lab)
+#   LAB_DEBIAN_MIRROR   mirror URI; default: the one apt on this machine uses for bookworm
+#   LAB_USER_PUBKEY     authorize this key instead of Vagrant's insecure one
+set -euo pipefail
+
+SUITE=bookworm
+repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+IMAGE_REPO=${LAB_IMAGE_REPO:-ebpf-lab/vagrant-debian}
+CACHE_DIR=${LAB_CACHE_DIR:-/var/cache/ebpf-lab}
+INIT_CMD='["/usr/local/sbin/ebpf-lab-init","/usr/sbin/sshd","-D","-e"]'
+INPUTS=(scripts/build-vagrant-image.sh scripts/provision/common.sh
+  scripts/provision/ebpf-tools.sh scripts/provision/lab-user.sh vagrant/container-init.sh)
+
+log() { printf 'build-vagrant-image: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+now() { date +%s.%N; }
+took() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+print_only=0 force=0
+for arg in "$@"; do
+  case "$arg" in
+    --print-ref) print_only=1 ;;
+    --force) force=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
+    *) die "unknown argument '$arg' (see --help)" ;;
+  esac
+done
+
+arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+tag=$(
+  cd "$repo"
+  printf 'suite=%s arch=%s pubkey=%s\n' "$SUITE" "$arch" "${LAB_USER_PUBKEY:-}"
+  for f in "${INPUTS[@]}"; do printf '== %s\n' "$f"; cat "$f"; done
+) || die "cannot read the build inputs"
+tag=$(printf '%s' "$tag" | sha256sum | cut -c1-12)
+image=$IMAGE_REPO:$tag
+if [ "$print_only" = 1 ]; then echo "$image"; exit 0; fi
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot and mounts need it): sudo $0"
+command -v docker >/dev/null || die "docker not found: apt-get install docker.io"
+if ! docker info >/dev/null 2>&1; then
+  log "docker engine not answering; starting it with scripts/start-dockerd.sh"
+  "$repo/scripts/start-dockerd.sh" >&2
+fi
+
+t_total=$(now)
+mkdir -p "$CACHE_DIR/apt-archives"
+# One build at a time: concurrent CI jobs would otherwise debootstrap twice.
+exec 9>"$CACHE_DIR/.build.lock"
+flock 9
+
+if [ "$force" = 0 ] && docker image inspect "$image" >/dev/null 2>&1; then
+  log "image $image is up to date (checked in $(took "$t_total"))"
+  echo "$image"
+  exit 0
+fi
+
+rootfs_tar=$CACHE_DIR/vagrant-debian-$tag.tar
+
+# URI that this machine's apt configuration uses for SUITE, or nothing.
+# Reads one-line (*.list) and deb822 (*.sources) files, as apt does.
+host_uri_for() {
+  local suite=$1 f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk -v s="$suite" '
+      $1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+                    if ($(i + 1) == s) { print $i; exit } }' "$f"
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk -v s="$suite" 'BEGIN { RS = ""; FS = "\n" }
+      { types = uris = suites = ""; enabled = "yes"
+        for (n = 1; n <= NF; n++) {
+          if ($n ~ /^#/) continue
+          split($n, kv, ":[ \t]*"); key = tolower(kv[1]); val = substr($n, length(kv[1]) + 2)
+          gsub(/^[ \t]+/, "", val)
+          if (key == "types") types = val; else if (key == "uris") uris = val
+          else if (key == "suites") suites = val; else if (key == "enabled") enabled = tolower(val)
+        }
+        if (enabled == "no" || (" " types " ") !~ / deb /) next
+        if ((" " suites " ") ~ (" " s " ")) { split(uris, u, /[ \t]+/); print u[1]; exit } }' "$f"
+  done
+}
+
+work='' rootfs='' mounted=()
+unmount_all() {
+  local i
+  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
+    umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}" || true
+  done
+  mounted=()
+}
+# shellcheck disable=SC2317  # invoked by the trap
+cleanup() {
+  unmount_all
+  [ -n "$work" ] || return 0
+  # Never delete through a mount: the host's /dev is bound in there.
+  if findmnt -rn -o TARGET | grep -qF "$work/"; then
+    log "left $work in place: something is still mounted under it"
+  else
+    rm -rf "$work"
+  fi
+}
+
+build_rootfs_tar() {
+  local mirror security updates base_tar
+  mirror=${LAB_DEBIAN_MIRROR:-$(host_uri_for "$SUITE" | head -n1)}
+  [ -n "$mirror" ] || die "no apt source for '$SUITE' in /etc/apt/sources.list{,.d/}; set LAB_DEBIAN_MIRROR"
+  updates=$(host_uri_for "$SUITE-updates" | head -n1)
+  security=$(host_uri_for "$SUITE-security" | head -n1)
+  log "mirror: $mirror${security:+ (security: $security)}"
+
+  work=$(mktemp -d "${TMPDIR:-/var/tmp}/ebpf-lab-rootfs.XXXXXX")
+  rootfs=$work/rootfs
+  trap cleanup EXIT
+
+  # The bare debootstrap is cached apart: changing a provisioning script then
+  # skips the slowest network step.
+  base_tar=$CACHE_DIR/debootstrap-$SUITE-$arch-$(printf '%s' "$mirror" | sha256sum | cut -c1-8).tar
+  mkdir -p "$rootfs"
+  local t
+  t=$(now)
+  if [ "$force" = 0 ] && [ -s "$base_tar" ]; then
+    tar -C "$rootfs" --numeric-owner -xf "$base_tar"
+    log "unpacked cached debootstrap base $(basename "$base_tar") in $(took "$t")"
+  else
+    command -v debootstrap >/dev/null || die "debootstrap not found: apt-get install debootstrap"
+    log "debootstrap --variant=minbase $SUITE ($arch) from $mirror"
+    debootstrap --variant=minbase --arch="$arch" --components=main "$SUITE" "$rootfs" "$mirror" \
+      >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
+    tar -C "$rootfs" --numeric-owner -cf "$base_tar.tmp" . && mv "$base_tar.tmp" "$base_tar"
+    log "debootstrap done in $(took "$t")"
+  fi
+
+  {
+    echo "deb $mirror $SUITE main"
+    [ -z "$updates" ] || echo "deb $updates $SUITE-updates main"
+    [ -z "$security" ] || echo "deb $security $SUITE-security main"
+  } >"$rootfs/etc/apt/sources.list"
+  cp -L /etc/resolv.conf "$rootfs/etc/resolv.conf"
+  # Daemons must not start inside the build chroot.
+  printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
+  chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
+
+  mount -t proc proc "$rootfs/proc"; mounted+=("$rootfs/proc")
+  mount --bind /dev "$rootfs/dev"; mounted+=("$rootfs/dev")
+  mount --bind /dev/pts "$rootfs/dev/pts"; mounted+=("$rootfs/dev/pts")
+  # Downloaded .debs outlive the build, so a rebuild fetches nothing it has.
+  chown "$(chroot "$rootfs" id -u _apt 2>/dev/null || echo 0)" "$CACHE_DIR/apt-archives"
+  mount --bind "$CACHE_DIR/apt-archives" "$rootfs/var/cache/apt/archives"
+  mounted+=("$rootfs/var/cache/apt/archives")
+
+  mkdir -p "$rootfs/tmp/ebpf-lab-provision"
+  cp "$repo"/scripts/provision/{common,ebpf-tools,lab-user}.sh "$rootfs/tmp/ebpf-lab-provision/"
+  local step
+  for step in ebpf-tools lab-user; do
+    t=$(now)
+    log "chroot: scripts/provision/$step.sh"
+    chroot "$rootfs" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+      HOME=/root LANG=C.UTF-8 LAB_USER_PUBKEY="${LAB_USER_PUBKEY:-}" \
+      /bin/bash "/tmp/ebpf-lab-provision/$step.sh" >&2 || die "scripts/provision/$step.sh failed in the chroot"
+    log "$step done in $(took "$t")"
+  done
+  install -m 0755 "$repo/vagrant/container-init.sh" "$rootfs/usr/local/sbin/ebpf-lab-init"
+
+  unmount_all
+  rm -rf "$rootfs/tmp/ebpf-lab-provision" "$rootfs/usr/sbin/policy-rc.d" \
+    "$rootfs"/etc/ssh/ssh_host_*_key* "$rootfs"/var/lib/apt/lists/* \
+    "$rootfs"/var/cache/apt/*.bin
+  : >"$rootfs/etc/machine-id"
+
+  t=$(now)
+  tar -C "$rootfs" --numeric-owner --xattrs --xattrs-include='security.capability' \
+    -cf "$rootfs_tar.tmp" .
+  mv "$rootfs_tar.tmp" "$rootfs_tar"
+  log "rootfs tarball $(du -h "$rootfs_tar" | cut -f1) written in $(took "$t")"
+  trap - EXIT
+  cleanup
+}
+
+if [ "$force" = 1 ] || [ ! -s "$rootfs_tar" ]; then
+  build_rootfs_tar
+else
+  log "using cached rootfs $rootfs_tar"
+fi
+
+t=$(now)
+docker import \
+  -c "CMD $INIT_CMD" -c 'EXPOSE 22' \
+  -c "LABEL org.ebpf-lab.inputs=$tag org.ebpf-lab.suite=$SUITE" \
+  -m "ebpf-lab vagrant image ($SUITE, inputs $tag)" \
+  "$rootfs_tar" "$image" >/dev/null
+docker tag "$image" "$IMAGE_REPO:latest"
+log "imported $image (also :latest) in $(took "$t")"
+
+# Older images and rootfs tarballs belong to inputs that no longer exist in
+# this tree. An image still used by a container stays (docker refuses).
+docker image ls --format '{{.Repository}}:{{.Tag}}' "$IMAGE_REPO" |
+  grep -vxF -e "$image" -e "$IMAGE_REPO:latest" |
+  while read -r old; do docker rmi "$old" >/dev/null 2>&1 && log "removed old image $old"; done || true
+find "$CACHE_DIR" -maxdepth 1 -name 'vagrant-debian-*.tar' ! -name "$(basename "$rootfs_tar")" -delete
+log "total $(took "$t_total")"
+echo "$image"
