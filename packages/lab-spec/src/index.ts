@@ -4,3 +4,4 @@ export * from './check-contract.ts';
 export * from './load-lab.ts';
 export * from './check-helpers.ts';
 export * from './lesson-schema.ts';
+export * from './class-roster.ts';

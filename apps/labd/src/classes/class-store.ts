@@ -1,8 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import type { ClassLesson } from '@ebpf-lab/lab-spec';
 import type { StepStatus, Store } from '../store/store.ts';
 
-export interface ClassLesson { slug: string; title: string; labId: string | null }
+export type { ClassLesson };
 export interface ClassRow { id: string; name: string; code: string; createdAt: string; endedAt: string | null; lessons: ClassLesson[] }
 export interface Member { learnerId: string; displayName: string; joinedAt: string }
 export type Broadcast =

@@ -2,22 +2,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { call, downAllLabs, isRoot, startLabd, tempDir, upLab, type LabdProcess } from '../server/labd-harness.ts';
+import { test } from 'node:test';
+import { call, isRoot, labdOnStateDir, upLab } from '../server/labd-harness.ts';
 import { SseReader } from './sse-reader.ts';
 
 const skip = !isRoot && 'needs root (real netns labs)';
-const stateDir = tempDir();
-let labd: LabdProcess | undefined;
-
-after(async () => {
-  if (skip) return;
-  await labd?.stop();
-  downAllLabs(stateDir);
-});
+const { stateDir, start } = labdOnStateDir(skip);
 
 test('classes, rosters, results and broadcasts survive a labd restart; wrong join codes are throttled', { skip }, async () => {
-  labd = await startLabd({ stateDir });
+  let labd = await start();
   const instructor = readFileSync(join(stateDir, 'instructor-token'), 'utf8').trim();
   const c = await call(labd.url, 'POST', '/v1/classes', instructor, {
     name: 'Persistent', lessons: [{ slug: 'why-ebpf', title: 'Why eBPF', labId: null }, { slug: 'hello-ebpf', title: 'Hello', labId: 'hello-ebpf' }],
@@ -40,7 +33,7 @@ test('classes, rosters, results and broadcasts survive a labd restart; wrong joi
   assert.equal(before.roster.learners[0].attempts, 2);
 
   assert.equal(await labd.stop(), 0);
-  labd = await startLabd({ stateDir });
+  labd = await start();
 
   assert.deepEqual((await call(labd.url, 'GET', '/v1/classes', instructor)).body, before.list, 'the class list, codes and member counts');
   const roster = (await call(labd.url, 'GET', `/v1/classes/roster?class=${classId}`, instructor)).body;

@@ -1,5 +1,6 @@
 import type { Broadcast } from './class-store.ts';
-import { buildRoster, type Roster, type RosterDeps } from './roster.ts';
+import type { Roster } from '@ebpf-lab/lab-spec';
+import { buildRoster, type RosterDeps } from './roster.ts';
 
 /**
  * How often a watched class's roster is recomputed. Check results, lab starts and terminals are

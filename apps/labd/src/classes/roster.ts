@@ -1,7 +1,8 @@
+import type { Roster, RosterRow, RosterStep } from '@ebpf-lab/lab-spec';
 import { findLab } from '../engine.ts';
-import type { LabManager, LabState } from '../server/lab-manager.ts';
+import type { LabManager } from '../server/lab-manager.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
-import type { StepStatus, Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import type { Attempt, ClassRow, ClassStore, Member } from './class-store.ts';
 
 /**
@@ -13,36 +14,6 @@ import type { Attempt, ClassRow, ClassStore, Member } from './class-store.ts';
 export const STUCK_ON_STEP_MS = 10 * 60_000;
 export const STUCK_FAIL_STREAK = 3;
 export const STUCK_RULE = `on the current step for more than ${STUCK_ON_STEP_MS / 60_000} min, or ${STUCK_FAIL_STREAK}+ failed checks of it in a row (check errors ignored)`;
-
-export interface RosterStep { id: string; title: string; status: StepStatus; attempts: number; passedAt: string | null }
-export interface RosterRow {
-  learnerId: string;
-  displayName: string;
-  joinedAt: string;
-  /** The class lesson whose lab the learner touched last (started, reset or checked), else the first with a lab. */
-  lesson: string | null;
-  labId: string | null;
-  lab: { state: LabState; instanceId: string | null; error?: string };
-  /** The first step not yet passed; null once every step of the lab is passed (or there is no lab). */
-  step: { id: string; title: string; index: number } | null;
-  stepsDone: number;
-  stepsTotal: number;
-  /** Since when the learner is on the current step: their latest pass in the class's labs, or when they joined. */
-  stepSince: string;
-  attempts: number;
-  failStreak: number;
-  lastCheck: { step: string; status: StepStatus; message: string; at: string } | null;
-  stuck: boolean;
-  stuckReason: string | null;
-  /** A terminal session of this lab is live (the learner has a shell open or in its grace period). */
-  terminal: boolean;
-  steps: RosterStep[];
-}
-export interface Roster {
-  class: { id: string; name: string; code: string; createdAt: string; endedAt: string | null; lessons: ClassRow['lessons'] };
-  stuckRule: string;
-  learners: RosterRow[];
-}
 
 export interface RosterDeps { classes: ClassStore; store: Store; manager: LabManager; registry: SessionRegistry }
 

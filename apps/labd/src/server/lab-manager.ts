@@ -1,4 +1,4 @@
-import type { DriverName, LoadedLab } from '@ebpf-lab/lab-spec';
+import type { DriverName, LabState, LoadedLab } from '@ebpf-lab/lab-spec';
 import { getDriver } from '../drivers/registry.ts';
 import type { LabInstance, Progress } from '../drivers/types.ts';
 import { findLab, findStep, runScript, upLab } from '../engine.ts';
@@ -11,7 +11,7 @@ import { DriverReports } from './driver-reports.ts';
 import { HttpError } from './http.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 
-export type LabState = 'down' | 'starting' | 'ready' | 'error';
+export type { LabState };
 export interface LabView {
   labId: string;
   instanceId: string | null;

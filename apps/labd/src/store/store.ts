@@ -2,14 +2,14 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CheckResult } from '@ebpf-lab/lab-spec';
+import type { CheckResult, StepStatus } from '@ebpf-lab/lab-spec';
 import { MIGRATIONS, type Migration } from './migrations.ts';
 
 export type TokenKind = 'service' | 'instructor' | 'learner';
 export interface TokenRow { kind: TokenKind; learnerId: string | null; labId: string | null }
 export interface Learner { id: string; displayName: string; createdAt: string }
 export interface LearnerLab { instanceId: string | null; driver: string | null }
-export type StepStatus = 'pending' | 'pass' | 'fail' | 'error';
+export type { StepStatus };
 export interface StepProgress { stepId: string; status: StepStatus; attempts: number; lastMessage: string | null; firstSeenAt: string; passedAt: string | null }
 
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');

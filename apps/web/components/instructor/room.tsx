@@ -3,7 +3,10 @@ import dynamic from 'next/dynamic';
 import { useEffect, useState } from 'react';
 import { BroadcastForm } from './broadcast-form';
 import { RosterTable } from './roster-table';
-import type { BroadcastView, RosterView } from './roster-types';
+import type { Roster } from '@ebpf-lab/lab-spec';
+
+/** A broadcast as the room's `broadcasts` and `broadcast` events carry it. */
+type BroadcastView = { id: number; kind: 'message' | 'goto'; message: string | null; lesson?: string; step?: string | null; createdAt: string };
 
 const FollowView = dynamic(() => import('./follow-view.client'), { ssr: false, loading: () => <div className="follow-host">…</div> });
 
@@ -14,7 +17,7 @@ export interface RoomLesson { slug: string; title: string; steps: { id: string; 
  * at most a second behind), a read-only follow view of one learner's terminal, broadcasts,
  * exports and the end of the class.
  */
-export function Room({ initial, lessons }: { initial: RosterView; lessons: RoomLesson[] }) {
+export function Room({ initial, lessons }: { initial: Roster; lessons: RoomLesson[] }) {
   const [roster, setRoster] = useState(initial);
   const [live, setLive] = useState(false);
   const [sent, setSent] = useState<BroadcastView[]>([]);
@@ -26,7 +29,7 @@ export function Room({ initial, lessons }: { initial: RosterView; lessons: RoomL
     const es = new EventSource(`/instructor/api/events?class=${encodeURIComponent(classId)}`);
     es.onopen = () => setLive(true);
     es.onerror = () => setLive(false);
-    es.addEventListener('roster', (ev) => { setRoster(JSON.parse((ev as MessageEvent).data as string) as RosterView); setLive(true); });
+    es.addEventListener('roster', (ev) => { setRoster(JSON.parse((ev as MessageEvent).data as string) as Roster); setLive(true); });
     es.addEventListener('broadcasts', (ev) => setSent(JSON.parse((ev as MessageEvent).data as string) as BroadcastView[]));
     es.addEventListener('broadcast', (ev) => {
       const b = JSON.parse((ev as MessageEvent).data as string) as BroadcastView;

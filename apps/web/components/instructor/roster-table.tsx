@@ -1,6 +1,6 @@
 'use client';
 import { useEffect, useState } from 'react';
-import type { RosterRowView } from './roster-types';
+import type { RosterRow } from '@ebpf-lab/lab-spec';
 
 function duration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -8,7 +8,7 @@ function duration(ms: number): string {
 }
 
 /** One row per learner: where they are, how it goes, whether they look stuck; Follow opens their terminal. */
-export function RosterTable({ rows, following, onFollow }: { rows: RosterRowView[]; following: string | null; onFollow: (learnerId: string) => void }) {
+export function RosterTable({ rows, following, onFollow }: { rows: RosterRow[]; following: string | null; onFollow: (learnerId: string) => void }) {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);

@@ -1,29 +1,10 @@
-import { labdFetch, LabdError } from './client';
+import type { ClassLesson, Roster } from '@ebpf-lab/lab-spec';
+import { errorOf, labdFetch, labdJson, LabdError } from './client';
 import { serviceToken } from './env';
 
-/** A class's lesson as labd keeps it (labId null: a reading-only lesson). */
-export interface ClassLesson { slug: string; title: string; labId: string | null }
+export type { ClassLesson };
 export interface ClassSummary { classId: string; name: string; code: string; joinPath: string; lessons: ClassLesson[]; createdAt: string; endedAt: string | null; members?: number }
 export interface PublicClass { classId: string; name: string; lessons: ClassLesson[]; ended: boolean }
-
-async function errorOf(res: Response): Promise<LabdError> {
-  const text = await res.text().catch(() => '');
-  try {
-    const j = JSON.parse(text) as { error?: string; hint?: string };
-    return new LabdError(res.status, j.error ?? text, j.hint);
-  } catch {
-    return new LabdError(res.status, text || res.statusText);
-  }
-}
-
-async function jsonCall<T>(path: string, token: string, init: { method?: string; body?: unknown; query?: string } = {}): Promise<T> {
-  const res = await labdFetch(path, {
-    method: init.method ?? 'GET', token, query: init.query,
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body), contentType: 'application/json' } : {}),
-  });
-  if (!res.ok) throw await errorOf(res);
-  return (await res.json()) as T;
-}
 
 /** Instructor calls: the token comes from the instructor's server-side session, never from the browser. */
 export const instructorApi = {
@@ -34,11 +15,11 @@ export const instructorApi = {
     if (res.status === 401 || res.status === 403) { await res.text(); return false; }
     throw await errorOf(res);
   },
-  list: (token: string) => jsonCall<{ classes: ClassSummary[] }>('/v1/classes', token).then((r) => r.classes),
-  create: (token: string, name: string, lessons: ClassLesson[]) => jsonCall<ClassSummary>('/v1/classes', token, { method: 'POST', body: { name, lessons } }),
-  roster: (token: string, classId: string) => jsonCall<unknown>('/v1/classes/roster', token, { query: new URLSearchParams({ class: classId }).toString() }),
-  broadcast: (token: string, body: { classId: string; message?: string; goto?: { lesson: string; step?: string } }) => jsonCall<unknown>('/v1/classes/broadcast', token, { method: 'POST', body }),
-  end: (token: string, classId: string) => jsonCall<{ reaped: string[]; errors: string[]; endedAt: string }>('/v1/classes/end', token, { method: 'POST', body: { classId } }),
+  list: (token: string) => labdJson<{ classes: ClassSummary[] }>('/v1/classes', token).then((r) => r.classes),
+  create: (token: string, name: string, lessons: ClassLesson[]) => labdJson<ClassSummary>('/v1/classes', token, { method: 'POST', body: { name, lessons } }),
+  roster: (token: string, classId: string) => labdJson<Roster>('/v1/classes/roster', token, { query: new URLSearchParams({ class: classId }).toString() }),
+  broadcast: (token: string, body: { classId: string; message?: string; goto?: { lesson: string; step?: string } }) => labdJson<unknown>('/v1/classes/broadcast', token, { method: 'POST', body }),
+  end: (token: string, classId: string) => labdJson<{ reaped: string[]; errors: string[]; endedAt: string }>('/v1/classes/end', token, { method: 'POST', body: { classId } }),
   /** Raw answers, streamed through to the browser as they are (SSE, CSV/JSON downloads). */
   events: (token: string, classId: string, signal: AbortSignal) => labdFetch('/v1/classes/events', { token, signal, query: new URLSearchParams({ class: classId }).toString() }),
   export: (token: string, classId: string, format: 'csv' | 'json') => labdFetch('/v1/classes/export', { token, query: new URLSearchParams({ class: classId, format }).toString() }),
@@ -49,13 +30,13 @@ export const classApi = {
   /** The class behind a join code, or null for a wrong code. */
   async lookup(code: string): Promise<PublicClass | null> {
     try {
-      return await jsonCall<PublicClass>('/v1/classes/lookup', serviceToken(), { query: new URLSearchParams({ code }).toString() });
+      return await labdJson<PublicClass>('/v1/classes/lookup', serviceToken(), { query: new URLSearchParams({ code }).toString() });
     } catch (e) {
       if (e instanceof LabdError && e.status === 404) return null;
       throw e;
     }
   },
   join: (code: string, displayName: string, learnerId?: string) =>
-    jsonCall<PublicClass & { learnerId: string; displayName: string }>('/v1/classes/join', serviceToken(), { method: 'POST', body: { code, displayName, ...(learnerId ? { learnerId } : {}) } }),
+    labdJson<PublicClass & { learnerId: string; displayName: string }>('/v1/classes/join', serviceToken(), { method: 'POST', body: { code, displayName, ...(learnerId ? { learnerId } : {}) } }),
   events: (learnerId: string, signal: AbortSignal) => labdFetch('/v1/classes/learner-events', { token: serviceToken(), signal, query: new URLSearchParams({ learner: learnerId }).toString() }),
 };

@@ -23,7 +23,8 @@ export async function labdFetch(path: string, req: LabdRequest): Promise<Respons
   }
 }
 
-async function errorOf(res: Response): Promise<LabdError> {
+/** labd's error answer as a LabdError: its JSON `{error, hint}`, or the body as it is when not JSON. */
+export async function errorOf(res: Response): Promise<LabdError> {
   const text = await res.text().catch(() => '');
   try {
     const j = JSON.parse(text) as { error?: string; hint?: string };
@@ -33,11 +34,17 @@ async function errorOf(res: Response): Promise<LabdError> {
   }
 }
 
-async function serviceCall<T>(path: string, body: unknown): Promise<T> {
-  const res = await labdFetch(path, { method: 'POST', token: serviceToken(), body: JSON.stringify(body), contentType: 'application/json' });
+/** One JSON call to labd (a body, if any, sent as JSON); any answer but 2xx throws a LabdError. */
+export async function labdJson<T>(path: string, token: string, init: { method?: string; body?: unknown; query?: string } = {}): Promise<T> {
+  const res = await labdFetch(path, {
+    method: init.method ?? 'GET', token, query: init.query,
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body), contentType: 'application/json' } : {}),
+  });
   if (!res.ok) throw await errorOf(res);
   return (await res.json()) as T;
 }
+
+const serviceCall = <T>(path: string, body: unknown): Promise<T> => labdJson<T>(path, serviceToken(), { method: 'POST', body });
 
 export function createLearner(displayName: string): Promise<{ learnerId: string; displayName: string }> {
   return serviceCall('/v1/learners', { displayName });

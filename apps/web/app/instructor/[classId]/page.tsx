@@ -3,7 +3,7 @@ import { cookies } from 'next/headers';
 import { notFound, redirect } from 'next/navigation';
 import '@/components/instructor/instructor.css';
 import { Room, type RoomLesson } from '@/components/instructor/room';
-import type { RosterView } from '@/components/instructor/roster-types';
+import type { Roster } from '@ebpf-lab/lab-spec';
 import { labSummary } from '@/lib/content/labs';
 import { instructorApi } from '@/lib/labd/classes';
 import { LabdError } from '@/lib/labd/client';
@@ -17,9 +17,9 @@ export default async function RoomPage({ params }: { params: Promise<{ classId: 
   const { classId } = await params;
   const token = instructorTokenFor({ id: (await cookies()).get(INSTRUCTOR_COOKIE)?.value });
   if (!token) redirect('/instructor');
-  let roster: RosterView;
+  let roster: Roster;
   try {
-    roster = (await instructorApi.roster(token, classId)) as RosterView;
+    roster = await instructorApi.roster(token, classId);
   } catch (e) {
     if (e instanceof LabdError && (e.status === 404 || e.status === 400)) notFound();
     throw e;
