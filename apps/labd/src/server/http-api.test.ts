@@ -3,101 +3,84 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { call, downAllLabs, isRoot, labdBin, learner, startLabd, tempDir, upLab, type LabdProcess } from './labd-harness.ts';
+import { test } from 'node:test';
+import { call, isRoot, labdBin, learner, tempDir, twoLearnersWithLab } from './labd-harness.ts';
 
 const skip = !isRoot && 'needs root (real netns labs)';
-let labd: LabdProcess;
-let ann: { learnerId: string; token: string };
-let bob: { learnerId: string; token: string };
-let annInstance: string;
-
-before(async () => {
-  if (skip) return;
-  labd = await startLabd();
-  ann = await learner(labd, 'Ann');
-  bob = await learner(labd, 'Bob');
-  annInstance = await upLab(labd, ann.token);
-});
-
-after(async () => {
-  if (skip) return;
-  await labd.stop();
-  downAllLabs(labd.stateDir);
-});
+const fx = twoLearnersWithLab(skip);
 
 test('labd binds 127.0.0.1 only unless --host is given', { skip }, () => {
   const ss = execFileSync('ss', ['-Hltnp'], { encoding: 'utf8' });
-  const mine = ss.split('\n').filter((l) => l.includes(`pid=${labd.proc.pid},`));
+  const mine = ss.split('\n').filter((l) => l.includes(`pid=${fx.labd.proc.pid},`));
   assert.equal(mine.length, 1, `one listening socket of labd:\n${ss}`);
-  assert.match(mine[0]!, new RegExp(`\\s127\\.0\\.0\\.1:${labd.port}\\s`));
+  assert.match(mine[0]!, new RegExp(`\\s127\\.0\\.0\\.1:${fx.labd.port}\\s`));
 });
 
 test('no token and unknown tokens get 401; a token of the wrong kind gets 403', { skip }, async () => {
-  assert.equal((await call(labd.url, 'GET', '/v1/lab')).status, 401);
-  const wrong = await call(labd.url, 'GET', '/v1/lab', 'x'.repeat(43));
+  assert.equal((await call(fx.labd.url, 'GET', '/v1/lab')).status, 401);
+  const wrong = await call(fx.labd.url, 'GET', '/v1/lab', 'x'.repeat(43));
   assert.equal(wrong.status, 401);
   assert.ok(wrong.body.error && wrong.body.hint, 'errors are {error, hint}');
-  assert.equal((await call(labd.url, 'GET', '/v1/lab', null, undefined, { authorization: 'Basic YW5uOnB3' })).status, 401, 'only Bearer');
-  assert.equal((await call(labd.url, 'GET', `/v1/lab?token=${ann.token}`)).status, 401, '?token= is for the WebSocket only');
-  assert.equal((await call(labd.url, 'POST', '/v1/learners', ann.token, { displayName: 'Eve' })).status, 403, 'a learner cannot create learners');
-  assert.equal((await call(labd.url, 'GET', '/v1/lab', labd.serviceToken)).status, 403, 'the service token is not a learner');
-  assert.equal((await call(labd.url, 'GET', '/v1/nope', ann.token)).status, 404);
-  assert.equal((await call(labd.url, 'POST', '/v1/tokens', labd.serviceToken, { learnerId: 'nobody', labId: 'hello-ebpf' })).status, 404);
-  assert.equal((await call(labd.url, 'POST', '/v1/tokens', labd.serviceToken, { learnerId: ann.learnerId, labId: 'no-such-lab' })).status, 404);
-  assert.equal((await call(labd.url, 'POST', '/v1/learners', labd.serviceToken, '{not json')).status, 400);
+  assert.equal((await call(fx.labd.url, 'GET', '/v1/lab', null, undefined, { authorization: 'Basic YW5uOnB3' })).status, 401, 'only Bearer');
+  assert.equal((await call(fx.labd.url, 'GET', `/v1/lab?token=${fx.ann.token}`)).status, 401, '?token= is for the WebSocket only');
+  assert.equal((await call(fx.labd.url, 'POST', '/v1/learners', fx.ann.token, { displayName: 'Eve' })).status, 403, 'a learner cannot create learners');
+  assert.equal((await call(fx.labd.url, 'GET', '/v1/lab', fx.labd.serviceToken)).status, 403, 'the service token is not a learner');
+  assert.equal((await call(fx.labd.url, 'GET', '/v1/nope', fx.ann.token)).status, 404);
+  assert.equal((await call(fx.labd.url, 'POST', '/v1/tokens', fx.labd.serviceToken, { learnerId: 'nobody', labId: 'hello-ebpf' })).status, 404);
+  assert.equal((await call(fx.labd.url, 'POST', '/v1/tokens', fx.labd.serviceToken, { learnerId: fx.ann.learnerId, labId: 'no-such-lab' })).status, 404);
+  assert.equal((await call(fx.labd.url, 'POST', '/v1/learners', fx.labd.serviceToken, '{not json')).status, 400);
 });
 
 test("another learner's token neither sees nor touches my lab", { skip }, async () => {
-  const mine = await call(labd.url, 'GET', '/v1/lab', ann.token);
+  const mine = await call(fx.labd.url, 'GET', '/v1/lab', fx.ann.token);
   assert.equal(mine.body.state, 'ready');
-  assert.equal(mine.body.instanceId, annInstance);
-  const theirs = await call(labd.url, 'GET', '/v1/lab', bob.token);
+  assert.equal(mine.body.instanceId, fx.annInstance);
+  const theirs = await call(fx.labd.url, 'GET', '/v1/lab', fx.bob.token);
   assert.equal(theirs.status, 200);
   assert.equal(theirs.body.instanceId, null, "Bob's view is his own, empty lab");
   assert.equal(theirs.body.state, 'down');
-  const read = await call(labd.url, 'GET', '/v1/lab/files?path=trace-execve.bt', bob.token);
+  const read = await call(fx.labd.url, 'GET', '/v1/lab/files?path=trace-execve.bt', fx.bob.token);
   assert.equal(read.status, 409, 'Bob has no lab, and no way to name Ann\'s');
-  const write = await call(labd.url, 'PUT', '/v1/lab/files?path=pwned', bob.token, 'x');
+  const write = await call(fx.labd.url, 'PUT', '/v1/lab/files?path=pwned', fx.bob.token, 'x');
   assert.equal(write.status, 409);
-  assert.equal((await call(labd.url, 'POST', '/v1/lab/checks', bob.token)).status, 409);
-  assert.equal((await call(labd.url, 'GET', '/v1/lab/files?path=pwned', ann.token)).status, 404, 'nothing landed in Ann\'s lab');
+  assert.equal((await call(fx.labd.url, 'POST', '/v1/lab/checks', fx.bob.token)).status, 409);
+  assert.equal((await call(fx.labd.url, 'GET', '/v1/lab/files?path=pwned', fx.ann.token)).status, 404, 'nothing landed in Ann\'s lab');
 });
 
 test('file API: reads and writes inside the workdir; .. and planted symlinks are refused and read nothing', { skip }, async () => {
-  const put = await call(labd.url, 'PUT', '/v1/lab/files?path=notes/today.txt', ann.token, 'hello from the editor\n');
+  const put = await call(fx.labd.url, 'PUT', '/v1/lab/files?path=notes/today.txt', fx.ann.token, 'hello from the editor\n');
   assert.equal(put.status, 204);
-  const got = await call(labd.url, 'GET', '/v1/lab/files?path=notes/today.txt', ann.token);
+  const got = await call(fx.labd.url, 'GET', '/v1/lab/files?path=notes/today.txt', fx.ann.token);
   assert.equal(got.text, 'hello from the editor\n');
-  assert.equal((await call(labd.url, 'GET', '/v1/lab/files?path=missing.c', ann.token)).status, 404);
+  assert.equal((await call(fx.labd.url, 'GET', '/v1/lab/files?path=missing.c', fx.ann.token)).status, 404);
 
-  const up = await call(labd.url, 'GET', '/v1/lab/files?path=../../etc/passwd', ann.token);
+  const up = await call(fx.labd.url, 'GET', '/v1/lab/files?path=../../etc/passwd', fx.ann.token);
   assert.equal(up.status, 403);
   assert.ok(!up.text.includes('root:'), 'nothing of /etc/passwd came back');
-  assert.equal((await call(labd.url, 'GET', '/v1/lab/files?path=/etc/passwd', ann.token)).status, 400);
+  assert.equal((await call(fx.labd.url, 'GET', '/v1/lab/files?path=/etc/passwd', fx.ann.token)).status, 400);
 
-  const workdir = join(labd.stateDir, 'instances', annInstance, 'work');
+  const workdir = join(fx.labd.stateDir, 'instances', fx.annInstance, 'work');
   symlinkSync('/etc', join(workdir, 'etc-link'));
   symlinkSync('/etc/passwd', join(workdir, 'passwd-link'));
   for (const path of ['etc-link/passwd', 'passwd-link']) {
-    const r = await call(labd.url, 'GET', `/v1/lab/files?path=${path}`, ann.token);
+    const r = await call(fx.labd.url, 'GET', `/v1/lab/files?path=${path}`, fx.ann.token);
     assert.ok(r.status >= 400 && r.status < 500, `${path}: ${r.status}`);
     assert.ok(!r.text.includes('root:'), `${path} read nothing`);
   }
   const before = execFileSync('sha256sum', ['/etc/passwd'], { encoding: 'utf8' });
-  assert.equal((await call(labd.url, 'PUT', '/v1/lab/files?path=passwd-link', ann.token, 'evil')).status, 403);
-  assert.equal((await call(labd.url, 'PUT', '/v1/lab/files?path=etc-link/evil', ann.token, 'evil')).status, 403);
+  assert.equal((await call(fx.labd.url, 'PUT', '/v1/lab/files?path=passwd-link', fx.ann.token, 'evil')).status, 403);
+  assert.equal((await call(fx.labd.url, 'PUT', '/v1/lab/files?path=etc-link/evil', fx.ann.token, 'evil')).status, 403);
   assert.equal(execFileSync('sha256sum', ['/etc/passwd'], { encoding: 'utf8' }), before);
 });
 
 test('a PUT over 1 MiB is refused with 413 before it is buffered, declared or chunked', { skip }, async () => {
   const big = new Uint8Array(1024 * 1024 + 1);
-  const declared = await call(labd.url, 'PUT', '/v1/lab/files?path=big.bin', ann.token, big);
+  const declared = await call(fx.labd.url, 'PUT', '/v1/lab/files?path=big.bin', fx.ann.token, big);
   assert.equal(declared.status, 413);
   // Chunked: no Content-Length, so the limit has to be enforced while the body streams in.
   const status = await new Promise<number>((resolve, reject) => {
-    const u = new URL(`${labd.url}/v1/lab/files?path=big2.bin`);
-    const req = request({ host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'PUT', headers: { authorization: `Bearer ${ann.token}`, 'transfer-encoding': 'chunked' } }, (res) => { res.resume(); resolve(res.statusCode!); });
+    const u = new URL(`${fx.labd.url}/v1/lab/files?path=big2.bin`);
+    const req = request({ host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'PUT', headers: { authorization: `Bearer ${fx.ann.token}`, 'transfer-encoding': 'chunked' } }, (res) => { res.resume(); resolve(res.statusCode!); });
     req.on('error', reject);
     const chunk = Buffer.alloc(256 * 1024);
     let sent = 0;
@@ -105,29 +88,29 @@ test('a PUT over 1 MiB is refused with 413 before it is buffered, declared or ch
     pump();
   });
   assert.equal(status, 413);
-  assert.equal((await call(labd.url, 'GET', '/v1/lab/files?path=big2.bin', ann.token)).status, 404, 'nothing was written');
-  const exact = await call(labd.url, 'PUT', '/v1/lab/files?path=exact.bin', ann.token, new Uint8Array(1024 * 1024));
+  assert.equal((await call(fx.labd.url, 'GET', '/v1/lab/files?path=big2.bin', fx.ann.token)).status, 404, 'nothing was written');
+  const exact = await call(fx.labd.url, 'PUT', '/v1/lab/files?path=exact.bin', fx.ann.token, new Uint8Array(1024 * 1024));
   assert.equal(exact.status, 204, 'exactly 1 MiB is allowed');
 });
 
 test('concurrent POST /v1/lab start one lab; checks are recorded as attempts', { skip }, async () => {
-  const carol = await learner(labd, 'Carol');
-  const posts = await Promise.all([1, 2, 3, 4].map(() => call(labd.url, 'POST', '/v1/lab', carol.token)));
+  const carol = await learner(fx.labd, 'Carol');
+  const posts = await Promise.all([1, 2, 3, 4].map(() => call(fx.labd.url, 'POST', '/v1/lab', carol.token)));
   for (const p of posts) assert.equal(p.status, 200);
-  const events = await call(labd.url, 'GET', '/v1/lab/events', carol.token);
+  const events = await call(fx.labd.url, 'GET', '/v1/lab/events', carol.token);
   assert.match(events.headers.get('content-type')!, /text\/event-stream/);
   assert.match(events.text, /"phase":"ready"/);
-  const view = await call(labd.url, 'GET', '/v1/lab', carol.token);
+  const view = await call(fx.labd.url, 'GET', '/v1/lab', carol.token);
   const mineNow = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`el${view.body.instanceId}`));
   assert.ok(mineNow.length >= 1);
-  const held = spawnSync('ls', [join(labd.stateDir, 'instances')], { encoding: 'utf8' }).stdout.trim().split('\n');
+  const held = spawnSync('ls', [join(fx.labd.stateDir, 'instances')], { encoding: 'utf8' }).stdout.trim().split('\n');
   assert.equal(held.length, 2, `one lab for Ann, one for Carol, not more: ${held.join(' ')}`);
 
-  const checks = await call(labd.url, 'POST', '/v1/lab/checks', carol.token, { step: 'map' });
+  const checks = await call(fx.labd.url, 'POST', '/v1/lab/checks', carol.token, { step: 'map' });
   assert.equal(checks.status, 200);
   assert.deepEqual(checks.body.map((c: { step: string; status: string }) => [c.step, c.status]), [['map', 'fail']]);
-  assert.equal((await call(labd.url, 'POST', '/v1/lab/checks', carol.token, { step: 'nope' })).status, 404);
-  const after = await call(labd.url, 'GET', '/v1/lab', carol.token);
+  assert.equal((await call(fx.labd.url, 'POST', '/v1/lab/checks', carol.token, { step: 'nope' })).status, 404);
+  const after = await call(fx.labd.url, 'GET', '/v1/lab', carol.token);
   const map = after.body.steps.find((s: { id: string }) => s.id === 'map');
   assert.equal(map.attempts, 1);
   assert.equal(map.status, 'fail');
@@ -141,10 +124,10 @@ test('labd refuses a bad environment variable and names it', () => {
 });
 
 test('tokens files are private to root; only hashes are in SQLite', { skip }, () => {
-  const mode = spawnSync('stat', ['-c', '%a', join(labd.stateDir, 'service-token')], { encoding: 'utf8' }).stdout.trim();
+  const mode = spawnSync('stat', ['-c', '%a', join(fx.labd.stateDir, 'service-token')], { encoding: 'utf8' }).stdout.trim();
   assert.equal(mode, '600');
-  for (const f of ['labd.db', 'labd.db-wal']) {
-    const db = existsSync(join(labd.stateDir, f)) ? readFileSync(join(labd.stateDir, f)) : Buffer.alloc(0);
-    assert.ok(!db.includes(ann.token) && !db.includes(labd.serviceToken), `no token in clear in ${f}`);
+  for (const f of ['fx.labd.db', 'fx.labd.db-wal']) {
+    const db = existsSync(join(fx.labd.stateDir, f)) ? readFileSync(join(fx.labd.stateDir, f)) : Buffer.alloc(0);
+    assert.ok(!db.includes(fx.ann.token) && !db.includes(fx.labd.serviceToken), `no token in clear in ${f}`);
   }
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeFrame, encodeAck, encodeText, Op, type Frame } from '@ebpf-lab/protocol';
+import { after, before } from 'node:test';
 import WebSocket from 'ws';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -121,4 +122,37 @@ export class Term {
   }
 
   close(): Promise<{ code: number; reason: string }> { this.ws.close(); return this.closed; }
+}
+
+/** One labd shared by a test file, learners Ann and Bob, and Ann's lab running (filled in by `before`). */
+export interface TwoLearners { labd: LabdProcess; ann: { learnerId: string; token: string }; bob: { learnerId: string; token: string }; annInstance: string }
+
+/** Registers the file's before/after hooks for a TwoLearners fixture: after, labd stops and its labs go down. */
+export function twoLearnersWithLab(skip: string | false): TwoLearners {
+  const fx = {} as TwoLearners;
+  before(async () => {
+    if (skip) return;
+    fx.labd = await startLabd();
+    fx.ann = await learner(fx.labd, 'Ann');
+    fx.bob = await learner(fx.labd, 'Bob');
+    fx.annInstance = await upLab(fx.labd, fx.ann.token);
+  });
+  after(async () => {
+    if (skip) return;
+    await fx.labd.stop();
+    downAllLabs(fx.labd.stateDir);
+  });
+  return fx;
+}
+
+/** A file's labd on one state dir that its tests start and restart; after, the last one stops and the dir's labs go down. */
+export function labdOnStateDir(skip: string | false): { stateDir: string; start(): Promise<LabdProcess> } {
+  const stateDir = tempDir();
+  let last: LabdProcess | undefined;
+  after(async () => {
+    if (skip) return;
+    await last?.stop();
+    downAllLabs(stateDir);
+  });
+  return { stateDir, start: async () => (last = await startLabd({ stateDir })) };
 }

@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { Op } from '@ebpf-lab/protocol';
-import { call, downAllLabs, isRoot, learner, startLabd, tempDir, Term, upLab, type LabdProcess } from './labd-harness.ts';
+import { call, isRoot, labdOnStateDir, learner, Term, upLab } from './labd-harness.ts';
 
 const skip = !isRoot && 'needs root (real netns labs)';
-const stateDir = tempDir();
-let labd: LabdProcess | undefined;
-
-after(async () => {
-  if (skip) return;
-  await labd?.stop();
-  downAllLabs(stateDir);
-});
+const { stateDir, start } = labdOnStateDir(skip);
 
 test('a labd restart keeps the running lab, the learner\'s instance and their progress', { skip }, async () => {
-  labd = await startLabd({ stateDir });
+  let labd = await start();
   const ann = await learner(labd, 'Ann');
   const instanceId = await upLab(labd, ann.token);
   const checks = await call(labd.url, 'POST', '/v1/lab/checks', ann.token);
@@ -30,7 +23,7 @@ test('a labd restart keeps the running lab, the learner\'s instance and their pr
   assert.ok((await t.closed).code >= 1000, 'the socket was closed');
   assert.ok(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(`el${instanceId}-`), 'the lab survived the shutdown');
 
-  labd = await startLabd({ stateDir });
+  labd = await start();
   const view = await call(labd.url, 'GET', '/v1/lab', ann.token);
   assert.equal(view.status, 200, 'the learner token still works');
   assert.equal(view.body.state, 'ready');

@@ -1,30 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { CloseCode, encodeAck, encodeResize, FlowControl, Op } from '@ebpf-lab/protocol';
-import { call, downAllLabs, isRoot, learner, startLabd, Term, upLab, type LabdProcess } from '../server/labd-harness.ts';
+import { call, isRoot, learner, Term, twoLearnersWithLab } from '../server/labd-harness.ts';
 
 const skip = !isRoot && 'needs root (real netns labs)';
-let labd: LabdProcess;
-let ann: { learnerId: string; token: string };
-let bob: { learnerId: string; token: string };
-let annInstance: string;
-
-before(async () => {
-  if (skip) return;
-  labd = await startLabd();
-  ann = await learner(labd, 'Ann');
-  bob = await learner(labd, 'Bob');
-  annInstance = await upLab(labd, ann.token);
-});
-
-after(async () => {
-  if (skip) return;
-  await labd.stop();
-  downAllLabs(labd.stateDir);
-});
+const fx = twoLearnersWithLab(skip);
 
 async function refused(query: string, opts: Parameters<typeof Term.open>[2]): Promise<{ code: number; reason: string; frames: number }> {
-  const t = await Term.open(labd.url, query, opts);
+  const t = await Term.open(fx.labd.url, query, opts);
   const c = await t.closed;
   return { ...c, frames: t.frames.length };
 }
@@ -34,26 +17,26 @@ test('a terminal is refused without a token, with an unknown token, and from a f
   assert.equal(none.code, CloseCode.Unauthorized);
   const wrong = await refused(`?token=${'A'.repeat(43)}`, {});
   assert.equal(wrong.code, CloseCode.Unauthorized);
-  const foreign = await refused(`?token=${ann.token}`, { origin: 'https://evil.example' });
+  const foreign = await refused(`?token=${fx.ann.token}`, { origin: 'https://evil.example' });
   assert.equal(foreign.code, CloseCode.Forbidden);
-  const noOrigin = await refused(`?token=${ann.token}`, { origin: null });
+  const noOrigin = await refused(`?token=${fx.ann.token}`, { origin: null });
   assert.equal(noOrigin.code, CloseCode.Forbidden);
-  const service = await refused(`?token=${labd.serviceToken}`, {});
+  const service = await refused(`?token=${fx.labd.serviceToken}`, {});
   assert.equal(service.code, CloseCode.Forbidden);
   for (const r of [none, wrong, foreign, noOrigin, service]) assert.equal(r.frames, 0, 'a refused socket is sent nothing');
 });
 
 test("another learner's token cannot reach my terminal", { skip }, async () => {
-  const pinned = await refused(`?token=${bob.token}&instance=${annInstance}`, {});
+  const pinned = await refused(`?token=${fx.bob.token}&instance=${fx.annInstance}`, {});
   assert.equal(pinned.code, CloseCode.Forbidden, 'naming my instance with his token is refused');
-  const own = await refused(`?token=${bob.token}`, {});
+  const own = await refused(`?token=${fx.bob.token}`, {});
   assert.equal(own.code, CloseCode.NotFound, 'his token leads to his own lab, which is not running');
-  const badNode = await refused(`?token=${ann.token}&node=elsewhere`, {});
+  const badNode = await refused(`?token=${fx.ann.token}&node=elsewhere`, {});
   assert.equal(badNode.code, CloseCode.NotFound);
 });
 
 test('type in the shell, drop the socket, reattach: Replay has the earlier output and it is the same shell', { skip }, async () => {
-  const t1 = await Term.open(labd.url, `?token=${ann.token}&instance=${annInstance}`, { origin: 'http://localhost:3000' });
+  const t1 = await Term.open(fx.labd.url, `?token=${fx.ann.token}&instance=${fx.annInstance}`, { origin: 'http://localhost:3000' });
   t1.ws.send(encodeResize(100, 30));
   await t1.waitFor(() => t1.frames.some((f) => f.op === Op.Hello), 'Hello');
   const hello = t1.frames[0]!;
@@ -65,7 +48,7 @@ test('type in the shell, drop the socket, reattach: Replay has the earlier outpu
   const pid = /pid=(\d+)/.exec(t1.text())![1];
   await t1.close();
 
-  const t2 = await Term.open(labd.url, '', { token: ann.token });
+  const t2 = await Term.open(fx.labd.url, '', { token: fx.ann.token });
   await t2.waitFor(() => t2.frames.some((f) => f.op === Op.Replay), 'Replay');
   assert.equal(t2.frames[0]!.op, Op.Hello, 'Hello comes first');
   assert.equal((t2.frames[0] as { hello: { reattached: boolean } }).hello.reattached, true);
@@ -79,32 +62,32 @@ test('type in the shell, drop the socket, reattach: Replay has the earlier outpu
   const c = await t2.closed;
   assert.equal(c.code, CloseCode.Exited);
   assert.deepEqual(t2.frames.at(-1), { op: Op.Exit, code: 7 });
-  const t3 = await Term.open(labd.url, `?token=${ann.token}`, {});
+  const t3 = await Term.open(fx.labd.url, `?token=${fx.ann.token}`, {});
   await t3.waitFor(() => t3.frames.some((f) => f.op === Op.Hello), 'Hello');
   assert.equal((t3.frames[0] as { hello: { reattached: boolean } }).hello.reattached, false, 'after exit a new shell starts');
   await t3.close();
 });
 
 test('a reset ends the old shell and the terminal reaches the new lab', { skip }, async () => {
-  const t = await Term.open(labd.url, `?token=${ann.token}`, {});
+  const t = await Term.open(fx.labd.url, `?token=${fx.ann.token}`, {});
   await t.waitFor(() => t.frames.some((f) => f.op === Op.Hello), 'Hello');
-  const r = await call(labd.url, 'POST', '/v1/lab/reset', ann.token, {});
+  const r = await call(fx.labd.url, 'POST', '/v1/lab/reset', fx.ann.token, {});
   assert.equal(r.status, 200);
   assert.equal((await t.closed).code, CloseCode.Exited, 'the old instance\'s shell is gone');
-  const events = await call(labd.url, 'GET', '/v1/lab/events', ann.token);
+  const events = await call(fx.labd.url, 'GET', '/v1/lab/events', fx.ann.token);
   assert.match(events.text, /"phase":"ready"/);
-  const v = await call(labd.url, 'GET', '/v1/lab', ann.token);
-  assert.notEqual(v.body.instanceId, annInstance);
-  const stale = await refused(`?token=${ann.token}&instance=${annInstance}`, {});
+  const v = await call(fx.labd.url, 'GET', '/v1/lab', fx.ann.token);
+  assert.notEqual(v.body.instanceId, fx.annInstance);
+  const stale = await refused(`?token=${fx.ann.token}&instance=${fx.annInstance}`, {});
   assert.equal(stale.code, CloseCode.Forbidden, 'a socket pinned to the old instance is refused');
-  const t2 = await Term.open(labd.url, `?token=${ann.token}&instance=${v.body.instanceId}`, {});
+  const t2 = await Term.open(fx.labd.url, `?token=${fx.ann.token}&instance=${v.body.instanceId}`, {});
   t2.type('echo $LAB_INSTANCE\r');
   await t2.waitFor(() => t2.text().includes(v.body.instanceId), 'the new instance id');
   await t2.close();
 });
 
 test('flow control over the socket: output stops near HIGH_WATERMARK without acks and resumes with them', { skip }, async () => {
-  const t = await Term.open(labd.url, `?token=${ann.token}`, { ack: false });
+  const t = await Term.open(fx.labd.url, `?token=${fx.ann.token}`, { ack: false });
   await t.waitFor(() => t.frames.some((f) => f.op === Op.Hello), 'Hello');
   t.type('yes 0123456789 | head -c 3000000; echo FLOW""-END\r');
   const settled = async () => {
