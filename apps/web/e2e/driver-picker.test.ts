@@ -54,6 +54,13 @@ describe('driver picker', { skip: !isRoot && 'needs root: labd makes network nam
     assert.equal(await page.getByTestId('lab-driver').textContent(), 'netns', 'started on the lab\'s first driver');
     assert.equal(await page.getByTestId('driver-picker').count(), 0, 'no picker while the lab simply runs');
 
+    // The driver badge opens the picker too, and Cancel leaves the running lab as it was.
+    await page.getByTestId('lab-driver').click();
+    await page.getByTestId('driver-picker').locator('[data-testid=driver-vagrant]').waitFor();
+    await page.getByTestId('driver-cancel').click();
+    await page.getByTestId('driver-picker').waitFor({ state: 'detached' });
+    assert.equal(await panelIn(page, 'ready').count(), 1, 'cancel keeps the lab');
+
     await page.getByTestId('lab-reset').click();
     const picker = page.getByTestId('driver-picker');
     await picker.locator('[data-testid=driver-vagrant]').waitFor();

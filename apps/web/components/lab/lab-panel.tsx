@@ -23,9 +23,9 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
   const nodes = ready ? lab.nodes : [];
   const active = tab && (tab === EDITOR_TAB || nodes.includes(tab)) ? tab : nodes[0] ?? null;
   const pct = Math.round(Math.max(0, Math.min(1, progress?.fraction ?? 0)) * 100);
-  // A lab on one driver has nothing to choose. With several, the lab starts on the learner's last
-  // choice (else the lab's first driver) as before, and the picker comes up on Reset, or when the
-  // start failed, so the learner can move it to another driver.
+  // A lab on one driver has nothing to choose. With several, the lab starts at once on the learner's
+  // last choice (else the lab's first driver), and the picker comes up from the driver badge, on
+  // Reset, or when the start failed, so the learner can move it to another driver.
   const multi = ctx.drivers.length > 1;
   const failed = !!error || lab?.state === 'error';
   const showPicker = multi && ((picking && ready) || (failed && lab?.state !== 'starting'));
@@ -39,7 +39,9 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
     <aside className="lab-panel" data-testid="lab-panel" data-lab-state={lab?.state ?? 'loading'}>
       <header className="lab-header">
         <strong>{labTitle}</strong>
-        {multi && lab?.driver && <span className="lab-driver" data-testid="lab-driver">{lab.driver}</span>}
+        {multi && lab?.driver && (
+          <button type="button" className="lab-driver" data-testid="lab-driver" title={t.driverChange} aria-label={`${lab.driver}: ${t.driverChange}`} onClick={() => setPicking(true)} disabled={!ready || showPicker}>{lab.driver}</button>
+        )}
         <button type="button" onClick={() => (multi ? setPicking(true) : void ctx.reset())} disabled={!ready || showPicker} data-testid="lab-reset">{t.reset}</button>
       </header>
       {error && (
