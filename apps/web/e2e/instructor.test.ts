@@ -184,6 +184,23 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     assert.equal(outsider.status(), 401, 'a learner\'s browser has no instructor session');
   });
 
+  it('when Ann resets her lab, the follow view moves to her new shell by itself', async () => {
+    const before = (await ann.request.get(`${web!.url}/api/lab/hello-ebpf`).then((r) => r.json()) as { instanceId: string }).instanceId;
+    await ann.getByTestId('lab-reset').click();
+    // hello-ebpf runs on netns and vagrant, so Reset asks where; netns is preselected.
+    await ann.getByTestId('driver-submit').click();
+    await ann.getByTestId('driver-picker').waitFor({ state: 'detached', timeout: 60_000 });
+    await ann.locator('[data-testid=lab-panel][data-lab-state=ready]').waitFor({ timeout: 60_000 });
+    const now = (await ann.request.get(`${web!.url}/api/lab/hello-ebpf`).then((r) => r.json()) as { instanceId: string }).instanceId;
+    assert.notEqual(now, before, 'a fresh lab');
+    await ann.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 30_000 });
+    await waitForScreen(ann, 'terminal-lab', /[#$][\s\u00a0]*$/m);
+    await typeInLabTerminal(ann, `echo RESET-${mark}-$((6*7))\n`);
+    await waitForScreen(ann, 'terminal-lab', new RegExp(`^RESET-${mark}-42\\s*$`, 'm'));
+    await waitForScreen(teacher, 'follow-terminal', new RegExp(`^RESET-${mark}-42\\s*$`, 'm'), 10_000);
+    assert.equal(await teacher.getByTestId('follow-status').getAttribute('data-status'), 'open');
+  });
+
   it('ending the class takes every lab down and tells the learners', async () => {
     const roster = await (await teacher.request.get(`${web!.url}/instructor/api/roster?class=${classId}`)).json() as { learners: { lab: { instanceId: string } }[] };
     const ids = roster.learners.map((l) => l.lab.instanceId);
