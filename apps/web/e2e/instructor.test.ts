@@ -40,10 +40,11 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
   let bob: Page;
   let classId = '';
   let joinUrl = '';
+  let webPort = 0;
 
   before(async () => {
     stateDir = tempStateDir();
-    const port = await freePort();
+    const port = webPort = await freePort();
     labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
     web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
     // Three separate browser profiles: three people, three cookie jars.
@@ -212,5 +213,18 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     for (const id of ids) assert.ok(!netns.includes(`el${id}-`), `lab ${id} is gone`);
     await shot(teacher, '04-ended');
+  });
+
+  it('a web restart keeps the instructor signed in; signing out ends the session in labd', async () => {
+    await web!.stop();
+    web = await startWeb({ ELAB_LABD_URL: labd!.url, ELAB_STATE_DIR: stateDir }, webPort);
+    await teacher.goto(`${web.url}/instructor`);
+    await teacher.getByTestId('instructor-home').filter({ hasText: 'Tuesday eBPF' }).waitFor({ timeout: 10_000 });
+    const session = (await browsers[0]!.context.cookies()).find((c) => c.name === 'elab_instructor')!.value;
+    const asSession = (method: string) => fetch(`${labd!.url}/v1/classes`, { method, headers: { authorization: `Bearer ${session}` } });
+    assert.equal((await asSession('GET')).status, 200, 'labd takes the session');
+    await teacher.getByRole('button', { name: 'Sign out' }).click();
+    await teacher.getByTestId('instructor-token').waitFor();
+    assert.equal((await asSession('GET')).status, 401, 'the session ended in labd, not just in this browser');
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { findLab } from '../engine.ts';
-import { guards } from '../server/auth.ts';
+import { guards, tokenOf } from '../server/auth.ts';
 import { HttpError, readJson, sendJson, type Router } from '../server/http.ts';
 import { normalizeCode, type ClassRow } from './class-store.ts';
 import { endClass } from './end-class.ts';
@@ -28,6 +28,8 @@ const JoinBody = z.object({ code: z.string().min(1).max(32), displayName: z.stri
  */
 const WRONG_CODE_LIMIT = 30;
 const WRONG_CODE_WINDOW_MS = 60_000;
+/** How long an instructor's sign-in session lasts; signing in again opens a new one. */
+export const INSTRUCTOR_SESSION_MS = 12 * 3600_000;
 
 export interface ClassRouteDeps extends RosterDeps { rooms: Rooms }
 
@@ -54,6 +56,18 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
   };
   const publicView = (c: ClassRow) => ({ classId: c.id, name: c.name, lessons: c.lessons, ended: c.endedAt !== null });
   const summary = (c: ClassRow) => ({ classId: c.id, name: c.name, code: c.code, joinPath: `/join/${c.code}`, lessons: c.lessons, createdAt: c.createdAt, endedAt: c.endedAt });
+
+  // Sign-in sessions: opened with the instructor token itself (a session cannot open another, so
+  // one never outlives its 12 h), ended with the session's own token.
+  r.add('POST', '/v1/instructor/sessions', auth.instructor, async ({ res }, p) => {
+    if (p.session) throw new HttpError(403, 'a session token cannot open another session', 'sign in with the instructor token');
+    sendJson(res, 201, deps.store.openInstructorSession(INSTRUCTOR_SESSION_MS));
+  });
+  r.add('DELETE', '/v1/instructor/sessions', auth.instructor, async ({ req, res, url }, p) => {
+    if (!p.session) throw new HttpError(400, 'this is the instructor token, not a session', 'send the session token to end; rotate the instructor token by replacing <stateDir>/instructor-token');
+    deps.store.endInstructorSession(tokenOf(req, url, false)!);
+    sendJson(res, 200, { ok: true });
+  });
 
   r.add('POST', '/v1/classes', auth.instructor, async ({ req, res }) => {
     const body = await readJson(req, CreateBody);

@@ -6,7 +6,7 @@ import { HttpError, type RouteContext } from './http.ts';
 
 export type Principal =
   | { kind: 'service' }
-  | { kind: 'instructor' }
+  | { kind: 'instructor'; session?: true }
   | { kind: 'learner'; learnerId: string; labId: string };
 export type LearnerPrincipal = Extract<Principal, { kind: 'learner' }>;
 
@@ -53,6 +53,7 @@ export function authenticate(store: Store, token: string | null): Principal {
   const row = store.findToken(token);
   if (!row) throw new HttpError(401, 'unknown token', 'learner tokens come from POST /v1/tokens; the service token is in <stateDir>/service-token');
   if (row.kind === 'learner') return { kind: 'learner', learnerId: row.learnerId!, labId: row.labId! };
+  if (row.kind === 'instructor') return row.session ? { kind: 'instructor', session: true } : { kind: 'instructor' };
   return { kind: row.kind };
 }
 

@@ -96,4 +96,16 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    // Sign-in sessions the web opens for an instructor: tokens of their own (hashes only) that
+    // expire and can be revoked, so the instructor token itself is never kept past the sign-in.
+    id: '003-instructor-sessions',
+    sql: `
+      CREATE TABLE instructor_sessions (
+        hash TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

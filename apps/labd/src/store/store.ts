@@ -6,7 +6,8 @@ import type { CheckResult, StepStatus } from '@ebpf-lab/lab-spec';
 import { MIGRATIONS, type Migration } from './migrations.ts';
 
 export type TokenKind = 'service' | 'instructor' | 'learner';
-export interface TokenRow { kind: TokenKind; learnerId: string | null; labId: string | null }
+/** `session`: an instructor sign-in session (acts as the instructor, but cannot open more sessions). */
+export interface TokenRow { kind: TokenKind; learnerId: string | null; labId: string | null; session?: true }
 export interface Learner { id: string; displayName: string; createdAt: string }
 export interface LearnerLab { instanceId: string | null; driver: string | null }
 export type { StepStatus };
@@ -53,9 +54,14 @@ export class Store {
 
   close(): void { this.db.close(); }
 
-  /** Replaces the stored hash of a service or instructor token, so an old one stops working. */
+  /**
+   * Replaces the stored hash of a service or instructor token, so an old one stops working. A new
+   * instructor token also ends every instructor session opened with the old one.
+   */
   setFixedToken(kind: 'service' | 'instructor', token: string): void {
     this.db.transaction(() => {
+      const old = this.db.prepare('SELECT hash FROM tokens WHERE kind = ?').get(kind) as { hash: string } | undefined;
+      if (kind === 'instructor' && old?.hash !== hashToken(token)) this.db.prepare('DELETE FROM instructor_sessions').run();
       this.db.prepare('DELETE FROM tokens WHERE kind = ?').run(kind);
       this.db.prepare('INSERT INTO tokens (hash, kind, created_at) VALUES (?, ?, ?)').run(hashToken(token), kind, now());
     })();
@@ -69,8 +75,26 @@ export class Store {
     const hash = hashToken(token);
     const row = this.db.prepare('SELECT hash, kind, learner_id, lab_id FROM tokens WHERE hash = ?').get(hash) as
       { hash: string; kind: TokenKind; learner_id: string | null; lab_id: string | null } | undefined;
-    if (!row || !timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
-    return { kind: row.kind, learnerId: row.learner_id, labId: row.lab_id };
+    if (row && timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) return { kind: row.kind, learnerId: row.learner_id, labId: row.lab_id };
+    const s = this.db.prepare('SELECT hash FROM instructor_sessions WHERE hash = ? AND expires_at > ?').get(hash, now()) as { hash: string } | undefined;
+    if (s && timingSafeEqual(Buffer.from(s.hash, 'hex'), Buffer.from(hash, 'hex'))) return { kind: 'instructor', learnerId: null, labId: null, session: true };
+    return null;
+  }
+
+  /** A new instructor session token, valid for `ttlMs`; expired sessions are dropped on the way. */
+  openInstructorSession(ttlMs: number): { token: string; expiresAt: string } {
+    const token = newToken();
+    const expiresAt = new Date(Date.now() + ttlMs).toISOString();
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM instructor_sessions WHERE expires_at <= ?').run(now());
+      this.db.prepare('INSERT INTO instructor_sessions (hash, created_at, expires_at) VALUES (?, ?, ?)').run(hashToken(token), now(), expiresAt);
+    })();
+    return { token, expiresAt };
+  }
+
+  /** Ends one instructor session; true when it was open. */
+  endInstructorSession(token: string): boolean {
+    return this.db.prepare('DELETE FROM instructor_sessions WHERE hash = ?').run(hashToken(token)).changes > 0;
   }
 
   mintLearnerToken(learnerId: string, labId: string): string {

@@ -6,6 +6,7 @@ import { CreateClassForm } from '@/components/instructor/create-class-form';
 import { LoginForm, SignOut } from '@/components/instructor/login-form';
 import { courseLessons } from '@/lib/labd/class-lessons';
 import { instructorApi } from '@/lib/labd/classes';
+import { LabdError } from '@/lib/labd/client';
 import { INSTRUCTOR_COOKIE, instructorTokenFor } from '@/lib/labd/instructor-session';
 
 export const dynamic = 'force-dynamic';
@@ -14,7 +15,12 @@ export const metadata: Metadata = { title: 'Instructor' };
 /** /instructor: sign in once with the instructor token, then the classes and a form for a new one. */
 export default async function InstructorPage() {
   const token = instructorTokenFor({ id: (await cookies()).get(INSTRUCTOR_COOKIE)?.value });
-  if (!token) {
+  // No session, or one labd no longer takes (expired, signed out, instructor token rotated): sign in.
+  const classes = token ? await instructorApi.list(token).catch((e: unknown) => {
+    if (e instanceof LabdError && e.status === 401) return null;
+    throw e;
+  }) : null;
+  if (!token || !classes) {
     return (
       <main className="instructor">
         <h1>Instructor</h1>
@@ -22,7 +28,6 @@ export default async function InstructorPage() {
       </main>
     );
   }
-  const classes = await instructorApi.list(token);
   return (
     <main className="instructor" data-testid="instructor-home">
       <div className="room-head"><h1>Classes</h1><SignOut /></div>

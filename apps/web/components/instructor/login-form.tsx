@@ -20,7 +20,7 @@ export function LoginForm() {
         Instructor token
         <input name="token" type="password" required autoComplete="off" data-testid="instructor-token" />
       </label>
-      <p className="muted">It is in <code>&lt;stateDir&gt;/instructor-token</code> on the labd machine (or ELAB_INSTRUCTOR_TOKEN). It stays on the web server; this browser only gets a session cookie.</p>
+      <p className="muted">It is in <code>&lt;stateDir&gt;/instructor-token</code> on the labd machine (or ELAB_INSTRUCTOR_TOKEN). The web server checks it and forgets it; this browser gets only a 12-hour session cookie.</p>
       <button type="submit" disabled={busy}>Sign in</button>
       {error && <p className="join-error" role="alert">{error}</p>}
     </form>

@@ -1,37 +1,37 @@
-import { randomBytes } from 'node:crypto';
+import { labdFetch, labdJson } from './client';
 import { readCookie } from './session';
 
 /**
- * The instructor token lives only in this process: the browser holds a random session id in an
- * httpOnly, SameSite=Strict cookie scoped to /instructor. A web restart signs instructors out (they
- * paste the token again), which is the price of never writing the token anywhere.
+ * An instructor's sign-in: the web checks the instructor token against labd, asks labd for a
+ * session token (expires in 12 h, revocable, cannot open further sessions), and gives only that to
+ * the browser in an httpOnly, SameSite=Strict cookie scoped to /instructor. The instructor token
+ * itself is dropped once the session is open, and a web restart keeps everyone signed in, since
+ * the session lives in labd's database.
  */
 export const INSTRUCTOR_COOKIE = 'elab_instructor';
-const IDLE_MS = 12 * 3600_000;
+/** The shape of labd's tokens (32 random bytes, base64url): anything else is no session. */
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+const cookieAttrs = 'Path=/instructor; HttpOnly; SameSite=Strict';
 
-interface Entry { token: string; seen: number }
-// Route handlers and pages are separate bundles in Next; one map per process, shared through globalThis.
-const g = globalThis as unknown as { __elabInstructorSessions?: Map<string, Entry> };
-const sessions = (g.__elabInstructorSessions ??= new Map());
-
-export function createInstructorSession(token: string): { id: string; setCookie: string } {
-  const id = randomBytes(32).toString('base64url');
-  sessions.set(id, { token, seen: Date.now() });
-  return { id, setCookie: `${INSTRUCTOR_COOKIE}=${id}; Path=/instructor; HttpOnly; SameSite=Strict; Max-Age=${IDLE_MS / 1000}` };
+export async function createInstructorSession(instructorToken: string): Promise<{ setCookie: string }> {
+  const s = await labdJson<{ token: string; expiresAt: string }>('/v1/instructor/sessions', instructorToken, { method: 'POST' });
+  const maxAge = Math.max(0, Math.floor((Date.parse(s.expiresAt) - Date.now()) / 1000));
+  return { setCookie: `${INSTRUCTOR_COOKIE}=${s.token}; ${cookieAttrs}; Max-Age=${maxAge}` };
 }
 
-/** The instructor token behind a session id (from a Cookie header or a cookie value), or null. */
-export function instructorTokenFor(cookieHeaderOrId: { header?: string | null; id?: string }): string | null {
-  const id = cookieHeaderOrId.id ?? readCookie(cookieHeaderOrId.header, INSTRUCTOR_COOKIE);
-  const e = id ? sessions.get(id) : undefined;
-  if (!e) return null;
-  if (Date.now() - e.seen > IDLE_MS) { sessions.delete(id!); return null; }
-  e.seen = Date.now();
-  return e.token;
+/**
+ * The session token a request carries (from a Cookie header or a cookie value), or null. labd
+ * judges it on every call: an expired or ended session is a 401 there, which callers treat as
+ * signed out.
+ */
+export function instructorTokenFor(from: { header?: string | null; id?: string }): string | null {
+  const t = from.id ?? readCookie(from.header, INSTRUCTOR_COOKIE);
+  return t && TOKEN.test(t) ? t : null;
 }
 
-export function endInstructorSession(header: string | null): string {
-  const id = readCookie(header, INSTRUCTOR_COOKIE);
-  if (id) sessions.delete(id);
-  return `${INSTRUCTOR_COOKIE}=; Path=/instructor; HttpOnly; SameSite=Strict; Max-Age=0`;
+/** Ends the request's session in labd (whatever labd says, the cookie is cleared) and returns the clearing Set-Cookie. */
+export async function endInstructorSession(header: string | null): Promise<string> {
+  const token = instructorTokenFor({ header });
+  if (token) await labdFetch('/v1/instructor/sessions', { method: 'DELETE', token }).then((r) => r.text(), () => undefined);
+  return `${INSTRUCTOR_COOKIE}=; ${cookieAttrs}; Max-Age=0`;
 }

@@ -22,6 +22,7 @@ export default async function RoomPage({ params }: { params: Promise<{ classId: 
     roster = await instructorApi.roster(token, classId);
   } catch (e) {
     if (e instanceof LabdError && (e.status === 404 || e.status === 400)) notFound();
+    if (e instanceof LabdError && e.status === 401) redirect('/instructor');
     throw e;
   }
   const lessons: RoomLesson[] = roster.class.lessons.map((l) => {

@@ -32,8 +32,8 @@ function passThrough(res: Response, extra: Record<string, string> = {}): Respons
 
 /**
  * /instructor/api/<route>: the instructor room's calls to labd. `session` signs in with the
- * instructor token (checked against labd, then kept in this process only); every other route
- * needs that session and forwards to labd's /v1/classes endpoints with the token.
+ * instructor token (checked against labd, which opens a session; lib/labd/instructor-session.ts);
+ * every other route needs that session and forwards to labd's /v1/classes endpoints with it.
  */
 async function handle(req: Request, ctx: Ctx): Promise<Response> {
   const route = (await ctx.params).path.join('/');
@@ -42,11 +42,11 @@ async function handle(req: Request, ctx: Ctx): Promise<Response> {
   const q = new URL(req.url).searchParams;
   try {
     if (route === 'session') {
-      if (method === 'DELETE') return json(200, { ok: true }, endInstructorSession(req.headers.get('cookie')));
+      if (method === 'DELETE') return json(200, { ok: true }, await endInstructorSession(req.headers.get('cookie')));
       if (method !== 'POST') return json(405, { error: 'POST or DELETE' });
       const token = String((await body(req)).token ?? '').trim();
       if (token.length < 32 || !(await instructorApi.verify(token))) return json(401, { error: 'that is not the instructor token', hint: 'it is in <stateDir>/instructor-token on the labd machine, or ELAB_INSTRUCTOR_TOKEN' });
-      return json(200, { ok: true }, createInstructorSession(token).setCookie);
+      return json(200, { ok: true }, (await createInstructorSession(token)).setCookie);
     }
     const token = instructorTokenFor({ header: req.headers.get('cookie') });
     if (!token) return json(401, { error: 'sign in as the instructor first' });
