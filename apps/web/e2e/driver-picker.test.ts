@@ -8,22 +8,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
+import { waitForScreen } from './terminal-screen';
 import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
 
 const isRoot = process.getuid?.() === 0;
 interface Choice { name: string; supported: boolean; ok: boolean; missing: { what: string; fix: string }[] }
 
 const panelIn = (page: Page, state: string) => page.locator(`[data-testid=lab-panel][data-lab-state=${state}]`);
-
-async function waitForScreen(page: Page, re: RegExp): Promise<void> {
-  const rows = page.locator('[data-testid=terminal-lab] .xterm-rows');
-  for (const end = Date.now() + 20_000; ;) {
-    const text = (await rows.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
-    if (re.test(text)) return;
-    if (Date.now() > end) throw new Error(`terminal never showed ${re}; it shows:\n${text}`);
-    await page.waitForTimeout(100);
-  }
-}
 
 describe('driver picker', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
   let stateDir = '';

@@ -10,20 +10,11 @@ import { Op } from '@ebpf-lab/protocol';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { screenText, waitForScreen } from './terminal-screen';
 
 const isRoot = process.getuid?.() === 0;
 const mark = Math.random().toString(36).slice(2, 8);
 
-const screen = (page: Page, testid: string) => page.locator(`[data-testid=${testid}] .xterm-rows`).innerText().catch(() => '');
-async function waitForScreen(page: Page, testid: string, re: RegExp, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await screen(page, testid);
-    if (re.test(text)) return;
-    if (Date.now() > end) throw new Error(`${testid} never showed ${re}; it shows:\n${text}`);
-    await page.waitForTimeout(100);
-  }
-}
 async function typeInLabTerminal(page: Page, text: string): Promise<void> {
   await page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
   await page.keyboard.type(text);
@@ -100,11 +91,11 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
   });
 
   it('Ann passes the bpftrace step in her terminal and the roster shows it within 2 s', async () => {
-    await waitForScreen(ann, 'terminal-lab', /[#$][\s\u00a0]*$/m);
+    await waitForScreen(ann, /[#$][\s\u00a0]*$/m);
     await typeInLabTerminal(ann, "cat > trace-execve.bt <<'BT'\ntracepoint:syscalls:sys_enter_execve\n{\n  printf(\"%-7d %-16s %s\\n\", pid, comm, str(args->filename));\n}\nBT\n");
     await typeInLabTerminal(ann, 'bpftrace trace-execve.bt > trace-execve.log 2>&1 & bt=$!\n');
     await typeInLabTerminal(ann, 'for i in $(seq 100); do bpftool -j perf show | grep -q "\\"pid\\":$bt,.*sys_enter_execve" && break; sleep 0.1; done; echo ATTACHED-$((40+2))\n');
-    await waitForScreen(ann, 'terminal-lab', /^ATTACHED-42\s*$/m, 30_000);
+    await waitForScreen(ann, /^ATTACHED-42\s*$/m, { testid: 'terminal-lab', timeoutMs: 30_000 });
     const check = ann.getByTestId('check-bpftrace');
     await check.scrollIntoViewIfNeeded();
     await check.getByRole('button').click();
@@ -121,9 +112,9 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
   it('following Ann shows what she types, live', async () => {
     await teacher.locator('[data-testid=roster-Ann] [data-testid=follow]').click();
     await teacher.locator('[data-testid=follow-status][data-status=open]').waitFor({ timeout: 10_000 });
-    await waitForScreen(teacher, 'follow-terminal', /ATTACHED-42/, 5000); // the replay of what came before
+    await waitForScreen(teacher, /ATTACHED-42/, { testid: 'follow-terminal', timeoutMs: 5000 }); // the replay of what came before
     await typeInLabTerminal(ann, `echo FOLLOW-${mark}-$((6*7))\n`);
-    await waitForScreen(teacher, 'follow-terminal', new RegExp(`^FOLLOW-${mark}-42\\s*$`, 'm'), 5000);
+    await waitForScreen(teacher, new RegExp(`^FOLLOW-${mark}-42\\s*$`, 'm'), { testid: 'follow-terminal', timeoutMs: 5000 });
     await shot(teacher, '02-follow');
   });
 
@@ -149,11 +140,11 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     assert.ok(sent, 'the socket was open when the frame went out');
     await teacher.waitForTimeout(500);
     await typeInLabTerminal(ann, `ls ${probe}-typed ${probe}-socket 2>&1 | wc -l; echo PROBE-$((40+2))\n`);
-    await waitForScreen(ann, 'terminal-lab', /^PROBE-42\s*$/m);
-    const annScreen = await screen(ann, 'terminal-lab');
+    await waitForScreen(ann, /^PROBE-42\s*$/m);
+    const annScreen = await screenText(ann);
     assert.doesNotMatch(annScreen, /INJECTED-[46]/, 'nothing the follower sent ran in Ann\'s shell');
     assert.ok(!existsSync(`${probe}-typed`) && !existsSync(`${probe}-socket`), 'neither probe file exists');
-    await waitForScreen(teacher, 'follow-terminal', /^PROBE-42\s*$/m, 5000); // still following
+    await waitForScreen(teacher, /^PROBE-42\s*$/m, { testid: 'follow-terminal', timeoutMs: 5000 }); // still following
   });
 
   it('a broadcast message shows on both learners\' pages; a go-to takes them to the step', async () => {
@@ -195,10 +186,10 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     const now = (await ann.request.get(`${web!.url}/api/lab/hello-ebpf`).then((r) => r.json()) as { instanceId: string }).instanceId;
     assert.notEqual(now, before, 'a fresh lab');
     await ann.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 30_000 });
-    await waitForScreen(ann, 'terminal-lab', /[#$][\s\u00a0]*$/m);
+    await waitForScreen(ann, /[#$][\s\u00a0]*$/m);
     await typeInLabTerminal(ann, `echo RESET-${mark}-$((6*7))\n`);
-    await waitForScreen(ann, 'terminal-lab', new RegExp(`^RESET-${mark}-42\\s*$`, 'm'));
-    await waitForScreen(teacher, 'follow-terminal', new RegExp(`^RESET-${mark}-42\\s*$`, 'm'), 10_000);
+    await waitForScreen(ann, new RegExp(`^RESET-${mark}-42\\s*$`, 'm'));
+    await waitForScreen(teacher, new RegExp(`^RESET-${mark}-42\\s*$`, 'm'), { testid: 'follow-terminal', timeoutMs: 10_000 });
     assert.equal(await teacher.getByTestId('follow-status').getAttribute('data-status'), 'open');
   });
 

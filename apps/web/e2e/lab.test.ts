@@ -8,25 +8,14 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { downLabs, freePort, repoRoot, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { waitForScreen } from './terminal-screen';
 
 const isRoot = process.getuid?.() === 0;
 const LESSON = '/en/hello-ebpf';
 const source = readFileSync(join(repoRoot, 'bpf/hello/hello.bpf.c'), 'utf8');
 
 const term = (page: Page) => page.locator('[data-testid=terminal-lab]');
-const screenText = (page: Page) => term(page).locator('.xterm-rows').innerText();
 const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshotDir, `${name}.png`) });
-
-async function waitForScreen(page: Page, re: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await screenText(page).catch(() => '');
-    const m = re.exec(text);
-    if (m) return m;
-    if (Date.now() > end) throw new Error(`terminal never showed ${re}; it shows:\n${text}`);
-    await page.waitForTimeout(100);
-  }
-}
 
 async function typeInTerminal(page: Page, text: string): Promise<void> {
   await term(page).locator('.xterm-helper-textarea').focus();
@@ -127,7 +116,7 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     await typeInTerminal(page, "cat > trace-execve.bt <<'BT'\ntracepoint:syscalls:sys_enter_execve\n{\n  printf(\"%-7d %-16s %s\\n\", pid, comm, str(args->filename));\n}\nBT\n");
     await typeInTerminal(page, 'bpftrace trace-execve.bt > trace-execve.log 2>&1 & bt=$!\n');
     await typeInTerminal(page, 'for i in $(seq 100); do bpftool -j perf show | grep -q "\\"pid\\":$bt,.*sys_enter_execve" && break; sleep 0.1; done; echo ATTACHED-$((40+2))\n');
-    await waitForScreen(page, /^ATTACHED-42\s*$/m, 30_000);
+    await waitForScreen(page, /^ATTACHED-42\s*$/m, { timeoutMs: 30_000 });
     await check.getByRole('button').click();
     await page.locator('[data-testid=check-bpftrace][data-status=pass]').waitFor({ timeout: 60_000 });
     await shot(page, '05-check-pass');

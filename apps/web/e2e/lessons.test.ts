@@ -9,6 +9,7 @@ import { parseLessonSource } from '@ebpf-lab/lab-spec';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { downLabs, freePort, repoRoot, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { waitForScreen } from './terminal-screen';
 
 const isRoot = process.getuid?.() === 0;
 const LAB = 'iptables-vs-ebpf';
@@ -17,16 +18,6 @@ const HANGUL = /[\uac00-\ud7a3]/;
 const contentFile = (locale: string, slug: string) => join(repoRoot, 'content', locale, `${slug}.mdx`);
 const slugs = JSON.parse(readFileSync(join(repoRoot, 'content/en/_meta.json'), 'utf8')) as string[];
 const titleOf = (file: string) => parseLessonSource(file, readFileSync(file, 'utf8')).frontMatter.title;
-
-async function waitForScreen(page: Page, re: RegExp, timeoutMs: number): Promise<void> {
-  const rows = page.locator('[data-testid=terminal-lab] .xterm-rows');
-  for (const end = Date.now() + timeoutMs; ;) {
-    const text = (await rows.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
-    if (re.test(text)) return;
-    if (Date.now() > end) throw new Error(`terminal never showed ${re}; it shows:\n${text}`);
-    await page.waitForTimeout(200);
-  }
-}
 
 describe('every lesson, and lesson 1\'s chart', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
   let stateDir = '';
@@ -94,10 +85,10 @@ describe('every lesson, and lesson 1\'s chart', { skip: !isRoot && 'needs root: 
     }
     await page.reload();
     await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 });
-    await waitForScreen(page, /[#$]\s*$/m, 20_000);
+    await waitForScreen(page, /[#$]\s*$/m);
     await page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
     await page.keyboard.type('./measure.sh --datapath iptables --backend nft --n 10,20 --samples 5 --repeat 1 && ./measure.sh --datapath ebpf --n 10,20 --samples 5 --repeat 1 && echo MEASURED-$((6*7))\n');
-    await waitForScreen(page, /^MEASURED-42\s*$/m, 180_000);
+    await waitForScreen(page, /^MEASURED-42\s*$/m, { timeoutMs: 180_000 });
 
     const file = (await (await page.request.get(`${web!.url}/api/lab/${LAB}/files?path=${encodeURIComponent(RESULT)}`)).json()) as { series: { id: string; points: unknown[] }[] };
     assert.deepEqual(file.series.map((s) => s.id).sort(), ['ebpf', 'iptables-nft']);
