@@ -45,8 +45,10 @@ class NetnsInstance implements LabInstance {
 
   private env(m: NetnsMemberState, extra?: Record<string, string>): NodeJS.ProcessEnv {
     return {
-      PATH: LAB_PATH, HOME: this.state.workdir, LANG: 'C.UTF-8', TERM: 'xterm-256color',
+      // libexec/bin first: the driver's own `lab-on` (run a command on another member).
+      PATH: `${join(config().libexecDir, 'bin')}:${LAB_PATH}`, HOME: this.state.workdir, LANG: 'C.UTF-8', TERM: 'xterm-256color',
       LAB_ID: this.state.labId, LAB_INSTANCE: this.state.id, LAB_NODE: m.name, LAB_WORKDIR: this.state.workdir,
+      LAB_MEMBERS: this.ds.members.filter((x) => x.kind !== 'switch').map((x) => x.name).join(' '),
       ...extra,
     };
   }
