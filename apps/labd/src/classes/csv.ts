@@ -2,8 +2,9 @@
 export function csvField(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);
   // Text starting with =, +, - or @ would run as a spreadsheet formula (learner-controlled
-  // messages end up here); a leading apostrophe keeps it text. Numbers are left alone.
-  const safe = typeof v === 'string' && /^[=+\-@]/.test(s) ? `'${s}` : s;
+  // messages end up here), and so would one after a leading tab or CR, which some spreadsheets
+  // strip (OWASP's list); a leading apostrophe keeps it text. Numbers are left alone.
+  const safe = typeof v === 'string' && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

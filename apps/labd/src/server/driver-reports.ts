@@ -45,12 +45,17 @@ function withTimeout(p: Promise<CapabilityReport>, what: string, ms: number): Pr
 export class DriverReports {
   private cache = new Map<string, Cached>();
 
-  constructor(private readonly ttlMs = DRIVER_REPORT_TTL_MS, private readonly now: () => number = Date.now) {}
+  /** `timeoutMs` is a parameter so a test can hang a preflight without waiting the full 20 s. */
+  constructor(
+    private readonly ttlMs = DRIVER_REPORT_TTL_MS,
+    private readonly now: () => number = Date.now,
+    private readonly timeoutMs = PREFLIGHT_TIMEOUT_MS,
+  ) {}
 
   private cached(key: string, make: () => Promise<CapabilityReport>): Promise<CapabilityReport> {
     const hit = this.cache.get(key);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.report;
-    const report = withTimeout(make().catch((e) => failed(key, e)), key, PREFLIGHT_TIMEOUT_MS);
+    const report = withTimeout(make().catch((e) => failed(key, e)), key, this.timeoutMs);
     this.cache.set(key, { at: this.now(), report });
     return report;
   }

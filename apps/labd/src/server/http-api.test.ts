@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -126,8 +126,14 @@ test('labd refuses a bad environment variable and names it', () => {
 test('tokens files are private to root; only hashes are in SQLite', { skip }, () => {
   const mode = spawnSync('stat', ['-c', '%a', join(fx.labd.stateDir, 'service-token')], { encoding: 'utf8' }).stdout.trim();
   assert.equal(mode, '600');
-  for (const f of ['fx.labd.db', 'fx.labd.db-wal']) {
-    const db = existsSync(join(fx.labd.stateDir, f)) ? readFileSync(join(fx.labd.stateDir, f)) : Buffer.alloc(0);
-    assert.ok(!db.includes(fx.ann.token) && !db.includes(fx.labd.serviceToken), `no token in clear in ${f}`);
+  // The database is labd.db (plus its WAL while labd runs); the test must fail if it is ever renamed.
+  const files = ['labd.db', 'labd.db-wal'].filter((f) => existsSync(join(fx.labd.stateDir, f)));
+  assert.ok(files.includes('labd.db'), `labd's database is where this test looks: ${readdirSync(fx.labd.stateDir).join(' ')}`);
+  const db = Buffer.concat(files.map((f) => readFileSync(join(fx.labd.stateDir, f))));
+  assert.ok(db.length > 0);
+  // Ann's learner id is stored in clear, so finding it proves the bytes read hold the rows.
+  assert.ok(db.includes(fx.ann.learnerId), 'the rows are in the files read');
+  for (const [what, t] of [['Ann\'s token', fx.ann.token], ['the service token', fx.labd.serviceToken]] as const) {
+    assert.ok(!db.includes(t), `${what} is not in SQLite in clear`);
   }
 });
