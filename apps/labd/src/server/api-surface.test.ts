@@ -1,0 +1,81 @@
+// labd's outer surface against the real daemon: where it listens (--host, ELAB_HOST), which
+// origins get CORS headers, and GET /v1/doctor. No lab is started, so no root is needed for most.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { release } from 'node:os';
+import { after, before, test } from 'node:test';
+import { call, isRoot, learner, startLabd, WEB_ORIGIN, type LabdProcess } from './labd-harness.ts';
+
+let labd: LabdProcess;
+let ann: { learnerId: string; token: string };
+
+before(async () => {
+  labd = await startLabd();
+  ann = await learner(labd, 'Ann');
+});
+after(async () => { await labd.stop(); });
+
+/** The addresses a labd process listens on, from the kernel's socket table. */
+function listening(pid: number): string[] {
+  const ss = execFileSync('ss', ['-Hltnp'], { encoding: 'utf8' });
+  return ss.split('\n').filter((l) => l.includes(`pid=${pid},`)).map((l) => l.trim().split(/\s+/)[3]!);
+}
+
+test('--host binds the address given (and only it); ELAB_HOST does too; the flag wins over the env', { skip: !isRoot && 'ss shows other users\' pids to root only' }, async () => {
+  const cases: [string, { args?: string[]; env?: NodeJS.ProcessEnv }, string][] = [
+    ['--host 127.0.0.2', { args: ['--host', '127.0.0.2'] }, '127.0.0.2'],
+    ['ELAB_HOST=127.0.0.3', { env: { ELAB_HOST: '127.0.0.3' } }, '127.0.0.3'],
+    ['--host over ELAB_HOST', { args: ['--host', '127.0.0.4'], env: { ELAB_HOST: '127.0.0.3' } }, '127.0.0.4'],
+  ];
+  for (const [what, opts, want] of cases) {
+    const d = await startLabd(opts);
+    try {
+      assert.equal(new URL(d.url).hostname, want, `${what}: the listening line names ${want}`);
+      assert.deepEqual(listening(d.proc.pid!), [`${want}:${d.port}`], what);
+      assert.equal((await call(d.url, 'GET', '/v1/doctor')).status, 401, `${what}: it answers there`);
+    } finally { await d.stop(); }
+  }
+});
+
+test('CORS: the allowed web origin gets its own origin back and a preflight; any other origin gets no CORS header', async () => {
+  const pre = await call(labd.url, 'OPTIONS', '/v1/lab/files?path=x', null, undefined, { origin: WEB_ORIGIN, 'access-control-request-method': 'PUT' });
+  assert.equal(pre.status, 204);
+  assert.equal(pre.headers.get('access-control-allow-origin'), WEB_ORIGIN);
+  assert.match(pre.headers.get('access-control-allow-methods') ?? '', /\bPUT\b/);
+  assert.match(pre.headers.get('access-control-allow-headers') ?? '', /\bauthorization\b/);
+  assert.match(pre.headers.get('vary') ?? '', /Origin/);
+
+  const get = await call(labd.url, 'GET', '/v1/lab', ann.token, undefined, { origin: WEB_ORIGIN });
+  assert.equal(get.status, 200);
+  assert.equal(get.headers.get('access-control-allow-origin'), WEB_ORIGIN, 'the answer itself carries the header');
+
+  for (const origin of ['https://evil.example', 'http://127.0.0.1:3001', 'null']) {
+    const p = await call(labd.url, 'OPTIONS', '/v1/lab/files?path=x', null, undefined, { origin, 'access-control-request-method': 'PUT' });
+    assert.notEqual(p.status, 204, `${origin}: no preflight`);
+    assert.equal(p.headers.get('access-control-allow-origin'), null, `${origin}: no CORS on the preflight`);
+    const g = await call(labd.url, 'GET', '/v1/lab', ann.token, undefined, { origin });
+    assert.equal(g.headers.get('access-control-allow-origin'), null, `${origin}: no CORS on the answer`);
+    assert.equal(g.headers.get('access-control-allow-credentials'), null);
+  }
+  const none = await call(labd.url, 'GET', '/v1/lab', ann.token);
+  assert.equal(none.headers.get('access-control-allow-origin'), null, 'no Origin, no CORS header');
+});
+
+test('GET /v1/doctor: a token is needed; the report names this kernel and says what fails and how to fix it', async () => {
+  assert.equal((await call(labd.url, 'GET', '/v1/doctor')).status, 401);
+  const r = await call(labd.url, 'GET', '/v1/doctor', ann.token);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.kernel, release(), 'the running kernel');
+  const items = r.body.items as { name: string; ok: boolean | null; detail: string; fix?: string }[];
+  const names = items.map((i) => i.name);
+  for (const n of ['bpf', 'tracepoint', 'kprobe', 'xdp']) assert.ok(names.includes(n), `${n} is reported: ${names.join(' ')}`);
+  for (const i of items) {
+    assert.ok(i.ok === true || i.ok === false || i.ok === null, `${i.name}: ok is true, false or unknown`);
+    assert.ok(i.detail, `${i.name} says what it found`);
+    if (i.ok === false) assert.ok(i.fix, `${i.name} fails and says how to fix it`);
+  }
+  // Tracepoints work on every kernel this project supports; if root, the bpf syscall does too.
+  assert.equal(items.find((i) => i.name === 'tracepoint')!.ok, true, JSON.stringify(items));
+  if (isRoot) assert.equal(items.find((i) => i.name === 'bpf')!.ok, true, JSON.stringify(items));
+  assert.equal((await call(labd.url, 'GET', '/v1/doctor', labd.serviceToken)).status, 200, 'the web asks with the service token');
+});
