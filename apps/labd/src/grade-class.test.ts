@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -60,4 +60,36 @@ test('lab grade --submissions grades one subfolder per learner in fresh labs int
   const none = lab(['grade', 'hello-ebpf', '--submissions', empty], { env });
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no learner subfolders/);
+});
+
+test('a submission whose lab cannot start is graded error on every step, never fail, and leaves no lab behind', { skip: !isRoot && 'needs root' }, () => {
+  const state = tempStateDir();
+  const labs = mkdtempSync(join(tmpdir(), 'elab-labs-'));
+  mkdirSync(join(labs, 'wont-start/steps/one'), { recursive: true });
+  mkdirSync(join(labs, 'wont-start/steps/two'), { recursive: true });
+  writeFileSync(join(labs, 'wont-start/lab.yaml'), 'id: wont-start\ntitle: A lab whose setup fails\ndrivers: [netns]\nsteps:\n  - id: one\n    title: One\n  - id: two\n    title: Two\n');
+  writeFileSync(join(labs, 'wont-start/setup.sh'), 'echo "setup broke on purpose" >&2\nexit 3\n');
+  for (const s of ['one', 'two']) {
+    writeFileSync(join(labs, `wont-start/steps/${s}/solve.sh`), 'true\n');
+    writeFileSync(join(labs, `wont-start/steps/${s}/check.sh`), 'echo ok\n');
+  }
+  const env = { ...process.env, ELAB_STATE_DIR: state, ELAB_LABS_DIR: labs };
+  const subs = mkdtempSync(join(tmpdir(), 'elab-grade-broken-'));
+  mkdirSync(join(subs, 'ada'));
+  const out = join(subs, 'grades.csv');
+  const r = lab(['grade', 'wont-start', '--submissions', subs, '--csv', out], { env, timeoutMs: 300_000 });
+  assert.equal(r.code, 0, `the class's CSV is still written: ${r.stderr}`);
+  assert.match(r.stderr, /graded ada: 0\/2/);
+  const [, ...rows] = parseCsv(readFileSync(out, 'utf8'));
+  const col = (name: string) => EVIDENCE_COLUMNS.indexOf(name);
+  assert.deepEqual(rows.map((x) => `${x[col('learner')]}/${x[col('step')]}:${x[col('status')]}`), ['ada/one:error', 'ada/two:error'], 'not the learner\'s fault: error, not fail');
+  for (const x of rows) assert.match(x[col('message')]!, /grading could not run/);
+
+  const one = lab(['grade', 'wont-start', '--submission', join(subs, 'ada')], { env, timeoutMs: 300_000 });
+  assert.notEqual(one.code, 0, 'a single grade that could not run is not a score');
+  assert.match(one.stderr, /setup/i, `names what failed: ${one.stderr}`);
+  assert.doesNotMatch(one.stdout, /score:/);
+  const left = existsSync(join(state, 'instances')) ? readdirSync(join(state, 'instances')).filter((n) => /^[a-z0-9]{6}$/.test(n)) : [];
+  assert.deepEqual(left, [], 'no instance of the failed starts is left');
+  assert.deepEqual(JSON.parse(lab(['list', '--json'], { env }).stdout), [], 'lab list shows none');
 });
