@@ -9,4 +9,4 @@ say "next build (apps/web)"
 npm run -s -w @ebpf-lab/web build
 say "browser tests (apps/web/e2e) in $(chromium --version 2>/dev/null | head -1)"
 cd apps/web
-node --import tsx --test --test-concurrency=1 --test-reporter=spec e2e/*.test.ts
+node --import tsx --test $NODE_TEST_FLAGS e2e/*.test.ts

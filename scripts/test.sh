@@ -2,34 +2,67 @@
 # Runs every test of eBPF Lab on this machine, installing what is missing first.
 # usage: sudo scripts/test.sh            (all stages)
 #        STAGES="unit selftest" sudo -E scripts/test.sh   (a subset, for development)
-# Stages: typecheck, unit (unit + integration tests, real namespaces), selftest (every netns lab,
-# fresh → fail → solve → pass, 3 times), web (Playwright in Debian's chromium against real labd),
-# vagrant (docker-provider VM, real BPF inside). Exits non-zero if any stage fails.
+# Stages (in order, see STAGE_TABLE): typecheck, unit (unit + integration tests, real namespaces),
+# selftest (every netns lab, fresh → fail → solve → pass, 3 times), web (Playwright in Debian's
+# chromium against real labd), vagrant (docker-provider VM, real BPF inside), mutate (breaks the
+# code on purpose and expects the named tests to fail: scripts/mutations.txt).
+# A stage whose script is missing or not executable FAILS: it never disappears from a green run.
+# Every skip prints `SKIP: <what> — <reason>`; the summary counts them by reason and the last line
+# is `N passed, N failed, N skipped` (stages passed and failed; SKIP lines: tests and stages not run).
+# Exits non-zero if any stage fails.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 need_root test.sh "$@"
 cd "$REPO"
 "$REPO/scripts/setup.sh" --with-tests || die "setup failed"
 
-STAGES=${STAGES:-"typecheck unit selftest web vagrant"}
+# One line per stage: name, then the command (run with bash -c, from the repo root). A command that
+# starts with scripts/ must be an executable file there. Adding a stage is adding a line.
+STAGE_TABLE=$(cat <<'EOF'
+typecheck  npx tsc -p packages/protocol && npx tsc -p tsconfig.json && npx tsc -p apps/web --noEmit
+unit       node --import tsx --test $NODE_TEST_FLAGS $(find packages apps -name "*.test.ts" -not -path "*/node_modules/*" -not -path "apps/web/e2e/*" | sort)
+selftest   node apps/labd/bin/lab.mjs selftest --repeat 3
+web        scripts/test-web.sh
+vagrant    scripts/test-vagrant.sh
+mutate     scripts/mutate.sh
+EOF
+)
+ALL_STAGES=$(awk 'NF { print $1 }' <<<"$STAGE_TABLE" | xargs)
+STAGES=${STAGES:-$ALL_STAGES}
+for s in $STAGES; do
+  [[ " $ALL_STAGES " == *" $s "* ]] || die "STAGES names \"$s\", which is not a stage; the stages are: $ALL_STAGES"
+done
+
+LOG=$(mktemp "${TMPDIR:-/tmp}/elab-test-XXXXXX.log")
 passed=() failed=()
 stage() {
-  local name=$1; shift
-  [[ " $STAGES " == *" $name "* ]] || return 0
-  say "stage $name: $*"
+  local name=$1 cmd=$2 first=${2%% *}
+  if [[ " $STAGES " != *" $name "* ]]; then echo "SKIP: stage $name — not in STAGES=\"$STAGES\"" | tee -a "$LOG"; return 0; fi
+  say "stage $name: $cmd"
   local t0=$SECONDS
-  if "$@"; then passed+=("$name"); echo "stage $name: ok ($((SECONDS - t0)) s)"
+  if [[ $first == scripts/* ]] && ! [ -f "$first" -a -x "$first" ]; then
+    echo "stage $name: $first is missing or not executable (restore it, or chmod +x $first)" | tee -a "$LOG"
+    failed+=("$name"); echo "stage $name: FAILED"; return 0
+  fi
+  bash -c "$cmd" </dev/null 2>&1 | tee -a "$LOG"
+  if [ "${PIPESTATUS[0]}" -eq 0 ]; then passed+=("$name"); echo "stage $name: ok ($((SECONDS - t0)) s)"
   else failed+=("$name"); echo "stage $name: FAILED ($((SECONDS - t0)) s)"; fi
 }
 
-
-stage typecheck bash -c 'npx tsc -p packages/protocol && npx tsc -p tsconfig.json && npx tsc -p apps/web --noEmit'
-# One file at a time: the integration tests bring up real labs and the machine may have 2 cores.
-stage unit bash -c 'node --import tsx --test --test-concurrency=1 --test-reporter=spec $(find packages apps -name "*.test.ts" -not -path "*/node_modules/*" -not -path "apps/web/e2e/*" | sort)'
-stage selftest node apps/labd/bin/lab.mjs selftest --repeat 3
-if [ -x scripts/test-web.sh ]; then stage web scripts/test-web.sh; fi
-if [ -x scripts/test-vagrant.sh ]; then stage vagrant scripts/test-vagrant.sh; fi
+mapfile -t rows <<<"$STAGE_TABLE"
+for row in "${rows[@]}"; do
+  read -r name cmd <<<"$row"
+  [ -n "$name" ] && stage "$name" "$cmd"
+done
 
 say "summary"
-echo "stages: ${#passed[@]} passed, ${#failed[@]} failed"
-[ ${#failed[@]} -eq 0 ] || { echo "failed stages: ${failed[*]}"; exit 1; }
+echo "stages: ${#passed[@]} passed (${passed[*]:-none}), ${#failed[@]} failed (${failed[*]:-none})"
+skips=$(grep -a '^SKIP: ' "$LOG" | sed 's/\x1b\[[0-9;]*m//g')
+nskip=$(grep -c . <<<"$skips")
+if [ "$nskip" -gt 0 ]; then
+  echo "skipped, by reason:"
+  sed 's/^.* — //' <<<"$skips" | sort | uniq -c | sort -rn | sed 's/^/  /'
+fi
+echo "full log: $LOG"
+echo "${#passed[@]} passed, ${#failed[@]} failed, $nskip skipped"
+[ ${#failed[@]} -eq 0 ]

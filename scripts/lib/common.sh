@@ -5,3 +5,7 @@ need_root() {
   [ "$(id -u)" = 0 ] || die "$1 needs root: labs create network namespaces, mount bpffs and load eBPF programs (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_BPF). Run: sudo $0 $*"
 }
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# node:test flags every stage uses: one file at a time (the integration tests bring up real labs
+# and the machine may have 2 cores), spec output, and one `SKIP: <test> — <reason>` line per skip.
+NODE_TEST_FLAGS="--test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout --test-reporter=$REPO/scripts/lib/skip-reporter.mjs --test-reporter-destination=stdout"
+export NODE_TEST_FLAGS

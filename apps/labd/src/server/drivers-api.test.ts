@@ -23,7 +23,6 @@ after(async () => {
 });
 
 test("GET /v1/lab/drivers lists every registered driver for the token's lab, with preflight state", async () => {
-  const t0 = Date.now();
   const r = await call(labd.url, 'GET', '/v1/lab/drivers', ann.token);
   assert.equal(r.status, 200, r.text);
   const byName = new Map((r.body as { name: string }[]).map((d) => [d.name, d as { name: string; supported: boolean; ok: boolean; missing: { what: string; fix: string }[] }]));
@@ -42,11 +41,11 @@ test("GET /v1/lab/drivers lists every registered driver for the token's lab, wit
     assert.equal(v.ok, false);
     assert.ok(v.missing.some((m) => /VirtualBox/.test(m.what) && /virtualbox/i.test(m.fix)), JSON.stringify(v.missing));
   }
-  // Cached: a second ask within the TTL runs no preflight (kind's and vagrant's ask docker).
-  const first = Date.now() - t0;
-  const t1 = Date.now();
-  assert.equal((await call(labd.url, 'GET', '/v1/lab/drivers', ann.token)).status, 200);
-  assert.ok(Date.now() - t1 < Math.max(200, first), `cached answer in ${Date.now() - t1} ms (first took ${first} ms)`);
+  // That a second ask within the TTL runs no preflight is counted in driver-choice.test.ts; how fast
+  // the cached answer is belongs to a benchmark, not here. The second answer is the same one.
+  const second = await call(labd.url, 'GET', '/v1/lab/drivers', ann.token);
+  assert.equal(second.status, 200);
+  assert.deepEqual(second.body, r.body);
   assert.equal((await call(labd.url, 'GET', '/v1/lab/drivers', labd.serviceToken)).status, 403, 'learner tokens only');
 });
 

@@ -13,15 +13,14 @@ import { labelledContainers, processAlive } from './vagrant-cli.ts';
 import { VagrantDriver } from './vagrant-driver.ts';
 
 // Real machines: vagrant's docker provider with the image from scripts/build-vagrant-image.sh.
-// Where vagrant, docker (with a daemon) or the image are missing this prints one SKIP: line and
-// passes. The full lab (fresh → fail → solve → pass) is scripts/test-vagrant.sh's selftest.
+// Where vagrant, docker (with a daemon) or the image are missing every test is skipped with the reason
+// (scripts/test.sh prints each as a SKIP: line). The full lab (fresh → fail → solve → pass) is scripts/test-vagrant.sh's selftest.
 const ownStateDir = process.env.ELAB_STATE_DIR ? null : mkdtempSync(join(tmpdir(), 'elab-vagrant-it-'));
 if (ownStateDir) process.env.ELAB_STATE_DIR = ownStateDir;
 after(() => { if (ownStateDir) rmSync(ownStateDir, { recursive: true, force: true }); });
 const lab = loadLab(join(fileURLToPath(import.meta.url), '../../../../../../labs/hello-ebpf'));
 const host = await checkHost({ env: { ...process.env, ELAB_VAGRANT_PROVIDER: 'docker' } });
 const skip = host.report.ok ? false : `this machine lacks: ${host.report.missing.map((m) => `${m.what} (${m.fix})`).join('; ')}`;
-if (skip) console.log(`SKIP: vagrant integration tests: ${skip}`);
 const driver = new VagrantDriver({ env: { ...process.env, ELAB_VAGRANT_PROVIDER: 'docker' } });
 const T = { timeout: 5 * 60_000, skip };
 
