@@ -114,8 +114,8 @@ test('reap: leftovers go (a container without state, a dead creator\'s instance 
   assert.deepEqual(report, { removed: ['dead01', 'zzz111'], kept: ['live01'], errors: [] });
   assert.deepEqual(containers(), ['ebpf-lab-default'], 'a hand-made machine (instance "default") is not labd\'s');
   assert.deepEqual(instances(), ['live01']);
-  await new Promise((r) => setTimeout(r, 100));
-  assert.equal(processAlive(orphan.pid), false, 'the orphaned vagrant up was killed');
+  for (let i = 0; i < 300 && processAlive(orphan.pid); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(processAlive(orphan.pid), false, 'the orphaned vagrant up was killed (waited up to 30 s)');
 
   assert.deepEqual(await driver.reap({ all: true }), { removed: ['live01'], kept: [], errors: [] });
   assert.deepEqual(instances(), []);
