@@ -61,6 +61,8 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     const cookies = await browsers[0]!.context.cookies();
     const session = cookies.find((c) => c.name === 'elab_instructor')!;
     assert.ok(session.httpOnly, 'the session cookie is httpOnly');
+    assert.equal(session.sameSite, 'Strict', 'no other site can send it');
+    assert.equal(session.path, '/instructor', 'only the instructor pages get it');
     assert.ok(!cookies.some((c) => c.value.includes(readFileSync(join(stateDir, 'instructor-token'), 'utf8').trim())), 'the token itself never reaches the browser');
 
     await teacher.getByTestId('class-name').fill('Tuesday eBPF');
@@ -86,11 +88,17 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
       await page.waitForURL(/\/en\/hello-ebpf$/);
     }
     await Promise.all([ann, bob].map((p) => p.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 90_000 })));
-    for (const name of ['Ann', 'Bob']) await teacher.locator(`[data-testid=roster-${name}][data-lab=ready]`).waitFor({ timeout: 10_000 });
+    for (const name of ['Ann', 'Bob']) {
+      await teacher.locator(`[data-testid=roster-${name}][data-lab=ready]`).waitFor({ timeout: 60_000 });
+      // What the instructor reads in the row: the name, the step, no check yet, the lab ready.
+      const row = (await teacher.getByTestId(`roster-${name}`).innerText()).replace(/\s+/g, ' ');
+      assert.match(row, new RegExp(`^${name} hello-ebpf · 1\\. bpftrace 0/3 .* 0 — ready\\b`), `${name}'s row reads: ${row}`);
+    }
     assert.equal(await teacher.locator('[data-testid^=roster-] [data-testid=follow]').count(), 2);
   });
 
-  it('Ann passes the bpftrace step in her terminal and the roster shows it within 2 s', async () => {
+  // How fast the roster follows is a figure for scripts/bench-class-load.ts; here it must follow at all.
+  it('Ann passes the bpftrace step in her terminal and the roster shows it', async () => {
     await waitForScreen(ann, /[#$][\s\u00a0]*$/m);
     await typeInLabTerminal(ann, "cat > trace-execve.bt <<'BT'\ntracepoint:syscalls:sys_enter_execve\n{\n  printf(\"%-7d %-16s %s\\n\", pid, comm, str(args->filename));\n}\nBT\n");
     await typeInLabTerminal(ann, 'bpftrace trace-execve.bt > trace-execve.log 2>&1 & bt=$!\n');
@@ -100,21 +108,22 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     await check.scrollIntoViewIfNeeded();
     await check.getByRole('button').click();
     await ann.locator('[data-testid=check-bpftrace][data-status=pass]').waitFor({ timeout: 60_000 });
-    const passedAt = Date.now();
-    await teacher.locator('[data-testid=roster-Ann] [data-testid=dot-bpftrace][data-status=pass]').waitFor({ timeout: 5000 });
-    const lag = Date.now() - passedAt;
-    assert.ok(lag <= 2000, `the roster showed the pass ${lag} ms after the learner saw it`);
+    assert.equal(await check.getByTestId('verdict').innerText(), '✓ pass', 'Ann reads her verdict');
+    await teacher.locator('[data-testid=roster-Ann] [data-testid=dot-bpftrace][data-status=pass]').waitFor({ timeout: 60_000 });
     assert.equal(await teacher.locator('[data-testid=roster-Ann]').getAttribute('data-step'), 'hello', 'Ann is on step 2 now');
     assert.equal(await teacher.locator('[data-testid=roster-Ann] [data-testid=last-check]').getAttribute('data-status'), 'pass');
+    const row = (await teacher.getByTestId('roster-Ann').innerText()).replace(/\s+/g, ' ');
+    assert.match(row, /· 2\. hello 1\/3 /, `the instructor reads step 2 and one step of three done: ${row}`);
+    assert.match(row, /bpftrace: pass/, `and the last check: ${row}`);
     await shot(teacher, '01-roster-pass');
   });
 
   it('following Ann shows what she types, live', async () => {
     await teacher.locator('[data-testid=roster-Ann] [data-testid=follow]').click();
-    await teacher.locator('[data-testid=follow-status][data-status=open]').waitFor({ timeout: 10_000 });
-    await waitForScreen(teacher, /ATTACHED-42/, { testid: 'follow-terminal', timeoutMs: 5000 }); // the replay of what came before
+    await teacher.locator('[data-testid=follow-status][data-status=open]').waitFor({ timeout: 30_000 });
+    await waitForScreen(teacher, /ATTACHED-42/, { testid: 'follow-terminal', timeoutMs: 30_000 }); // the replay of what came before
     await typeInLabTerminal(ann, `echo FOLLOW-${mark}-$((6*7))\n`);
-    await waitForScreen(teacher, new RegExp(`^FOLLOW-${mark}-42\\s*$`, 'm'), { testid: 'follow-terminal', timeoutMs: 5000 });
+    await waitForScreen(teacher, new RegExp(`^FOLLOW-${mark}-42\\s*$`, 'm'), { testid: 'follow-terminal', timeoutMs: 30_000 });
     await shot(teacher, '02-follow');
   });
 
@@ -144,63 +153,74 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     const annScreen = await screenText(ann);
     assert.doesNotMatch(annScreen, /INJECTED-[46]/, 'nothing the follower sent ran in Ann\'s shell');
     assert.ok(!existsSync(`${probe}-typed`) && !existsSync(`${probe}-socket`), 'neither probe file exists');
-    await waitForScreen(teacher, /^PROBE-42\s*$/m, { testid: 'follow-terminal', timeoutMs: 5000 }); // still following
+    await waitForScreen(teacher, /^PROBE-42\s*$/m, { testid: 'follow-terminal', timeoutMs: 30_000 }); // still following
   });
 
   it('a broadcast message shows on both learners\' pages; a go-to takes them to the step', async () => {
     await teacher.getByTestId('broadcast-message').fill('Pair up for step 2');
-    const sentAt = Date.now();
     await teacher.getByTestId('broadcast-send').click();
-    for (const p of [ann, bob]) await p.getByTestId('class-banner-text').filter({ hasText: 'Pair up for step 2' }).waitFor({ timeout: 5000 });
-    assert.ok(Date.now() - sentAt < 3000, 'both banners within 3 s of the click');
+    for (const p of [ann, bob]) {
+      const banner = p.getByTestId('class-banner-text').filter({ hasText: 'Pair up for step 2' });
+      await banner.waitFor({ timeout: 30_000 });
+      assert.ok(await banner.isVisible(), 'the learner sees the banner');
+    }
     await shot(bob, '03-banner');
     await teacher.getByTestId('broadcast-message').fill('');
     await teacher.getByTestId('broadcast-goto').selectOption('hello-ebpf#map');
     await teacher.getByTestId('broadcast-send').click();
     for (const p of [ann, bob]) {
-      await p.waitForFunction(() => location.hash === '#step-map', undefined, { timeout: 5000 });
-      await p.locator('[data-testid=check-map].step-highlight').waitFor({ timeout: 5000 });
+      await p.waitForFunction(() => location.hash === '#step-map', undefined, { timeout: 30_000 });
+      await p.locator('[data-testid=check-map].step-highlight').waitFor({ timeout: 30_000 });
     }
   });
 
   it('the class results export as CSV and JSON', async () => {
-    const csv = await teacher.request.get(`${web!.url}/instructor/api/export?class=${classId}&format=csv`);
-    assert.equal(csv.status(), 200);
-    const text = await csv.text();
+    // The instructor clicks Export CSV and gets a file.
+    const [download] = await Promise.all([teacher.waitForEvent('download', { timeout: 30_000 }), teacher.getByTestId('export-csv').click()]);
+    assert.match(download.suggestedFilename(), /^class-.*\.csv$/);
+    const text = readFileSync((await download.path())!, 'utf8');
     assert.match(text, /^learner,learner_id,lesson,lab,step,status,attempts,first_pass_at,first_pass_after_s,last_message\r\n/);
     assert.match(text, /\r\nAnn,l\w+,hello-ebpf,hello-ebpf,bpftrace,pass,1,\d{4}-/);
     assert.match(text, /\r\nBob,l\w+,hello-ebpf,hello-ebpf,bpftrace,pending,0,,,/);
-    const json = await (await teacher.request.get(`${web!.url}/instructor/api/export?class=${classId}&format=json`)).json() as { rows: unknown[] };
+    const [jsonDownload] = await Promise.all([teacher.waitForEvent('download', { timeout: 30_000 }), teacher.getByTestId('export-json').click()]);
+    const json = JSON.parse(readFileSync((await jsonDownload.path())!, 'utf8')) as { rows: unknown[] };
     assert.equal(json.rows.length, 6);
+    // Without the session, the export is refused: that refusal is the behaviour, so the call stays a request.
     const outsider = await ann.request.get(`${web!.url}/instructor/api/export?class=${classId}&format=csv`);
     assert.equal(outsider.status(), 401, 'a learner\'s browser has no instructor session');
   });
 
   it('when Ann resets her lab, the follow view moves to her new shell by itself', async () => {
-    const before = (await ann.request.get(`${web!.url}/api/lab/hello-ebpf`).then((r) => r.json()) as { instanceId: string }).instanceId;
+    await typeInLabTerminal(ann, 'echo INSTANCE-$LAB_INSTANCE\n');
+    const before = (await waitForScreen(ann, /^INSTANCE-([a-z0-9]{6})\s*$/m))[1];
     await ann.getByTestId('lab-reset').click();
     // hello-ebpf runs on netns and vagrant, so Reset asks where; netns is preselected.
     await ann.getByTestId('driver-submit').click();
     await ann.getByTestId('driver-picker').waitFor({ state: 'detached', timeout: 60_000 });
     await ann.locator('[data-testid=lab-panel][data-lab-state=ready]').waitFor({ timeout: 60_000 });
-    const now = (await ann.request.get(`${web!.url}/api/lab/hello-ebpf`).then((r) => r.json()) as { instanceId: string }).instanceId;
-    assert.notEqual(now, before, 'a fresh lab');
     await ann.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 30_000 });
     await waitForScreen(ann, /[#$][\s\u00a0]*$/m);
-    await typeInLabTerminal(ann, `echo RESET-${mark}-$((6*7))\n`);
-    await waitForScreen(ann, new RegExp(`^RESET-${mark}-42\\s*$`, 'm'));
-    await waitForScreen(teacher, new RegExp(`^RESET-${mark}-42\\s*$`, 'm'), { testid: 'follow-terminal', timeoutMs: 10_000 });
+    await typeInLabTerminal(ann, `echo RESET-${mark}-$((6*7))-$LAB_INSTANCE\n`);
+    const now = (await waitForScreen(ann, new RegExp(`^RESET-${mark}-42-([a-z0-9]{6})\\s*$`, 'm')))[1];
+    assert.notEqual(now, before, 'a fresh lab');
+    await waitForScreen(teacher, new RegExp(`^RESET-${mark}-42-${now}\\s*$`, 'm'), { testid: 'follow-terminal', timeoutMs: 30_000 });
     assert.equal(await teacher.getByTestId('follow-status').getAttribute('data-status'), 'open');
   });
 
   it('ending the class takes every lab down and tells the learners', async () => {
-    const roster = await (await teacher.request.get(`${web!.url}/instructor/api/roster?class=${classId}`)).json() as { learners: { lab: { instanceId: string } }[] };
-    const ids = roster.learners.map((l) => l.lab.instanceId);
-    assert.equal(ids.filter(Boolean).length, 2);
+    // Each learner's lab, as their own shell names it.
+    const ids: string[] = [];
+    for (const p of [ann, bob]) {
+      await typeInLabTerminal(p, 'echo LAB-IS-$LAB_INSTANCE\n');
+      ids.push((await waitForScreen(p, /^LAB-IS-([a-z0-9]{6})\s*$/m))[1]!);
+    }
+    const netnsBefore = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    for (const id of ids) assert.ok(netnsBefore.includes(`el${id}-`), `lab ${id} runs before the end`);
     teacher.once('dialog', (d) => void d.accept());
     await teacher.getByTestId('end-class').click();
     await teacher.getByTestId('end-result').filter({ hasText: 'ended: 2 labs taken down' }).waitFor({ timeout: 60_000 });
-    await ann.getByTestId('class-banner-text').filter({ hasText: 'The class has ended' }).waitFor({ timeout: 5000 });
+    await ann.getByTestId('class-banner-text').filter({ hasText: 'The class has ended' }).waitFor({ timeout: 30_000 });
+    assert.match(await teacher.getByTestId('end-result').innerText(), /ended: 2 labs taken down/, 'the instructor reads the result');
     const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     for (const id of ids) assert.ok(!netns.includes(`el${id}-`), `lab ${id} is gone`);
     await shot(teacher, '04-ended');
@@ -210,7 +230,7 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     await web!.stop();
     web = await startWeb({ ELAB_LABD_URL: labd!.url, ELAB_STATE_DIR: stateDir }, webPort);
     await teacher.goto(`${web.url}/instructor`);
-    await teacher.getByTestId('instructor-home').filter({ hasText: 'Tuesday eBPF' }).waitFor({ timeout: 10_000 });
+    await teacher.getByTestId('instructor-home').filter({ hasText: 'Tuesday eBPF' }).waitFor({ timeout: 30_000 });
     const session = (await browsers[0]!.context.cookies()).find((c) => c.name === 'elab_instructor')!.value;
     const asSession = (method: string) => fetch(`${labd!.url}/v1/classes`, { method, headers: { authorization: `Bearer ${session}` } });
     assert.equal((await asSession('GET')).status, 200, 'labd takes the session');

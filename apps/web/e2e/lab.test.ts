@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { downLabs, freePort, repoRoot, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
-import { waitForScreen } from './terminal-screen';
+import { screenText, waitForScreen } from './terminal-screen';
 
 const isRoot = process.getuid?.() === 0;
 const LESSON = '/en/hello-ebpf';
@@ -85,13 +85,15 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     if (stateDir) downLabs(stateDir);
   });
 
-  it('shows a progress bar while the lab comes up, then a shell that computes 6*7', async () => {
+  it('while the lab comes up the progress bar only moves forward within 0–100, then a shell computes 6*7', async () => {
     await page.goto(`${web!.url}${LESSON}`, { waitUntil: 'commit' });
-    await page.getByTestId('lab-progress').waitFor({ timeout: 10_000 });
     await shot(page, '01-lab-starting');
     await waitForTerminalOpen(page);
-    const seen = await page.evaluate(() => (window as unknown as { __progress: string[] }).__progress);
-    assert.ok(seen.some((v) => Number(v) > 0 && Number(v) < 100), `the bar showed labd's progress between 0 and 100, saw [${seen.join(', ')}]`);
+    // A fast machine may never show the bar (or any value between 0 and 100): only what holds
+    // however fast the lab starts is asserted: every value shown is a percentage, in order.
+    const seen = (await page.evaluate(() => (window as unknown as { __progress: string[] }).__progress)).map(Number);
+    for (const v of seen) assert.ok(Number.isFinite(v) && v >= 0 && v <= 100, `a percentage, saw [${seen.join(', ')}]`);
+    assert.deepEqual(seen, [...seen].sort((a, b) => a - b), `the bar never went back, saw [${seen.join(', ')}]`);
     await typeInTerminal(page, 'echo $((6*7))\n');
     await waitForScreen(page, /^42\s*$/m);
     await shot(page, '02-terminal-42');
@@ -108,6 +110,7 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     await check.scrollIntoViewIfNeeded();
     await check.getByRole('button').click();
     await page.locator('[data-testid=check-bpftrace][data-status=fail]').waitFor({ timeout: 60_000 });
+    assert.equal(await check.getByTestId('verdict').innerText(), '✗ not yet', 'the learner reads the verdict');
     assert.match(await check.getByTestId('expected').innerText(), /sys_enter_execve/);
     assert.ok((await check.getByTestId('actual').innerText()).length > 0);
     await shot(page, '04-check-fail');
@@ -119,6 +122,7 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     await waitForScreen(page, /^ATTACHED-42\s*$/m, { timeoutMs: 30_000 });
     await check.getByRole('button').click();
     await page.locator('[data-testid=check-bpftrace][data-status=pass]').waitFor({ timeout: 60_000 });
+    assert.equal(await check.getByTestId('verdict').innerText(), '✓ pass', 'the learner reads the verdict');
     await shot(page, '05-check-pass');
   });
 
@@ -138,7 +142,7 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     await typeInTerminal(page, 'echo BEFORE-DROP=$$\n');
     const pid = (await waitForScreen(page, /^BEFORE-DROP=(\d+)\s*$/m))[1];
     await web!.stop(); // the web server goes away under the open page
-    await page.locator('[data-testid=terminal-status]', { hasText: 'reconnecting' }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid=terminal-status]', { hasText: 'reconnecting' }).waitFor({ timeout: 30_000 });
     await shot(page, '07-reconnecting');
     web = await startWeb({ ELAB_LABD_URL: labd!.url, ELAB_STATE_DIR: stateDir }, webPort);
     await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 30_000 }).catch(async (e: Error) => {
@@ -182,13 +186,19 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     await page.getByTestId('lab-reset').click();
     // hello-ebpf runs on netns and vagrant, so Reset asks where; the lab's driver is preselected.
     await page.getByTestId('driver-submit').click();
-    await page.locator('[data-testid=lab-panel][data-lab-state=starting]').waitFor({ timeout: 10_000 });
+    // 'starting' may be over before anyone looks; the event to wait for is the old shell's screen
+    // going away (a new lab, a new terminal), then the new shell's prompt.
+    for (const end = Date.now() + 90_000; (await screenText(page)).includes(`BEFORE-RESET=${old}`);) {
+      assert.ok(Date.now() < end, 'the old shell\'s screen went away after the reset');
+      await page.waitForTimeout(200);
+    }
     await waitForTerminalOpen(page);
     await typeInTerminal(page, 'echo AFTER-RESET=$$\n');
     assert.notEqual((await waitForScreen(page, /^AFTER-RESET=(\d+)\s*$/m))[1], old, 'a new shell in the new lab');
     const check = page.getByTestId('check-bpftrace');
     await check.getByRole('button').click();
     await page.locator('[data-testid=check-bpftrace][data-status=fail]').waitFor({ timeout: 60_000 });
+    assert.equal(await check.getByTestId('verdict').innerText(), '✗ not yet', 'the step is undone, as the learner reads it');
     await shot(page, '10-after-reset');
   });
 });

@@ -158,9 +158,10 @@ test('DriverReports: one preflight per driver per TTL however many ask; a throwi
 test('DriverReports: a preflight that never answers is reported not ok after the timeout, naming the driver', { timeout: 20_000 }, async () => {
   registerDriver('kind', () => ({ name: 'kind', preflight: () => new Promise(() => {}) }) as never);
   const reports = new DriverReports(5000, Date.now, 200);
-  // labd's timer is unref'd (it must not keep labd alive); this keeps the test's loop alive instead.
-  const alive = setInterval(() => {}, 1000);
-  const r = await reports.preflight('kind').finally(() => clearInterval(alive));
+  // labd's timer is unref'd (it must not keep labd alive); this keeps the test's loop alive for
+  // 15 s instead, and then lets go, so a preflight without a timeout fails the test, never hangs it.
+  const alive = setTimeout(() => {}, 15_000);
+  const r = await reports.preflight('kind').finally(() => clearTimeout(alive));
   assert.equal(r.ok, false);
   assert.match(r.missing[0]!.what, /kind driver's preflight did not answer in 0\.2 s/);
   assert.match(r.missing[0]!.fix, /docker info/);
