@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
-import { waitForScreen } from './terminal-screen';
+import { screenText, waitForScreen } from './terminal-screen';
 import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
 
 const isRoot = process.getuid?.() === 0;
@@ -68,18 +68,30 @@ describe('driver picker', { skip: !isRoot && 'needs root: labd makes network nam
     for (const m of vagrant.missing) assert.ok(rowText.includes(m.fix), `vagrant's row shows the fix "${m.fix}":\n${rowText}`);
     await page.screenshot({ path: join(screenshotDir, 'driver-picker.png') });
 
-    const before = await page.request.get(`${web!.url}/api/lab/hello-ebpf`).then((r) => r.json()) as { instanceId: string };
+    // Which lab this is, as the learner's shell names it (the picker is open over the terminal).
+    await picker.getByTestId('driver-cancel').click();
+    await picker.waitFor({ state: 'detached' });
+    await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
+    await page.keyboard.type('echo BEFORE-$LAB_INSTANCE\n');
+    const before = (await waitForScreen(page, /^BEFORE-([a-z0-9]{6})\s*$/m))[1];
+
+    await page.getByTestId('lab-reset').click();
     await picker.getByTestId('driver-submit').click();
     await picker.waitFor({ state: 'detached' });
+    // The old shell's screen goes away with its lab (a new terminal), then the new one opens.
+    for (const end = Date.now() + 90_000; (await screenText(page)).includes(`BEFORE-${before}`);) {
+      assert.ok(Date.now() < end, 'the old lab\'s terminal went away after the reset');
+      await page.waitForTimeout(200);
+    }
     await panelIn(page, 'ready').waitFor({ timeout: 60_000 });
-    const after = await page.request.get(`${web!.url}/api/lab/hello-ebpf`).then((r) => r.json()) as { instanceId: string; driver: string; state: string };
-    assert.equal(after.driver, 'netns');
-    assert.notEqual(after.instanceId, before.instanceId, 'a fresh lab');
+    assert.equal(await page.getByTestId('lab-driver').textContent(), 'netns', 'the badge names the driver picked');
     await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 });
     await waitForScreen(page, /[#$]\s*$/m);
     await page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
-    await page.keyboard.type('echo PICKED-$((6*7))\n');
-    await waitForScreen(page, /^PICKED-42\s*$/m);
+    await page.keyboard.type('echo PICKED-$((6*7))-$LAB_INSTANCE\n');
+    const after = (await waitForScreen(page, /^PICKED-42-([a-z0-9]{6})\s*$/m))[1];
+    assert.notEqual(after, before, 'a fresh lab');
     await page.screenshot({ path: join(screenshotDir, 'driver-after-reset.png') });
   });
 
