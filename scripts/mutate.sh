@@ -57,6 +57,7 @@ parse
 # The scratch copy: the tree as it is now (committed or not, minus ignored files), build outputs
 # copied, dependencies hard-linked (sed -i and the restore below replace files, never write into them).
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/elab-mutate-XXXXXX")
+chmod 755 "$SCRATCH" # the web drops root to nobody and must still read its own tree
 running=''
 trap 'if [ -n "$running" ]; then kill -- -"$running" 2>/dev/null; sleep 1; fi; rm -rf "$SCRATCH"' EXIT
 trap 'exit 130' INT TERM
