@@ -95,6 +95,9 @@ test('flow control over the socket: output stops near HIGH_WATERMARK without ack
     while (t.text().length !== last) { last = t.text().length; await new Promise((r) => setTimeout(r, 400)); }
     return last;
   };
+  // First the event (a window's worth arrived), then quiet: a pause of a loaded machine before the
+  // window filled must not pass for the flow control stopping the pty.
+  await t.waitFor(() => t.text().length >= FlowControl.HIGH_WATERMARK, 'HIGH_WATERMARK of output', 60_000);
   const stalled = await settled();
   assert.ok(stalled >= FlowControl.HIGH_WATERMARK, `at least HIGH_WATERMARK arrived (${stalled})`);
   assert.ok(stalled < 2 * FlowControl.HIGH_WATERMARK, `the pty was paused soon after (${stalled} of 3000000)`);
