@@ -73,7 +73,7 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
         <>
           <div className="tabs" role="tablist">
             {nodes.map((n) => (
-              <button key={n} type="button" role="tab" aria-selected={active === n} onClick={(e) => { open(n); e.currentTarget.scrollIntoView({ block: 'nearest', inline: 'nearest' }); }} data-testid={`tab-${n}`}>{n}</button>
+              <button key={n} type="button" role="tab" aria-selected={active === n} onClick={() => open(n)} data-testid={`tab-${n}`}>{n}</button>
             ))}
             <button type="button" role="tab" className="tab-editor" aria-selected={active === EDITOR_TAB} onClick={() => open(EDITOR_TAB)} data-testid="tab-editor">{t.editor}</button>
           </div>
