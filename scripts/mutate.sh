@@ -6,7 +6,7 @@
 # usage: sudo scripts/mutate.sh [LIST]        (LIST defaults to scripts/mutations.txt)
 #        MUTATE_ONLY=REGEX scripts/mutate.sh  (only the mutations whose name matches, for development)
 # Exits non-zero when a mutation is missed, does not apply (its sed changed nothing: the code
-# moved, update the mutation), or a baseline test fails.
+# moved, update the mutation; or a web mutant does not build), or a baseline test fails.
 #
 # LIST format: blocks separated by blank lines, `#` comments.
 #   name = what breaks, in words
@@ -114,13 +114,17 @@ for i in "${!names[@]}"; do
   log=$SCRATCH/.mutation-$i.log t0=$SECONDS ok=1
   unset ELAB_WEB_DIST_DIR
   if [ "${rebuilds[i]}" = web ]; then rebuild_web "$log" && export ELAB_WEB_DIST_DIR=.next-mutant || ok=0; fi
-  if [ $ok = 0 ]; then result="caught (the web build failed)"
+  # A mutant that does not build proves nothing about the test: it counts as not applied.
+  if [ $ok = 0 ]; then result=nobuild
   elif run_test "${tests[i]}" "${onlys[i]}" "$log"; then result=missed
   else result=caught; fi
   unset ELAB_WEB_DIST_DIR
   rm -rf "$SCRATCH/apps/web/.next-mutant"
   mv -f "$SCRATCH/.orig" "$target"
-  if [ "$result" = missed ]; then
+  if [ "$result" = nobuild ]; then
+    echo "  NOBUILD ${names[i]}: the mutated web does not build (fix the mutation); $(grep -a -m1 -iE 'error' "$log" | cut -c1-120)"
+    stale+=("${names[i]} (does not build)")
+  elif [ "$result" = missed ]; then
     echo "  MISSED  ${names[i]} (${files[i]} → ${tests[i]}, $((SECONDS - t0)) s)"; missed+=("${names[i]}")
   else
     caught=$((caught + 1)); echo "  caught  ${names[i]} ($((SECONDS - t0)) s)"
