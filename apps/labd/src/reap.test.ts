@@ -17,9 +17,11 @@ test('kill -9 the holder of a lab, then lab reap: nothing of it is left anywhere
   // Give the lab everything reap must remove: a running loader with BPF programs attached, a pin in
   // its bpffs, and host iptables entries tagged with its prefix.
   assert.equal(lab(['solve', id, '--step', 'hello'], { env }).code, 0);
-  assert.equal(lab(['exec', id, '--', 'bpftool map pin name exec_count /sys/fs/bpf/exec_count'], { env }).code, 0);
+  // By id, from this lab's own loader: other labs on the machine may hold an exec_count map too.
+  const pin = lab(['exec', id, '--', 'bpftool map pin id $(awk \'/^map_id:/ {print $2}\' /proc/$(pgrep -x hello)/fdinfo/* | head -1) /sys/fs/bpf/exec_count'], { env });
+  assert.equal(pin.code, 0, pin.stderr);
   sh(`iptables -N ${prefix}-fwd && iptables -A FORWARD -m comment --comment ${prefix}-tag -j ${prefix}-fwd`);
-  const loaderPid = Number(sh(`pgrep -n -f '\\./bpf/\\.output/hello'`).trim());
+  const loaderPid = Number(sh(`for p in $(cat ${join(cgroup2Root()!, 'ebpf-lab', prefix)}/*/cgroup.procs); do [ "$(cat /proc/$p/comm)" = hello ] && echo $p; done; true`).trim());
   const progIds = sh(`grep -h '^prog_id:' /proc/${loaderPid}/fdinfo/* | awk '{print $2}' | sort -u`).trim().split('\n');
   assert.ok(progIds.length > 0 && progIds[0] !== '');
 
@@ -38,6 +40,8 @@ test('kill -9 the holder of a lab, then lab reap: nothing of it is left anywhere
   assert.ok(!readdirSync('/sys/fs/bpf').some((n) => n.startsWith(prefix)), '/sys/fs/bpf');
   assert.ok(!sh('iptables-save').includes(prefix), 'iptables-save');
   assert.ok(!existsSync(join(cgroup2Root()!, 'ebpf-lab', prefix)), 'cgroup');
+  for (const c of ['memory', 'pids', 'cpu']) assert.ok(!existsSync(join('/sys/fs/cgroup', c, 'ebpf-lab', prefix)), `cgroup v1 ${c} (limits)`);
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(join(stateDir, 'instances', id)), 'the workdir tmpfs is unmounted');
   assert.ok(!existsSync(join(stateDir, 'instances', id)), 'state dir');
   const stat = existsSync(`/proc/${loaderPid}/stat`) ? readFileSync(`/proc/${loaderPid}/stat`, 'utf8') : '';
   assert.ok(stat === '' || / Z /.test(stat), 'the loader is dead (gone or a zombie awaiting its parent)');

@@ -29,7 +29,7 @@ before(() => {
   assert.match(b, /^[a-z0-9]{6}$/);
 });
 
-after(() => { if (isRoot) lab(['down', a, b], { env }); });
+after(() => { if (isRoot) for (const id of [a, b]) lab(['down', id], { env }); });
 
 test('a lab cannot read labd\'s state dir: tokens, database, other instances', { skip }, () => {
   const r = inA(`cat ${stateDir}/service-token ${stateDir}/instructor-token ${stateDir}/labd.db; ls ${stateDir} ${stateDir}/instances; cat /etc/shadow`);

@@ -126,3 +126,18 @@ export async function unmountUnder(dir: string): Promise<void> {
     if (r.code !== 0 && mountsUnder(m).includes(m)) throw new Error(`cannot unmount ${m}: ${r.stderr.trim()}`);
   }
 }
+
+/** For `lab doctor`: which netns lab limits this host enforces, and how to get the missing ones. */
+export function limitsReport(): { ok: boolean; detail: string; fix?: string } {
+  const places = controllerPlaces();
+  const have = places.map((p) => `${p.ctrl} (cgroup v${p.version})`);
+  const missing = CONTROLLERS.filter((c) => !places.some((p) => p.ctrl === c));
+  const d = DEFAULT_LIMITS;
+  const detail = `netns labs enforce ${[...have, 'workdir size (tmpfs)'].join(', ')}`
+    + `${missing.length ? `; NOT ${missing.join(', ')}` : ''}. Defaults: memory ${d.memoryMiB} MiB, pids ${d.pids}, cpu ${d.cpuPercent}%, workdir ${d.workdirMiB} MiB (lab.yaml limits: overrides)`;
+  if (!missing.length) return { ok: true, detail };
+  return {
+    ok: false, detail,
+    fix: `mount the v1 controller(s), e.g. mkdir -p /sys/fs/cgroup/${missing[0]} && mount -t cgroup -o ${missing[0]} cgroup /sys/fs/cgroup/${missing[0]}, or enable them in cgroup v2 (cgroup.subtree_control)`,
+  };
+}
