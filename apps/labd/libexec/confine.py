@@ -17,20 +17,19 @@
 # usage: confine.py [--cd DIR] CMD [ARGS...]
 import ctypes, os, struct, sys
 
-# Capabilities the labs need, and why:
+# Capabilities the labs need, found by running every netns lab's selftest with fewer, and why:
 #   sys_admin   setns into lab namespaces (nsenter --net, lab-on, ip -n) and BPF objects by id
 #               (bpftool prog/map show, map dump name X: BPF_*_GET_FD_BY_ID and GET_NEXT_ID demand
 #               CAP_SYS_ADMIN); the mount family is policed by the seccomp filter below instead.
 #   sys_chroot  setns into another member's mount namespace (lab-on).
 #   bpf perfmon load programs, attach tracepoints, read maps.
-#   net_admin net_raw  ip, tc, iptables, ping.
-#   dac_override fowner fsetid chown kill setuid setgid net_bind_service ipc_lock  ordinary root work.
-# Dropped: sys_module sys_rawio sys_ptrace sys_boot sys_time mknod dac_read_search syslog sys_resource
-# sys_nice sys_pacct sys_tty_config linux_immutable lease audit_* mac_* setfcap setpcap wake_alarm
-# block_suspend checkpoint_restore.
-KEEP_CAPS = {'chown': 0, 'dac_override': 1, 'fowner': 3, 'fsetid': 4, 'kill': 5, 'setgid': 6, 'setuid': 7,
-             'net_bind_service': 10, 'net_admin': 12, 'net_raw': 13, 'ipc_lock': 14, 'sys_chroot': 18,
-             'sys_admin': 21, 'perfmon': 38, 'bpf': 39}
+#   net_admin net_raw  ip, tc, iptables, ping.   net_bind_service  pod-to-pod's servers on :80.
+#   chown dac_override fowner  ordinary file work in the workdir (tar, cp -a, editors); the only
+#               writable host place is the workdir, so they reach nothing more.
+# Everything else is dropped (sys_module, sys_rawio, sys_ptrace, sys_boot, sys_time, mknod,
+# dac_read_search, syslog, sys_resource, setuid, setgid, setpcap, kill, ipc_lock, audit_*, mac_* …).
+KEEP_CAPS = {'chown': 0, 'dac_override': 1, 'fowner': 3, 'net_bind_service': 10, 'net_admin': 12, 'net_raw': 13,
+             'sys_chroot': 18, 'sys_admin': 21, 'perfmon': 38, 'bpf': 39}
 MOUNT = 165
 DENY = {
     'umount2': 166, 'pivot_root': 155, 'acct': 163, 'swapon': 167, 'swapoff': 168,
