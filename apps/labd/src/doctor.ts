@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Capability } from '@ebpf-lab/lab-spec';
 import { config } from './config.ts';
 import { cgroup2Root } from './drivers/netns/cgroup.ts';
-import { limitsReport } from './drivers/netns/limits.ts';
+import { confinementLacks, limitsReport } from './drivers/netns/limits.ts';
 import { missingCaps, which, TOOL_PACKAGES } from './host-caps.ts';
 import { run } from './proc.ts';
 
@@ -60,12 +60,8 @@ async function probeKernel(fresh: boolean): Promise<ProbeResult | { unavailable:
   return result;
 }
 
-/** What libexec/lab-root.sh and confine.py need to shut a netns lab in (its own root, seccomp). */
 function confinementReport(): { ok: boolean; detail: string; fix?: string } {
-  const lacks: string[] = [];
-  if (process.arch !== 'x64') lacks.push(`a seccomp filter for ${process.arch} (confine.py knows x86_64 only)`);
-  if (!existsSync('/usr/bin/python3')) lacks.push('/usr/bin/python3 (confine.py)');
-  if (!/\toverlay$/m.test(readFileSync('/proc/filesystems', 'utf8'))) lacks.push('overlayfs (the masked /etc)');
+  const lacks = confinementLacks();
   if (!lacks.length) return { ok: true, detail: 'netns labs run in their own PID namespace and root filesystem, with reduced capabilities (CAP_SYS_ADMIN kept), no_new_privs and seccomp' };
   return { ok: false, detail: `netns labs cannot start: this host lacks ${lacks.join(', ')}`, fix: 'apt-get install python3; modprobe overlay; or use the vagrant driver' };
 }

@@ -141,3 +141,12 @@ export function limitsReport(): { ok: boolean; detail: string; fix?: string } {
     fix: `mount the v1 controller(s), e.g. mkdir -p /sys/fs/cgroup/${missing[0]} && mount -t cgroup -o ${missing[0]} cgroup /sys/fs/cgroup/${missing[0]}, or enable them in cgroup v2 (cgroup.subtree_control)`,
   };
 }
+
+/** What libexec/lab-root.sh and confine.py need to shut a netns lab in, missing on this host. */
+export function confinementLacks(): string[] {
+  const lacks: string[] = [];
+  if (process.arch !== 'x64') lacks.push(`a seccomp filter for ${process.arch} (confine.py knows x86_64 only)`);
+  if (!existsSync('/usr/bin/python3')) lacks.push('/usr/bin/python3 (confine.py)');
+  if (!/\toverlay$/m.test(readFileSync('/proc/filesystems', 'utf8'))) lacks.push('overlayfs (the masked /etc)');
+  return lacks;
+}

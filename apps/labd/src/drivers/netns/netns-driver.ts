@@ -12,7 +12,7 @@ import { copyInto, readConfined, writeConfined } from '../../workdir.ts';
 import type { CapabilityReport, ExecOptions, InstanceState, LabDriver, LabExecResult, LabInstance, OnProgress, Pty, ReapReport } from '../types.ts';
 import { cgroupPids, labCgroupBase } from './cgroup.ts';
 import { destroyInstance, labHostLinks, labNetnsByInstance } from './destroy.ts';
-import { applyLimits, memberV1Dirs, mountWorkdir, resolveLimits, v1LabIds } from './limits.ts';
+import { applyLimits, confinementLacks, memberV1Dirs, mountWorkdir, resolveLimits, v1LabIds } from './limits.ts';
 import { planTopology, prefixOf, type Member } from './topology.ts';
 
 /** cgroup: the v2 directory; cgroups: it and the v1 ones (memory, pids, cpu) that carry the limits. */
@@ -154,6 +154,8 @@ export class NetnsDriver implements LabDriver {
       });
     }
     missing.push(...missingTools(['ip', 'nsenter', 'unshare']));
+    const lacks = confinementLacks();
+    if (lacks.length) missing.push({ what: `a netns lab cannot be shut in: this host lacks ${lacks.join(', ')}`, fix: 'apt-get install python3; modprobe overlay; or use the vagrant driver' });
     try { labCgroupBase(); } catch (e) { missing.push({ what: (e as Error).message, fix: 'mount -t cgroup2 none /sys/fs/cgroup/unified' }); }
     return { ok: missing.length === 0, missing };
   }
