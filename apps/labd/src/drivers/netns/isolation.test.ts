@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isRoot, lab, tempStateDir } from '../../test-support/lab-cli.ts';
-import { minimalLabsDir } from './test-labs.ts';
+import { labAsync, minimalLabsDir } from './test-labs.ts';
 
 // What an outside tester did from a netns lab shell (issue #9), tried again against two real labs.
 // Each command runs through `lab exec`, the same path as the browser terminal and `lab shell`.
@@ -96,4 +98,20 @@ test('learner A sees neither B\'s workdir nor B\'s pinned maps', { skip }, () =>
   const r = inA(`cat ${bw}/secret.txt; ls ${bw}; ls /sys/fs/bpf; ls /proc/*/root/sys/fs/bpf; grep -rs B-PRIVATE /tmp /run /var`);
   assert.doesNotMatch(r.stdout, /B-PRIVATE|bsecret|secret\.txt/);
   assert.match(lab(['exec', b, '--', 'ls /sys/fs/bpf; cat secret.txt'], { env }).stdout, /bsecret[\s\S]*B-PRIVATE/, 'B itself still has both');
+});
+
+test('labd\'s loopback port cannot be called from a lab, directly or through nsenter', { skip }, async () => {
+  // A stand-in for labd's HTTP API on the host's 127.0.0.1.
+  const server = createServer((_req, res) => res.end('LABD-ANSWERED\n'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const r = await labAsync(['exec', a, '--', `for t in 1 ${process.pid}; do nsenter -t $t -n -- curl -s --max-time 3 http://127.0.0.1:${port}/; done; `
+      + `curl -s --max-time 3 http://127.0.0.1:${port}/; true`], env, 60_000);
+    assert.doesNotMatch(r.stdout, /LABD-ANSWERED/);
+    // The stand-in does answer on the host, so the lab's silence means something.
+    assert.match(await (await fetch(`http://127.0.0.1:${port}/`)).text(), /LABD-ANSWERED/);
+  } finally {
+    server.close();
+  }
 });
