@@ -26,9 +26,11 @@ import ctypes, os, struct, sys
 #   net_admin net_raw  ip, tc, iptables, ping.   net_bind_service  pod-to-pod's servers on :80.
 #   chown dac_override fowner  ordinary file work in the workdir (tar, cp -a, editors); the only
 #               writable host place is the workdir, so they reach nothing more.
+#   setuid setgid  tools that drop root on their own (tcpdump switches to its own user and exits
+#               if it cannot); from root they only ever lower privileges.
 # Everything else is dropped (sys_module, sys_rawio, sys_ptrace, sys_boot, sys_time, mknod,
-# dac_read_search, syslog, sys_resource, setuid, setgid, setpcap, kill, ipc_lock, audit_*, mac_* …).
-KEEP_CAPS = {'chown': 0, 'dac_override': 1, 'fowner': 3, 'net_bind_service': 10, 'net_admin': 12, 'net_raw': 13,
+# dac_read_search, syslog, sys_resource, setpcap, kill, ipc_lock, audit_*, mac_* …).
+KEEP_CAPS = {'chown': 0, 'dac_override': 1, 'fowner': 3, 'setgid': 6, 'setuid': 7, 'net_bind_service': 10, 'net_admin': 12, 'net_raw': 13,
              'sys_chroot': 18, 'sys_admin': 21, 'perfmon': 38, 'bpf': 39}
 MOUNT = 165
 DENY = {

@@ -12,6 +12,9 @@ for d in "${dirs[@]}"; do
     exit 125
   fi
 done
+# Locked memory unlimited while still allowed to raise it (the lab has no CAP_SYS_RESOURCE): BPF
+# memory is charged to the lab's memory cgroup instead, and bpftrace warns when it cannot raise it.
+ulimit -l unlimited 2>/dev/null || true
 # No --wd: nsenter would open the workdir before entering, leaving the command's cwd on the host's
 # mount tree (where `cd ..` leads out of the lab). confine.py changes directory inside instead.
 exec nsenter --target "$pid" --net --mount --cgroup --pid -- \
