@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cgroup2Root } from './drivers/netns/cgroup.ts';
-import { isRoot, lab, tempStateDir } from './test-support/lab-cli.ts';
+import { isRoot, lab, labBin, tempStateDir } from './test-support/lab-cli.ts';
 
 const sh = (cmd: string) => execFileSync('/bin/bash', ['-c', cmd], { encoding: 'utf8' });
 
@@ -66,4 +66,29 @@ test('reap keeps labs that are still running, even ones started under another st
     lab(['down', id], { env });
   }
   assert.ok(!sh('ip netns list').includes(`el${id}`), 'down removed it');
+});
+
+test('kill -9 of lab up half-way through, then lab reap: mounts, cgroups of every hierarchy and netns are gone', { skip: !isRoot && 'needs root' }, async () => {
+  const stateDir = tempStateDir();
+  const env = { ...process.env, ELAB_STATE_DIR: stateDir };
+  const up = spawn(process.execPath, [labBin, 'up', 'pod-to-pod'], { env, stdio: 'ignore' });
+  // Killed once the first namespace holder has built its root: the workdir is mounted, cgroups exist.
+  const deadline = Date.now() + 60_000;
+  let id = '';
+  while (Date.now() < deadline) {
+    const ids = existsSync(join(stateDir, 'instances')) ? readdirSync(join(stateDir, 'instances')) : [];
+    if (ids[0] && readdirSync(join(stateDir, 'instances', ids[0])).some((f) => f.endsWith('.ready'))) { id = ids[0]; break; }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  up.kill('SIGKILL');
+  assert.ok(id, 'lab up got as far as a namespace holder within 60 s');
+  const prefix = `el${id}`;
+  assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(join(stateDir, 'instances', id)), 'the workdir was mounted');
+  const reap = lab(['reap', '--json'], { env });
+  assert.equal(reap.code, 0, reap.stderr);
+  assert.ok(JSON.parse(reap.stdout)[0].removed.includes(id));
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(join(stateDir, 'instances', id)), 'no mount is left');
+  for (const c of ['memory', 'pids', 'cpu', 'unified']) assert.ok(!existsSync(join('/sys/fs/cgroup', c, 'ebpf-lab', prefix)), `no ${c} cgroup is left`);
+  assert.ok(!sh('ip netns list').includes(prefix), 'no netns is left');
+  assert.ok(!existsSync(join(stateDir, 'instances', id)), 'state dir');
 });
