@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { isRoot, lab, tempStateDir } from '../../test-support/lab-cli.ts';
+import { isRoot, lab, repoRoot, tempStateDir } from '../../test-support/lab-cli.ts';
 import { labAsync, minimalLabsDir } from './test-labs.ts';
 
 // What an outside tester did from a netns lab shell (issue #9), tried again against two real labs.
@@ -40,7 +40,10 @@ test('a lab cannot read labd\'s state dir: tokens, database, other instances', {
   // The only thing under the state dir is the path down to A's own workdir.
   assert.ok(!r.stdout.includes(b) && !r.stdout.includes('state.json'), r.stdout);
   // The workdir itself is there, at the path labd and the checks use, and writable.
-  assert.equal(inA(`test "$PWD" = ${workdirOf(a)} && touch mine && ls /root /work 2>&1 | grep -v libexec`).code, 0);
+  assert.equal(inA(`test "$PWD" = ${workdirOf(a)} && touch mine`).code, 0);
+  // The driver's helpers are there read-only (lab-on on PATH); nothing else of the repository is.
+  const libexec = join(repoRoot, 'apps/labd/libexec');
+  assert.equal(inA(`test -x "$(command -v lab-on)" && test -r ${libexec}/enter.sh && ! touch ${libexec}/x 2>/dev/null && ! test -e ${repoRoot}/package.json`).code, 0);
 });
 
 test('ps and /proc show only the lab\'s processes; none of labd\'s or the host\'s', { skip }, () => {
