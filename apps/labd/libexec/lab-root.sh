@@ -53,15 +53,14 @@ mount -t tmpfs -o mode=1777,nosuid,nodev,size=64m lab-shm dev/shm
 ln -s pts/ptmx dev/ptmx; ln -s /proc/self/fd dev/fd
 ln -s /proc/self/fd/0 dev/stdin; ln -s /proc/self/fd/1 dev/stdout; ln -s /proc/self/fd/2 dev/stderr
 
-# /proc of the lab's PID namespace. Kernel-wide sysctls are read-only (core_pattern, modprobe … run
-# programs as host root); the network ones belong to this netns and stay writable.
+# /proc of the lab's PID namespace, read-only: with CAP_SYS_ADMIN its writable files reach the
+# whole host (sysctls such as core_pattern and modprobe run programs as host root; sysrq-trigger,
+# scsi, irq affinity, PCI config). Only /proc/sys/net, this netns's own sysctls, stays writable.
 mkdir proc
 mount -t proc -o nosuid,nodev,noexec proc proc
-mount --bind proc/sys proc/sys
-mount -o remount,bind,ro proc/sys
+mount -o remount,bind,ro,nosuid,nodev,noexec proc
 mount --bind proc/sys/net proc/sys/net
-mount -o remount,bind,rw proc/sys/net
-if [ -e proc/sysrq-trigger ]; then mount --bind proc/sysrq-trigger proc/sysrq-trigger; mount -o remount,bind,ro proc/sysrq-trigger; fi
+mount -o remount,bind,rw,nosuid,nodev,noexec proc/sys/net
 if [ -e proc/kcore ]; then mount --bind /dev/null proc/kcore; fi
 
 # sysfs mounted from inside the netns shows the lab's interfaces; read-only, because writable sysfs
