@@ -1,0 +1,104 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { config } from '../../config.ts';
+
+/**
+ * What a terminal holder writes about itself (and removes when it exits), so a restarted labd
+ * can find it again, and `lab down` can end the shells of a lab it takes down.
+ */
+export interface HolderRecord {
+  id: string;
+  learnerId: string;
+  instanceId: string;
+  node: string;
+  holderPid: number;
+  /** Field 22 of /proc/<pid>/stat: tells the holder from a later process that reused its pid. */
+  holderStart: string;
+  shellPid: number;
+  socket: string;
+}
+
+export const terminalsDir = () => join(config().stateDir, 'terminals');
+export const socketPathOf = (dir: string, id: string) => join(dir, `${id}.sock`);
+const recordPathOf = (dir: string, id: string) => join(dir, `${id}.json`);
+
+/** Unix socket paths are limited to 108 bytes (sun_path), including the terminating NUL. */
+export const MAX_SOCKET_PATH = 107;
+
+/** The start time of a live process, or null when it is gone or a zombie. */
+export function procStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[0] === 'Z' || rest[0] === 'X' ? null : (rest[19] ?? null);
+  } catch { return null; }
+}
+
+export const holderAlive = (r: HolderRecord) => procStartTime(r.holderPid) === r.holderStart;
+
+/** Creates the directory holders live in: root's alone (0700), as are the sockets in it. */
+export function ensureTerminalsDir(dir = terminalsDir()): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+export function writeRecord(dir: string, r: HolderRecord): void {
+  const tmp = `${recordPathOf(dir, r.id)}.tmp`;
+  writeFileSync(tmp, JSON.stringify(r), { mode: 0o600 });
+  renameSync(tmp, recordPathOf(dir, r.id));
+}
+
+export function removeRecord(dir: string, id: string): void {
+  rmSync(recordPathOf(dir, id), { force: true });
+  rmSync(socketPathOf(dir, id), { force: true });
+}
+
+/** Every record in the directory; unreadable ones (a holder killed mid-write) are dropped. */
+export function listRecords(dir = terminalsDir()): HolderRecord[] {
+  if (!existsSync(dir)) return [];
+  const out: HolderRecord[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.json')) continue;
+    try {
+      out.push(JSON.parse(readFileSync(join(dir, name), 'utf8')) as HolderRecord);
+    } catch {
+      rmSync(join(dir, name), { force: true });
+    }
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Ends one holder and its shell: SIGTERM (the holder hangs up its shell and exits), then SIGKILL
+ * for both if it is still there after `waitMs`. A dead holder's leftover files are removed.
+ */
+export async function endHolder(r: HolderRecord, dir = terminalsDir(), waitMs = 3000): Promise<void> {
+  if (holderAlive(r)) {
+    try { process.kill(r.holderPid, 'SIGTERM'); } catch { /* just exited */ }
+    for (const deadline = Date.now() + waitMs; holderAlive(r) && Date.now() < deadline;) await sleep(20);
+    if (holderAlive(r)) {
+      try { process.kill(r.holderPid, 'SIGKILL'); } catch { /* gone */ }
+      try { process.kill(r.shellPid, 'SIGKILL'); } catch { /* gone */ }
+    }
+  }
+  removeRecord(dir, r.id);
+}
+
+/** Ends the shells of one lab instance (it is being taken down). */
+export async function endHoldersOf(instanceId: string, dir = terminalsDir()): Promise<void> {
+  await Promise.all(listRecords(dir).filter((r) => r.instanceId === instanceId).map((r) => endHolder(r, dir)));
+}
+
+/** Ends holders whose lab is gone (`lab reap`); `isLive` answers per instance id. */
+export async function reapHolders(isLive: (instanceId: string) => Promise<boolean>, dir = terminalsDir()): Promise<string[]> {
+  const ended: string[] = [];
+  for (const r of listRecords(dir)) {
+    if (!holderAlive(r)) { removeRecord(dir, r.id); continue; }
+    if (await isLive(r.instanceId)) continue;
+    await endHolder(r, dir);
+    ended.push(r.id);
+  }
+  return ended;
+}
