@@ -50,6 +50,7 @@ test('kill -9 of labd keeps the shell: a new labd reattaches the same $$ with it
     const t2 = await Term.open(labd.url, `?token=${ann.token}`, {});
     await t2.waitFor(() => t2.frames.some((f) => f.op === Op.Replay), 'the Replay', 20_000);
     assert.equal(t2.frames[0]!.op, Op.Hello);
+    assert.equal((t2.frames[0] as { hello: { reattached: boolean } }).hello.reattached, true, 'a reattach, though to a new labd');
     assert.equal((t2.frames[0] as { hello: { sessionId: string } }).hello.sessionId, rec.id, 'the same session');
     assert.match(t2.text(Op.Replay), /MARKER-42/, 'the scrollback came back');
     assert.equal(await shellPid(t2, 'after'), pid, 'the same shell');

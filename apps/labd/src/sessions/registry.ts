@@ -44,12 +44,13 @@ export class SessionRegistry {
   }
 
   /** Registers a session on a shell that already runs (started above, or found after a restart). */
-  adopt(key: SessionKey, id: string, shell: OpenedShell): TerminalSession {
+  adopt(key: SessionKey, id: string, shell: OpenedShell, resumed = false): TerminalSession {
     const k = keyString(key);
     const { pty, replay } = 'pty' in shell ? shell : { pty: shell, replay: '' };
     const created = new TerminalSession(id, key.node, pty, {
       graceMs: this.opts.graceMs,
       replay,
+      resumed,
       // Only forget the entry if it still holds this session (a new one may have replaced it).
       onEnd: (s) => { if (this.sessions.get(k)?.session === s) this.sessions.delete(k); },
     });

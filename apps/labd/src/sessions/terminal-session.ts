@@ -28,6 +28,8 @@ export interface SessionOptions {
   onEnd?: (s: TerminalSession) => void;
   /** Earlier output of a shell this session takes over (a holder's scrollback after a labd restart). */
   replay?: string;
+  /** The shell had sockets before (under an earlier labd): every attach is a reattach. */
+  resumed?: boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ export class TerminalSession {
 
   constructor(readonly id: string, readonly node: string, private readonly pty: Pty, private readonly opts: SessionOptions = {}) {
     if (opts.replay) this.recorder.push(opts.replay);
+    this.everAttached = opts.resumed ?? false;
     pty.onData((d) => this.output(d));
     pty.onExit(({ exitCode }) => this.exited(exitCode));
     // Nobody is attached yet: a session nobody opens (one reattached after a restart) must not live for ever.

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { config } from '../../config.ts';
 
@@ -39,6 +39,7 @@ export const holderAlive = (r: HolderRecord) => procStartTime(r.holderPid) === r
 /** Creates the directory holders live in: root's alone (0700), as are the sockets in it. */
 export function ensureTerminalsDir(dir = terminalsDir()): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700); // also when an older or hand-made directory was wider
   return dir;
 }
 
@@ -48,9 +49,11 @@ export function writeRecord(dir: string, r: HolderRecord): void {
   renameSync(tmp, recordPathOf(dir, r.id));
 }
 
+/** Removes a holder's record, socket and log (labd keeps the log only while a holder starts). */
 export function removeRecord(dir: string, id: string): void {
   rmSync(recordPathOf(dir, id), { force: true });
   rmSync(socketPathOf(dir, id), { force: true });
+  rmSync(join(dir, `${id}.log`), { force: true });
 }
 
 /** Every record in the directory; unreadable ones (a holder killed mid-write) are dropped. */

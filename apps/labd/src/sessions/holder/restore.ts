@@ -28,7 +28,7 @@ export async function restoreSessions(registry: SessionRegistry): Promise<{ reat
     if (!holderAlive(r)) { removeRecord(dir, r.id); continue; }
     try {
       const shell = await connectHolder(r);
-      registry.adopt({ learnerId: r.learnerId, instanceId: r.instanceId, node: r.node }, r.id, shell);
+      registry.adopt({ learnerId: r.learnerId, instanceId: r.instanceId, node: r.node }, r.id, shell, true);
       reattached.push(r.id);
     } catch (e) {
       process.stderr.write(`labd: could not reattach terminal ${r.id}, ending it: ${(e as Error).message}\n`);
