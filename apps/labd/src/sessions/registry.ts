@@ -32,7 +32,9 @@ export class SessionRegistry {
   /** Attaches a socket, starting the shell first when the key has no live session. */
   async attach(key: SessionKey, open: OpenShell, sink: Sink, role: Role = 'learner'): Promise<{ session: TerminalSession; sub: Subscriber }> {
     const k = keyString(key);
-    let session = this.get(key) ?? await this.starting.get(k);
+    // No await before `starting` is set below, or two sockets arriving together would both start a shell.
+    const inflight = this.starting.get(k);
+    let session = this.get(key) ?? (inflight ? await inflight : undefined);
     if (!session) {
       if (role === 'follower') throw new Error('there is no terminal session to follow');
       const id = randomBytes(8).toString('hex');

@@ -152,3 +152,32 @@ test('the recorder keeps the newest output within its limit and never starts ins
   assert.equal(big.length, RECORDER_LIMIT_CHARS);
   assert.equal(big.text().length, RECORDER_LIMIT_CHARS);
 });
+
+test('two sockets arriving while the shell starts share one shell', async () => {
+  const reg = new SessionRegistry({ graceMs: 60_000 });
+  const key = { learnerId: 'l', instanceId: 'i', node: 'n' };
+  let opens = 0;
+  const open = async () => { opens++; await new Promise((r) => setTimeout(r, 30)); return new FakePty(); };
+  const [a, b] = await Promise.all([reg.attach(key, open, new MemorySink()), reg.attach(key, open, new MemorySink())]);
+  assert.equal(opens, 1);
+  assert.equal(a.session, b.session);
+  await assert.rejects(reg.attach({ ...key, node: 'm' }, async () => { throw new Error('no shell here'); }, new MemorySink()), /no shell here/);
+  assert.equal(reg.list().length, 1, 'a failed start leaves nothing behind');
+  reg.closeAll();
+});
+
+test('a session taken over from a holder replays its scrollback as a reattach; release keeps the shell', async () => {
+  const reg = new SessionRegistry({ graceMs: 60_000 });
+  const key = { learnerId: 'l', instanceId: 'i', node: 'n' };
+  const pty = Object.assign(new FakePty(), { detached: false, detach() { pty.detached = true; } });
+  reg.adopt(key, 'held1', { pty, replay: 'old output\r\n' }, true);
+  const sink = new MemorySink();
+  await reg.attach(key, () => { throw new Error('must reuse the held shell'); }, sink);
+  assert.deepEqual(sink.frames[0], { op: Op.Hello, hello: { sessionId: 'held1', reattached: true, node: 'n' } });
+  assert.deepEqual(sink.frames[1], { op: Op.Replay, text: 'old output\r\n' });
+  reg.releaseAll();
+  assert.equal(pty.detached, true);
+  assert.deepEqual(pty.killed, [], 'released, not killed');
+  assert.equal(sink.closed?.code, 1012, 'the socket is told to come back');
+  assert.equal(reg.list().length, 0);
+});

@@ -59,7 +59,9 @@ export class HolderPty implements Pty {
 
   onExit(cb: (e: { exitCode: number }) => void) {
     this.exitCbs.push(cb);
-    if (this.exitCode !== null) cb({ exitCode: this.exitCode });
+    // Already over (the shell ended before labd connected): tell the session once it is set up and
+    // its first socket attached, so that socket gets the Exit rather than a refusal.
+    if (this.exitCode !== null) { const code = this.exitCode; setImmediate(() => cb({ exitCode: code })); }
     return { dispose: () => { this.exitCbs = this.exitCbs.filter((c) => c !== cb); } };
   }
 
@@ -149,7 +151,8 @@ export async function startHolder(o: { id: string; key: SessionKey; command: She
   const logPath = join(dir, `${o.id}.log`);
   const logFd = openSync(logPath, 'w', 0o600);
   const child = spawn(process.execPath, [join(config().libexecDir, 'pty-holder.mjs')], {
-    detached: true, stdio: ['pipe', 'pipe', logFd], cwd: '/',
+    // A small environment of its own: the shell gets the driver's env, the holder needs no more.
+    detached: true, stdio: ['pipe', 'pipe', logFd], cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
   });
   closeSync(logFd);
   const line = await new Promise<string>((resolve, reject) => {

@@ -36,7 +36,7 @@ export function runHolder(spec: HolderSpec): void {
   let socketFull = false; // labd is not reading fast enough: the socket's buffer is full
   let ptyPaused = false;
   let orphanTimer: NodeJS.Timeout | undefined;
-  let exiting = false;
+  let orphaned = false;
 
   const updateFlow = () => {
     const want = client !== null && (labdPaused || socketFull);
@@ -46,7 +46,7 @@ export function runHolder(spec: HolderSpec): void {
   };
   const startOrphanTimer = () => {
     clearTimeout(orphanTimer);
-    orphanTimer = setTimeout(() => { log('no labd for the grace period; ending the shell'); hangUp(); }, spec.orphanGraceMs);
+    orphanTimer = setTimeout(() => { orphaned = true; log('no labd for the grace period; ending the shell'); hangUp(); }, spec.orphanGraceMs);
   };
   const send = (frame: Uint8Array) => {
     if (client && !client.destroyed && !client.write(wireFrame(frame))) { socketFull = true; updateFlow(); }
@@ -56,15 +56,26 @@ export function runHolder(spec: HolderSpec): void {
     // A shell ignoring SIGHUP must not keep the holder alive.
     setTimeout(() => { try { shell.kill('SIGKILL'); } catch { /* gone */ } finish(129); }, 2000).unref();
   };
-  const finish = (code: number) => {
-    if (exiting) return;
-    exiting = true;
-    clearTimeout(orphanTimer);
+  let exitCode: number | null = null;
+  const done = () => {
     server.close();
     removeRecord(spec.dir, spec.id);
-    if (client && !client.destroyed) client.end(wireFrame(encodeExit(code)), () => process.exit(0));
-    else process.exit(0);
-    setTimeout(() => process.exit(0), 1000).unref(); // a labd that never reads must not hold us
+    process.exit(0);
+  };
+  const finish = (code: number) => {
+    if (exitCode !== null) return;
+    exitCode = code;
+    clearTimeout(orphanTimer);
+    if (client && !client.destroyed) {
+      client.end(wireFrame(encodeExit(code)), done);
+      setTimeout(done, 1000).unref(); // a labd that never reads must not hold us
+    } else if (!everConnected && !orphaned) {
+      // The shell ended before labd connected (e.g. its lab is gone): wait a little so labd can
+      // still show the learner why, from the Replay, and the exit code.
+      setTimeout(done, 10_000);
+    } else {
+      done();
+    }
   };
 
   shell.onData((d) => {
@@ -84,7 +95,15 @@ export function runHolder(spec: HolderSpec): void {
   };
 
   const server = createServer((sock) => {
-    if (exiting) { sock.destroy(); return; }
+    sock.on('error', (e) => log(`labd socket: ${e.message}`));
+    if (exitCode !== null) {
+      // The shell is gone already: this labd gets what it printed and how it ended, then we go.
+      sock.end(Buffer.concat([
+        wireFrame(encodeText(Op.Hello, JSON.stringify({ sessionId: spec.id, reattached: everConnected, node: spec.node }))),
+        wireFrame(encodeText(Op.Replay, recorder.text())), wireFrame(encodeExit(exitCode)),
+      ]), done);
+      return;
+    }
     // One labd at a time: a newer connection (a restarted labd) replaces the old one.
     if (client) client.destroy();
     client = sock;
@@ -102,14 +121,13 @@ export function runHolder(spec: HolderSpec): void {
       }
     });
     sock.on('drain', () => { if (client === sock) { socketFull = false; updateFlow(); } });
-    sock.on('error', (e) => log(`labd socket: ${e.message}`));
     sock.on('close', () => {
       if (client !== sock) return;
       client = null;
       labdPaused = false;
       socketFull = false;
       updateFlow(); // nobody watching: the shell runs free into the bounded recorder
-      if (!exiting) startOrphanTimer();
+      if (exitCode === null) startOrphanTimer();
     });
     send(encodeText(Op.Hello, JSON.stringify({ sessionId: spec.id, reattached: everConnected, node: spec.node })));
     send(encodeText(Op.Replay, recorder.text()));
@@ -119,6 +137,9 @@ export function runHolder(spec: HolderSpec): void {
 
   for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(sig, () => { log(`${sig}: ending the shell`); hangUp(); });
 
+  // labd may be gone before it reads our ready line or after: a broken pipe is no reason to die.
+  process.stdout.on('error', () => {});
+  process.stdin.on('error', () => {});
   rmSync(socketPath, { force: true });
   const oldMask = process.umask(0o177); // the socket is created 0600, never briefly wider
   server.listen(socketPath, () => {

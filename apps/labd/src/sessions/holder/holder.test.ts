@@ -108,3 +108,13 @@ test('a peer sending garbage is dropped; the holder and its shell stay', async (
   await c.until(() => c.text().includes('ok'), 'a working shell');
   await endHolder(again.pty.record);
 });
+
+test('a shell that ends before labd connects still hands over its output and exit code', async () => {
+  const h = await holder(['--norc', '--noprofile', '-c', 'echo "lab: this lab is g""one"; exit 125']);
+  const c = collect(h);
+  await c.until(() => c.exit() !== null, 'the exit');
+  assert.equal(c.exit(), 125);
+  assert.match(h.replay + c.text(), /this lab is gone/, 'what the shell printed reaches labd');
+  for (const deadline = Date.now() + 5000; holderAlive(h.pty.record) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(holderAlive(h.pty.record), false, 'and then the holder goes');
+});

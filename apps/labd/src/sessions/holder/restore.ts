@@ -24,8 +24,9 @@ export async function restoreSessions(registry: SessionRegistry): Promise<{ reat
   const dir = terminalsDir();
   const reattached: string[] = [];
   const ended = await reapHolders(instanceLive, dir);
-  for (const r of listRecords(dir)) {
-    if (!holderAlive(r)) { removeRecord(dir, r.id); continue; }
+  // In parallel: one slow or wedged holder (10 s connect timeout) must not hold up the others.
+  await Promise.all(listRecords(dir).map(async (r) => {
+    if (!holderAlive(r)) { removeRecord(dir, r.id); return; }
     try {
       const shell = await connectHolder(r);
       registry.adopt({ learnerId: r.learnerId, instanceId: r.instanceId, node: r.node }, r.id, shell, true);
@@ -35,6 +36,6 @@ export async function restoreSessions(registry: SessionRegistry): Promise<{ reat
       await endHolder(r, dir);
       ended.push(r.id);
     }
-  }
+  }));
   return { reattached, ended };
 }
