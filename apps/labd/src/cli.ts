@@ -11,7 +11,7 @@ import { evidenceCsv, gradeSubmissions } from './grade-class.ts';
 import { listStateIds, loadState } from './instances.ts';
 import { selftest } from './selftest.ts';
 import { attachTerminal } from './cli-shell.ts';
-import { endHoldersOf, reapHolders } from './sessions/holder/records.ts';
+import { endHoldersOf, reapHolders } from './sessions/holder/holders.ts';
 import { instanceLive } from './sessions/holder/restore.ts';
 
 const HELP = `lab — eBPF Lab command line

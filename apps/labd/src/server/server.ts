@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { mountClasses } from '../classes/mount.ts';
 import { config } from '../config.ts';
 import { getDriver } from '../drivers/registry.ts';
-import { endHoldersOf } from '../sessions/holder/records.ts';
+import { endHoldersOf } from '../sessions/holder/holders.ts';
 import { restoreSessions } from '../sessions/holder/restore.ts';
 import { SessionRegistry } from '../sessions/registry.ts';
 import { terminalServer, TERMINAL_PATH } from '../sessions/ws-terminal.ts';

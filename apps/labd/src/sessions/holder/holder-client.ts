@@ -3,10 +3,11 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { encodeResize, encodeSignal, encodeText, Op, type Frame } from '@ebpf-lab/protocol';
-import { config } from '../../config.ts';
 import type { Pty, ShellCommand } from '../../drivers/types.ts';
 import type { SessionKey } from '../registry.ts';
+import { holderProgram } from './bundle.ts';
 import type { HolderSpec } from './holder-main.ts';
+import { terminalsDir } from './holders.ts';
 import { ensureTerminalsDir, holderAlive, listRecords, MAX_SOCKET_PATH, procStartTime, socketPathOf, type HolderRecord } from './records.ts';
 import { WireReader, wireFrame } from './wire.ts';
 
@@ -142,7 +143,7 @@ export function connectHolder(record: HolderRecord, timeoutMs = 10_000): Promise
 
 /** Starts a detached holder for one session's shell and connects to it. */
 export async function startHolder(o: { id: string; key: SessionKey; command: ShellCommand; cols: number; rows: number }): Promise<HeldShell> {
-  const dir = ensureTerminalsDir();
+  const dir = ensureTerminalsDir(terminalsDir());
   const socket = socketPathOf(dir, o.id);
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
     throw new Error(`the terminal socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter state dir (ELAB_STATE_DIR)`);
@@ -150,7 +151,8 @@ export async function startHolder(o: { id: string; key: SessionKey; command: She
   const spec: HolderSpec = { id: o.id, ...o.key, dir, command: o.command, cols: o.cols, rows: o.rows, orphanGraceMs: orphanGraceMs() };
   const logPath = join(dir, `${o.id}.log`);
   const logFd = openSync(logPath, 'w', 0o600);
-  const child = spawn(process.execPath, [join(config().libexecDir, 'pty-holder.mjs')], {
+  const program = await holderProgram(dir);
+  const child = spawn(process.execPath, [program], {
     // A small environment of its own: the shell gets the driver's env, the holder needs no more.
     detached: true, stdio: ['pipe', 'pipe', logFd], cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
   });

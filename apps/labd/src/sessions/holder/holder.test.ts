@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +10,16 @@ import { FlowControl } from '@ebpf-lab/protocol';
 process.env.ELAB_STATE_DIR = mkdtempSync(join(tmpdir(), 'elab-holder-'));
 const { connectHolder, startHolder } = await import('./holder-client.ts');
 type HeldShell = import('./holder-client.ts').HeldShell;
-const { endHolder, holderAlive, listRecords, procStartTime, terminalsDir } = await import('./records.ts');
+const { endHolder, terminalsDir } = await import('./holders.ts');
+const records = await import('./records.ts');
+const { holderAlive, procStartTime } = records;
+const listRecords = () => records.listRecords(terminalsDir());
 
 const started: string[] = [];
-after(async () => { for (const r of listRecords()) if (started.includes(r.id)) await endHolder(r); });
+after(async () => {
+  for (const r of listRecords()) if (started.includes(r.id)) await endHolder(r);
+  rmSync(process.env.ELAB_STATE_DIR!, { recursive: true, force: true });
+});
 
 let n = 0;
 async function holder(args: string[] = ['--norc', '--noprofile', '-i']): Promise<HeldShell> {

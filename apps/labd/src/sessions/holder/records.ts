@@ -1,6 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { config } from '../../config.ts';
+
+// Shared by labd and the holder program, so nothing here may need labd's config (the holder is a
+// bundle of its own; see bundle.ts).
 
 /**
  * What a terminal holder writes about itself (and removes when it exits), so a restarted labd
@@ -18,7 +20,6 @@ export interface HolderRecord {
   socket: string;
 }
 
-export const terminalsDir = () => join(config().stateDir, 'terminals');
 export const socketPathOf = (dir: string, id: string) => join(dir, `${id}.sock`);
 const recordPathOf = (dir: string, id: string) => join(dir, `${id}.json`);
 
@@ -37,7 +38,7 @@ export function procStartTime(pid: number): string | null {
 export const holderAlive = (r: HolderRecord) => procStartTime(r.holderPid) === r.holderStart;
 
 /** Creates the directory holders live in: root's alone (0700), as are the sockets in it. */
-export function ensureTerminalsDir(dir = terminalsDir()): string {
+export function ensureTerminalsDir(dir: string): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700); // also when an older or hand-made directory was wider
   return dir;
@@ -57,7 +58,7 @@ export function removeRecord(dir: string, id: string): void {
 }
 
 /** Every record in the directory; unreadable ones (a holder killed mid-write) are dropped. */
-export function listRecords(dir = terminalsDir()): HolderRecord[] {
+export function listRecords(dir: string): HolderRecord[] {
   if (!existsSync(dir)) return [];
   const out: HolderRecord[] = [];
   for (const name of readdirSync(dir)) {
@@ -69,39 +70,4 @@ export function listRecords(dir = terminalsDir()): HolderRecord[] {
     }
   }
   return out;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Ends one holder and its shell: SIGTERM (the holder hangs up its shell and exits), then SIGKILL
- * for both if it is still there after `waitMs`. A dead holder's leftover files are removed.
- */
-export async function endHolder(r: HolderRecord, dir = terminalsDir(), waitMs = 3000): Promise<void> {
-  if (holderAlive(r)) {
-    try { process.kill(r.holderPid, 'SIGTERM'); } catch { /* just exited */ }
-    for (const deadline = Date.now() + waitMs; holderAlive(r) && Date.now() < deadline;) await sleep(20);
-    if (holderAlive(r)) {
-      try { process.kill(r.holderPid, 'SIGKILL'); } catch { /* gone */ }
-      try { process.kill(r.shellPid, 'SIGKILL'); } catch { /* gone */ }
-    }
-  }
-  removeRecord(dir, r.id);
-}
-
-/** Ends the shells of one lab instance (it is being taken down). */
-export async function endHoldersOf(instanceId: string, dir = terminalsDir()): Promise<void> {
-  await Promise.all(listRecords(dir).filter((r) => r.instanceId === instanceId).map((r) => endHolder(r, dir)));
-}
-
-/** Ends holders whose lab is gone (`lab reap`); `isLive` answers per instance id. */
-export async function reapHolders(isLive: (instanceId: string) => Promise<boolean>, dir = terminalsDir()): Promise<string[]> {
-  const ended: string[] = [];
-  for (const r of listRecords(dir)) {
-    if (!holderAlive(r)) { removeRecord(dir, r.id); continue; }
-    if (await isLive(r.instanceId)) continue;
-    await endHolder(r, dir);
-    ended.push(r.id);
-  }
-  return ended;
 }

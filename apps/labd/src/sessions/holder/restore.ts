@@ -2,7 +2,8 @@ import { getDriver } from '../../drivers/registry.ts';
 import { loadState } from '../../instances.ts';
 import type { SessionRegistry } from '../registry.ts';
 import { connectHolder } from './holder-client.ts';
-import { endHolder, holderAlive, listRecords, reapHolders, removeRecord, terminalsDir } from './records.ts';
+import { endHolder, reapHolders, terminalsDir } from './holders.ts';
+import { holderAlive, listRecords, removeRecord } from './records.ts';
 
 /** Whether an instance's lab still runs; unknown (a driver that cannot answer here) counts as live. */
 export async function instanceLive(instanceId: string): Promise<boolean> {
