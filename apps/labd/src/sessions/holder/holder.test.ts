@@ -124,3 +124,17 @@ test('a shell that ends before labd connects still hands over its output and exi
   for (const deadline = Date.now() + 5000; holderAlive(h.pty.record) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
   assert.equal(holderAlive(h.pty.record), false, 'and then the holder goes');
 });
+
+test('a (re)starting labd ends holders whose lab is gone and keeps none of their records', async () => {
+  const { restoreSessions } = await import('./restore.ts');
+  const { SessionRegistry } = await import('../registry.ts');
+  const h = await holder(); // instance "i" has no state file here: its lab is gone
+  h.pty.detach(); // the labd that started it has gone away
+  const registry = new SessionRegistry();
+  const r = await restoreSessions(registry);
+  assert.deepEqual(r, { reattached: [], ended: [h.pty.record.id] });
+  assert.equal(holderAlive(h.pty.record), false);
+  assert.equal(procStartTime(h.pty.record.shellPid), null, 'its shell too');
+  assert.equal(registry.list().length, 0);
+  assert.ok(!listRecords().some((x) => x.id === h.pty.record.id));
+});
