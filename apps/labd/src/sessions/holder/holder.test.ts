@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,8 @@ test('the shell outlives its labd connection: a new connection replays the outpu
   assert.equal(/pid=(\d+)/.exec(c.text())![1], String(h.pty.pid));
   const rec = h.pty.record;
   assert.ok((procStartTime(rec.holderPid) ?? '') !== '' && rec.socket.startsWith(terminalsDir()));
+  assert.equal(statSync(rec.socket).mode & 0o777, 0o600, 'only root may talk to the holder');
+  assert.equal(statSync(terminalsDir()).mode & 0o777, 0o700);
 
   h.pty.detach(); // labd goes away
   const again = await connectHolder(rec);
