@@ -2,14 +2,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedLab } from '@ebpf-lab/lab-spec';
-import * as pty from 'node-pty';
 import { config } from '../../config.ts';
 import { LabError, missingError } from '../../errors.ts';
 import { missingCaps, missingTools } from '../../host-caps.ts';
 import { instanceDir, listStateIds, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
 import { run } from '../../proc.ts';
 import { copyInto, readConfined, writeConfined } from '../../workdir.ts';
-import type { CapabilityReport, ExecOptions, InstanceState, LabDriver, LabExecResult, LabInstance, OnProgress, Pty, ReapReport } from '../types.ts';
+import type { CapabilityReport, ExecOptions, InstanceState, LabDriver, LabExecResult, LabInstance, OnProgress, ReapReport, ShellCommand } from '../types.ts';
 import { cgroupPids, labCgroupBase } from './cgroup.ts';
 import { destroyInstance, labHostLinks, labNetnsByInstance } from './destroy.ts';
 import { applyLimits, confinementLacks, memberV1Dirs, mountWorkdir, resolveLimits, v1LabIds } from './limits.ts';
@@ -67,11 +66,12 @@ class NetnsInstance implements LabInstance {
     return r;
   }
 
-  shell(opts: { node?: string; cols: number; rows: number }): Pty {
+  shellCommand(opts: { node?: string }): ShellCommand {
     const m = this.member(opts.node);
-    return pty.spawn('/bin/bash', [...this.enterArgs(m), '/bin/bash', '--rcfile', join(config().libexecDir, 'lab.bashrc'), '-i'], {
-      name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: this.state.workdir, env: this.env(m) as Record<string, string>,
-    });
+    return {
+      file: '/bin/bash', args: [...this.enterArgs(m), '/bin/bash', '--rcfile', join(config().libexecDir, 'lab.bashrc'), '-i'],
+      cwd: this.state.workdir, env: this.env(m) as Record<string, string>,
+    };
   }
 
   readFile(path: string): Promise<Buffer> { return readConfined(this.state.workdir, path); }
