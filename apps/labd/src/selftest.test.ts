@@ -31,7 +31,7 @@ function makeLab(files: Record<string, string>): string {
 const run = (labs: string, args: string[] = []) => lab(['selftest', 'st', ...args], { env: { ...process.env, ELAB_STATE_DIR: tempStateDir(), ELAB_LABS_DIR: labs } });
 
 test('selftest: wrong solutions caught and alternatives accepted, each on a lab with earlier steps solved', { skip: !isRoot && 'needs root' }, () => {
-  const r = run(makeLab({}), ['--repeat', '2', '--json']);
+  const r = run(makeLab({}), ['--repeat', '2', '--jobs', '2', '--json']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const rep = JSON.parse(r.stdout) as SelftestReport;
   assert.equal(rep.runs.length, 2);

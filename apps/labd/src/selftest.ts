@@ -14,6 +14,8 @@ export interface SelftestOptions {
   step?: string;
   /** false: only fresh → fail and solve → pass (for slow drivers, where every variant is a new VM). */
   variants?: boolean;
+  /** How many variant labs run at once (each is its own lab; several at once is also a classroom test). */
+  jobs?: number;
   log: (line: string) => void;
 }
 
@@ -76,18 +78,21 @@ async function runOnce(lab: LoadedLab, rep: number, opts: SelftestOptions): Prom
   }
   opts.log(`${problems.length ? 'FAIL' : 'ok  '} ${labId} #${rep} reference  up ${upMs} ms  fresh: ${summary(before)}  solved: ${summary(after)}${problems.map((p) => `\n       - ${p}`).join('')}`);
 
-  const variants: VariantResult[] = [];
+  const tasks: (() => Promise<VariantResult>)[] = [];
   for (const [i, step] of lab.steps.entries()) {
     if (opts.variants === false || (opts.step && step.id !== opts.step)) continue;
     const fresh = before.find((r) => r.step === step.id);
     for (const kind of ['wrong', 'alt'] as const) {
       for (const v of step[kind]) {
-        const res = await runVariant(lab, i, kind, v, opts.driver, fresh);
-        variants.push(res);
-        opts.log(`${res.ok ? 'ok  ' : 'FAIL'} ${labId} #${rep} ${step.id} ${kind}/${v.name} → ${res.status} (${res.ms} ms)${res.ok ? '' : `\n       - ${res.problem}`}`);
+        tasks.push(async () => {
+          const res = await runVariant(lab, i, kind, v, opts.driver, fresh);
+          opts.log(`${res.ok ? 'ok  ' : 'FAIL'} ${labId} #${rep} ${step.id} ${kind}/${v.name} → ${res.status} (${res.ms} ms)${res.ok ? '' : `\n       - ${res.problem}`}`);
+          return res;
+        });
       }
     }
   }
+  const variants = await pool(tasks, opts.jobs ?? 1);
   for (const v of variants) if (!v.ok) problems.push(`${v.step} ${v.kind}/${v.name} (${v.about}): ${v.problem}`);
   return { lab: labId, repetition: rep, ok: problems.length === 0, upMs, ms: since(t0), before, after, variants, problems };
 }
@@ -116,6 +121,15 @@ export async function selftest(labIds: string[], opts: SelftestOptions): Promise
   const flaky = findFlaky(runs);
   for (const f of flaky) opts.log(`FLAKY ${f}: its status changed between repetitions`);
   return { ok: runs.every((r) => r.ok) && flaky.length === 0, ms: since(t0), runs, table: buildTable(runs, steps), flaky };
+}
+
+/** Runs tasks with at most `n` at once; results keep the tasks' order. */
+async function pool<T>(tasks: (() => Promise<T>)[], n: number): Promise<T[]> {
+  const out: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => { while (next < tasks.length) { const i = next++; out[i] = await tasks[i]!(); } };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, tasks.length)) }, worker));
+  return out;
 }
 
 function summary(rs: CheckResult[]): string {
