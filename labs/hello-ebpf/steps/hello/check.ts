@@ -24,6 +24,9 @@ export default async function check(ctx: CheckContext) {
   }
   const { prog, link } = attached[0]!;
   const where = link.fd_type === 'tracepoint' ? `tracepoint syscalls:${link.tracepoint}` : `${link.fd_type} ${link.func ?? ''}`;
+  if (prog.name === 'hello_kprobe' && !/execve/.test(link.func ?? '')) {
+    return fail(`hello_kprobe is attached to ${where}, not to the execve syscall: keep SEC("ksyscall/execve") in hello.bpf.c, rebuild and restart`, { expected, actual: `${prog.name} (id ${prog.id}) → ${where}` });
+  }
   if (prog.name === 'hello_tp' && link.tracepoint !== 'sys_enter_execve') {
     return fail(`hello_tp is attached to ${where}, not to syscalls:sys_enter_execve: keep SEC("tp/syscalls/sys_enter_execve") in hello.bpf.c, rebuild and restart`, { expected, actual: `${prog.name} (id ${prog.id}) → ${where}` });
   }
