@@ -72,6 +72,7 @@ async function runOnce(lab: LoadedLab, rep: number, opts: SelftestOptions): Prom
   let after: CheckResult[] = [];
   const t0 = performance.now();
   let upMs = 0;
+  let upFailed = false;
   try {
     const { inst } = await upLab(labId, opts.driver);
     upMs = since(t0);
@@ -86,12 +87,14 @@ async function runOnce(lab: LoadedLab, rep: number, opts: SelftestOptions): Prom
     }
   } catch (e) {
     problems.push(`lab: ${(e as Error).message}`);
+    upFailed = true;
   }
   opts.log(`${problems.length ? 'FAIL' : 'ok  '} ${labId} #${rep} reference  up ${upMs} ms  fresh: ${summary(before)}  solved: ${summary(after)}${problems.map((p) => `\n       - ${p}`).join('')}`);
 
   const tasks: (() => Promise<VariantResult>)[] = [];
   for (const [i, step] of lab.steps.entries()) {
-    if (opts.variants === false || (opts.step && step.id !== opts.step)) continue;
+    // A lab that cannot start here (no docker for kind…) would fail every variant the same way.
+    if (upFailed || opts.variants === false || (opts.step && step.id !== opts.step)) continue;
     const fresh = before.find((r) => r.step === step.id);
     for (const kind of ['wrong', 'alt'] as const) {
       for (const v of step[kind]) {
