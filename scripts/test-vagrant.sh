@@ -54,7 +54,7 @@ trap cleanup EXIT
 # shellcheck disable=SC2086 # NODE_TEST_FLAGS is a list of flags
 step tests node --import tsx --test $NODE_TEST_FLAGS \
   $(find apps/labd/src/drivers/vagrant -name '*.test.ts' | sort)
-step selftest lab selftest --driver vagrant --repeat "${VAGRANT_SELFTEST_REPEAT:-1}" hello-ebpf
+step selftest lab selftest --driver vagrant --reference-only --repeat "${VAGRANT_SELFTEST_REPEAT:-1}" hello-ebpf
 step reap lab reap --driver vagrant
 leftovers() {
   local left

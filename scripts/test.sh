@@ -3,9 +3,10 @@
 # usage: sudo scripts/test.sh            (all stages)
 #        STAGES="unit selftest" sudo -E scripts/test.sh   (a subset, for development)
 # Stages (in order, see STAGE_TABLE): typecheck, unit (unit + integration tests, real namespaces),
-# selftest (every netns lab, fresh → fail → solve → pass, 3 times), web (Playwright in Debian's
-# chromium against real labd), vagrant (docker-provider VM, real BPF inside), mutate (breaks the
-# code on purpose and expects the named tests to fail: scripts/mutations.txt).
+# selftest (every netns lab: fresh → fail → solve → pass, wrong/ caught, alt/ accepted, 3 times,
+# 2 labs at once), web (Playwright in Debian's chromium against real labd), vagrant (docker-provider
+# VM, real BPF inside), mutate (breaks the code on purpose and expects the named tests to fail:
+# scripts/mutations.txt).
 # A stage whose script is missing or not executable FAILS: it never disappears from a green run.
 # Every skip prints `SKIP: <what> — <reason>`; the summary counts them by reason and the last line
 # is `N passed, N failed, N skipped` (stages passed and failed; SKIP lines: tests and stages not run).
@@ -20,8 +21,8 @@ cd "$REPO"
 # starts with scripts/ must be an executable file there. Adding a stage is adding a line.
 STAGE_TABLE=$(cat <<'EOF'
 typecheck  npx tsc -p packages/protocol && npx tsc -p tsconfig.json && npx tsc -p apps/web --noEmit
-unit       node --import tsx --test $NODE_TEST_FLAGS $(find packages apps -name "*.test.ts" -not -path "*/node_modules/*" -not -path "apps/web/e2e/*" | sort)
-selftest   node apps/labd/bin/lab.mjs selftest --repeat 3
+unit       node --import tsx --test $NODE_TEST_FLAGS $(find packages apps labs -name "*.test.ts" -not -path "*/node_modules/*" -not -path "apps/web/e2e/*" | sort)
+selftest   node apps/labd/bin/lab.mjs selftest --repeat 3 --jobs 2
 web        scripts/test-web.sh
 vagrant    scripts/test-vagrant.sh
 mutate     scripts/mutate.sh
