@@ -87,6 +87,7 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
 
   it('while the lab comes up the progress bar only moves forward within 0–100, then a shell computes 6*7', async () => {
     await page.goto(`${web!.url}${LESSON}`, { waitUntil: 'commit' });
+    await page.getByTestId('lab-panel').waitFor({ timeout: 30_000 });
     await shot(page, '01-lab-starting');
     await waitForTerminalOpen(page);
     // A fast machine may never show the bar (or any value between 0 and 100): only what holds
@@ -181,8 +182,9 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
 
   it('Reset gives a fresh lab: a new shell, and the step is undone', async () => {
     await page.getByTestId('tab-lab').click();
-    await typeInTerminal(page, 'echo BEFORE-RESET=$$\n');
-    const old = (await waitForScreen(page, /^BEFORE-RESET=(\d+)\s*$/m))[1];
+    // The lab's instance id, not $$: every lab has its own pid namespace, so a new shell can get the same pid.
+    await typeInTerminal(page, 'echo BEFORE-RESET=$LAB_INSTANCE\n');
+    const old = (await waitForScreen(page, /^BEFORE-RESET=([a-z0-9]{6})\s*$/m))[1];
     await page.getByTestId('lab-reset').click();
     // hello-ebpf runs on netns and vagrant, so Reset asks where; the lab's driver is preselected.
     await page.getByTestId('driver-submit').click();
@@ -193,8 +195,8 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
       await page.waitForTimeout(200);
     }
     await waitForTerminalOpen(page);
-    await typeInTerminal(page, 'echo AFTER-RESET=$$\n');
-    assert.notEqual((await waitForScreen(page, /^AFTER-RESET=(\d+)\s*$/m))[1], old, 'a new shell in the new lab');
+    await typeInTerminal(page, 'echo AFTER-RESET=$LAB_INSTANCE\n');
+    assert.notEqual((await waitForScreen(page, /^AFTER-RESET=([a-z0-9]{6})\s*$/m))[1], old, 'a new shell in the new lab');
     const check = page.getByTestId('check-bpftrace');
     await check.getByRole('button').click();
     await page.locator('[data-testid=check-bpftrace][data-status=fail]').waitFor({ timeout: 60_000 });
