@@ -26,8 +26,8 @@ export async function attachedOn(ctx: CheckContext, node: string): Promise<Attac
       for (const e of entries) {
         const id = e.id ?? e.prog_id;
         if (typeof id !== 'number') continue;
-        // tc entries are named "tc_drop:[id]"; XDP entries carry no name, so ask for the program's.
-        const name = e.name?.replace(/:\[\d+\]$/, '') ?? (await ctx.json<{ name?: string }>(`bpftool -j prog show id ${id}`, { node })).name ?? '?';
+        // Entry names are the filter's ("tc_drop:[id]", "file.o:[sec]") or absent (XDP): ask the program.
+        const name = (await ctx.json<{ name?: string }>(`bpftool -j prog show id ${id}`, { node })).name ?? '?';
         out.push({ dev: e.devname ?? `ifindex ${e.ifindex}`, hook: kind === 'xdp' ? `xdp/${e.mode ?? '?'}` : (e.kind ?? kind), name, id });
       }
     }
