@@ -2,7 +2,8 @@
 /*
  * A small UDP traffic generator: sends as fast as one CPU can, 64 datagrams per sendmmsg()
  * system call, for a fixed time or a fixed count, and prints what it sent as one JSON line.
- *   ./flood DST_IP PORT [--seconds S] [--count N] [--size BYTES]
+ *   ./flood DST_IP PORT [--seconds S] [--count N] [--size BYTES] [--rate PPS]
+ * --rate paces the batches (the checks use it so a busy machine's queues never overflow).
  * The socket is unconnected, so the ICMP "port unreachable" answers of a host without a
  * listener do not stop the sender (a connected UDP socket would report ECONNREFUSED).
  */
@@ -46,12 +47,12 @@ int main(int argc, char **argv)
 	struct sockaddr_in dst = { .sin_family = AF_INET };
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov;
-	long seconds = 0, count = 0, size = 64, sent = 0, errors = 0;
+	long seconds = 0, count = 0, size = 64, rate = 0, sent = 0, errors = 0;
 	double t0, t1, until;
 	int fd, i;
 
 	if (argc < 3 || inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1) {
-		fprintf(stderr, "usage: flood DST_IP PORT [--seconds S] [--count N] [--size BYTES]\n");
+		fprintf(stderr, "usage: flood DST_IP PORT [--seconds S] [--count N] [--size BYTES] [--rate PPS]\n");
 		return 2;
 	}
 	dst.sin_port = htons(number("PORT", argv[2], 1, 65535));
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
 			seconds = number("--seconds", argv[i + 1], 1, 60);
 		else if (!strcmp(argv[i], "--count"))
 			count = number("--count", argv[i + 1], 1, 100000000);
+		else if (!strcmp(argv[i], "--rate"))
+			rate = number("--rate (packets per second)", argv[i + 1], 1, 100000000);
 		else if (!strcmp(argv[i], "--size"))
 			size = number("--size (UDP payload bytes)", argv[i + 1], 1, sizeof(payload));
 		else
@@ -91,6 +94,9 @@ int main(int argc, char **argv)
 
 		if (want <= 0 || (until && now() >= until))
 			break;
+		/* Paced: wait until this batch is due (sent / rate seconds after the start). */
+		while (rate && now() < t0 + (double)sent / rate)
+			usleep(200);
 		n = sendmmsg(fd, msgs, want < BATCH ? want : BATCH, 0);
 		if (n < 0) {
 			/* A full queue (ENOBUFS) or a transient error: count it and go on. */

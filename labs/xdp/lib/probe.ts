@@ -76,7 +76,8 @@ export interface Sent { sent: number; arrived: number }
 /** Sends `count` UDP datagrams from a node to lab:port and returns how many reached lab's UDP layer. */
 export async function sendFrom(ctx: CheckContext, from: string, port: number, count = PROBE_COUNT): Promise<Sent> {
   const before = await arrivals(ctx);
-  const r = await ctx.exec(`./flood ${IP.lab} ${port} --count ${count}`, { node: from, timeoutMs: 20_000 });
+  // Paced, so that even a busy machine drains the veth ring between batches: a loss here must be a drop.
+  const r = await ctx.exec(`./flood ${IP.lab} ${port} --count ${count} --rate 20000`, { node: from, timeoutMs: 20_000 });
   if (r.code !== 0) throw new Error(`./flood on ${from} exited ${r.code}: ${r.stderr.trim().slice(-200)}`);
   const sent = (JSON.parse(r.stdout) as { sent: number }).sent;
   // Arrivals are counted synchronously on veth, but give a loaded machine a moment.
