@@ -32,4 +32,8 @@ test('the shipped execcount is rejected at its __sync_fetch_and_add line for map
   assert.equal(d.file, 'bpf/execcount/execcount.bpf.c');
   assert.equal(d.line, want);
   assert.match(d.message, /invalid mem access 'map_value_or_null'/);
+  for (const locale of ['en', 'ko']) {
+    const lesson = readFileSync(join(repo, `content/${locale}/write-c.mdx`), 'utf8');
+    assert.ok(lesson.includes(`execcount.bpf.c:${want}`), `content/${locale}/write-c.mdx names the line the verifier reports (${want})`);
+  }
 });
