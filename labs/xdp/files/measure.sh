@@ -65,11 +65,13 @@ else:
 secs = run["seconds"]
 p = {"size": int(size), "droppedPps": round(dropped / secs), "sentPps": round(run["sent"] / secs),
      "dropped": dropped, "sent": run["sent"], "arrived": arrived, "seconds": secs, "countedBy": how}
-print(json.dumps(p))
 print(f"{dp:<9} payload {p['size']:>5} B  sent {p['sentPps']:>9} pps  dropped {p['droppedPps']:>9} pps  "
       f"reached UDP {arrived} ({how})", file=sys.stderr)
+# A datapath that let most of the flood through measured nothing worth recording.
 if dropped < run["sent"] * 0.5:
-    print(f"measure.sh: {dp} dropped only {dropped} of {run['sent']} packets: is its rule for gen in place?", file=sys.stderr)
+    print(f"measure.sh: {dp} dropped only {dropped} of {run['sent']} packets, nothing recorded: is its drop for gen in place?", file=sys.stderr)
+    sys.exit(3)
+print(json.dumps(p))
 PY
 )
     python3 .lab/record.py "$out" "$dp" "$(label_of "$dp")" "$point"
