@@ -26,7 +26,7 @@ const HELP = `lab — eBPF Lab command line
   lab solve <instance> [--step ID]          run the reference solution
   lab down <instance>...                    stop labs and remove everything they made
   lab reap [--all] [--driver D] [--json]    remove leftovers of labs that are no longer running
-  lab selftest [LAB...] [--repeat N] [--driver D] [--step ID] [--reference-only] [--json]
+  lab selftest [LAB...] [--repeat N] [--driver D] [--step ID] [--jobs N] [--reference-only] [--json]
                                             fresh → fail, solve → pass, wrong/ caught, alt/ accepted
   lab grade <lab> --submission DIR [--json FILE] [--junit FILE]
   lab grade <lab> --submissions DIR [--csv FILE] [--jobs N]   one subfolder per learner → one evidence CSV
@@ -150,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
       if (step && ids.length !== 1) throw usageError('--step needs exactly one lab', 'e.g. lab selftest hello-ebpf --step map');
       const rep = await selftest(ids, {
         repeat: intFlag(args, 'repeat', 1, 1, 100), driver: driverFlag(args), step,
-        variants: !args.flags.has('reference-only'),
+        variants: !args.flags.has('reference-only'), jobs: intFlag(args, 'jobs', 1, 1, 16),
         log: (l) => { if (!json(args)) out(l); },
       });
       if (json(args)) out(JSON.stringify(rep, null, 2));

@@ -35,6 +35,12 @@ export interface CheckContext {
    * `bpftool perf show` pids match; checks use them to tell the lab's programs from others'.
    */
   labPids(): Promise<Set<number>>;
+  /**
+   * 'grade' when `lab grade` runs the check on a submission: the learner's files were copied into a
+   * fresh lab and grade.sh rebuilt what it could, so evidence of state that lived only in their own
+   * session (a map dump) can no longer be compared with it. Set by labd, never by the learner.
+   */
+  mode?: 'live' | 'grade';
   signal: AbortSignal;
 }
 

@@ -36,9 +36,16 @@ export default async function check(ctx: CheckContext) {
 }
 
 async function judge(ctx: CheckContext, text: string, prog: LiveProg, map: { id: number; key_size?: number; value_size?: number }): Promise<CheckOutcome> {
-  const parsed = parseDump(text, map.id, map.key_size ?? 4, map.value_size ?? 8);
-  if (!parsed.ok) return fail(parsed.why, { expected: `bpftool -j map dump of exec_count (map id ${map.id})`, actual: parsed.actual });
+  const grading = ctx.mode === 'grade';
+  const parsed = parseDump(text, grading ? null : map.id, map.key_size ?? 4, map.value_size ?? 8);
+  if (!parsed.ok) return fail(parsed.why, { expected: `bpftool -j map dump of exec_count${grading ? '' : ` (map id ${map.id})`}`, actual: parsed.actual });
   const saved = parsed.entries;
+  if (grading) {
+    // The map the learner dumped died with their lab; only the dump's own form can be judged.
+    const root = saved.get(0n);
+    if (root === undefined) return fail('exec-count.json has no count for uid 0 (root): the dump was taken before any program ran', { expected: 'an entry with key 0', actual: `keys: ${[...saved.keys()].join(', ') || 'none'}` });
+    return pass(`exec-count.json is in bpftool's JSON form of an exec_count dump (uid 0 → ${root}); graded from the submission alone: the live map it came from is gone, so it was not compared entry by entry`, { actual: `uid 0 → ${root}` });
+  }
 
   let live: Map<bigint, bigint>;
   try { live = await dumpMap(ctx, map.id); } catch (e) { return checkError(`reading map ${map.id}: ${(e as Error).message}`); }
@@ -51,9 +58,10 @@ async function judge(ctx: CheckContext, text: string, prog: LiveProg, map: { id:
   const root = saved.get(0n);
   if (root === undefined) return fail('exec-count.json has no count for uid 0 (root): run a command or two while hello runs, then dump again', { expected: 'an entry with key 0', actual: `keys: ${[...saved.keys()].join(', ') || 'none'}` });
 
-  // Written after the loader loaded this map? bpftool's loaded_at and the file's mtime are both wall-clock seconds.
+  // Written after the loader loaded this map? bpftool's loaded_at and the file's mtime are both
+  // wall-clock seconds; 2 s of slack absorbs rounding and clock steps.
   const mtime = Number((await ctx.exec('stat -c %Y exec-count.json')).stdout.trim());
-  if (prog.loaded_at && mtime && mtime < prog.loaded_at) {
+  if (prog.loaded_at && mtime && mtime < prog.loaded_at - 2) {
     return fail('exec-count.json is older than the running hello: it is a dump from an earlier run, whose map is gone. Dump the live map again', {
       expected: `written after ${new Date(prog.loaded_at * 1000).toISOString()} (when ${prog.name} was loaded)`, actual: `written ${new Date(mtime * 1000).toISOString()}`,
     });
