@@ -54,8 +54,10 @@ export function tempStateDir(): string {
   return mkdtempSync(join(tmpdir(), 'elab-web-e2e-'));
 }
 
-export function startLabd(stateDir: string, allowedOrigin: string, env: Record<string, string> = {}): Promise<Proc> {
-  return run(process.execPath, [join(repoRoot, 'apps/labd/bin/labd.mjs'), '--port', '0', '--state-dir', stateDir], {
+/** The browser tests use several learners and classes on netns, hence --trust-learners (labd's server/policy.ts). */
+export function startLabd(stateDir: string, allowedOrigin: string, env: Record<string, string> = {}, opts: { trustLearners?: boolean } = {}): Promise<Proc> {
+  const trust = opts.trustLearners === false ? [] : ['--trust-learners'];
+  return run(process.execPath, [join(repoRoot, 'apps/labd/bin/labd.mjs'), '--port', '0', '--state-dir', stateDir, ...trust], {
     cwd: repoRoot, env: { ...process.env, ELAB_ALLOWED_ORIGINS: allowedOrigin, ...env }, ready: /labd listening on (http:\/\/\S+)/, what: 'labd',
   });
 }

