@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findLab } from '../engine.ts';
 import { guards, tokenOf } from '../server/auth.ts';
-import { DisplayName } from '../server/display-name.ts';
+import { DisplayName } from '@ebpf-lab/lab-spec';
 import { HOST_KERNEL_DRIVERS, type Policy } from '../server/policy.ts';
 import { RateLimiter } from '../server/rate-limit.ts';
 import { ClientField, createLearnerFor } from '../server/routes.ts';

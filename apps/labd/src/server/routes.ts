@@ -4,7 +4,7 @@ import { checkSteps } from '../engine.ts';
 import type { Store } from '../store/store.ts';
 import { MAX_FILE_BYTES } from '../workdir.ts';
 import { guards } from './auth.ts';
-import { DisplayName } from './display-name.ts';
+import { DisplayName } from '@ebpf-lab/lab-spec';
 import type { Policy } from './policy.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { buildTool, TOOL_NAME } from './build.ts';
@@ -52,6 +52,12 @@ export function apiRoutes(store: Store, manager: LabManager, policy: Policy, new
   r.add('DELETE', '/v1/learners/session', auth.service, async ({ req, res }) => {
     const body = await readJson(req, SessionBody);
     sendJson(res, 200, { ended: store.endLearnerSession(body.session) });
+  });
+
+  // The web asks at start whether labd knows it is served beyond loopback (web/lib/exposure.ts).
+  r.add('GET', '/v1/policy', auth.service, async ({ res }) => {
+    const { trustLearners, exposed, maxLabs, maxLabsPerLearner, maxLearners } = policy;
+    sendJson(res, 200, { trustLearners, exposed, maxLabs, maxLabsPerLearner, maxLearners });
   });
 
   r.add('POST', '/v1/tokens', auth.service, async ({ req, res }) => {

@@ -10,7 +10,7 @@ export const DISPLAY_NAME_MAX = 60;
  */
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cn}\p{Co}\p{Cs}\u2028\u2029]/u;
 
-/** Why `name` is not a display name, or null when it is one. Used by labd and the web's join form. */
+/** Why `name` is not a display name, or null when it is one. Used by labd (the source of truth) and the web's join form. */
 export function displayNameProblem(name: string): string | null {
   const n = name.trim();
   if (!n) return 'enter a display name';
