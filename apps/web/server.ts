@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import next from 'next';
 import { labdEnv, serviceToken } from './lib/labd/env';
 import { exposureProblem } from './lib/exposure';
-import { CLIENT_HEADER, requestRefusal, upgradeRefusal } from './lib/request-guard';
+import { CLIENT_HEADER, clientAddress, requestRefusal, upgradeRefusal } from './lib/request-guard';
 import { proxyTerminalUpgrade, TERMINAL_PATH } from './lib/labd/terminal-upgrade';
 import { FOLLOW_PATH, proxyFollowUpgrade } from './lib/labd/follow-upgrade';
 import { refuse } from './lib/labd/ws-splice';
@@ -62,7 +62,8 @@ const prepared = new Promise<void>((resolve) => { nextReady = resolve; });
  */
 function admit(req: IncomingMessage): ReturnType<typeof requestRefusal> {
   delete req.headers[CLIENT_HEADER];
-  if (req.socket.remoteAddress) req.headers[CLIENT_HEADER] = req.socket.remoteAddress;
+  const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+  if (client) req.headers[CLIENT_HEADER] = client;
   return req.headers.upgrade ? upgradeRefusal(req.headers) : requestRefusal(req.method, req.headers);
 }
 const server = createServer((req, res) => {

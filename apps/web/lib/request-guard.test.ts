@@ -3,7 +3,7 @@ import { test } from 'node:test';
 
 process.env.PORT = '3123';
 process.env.ELAB_WEB_ORIGIN = 'https://lab.example.org';
-const { requestRefusal, upgradeRefusal } = await import('./request-guard');
+const { clientAddress, requestRefusal, upgradeRefusal } = await import('./request-guard');
 
 const h = (x: Record<string, string>) => new Headers(x);
 
@@ -35,4 +35,10 @@ test('writes need our Origin (or no browser cross-site marker); upgrades need ou
   assert.equal(upgradeRefusal(h({ host, origin: 'http://127.0.0.1:3123' })), null);
   assert.equal(upgradeRefusal(h({ host }))?.status, 403, 'a socket without an Origin');
   assert.equal(upgradeRefusal({ host, origin: 'http://evil.test' })?.status, 403, 'node header objects work too');
+});
+
+test('the client address is the peer unless a trusted proxy on loopback forwarded it', () => {
+  assert.equal(clientAddress('10.0.0.5', '1.2.3.4'), '10.0.0.5', 'X-Forwarded-For is not trusted by default');
+  assert.equal(clientAddress('127.0.0.1', 'spoofed, 1.2.3.4', true), '1.2.3.4', 'the proxy appends the real peer last');
+  assert.equal(clientAddress('10.0.0.5', '1.2.3.4', true), '10.0.0.5', 'only a proxy on loopback is trusted');
 });

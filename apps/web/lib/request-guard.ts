@@ -78,3 +78,13 @@ export function upgradeRefusal(headers: HeaderBag): Refusal | null {
 export function clientOf(headers: HeaderBag): string | undefined {
   return header(headers, CLIENT_HEADER)?.slice(0, 100) || undefined;
 }
+
+/**
+ * The client's address for labd's per-client limits: the peer, or behind a trusted reverse proxy
+ * on loopback (ELAB_TRUST_PROXY=1) the address that proxy appended to X-Forwarded-For.
+ */
+export function clientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined, trustProxy = labdEnv().trustProxy): string | undefined {
+  const fromProxy = trustProxy && peer && /^(127\.|::1$|::ffff:127\.)/.test(peer);
+  const last = fromProxy ? String(forwardedFor ?? '').split(',').map((x) => x.trim()).filter(Boolean).pop() : undefined;
+  return (last ?? peer)?.slice(0, 100);
+}

@@ -23,11 +23,13 @@ const Env = z.object({
   /** Secure cookies: "auto" (default) when a public origin is https, else "1" (always) or "0" (never). */
   ELAB_SECURE_COOKIES: z.enum(['auto', '1', '0', 'true', 'false'], { message: 'use auto, 1 or 0' }).default('auto'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** "1": a reverse proxy on loopback fronts the web; the client address is the last X-Forwarded-For entry. */
+  ELAB_TRUST_PROXY: z.enum(['0', '1', ''], { message: 'use 1 or 0' }).optional(),
   /** Serving the web beyond loopback while labd serves netns labs (root on the host): see lib/exposure.ts. */
   ELAB_TRUST_LEARNERS: z.enum(['0', '1', 'true', 'false', ''], { message: 'use 1 or 0' }).optional(),
 });
 
-export interface LabdEnv { labdUrl: string; stateDir: string; webOrigin?: string; publicOrigins: string[]; secureCookies: boolean; port: number; trustLearners: boolean }
+export interface LabdEnv { labdUrl: string; stateDir: string; webOrigin?: string; publicOrigins: string[]; secureCookies: boolean; port: number; trustLearners: boolean; trustProxy: boolean }
 
 let cached: LabdEnv | undefined;
 
@@ -37,7 +39,7 @@ export function parseWebEnv(vars: Record<string, string | undefined>): LabdEnv {
   if (!env.success) throw new Error(`environment: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const d = env.data;
   const secure = d.ELAB_SECURE_COOKIES === 'auto' ? d.ELAB_WEB_ORIGIN.some((o) => o.startsWith('https:')) : d.ELAB_SECURE_COOKIES === '1' || d.ELAB_SECURE_COOKIES === 'true';
-  return { labdUrl: d.ELAB_LABD_URL.replace(/\/$/, ''), stateDir: d.ELAB_STATE_DIR, webOrigin: d.ELAB_WEB_ORIGIN[0], publicOrigins: d.ELAB_WEB_ORIGIN, secureCookies: secure, port: d.PORT, trustLearners: d.ELAB_TRUST_LEARNERS === '1' || d.ELAB_TRUST_LEARNERS === 'true' };
+  return { labdUrl: d.ELAB_LABD_URL.replace(/\/$/, ''), stateDir: d.ELAB_STATE_DIR, webOrigin: d.ELAB_WEB_ORIGIN[0], publicOrigins: d.ELAB_WEB_ORIGIN, secureCookies: secure, port: d.PORT, trustLearners: d.ELAB_TRUST_LEARNERS === '1' || d.ELAB_TRUST_LEARNERS === 'true', trustProxy: d.ELAB_TRUST_PROXY === '1' };
 }
 
 /** labd's address, where its service token lives, and the web's public face; validated once. */
