@@ -169,7 +169,8 @@ describe('web settings', { skip }, () => {
     const stateDir = tempStateDir();
     const port = await freePort();
     const secureOrigin = `https://localhost:${port}`;
-    const labd = await startLabd(stateDir, secureOrigin);
+    // labd's default policy (no --trust-learners): it must stop a web served beyond loopback.
+    const labd = await startLabd(stateDir, secureOrigin, {}, { trustLearners: false });
     try {
       const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir, ELAB_WEB_ORIGIN: secureOrigin }, port);
       try {
@@ -177,8 +178,9 @@ describe('web settings', { skip }, () => {
         assert.equal(r.status, 201, r.body);
         assert.match(String(r.headers['set-cookie']), /; Secure/, 'the learner cookie is Secure');
       } finally { await web.stop(); }
-      await assert.rejects(startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir, ELAB_WEB_ORIGIN: 'https://lab.example.org' }),
-        /refusing to serve: the web is served at https:\/\/lab.example.org, beyond loopback, but labd believes it is served on loopback only/);
+      const exposed = startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir, ELAB_WEB_ORIGIN: 'https://lab.example.org' });
+      exposed.then((w) => w.stop(), () => {}); // should it start after all, it must not outlive the test
+      await assert.rejects(exposed, /refusing to serve: the web is served at https:\/\/lab.example.org, beyond loopback, but labd believes it is served on loopback only/);
     } finally {
       await labd.stop();
       downLabs(stateDir);
