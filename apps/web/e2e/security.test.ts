@@ -170,7 +170,7 @@ describe('web settings', { skip }, () => {
     const port = await freePort();
     const secureOrigin = `https://localhost:${port}`;
     // labd's default policy (no --trust-learners): it must stop a web served beyond loopback.
-    const labd = await startLabd(stateDir, secureOrigin, {}, { trustLearners: false });
+    const labd = await startLabd(stateDir, secureOrigin, {}, 0, { trustLearners: false });
     try {
       const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir, ELAB_WEB_ORIGIN: secureOrigin }, port);
       try {
