@@ -182,8 +182,8 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
 
   it('Reset gives a fresh lab: a new shell, and the step is undone', async () => {
     await page.getByTestId('tab-lab').click();
-    // The lab's instance id, not $$: every lab has its own pid namespace, so a new shell can get the same pid.
-    await typeInTerminal(page, 'echo BEFORE-RESET=$LAB_INSTANCE\n');
+    // Each lab has its own PID namespace, so $$ may repeat across labs: the instance id tells them apart.
+    await typeInTerminal(page, 'echo BEFORE-RESET=$LAB_INSTANCE; touch reset-marker\n');
     const old = (await waitForScreen(page, /^BEFORE-RESET=([a-z0-9]{6})\s*$/m))[1];
     await page.getByTestId('lab-reset').click();
     // hello-ebpf runs on netns and vagrant, so Reset asks where; the lab's driver is preselected.
@@ -195,8 +195,9 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
       await page.waitForTimeout(200);
     }
     await waitForTerminalOpen(page);
-    await typeInTerminal(page, 'echo AFTER-RESET=$LAB_INSTANCE\n');
+    await typeInTerminal(page, 'echo AFTER-RESET=$LAB_INSTANCE; ls reset-marker\n');
     assert.notEqual((await waitForScreen(page, /^AFTER-RESET=([a-z0-9]{6})\s*$/m))[1], old, 'a new shell in the new lab');
+    await waitForScreen(page, /reset-marker.*No such file/, { timeoutMs: 30_000 });
     const check = page.getByTestId('check-bpftrace');
     await check.getByRole('button').click();
     await page.locator('[data-testid=check-bpftrace][data-status=fail]').waitFor({ timeout: 60_000 });
