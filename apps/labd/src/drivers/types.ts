@@ -42,6 +42,11 @@ export interface InstanceState {
 
 export interface LabInstance {
   readonly state: InstanceState;
+  /**
+   * How many times slower than the host commands run here (an emulated guest: several); checks
+   * and lab scripts get their time limits multiplied by it. 1 when absent.
+   */
+  readonly timeScale?: number;
   exec(cmd: string, opts?: ExecOptions): Promise<LabExecResult>;
   shell(opts: { node?: string; cols: number; rows: number }): Pty;
   /** Paths are relative to the workdir; anything resolving outside it (.., symlinks) is refused. */
@@ -61,12 +66,17 @@ export interface CapabilityReport {
   missing: { what: string; fix: string }[];
 }
 
+/** Whether a driver can run a lab's shape (topology) at all; `why` and `fix` say what to do if not. */
+export type Support = { ok: true } | { ok: false; why: string; fix: string };
+
 export interface ReapReport { removed: string[]; kept: string[]; errors: string[] }
 
 export interface LabDriver {
   readonly name: DriverName;
   /** Can this driver run here at all (privileges, tools)? Cheap: called on every `up`. */
   preflight(): Promise<CapabilityReport>;
+  /** Can this driver run this lab's topology? Pure and cheap: checked before any `up`. */
+  supports(lab: LoadedLab): Support;
   up(lab: LoadedLab, onProgress?: OnProgress): Promise<LabInstance>;
   attach(state: InstanceState): LabInstance;
   /** Removes leftovers of instances that are no longer alive (all of them with `all`). */

@@ -18,10 +18,13 @@ export default async function check(ctx: CheckContext) {
     const kprobes = (await ctx.exec('test -e /sys/bus/event_source/devices/kprobe')).code === 0;
     const log = (await ctx.readFile('hello.log')) ?? '';
     const reason = /kprobe unavailable: (.*)\)\s*$/m.exec(log.split("\n")[0] ?? "")?.[1];
-    const why = kprobes
-      ? 'this kernel has kprobes, but the loader chose the tracepoint'
-      : `this kernel has no kprobes (no kprobe PMU in /sys/bus/event_source/devices), so the loader fell back to the tracepoint${reason ? ` — loader said: ${reason}` : ''}`;
-    return pass(`hello_tp is attached to tracepoint syscalls:sys_enter_execve; ${why}`, { actual });
+    // A kernel with kprobes (a VM lab) must run the real kprobe: the fallback there means the loader is broken.
+    if (kprobes) {
+      return fail(`this kernel has kprobes, but bpf/hello attached the tracepoint fallback (attach type seen: tracepoint)${reason ? ` — loader said: ${reason}` : ''}`, {
+        expected: 'hello_kprobe attached with a kprobe (this kernel has the kprobe PMU)', actual,
+      });
+    }
+    return pass(`hello_tp is attached to tracepoint syscalls:sys_enter_execve; this kernel has no kprobes (no kprobe PMU in /sys/bus/event_source/devices), so the loader fell back to the tracepoint${reason ? ` — loader said: ${reason}` : ''}`, { actual });
   }
   return fail('bpf/hello is not running in this lab yet: build it with make -C bpf hello and start ./bpf/.output/hello', {
     expected: 'hello_kprobe attached to execve (or hello_tp on sys_enter_execve where kprobes are missing)', actual,
