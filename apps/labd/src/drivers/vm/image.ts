@@ -66,7 +66,8 @@ async function probeKvm(img: VmImage, timeoutMs: number): Promise<AccelChoice> {
   const dir = join(config().stateDir, 'vm-probe');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const name = 'elkvmprb';
+  // Not of the el<id> form: no `lab reap` takes the probe for a lab's leftover.
+  const name = 'el-kvm-probe';
   const consoleFile = join(dir, 'console.log');
   const pidFile = join(dir, 'qemu.pid');
   const r = await runTool(QEMU, [

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join } from 'node:path';
 import type { VmSpec } from '@ebpf-lab/lab-spec';
 import { config } from '../../config.ts';
-import { instanceDir, instancesDir, newInstanceId } from '../../instances.ts';
+import { instanceDir, instancesDir, newInstanceId, registerStateFile } from '../../instances.ts';
 import type { InstanceState } from '../types.ts';
 import { launchVm, newVmState } from './boot.ts';
 import type { VmImage } from './image.ts';
@@ -21,6 +21,8 @@ function saveIn(dir: string, state: InstanceState): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'state.json.tmp'), JSON.stringify(state, null, 2));
   renameSync(join(dir, 'state.json.tmp'), join(dir, 'state.json'));
+  // So a `lab reap` of another state dir sees this guest's state and keeps it while it lives.
+  registerStateFile(state.id, join(dir, 'state.json'));
 }
 
 /**
