@@ -136,12 +136,18 @@ export async function killQemu(pid: number | undefined, name: string): Promise<b
   return true;
 }
 
-/** The last lines of a guest's console, for error messages. */
-export function consoleTail(path: string, lines = 12): string {
+/**
+ * For error messages: the console lines that say what went wrong (a panic, our init's words),
+ * which a panic's stack trace would push out of a plain tail, then the last lines.
+ */
+export function consoleTail(path: string, lines = 8): string {
   if (!existsSync(path)) return '(no console output)';
   // eslint-disable-next-line no-control-regex
-  const text = readFileSync(path, 'utf8').replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim();
-  return text ? text.split('\n').slice(-lines).join('\n') : '(no console output)';
+  const all = readFileSync(path, 'utf8').replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim().split('\n').filter(Boolean);
+  if (all.length === 0) return '(no console output)';
+  const tail = all.slice(-lines);
+  const key = all.filter((l) => /Kernel panic|ebpf-lab|Unable to|No working init|not found|error/i.test(l) && !tail.includes(l)).slice(-4);
+  return [...key, ...(key.length ? ['…'] : []), ...tail].join('\n');
 }
 
 export interface BootResult { hostKey: string }

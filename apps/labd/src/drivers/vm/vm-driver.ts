@@ -128,7 +128,8 @@ export class VmDriver implements LabDriver {
 
   /**
    * Instances with vm state whose QEMU is gone (or whose maker died mid-boot), pool guests that
-   * died, and QEMU processes named el<id> that no state of any state dir claims.
+   * died, and QEMU processes named el<id> that no state of any state dir claims. With `all`, every
+   * guest of this state dir (pool included), but never a live one of another state dir.
    */
   async reap({ all }: { all: boolean }): Promise<ReapReport> {
     const report: ReapReport = { removed: [], kept: [], errors: [] };
@@ -139,9 +140,11 @@ export class VmDriver implements LabDriver {
     const pool = new VmPool();
     for (const id of pool.ids()) ids.add(id);
     for (const id of [...ids].sort()) {
-      const state = loadStateAnywhere(id) ?? pool.load(id);
+      const mine = loadState(id) ?? pool.load(id);
+      const state = mine ?? loadStateAnywhere(id);
       if (state && state.driver !== 'vm') continue;
-      if (!all && state && (await new VmInstance(state).alive())) { report.kept.push(id); continue; }
+      // `all` means this state dir's guests: another state dir's live lab (a second labd, a test) stays.
+      if ((!all || !mine) && state && (await new VmInstance(state).alive())) { report.kept.push(id); continue; }
       const stub: InstanceState = state ?? { id, labId: '?', driver: 'vm', createdAt: '', workdir: VM_WORKDIR, nodes: [], driverState: { name: `el${id}`, qemuPid: qemus.get(`el${id}`) } };
       const errors = await destroyVm(stub);
       report.removed.push(id);
