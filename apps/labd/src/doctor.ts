@@ -6,7 +6,7 @@ import { cgroup2Root } from './drivers/netns/cgroup.ts';
 import { missingCaps, which, TOOL_PACKAGES } from './host-caps.ts';
 import { run } from './proc.ts';
 
-export interface DoctorItem { name: Capability | 'libbpf-dev' | 'cgroup2'; ok: boolean | null; detail: string; fix?: string }
+export interface DoctorItem { name: Capability | 'libbpf-dev' | 'cgroup2' | 'vm'; ok: boolean | null; detail: string; fix?: string }
 export interface DoctorReport { kernel: string; items: DoctorItem[] }
 
 type ProbeResult = Record<string, { ok: boolean; error?: string }>;
@@ -59,7 +59,8 @@ async function probeKernel(fresh: boolean): Promise<ProbeResult | { unavailable:
   return result;
 }
 
-export async function doctor(opts: { fresh?: boolean; path?: string } = {}): Promise<DoctorReport> {
+/** `vm`: also say whether the vm driver can run and on which accelerator (may boot a probe guest once per host boot). */
+export async function doctor(opts: { fresh?: boolean; path?: string; vm?: boolean } = {}): Promise<DoctorReport> {
   const items: DoctorItem[] = [];
   const caps = missingCaps(['CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_BPF', 'CAP_PERFMON']);
   items.push({
@@ -89,6 +90,7 @@ export async function doctor(opts: { fresh?: boolean; path?: string } = {}): Pro
   }
   const libbpf = existsSync('/usr/include/bpf/libbpf.h');
   items.push({ name: 'libbpf-dev', ok: libbpf, detail: libbpf ? '/usr/include/bpf/libbpf.h present' : 'libbpf headers missing', fix: libbpf ? undefined : 'apt-get install libbpf-dev' });
+  if (opts.vm) items.push(await (await import('./drivers/vm/image.ts')).vmDoctorItem(!!opts.fresh));
   return { kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), items };
 }
 

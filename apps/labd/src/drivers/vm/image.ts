@@ -31,6 +31,15 @@ export function findImage(): VmImage {
   return img;
 }
 
+/** `lab doctor`'s line for the vm driver: can it run, and on KVM or TCG, and why. */
+export async function vmDoctorItem(fresh: boolean): Promise<{ name: 'vm'; ok: boolean; detail: string; fix?: string }> {
+  const pre = await new (await import('./vm-driver.ts')).VmDriver().preflight();
+  if (!pre.ok) return { name: 'vm', ok: false, detail: `the vm driver cannot run: ${pre.missing.map((m) => m.what).join('; ')}`, fix: pre.missing.map((m) => m.fix).join('; ') };
+  const img = findImage();
+  const a = await chooseAccel(img, { fresh });
+  return { name: 'vm', ok: true, detail: `guests boot ${img.kernelVersion} on ${a.accel === 'kvm' ? 'KVM' : 'TCG'}: ${a.why}` };
+}
+
 export interface AccelChoice { accel: 'kvm' | 'tcg'; why: string }
 
 function bootId(): string {
