@@ -140,4 +140,10 @@ touch "$work/out/ready"
 rm -rf "$out"
 mv "$work/out" "$out"
 log "built $out in $(took "$t_total")"
+# Images of older inputs go, unless a running guest still boots from one (its overlay needs the base).
+for old in "$CACHE_DIR"/vm-*/; do
+  old=${old%/}
+  [ "$old" = "$out" ] && continue
+  if pgrep -f -- "$old/" >/dev/null; then log "kept $old: a running guest uses it"; else rm -rf "$old" && log "removed old image $old"; fi
+done
 echo "$out"

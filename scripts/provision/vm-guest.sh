@@ -10,13 +10,21 @@ PROVISION_STEP=vm-guest
 
 require_root
 load_os
+# The guest boots with the small initramfs build-vm-image.sh makes: Debian's own would only
+# cost build time (one per kernel install).
+mkdir -p /etc/initramfs-tools
+echo 'update_initramfs=no' >/etc/initramfs-tools/update-initramfs.conf
 apt_install linux-image-cloud-amd64 linux-headers-cloud-amd64 busybox-static kmod e2fsprogs python3 python3-bpfcc
 
 # The driver logs in as root with the image's own key (the drop-in sorts before ebpf-lab.conf,
 # and sshd keeps the first value it reads), so no sudo runs per command.
+# No PAM, motd or lastlog: every exec is a new session, and under TCG each of those costs.
 cat >/etc/ssh/sshd_config.d/00-ebpf-lab-vm.conf <<'CONF'
 PermitRootLogin prohibit-password
 MaxStartups 64
+UsePAM no
+PrintMotd no
+PrintLastLog no
 CONF
 echo ebpf-lab-vm >/etc/hostname
 printf '127.0.0.1 localhost\n127.0.1.1 ebpf-lab-vm\n' >/etc/hosts

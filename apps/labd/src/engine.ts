@@ -47,7 +47,7 @@ export async function upLab(labId: string, driverName: DriverName | undefined, o
   const name = driverName ?? lab.spec.drivers[0]!;
   if (!lab.spec.drivers.includes(name)) throw usageError(`lab "${labId}" does not run on the ${name} driver`, `it supports: ${lab.spec.drivers.join(', ')}`);
   const driver = await getDriver(name);
-  const sup = driver.supports(lab);
+  const sup = driver.supports?.(lab) ?? { ok: true };
   if (!sup.ok) throw usageError(`lab "${labId}" cannot run on the ${name} driver: ${sup.why}`, sup.fix);
   if (name === 'netns') {
     // The netns driver runs on this host's kernel and tools, so the lab's requirements are checked here.

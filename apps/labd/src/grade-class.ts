@@ -42,7 +42,7 @@ export function pickGradingDriver(lab: LoadedLab, vmUsable: boolean): DriverName
 async function vmUsable(lab: LoadedLab): Promise<boolean> {
   if (!lab.spec.drivers.includes('vm')) return false;
   const vm = await getDriver('vm');
-  return vm.supports(lab).ok && (await vm.preflight()).ok;
+  return (vm.supports?.(lab).ok ?? true) && (await vm.preflight()).ok;
 }
 
 /**

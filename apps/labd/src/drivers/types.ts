@@ -75,8 +75,11 @@ export interface LabDriver {
   readonly name: DriverName;
   /** Can this driver run here at all (privileges, tools)? Cheap: called on every `up`. */
   preflight(): Promise<CapabilityReport>;
-  /** Can this driver run this lab's topology? Pure and cheap: checked before any `up`. */
-  supports(lab: LoadedLab): Support;
+  /**
+   * Can this driver run this lab's topology? Pure and cheap: checked before any `up` and in the
+   * driver picker. Every real driver has it; absent (a test's stand-in) means any lab.
+   */
+  supports?(lab: LoadedLab): Support;
   up(lab: LoadedLab, onProgress?: OnProgress): Promise<LabInstance>;
   attach(state: InstanceState): LabInstance;
   /** Removes leftovers of instances that are no longer alive (all of them with `all`). */

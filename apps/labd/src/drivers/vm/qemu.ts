@@ -41,7 +41,8 @@ export function qemuArgs(o: QemuOptions): string[] {
   ].filter(Boolean).join(' ');
   return [
     '-name', `guest=${o.name},process=${o.name}`,
-    '-machine', 'q35', '-accel', o.accel, '-cpu', o.accel === 'kvm' ? 'host' : 'max',
+    // TCG's translation cache defaults to 1 GiB of host memory per guest; 256 MiB is plenty here.
+    '-machine', 'q35', '-accel', o.accel === 'tcg' ? 'tcg,tb-size=256' : 'kvm', '-cpu', o.accel === 'kvm' ? 'host' : 'max',
     '-m', String(o.memoryMiB), '-smp', String(o.cpus),
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-kernel', o.image.kernel, '-initrd', o.image.initrd, '-append', cmdline,

@@ -24,7 +24,7 @@ test('QEMU command line: detached, named el<id>, SSH forwarded on loopback only,
   });
   const after = (flag: string) => a[a.indexOf(flag) + 1];
   assert.equal(after('-name'), 'guest=elabc123,process=elabc123');
-  assert.equal(after('-accel'), 'tcg');
+  assert.equal(after('-accel'), 'tcg,tb-size=256');
   assert.equal(after('-m'), '1024');
   assert.ok(a.includes('-daemonize') && a.includes('-no-reboot'));
   assert.equal(after('-pidfile'), '/x/elabc123.pid');
@@ -65,14 +65,16 @@ test('no image built: a clear error naming the build script, nothing started', a
   }
 });
 
-test('supports(): one machine, so a lab with pods is refused with the driver that can run it', async () => {
+test('supports(): nodes and pods become namespaces in the guest; a topology that cannot be planned is refused', async () => {
   const pods = loadLab(join(labs, 'pod-to-pod'));
-  const r = new VmDriver().supports(pods);
+  assert.deepEqual(new VmDriver().supports(pods), { ok: true });
+  assert.deepEqual(new VmDriver().supports(hello), { ok: true });
+  const clash = { ...pods, spec: { ...pods.spec, topology: { ...pods.spec.topology, pods: [...pods.spec.topology.pods, { name: 'k8s-s', node: 'k8s-s', labels: {} }] } } };
+  const r = new VmDriver().supports(clash);
   assert.equal(r.ok, false);
   if (!r.ok) {
-    assert.match(r.why, /the vm driver runs one machine, and lab "pod-to-pod" has \d+ node\(s\) and \d+ pod\(s\)/);
-    assert.match(r.fix, /--driver netns/);
+    assert.match(r.why, /the name "k8s-s" is used twice/);
+    assert.match(r.fix, /fix the topology in .*pod-to-pod\/lab.yaml/);
   }
-  assert.deepEqual(new VmDriver().supports(hello), { ok: true });
-  await assert.rejects(new VmDriver().up(pods), (e: LabError) => e.exitCode === 2 && /topology: the vm driver runs one machine/.test(e.message));
+  await assert.rejects(new VmDriver().up(clash), (e: LabError) => e.exitCode === 2 && /topology: .*used twice/.test(e.message));
 });

@@ -8,6 +8,7 @@ import { which } from '../../host-caps.ts';
 import { instanceDir, listStateIds, loadState, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
 import { copyInto } from '../../workdir.ts';
 import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport, Support } from '../types.ts';
+import { planTopology } from '../netns/topology.ts';
 import { UNPACK_PROGRAM } from '../vagrant/guest-files.ts';
 import { bootTimeoutMs, finishBoot, launchVm, newVmState, VM_DEFAULTS } from './boot.ts';
 import { findImage } from './image.ts';
@@ -15,12 +16,18 @@ import { BootError, consoleTail, labQemus, QEMU } from './qemu.ts';
 import { takeFromPool, VmPool } from './pool.ts';
 import { destroyVm, vds, VM_WORKDIR, VmInstance, vmLink, type VmDriverState } from './vm-instance.ts';
 
-/** The guest's `lab-on`: a VM lab is one machine, so the only member is the lab's node. */
+/**
+ * The guest's `lab-on`: a member's network namespace (a cluster lab, built in the guest by the
+ * netns driver's plan), or, for a one-machine lab, the machine itself.
+ */
 const GUEST_LAB_ON = `#!/bin/bash
-# lab-on MEMBER CMD... inside a vm-driver guest: the lab is this one machine.
-if [ $# -lt 2 ]; then echo "usage: lab-on MEMBER CMD [ARGS...]   (members: \${LAB_NODE:-lab})" >&2; exit 2; fi
-if [ "$1" != "\${LAB_NODE:-lab}" ]; then echo "lab-on: this lab has no member \\"$1\\" (members: \${LAB_NODE:-lab})" >&2; exit 2; fi
-shift; exec "$@"
+# lab-on MEMBER CMD... inside a vm-driver guest.
+members=$(ls /run/netns 2>/dev/null | sed -n "s/^el\${LAB_INSTANCE}-//p" | grep -vx sw | tr '\\n' ' ')
+if [ $# -lt 2 ]; then echo "usage: lab-on MEMBER CMD [ARGS...]   (members: \${members:-\${LAB_NODE:-lab}})" >&2; exit 2; fi
+m=$1; shift
+if [ -e "/run/netns/el\${LAB_INSTANCE}-$m" ]; then exec nsenter --net="/run/netns/el\${LAB_INSTANCE}-$m" -- "$@"; fi
+if [ -z "$members" ] && [ "$m" = "\${LAB_NODE:-lab}" ]; then exec "$@"; fi
+echo "lab-on: this lab has no member \\"$m\\" (members: \${members:-\${LAB_NODE:-lab}})" >&2; exit 2
 `;
 
 /** Puts the guest's lab-on in place, then unpacks the starter files (a base64 tar on stdin). */
@@ -32,11 +39,9 @@ export class VmDriver implements LabDriver {
   /** PATH to look for tools on: tests pass one without QEMU. */
   constructor(private readonly o: { path?: string } = {}) {}
 
+  /** Any topology the netns driver can plan: nodes and pods become namespaces inside the one guest. */
   supports(lab: LoadedLab): Support {
-    const t = lab.spec.topology;
-    if (t.nodes.length !== 1 || t.pods.length) {
-      return { ok: false, why: `the vm driver runs one machine, and lab "${lab.spec.id}" has ${t.nodes.length} node(s) and ${t.pods.length} pod(s)`, fix: 'run it on the netns driver: --driver netns' };
-    }
+    try { planTopology('xxxxxx', lab.spec.topology); } catch (e) { return { ok: false, why: (e as Error).message, fix: `fix the topology in ${lab.dir}/lab.yaml` }; }
     return { ok: true };
   }
 
@@ -88,6 +93,18 @@ export class VmDriver implements LabDriver {
       phase = 'opening the SSH connection';
       onProgress({ phase: 'ssh', message: 'connecting over SSH', fraction: 0.55 });
       await vmLink(state).start(60_000);
+
+      const t = lab.spec.topology;
+      if (t.nodes.length > 1 || t.pods.length) {
+        phase = 'building the lab network in the guest';
+        onProgress({ phase: 'network', message: 'creating the nodes and pods as network namespaces in the guest', fraction: 0.6 });
+        const plan = planTopology(state.id, t);
+        const built = await new VmInstance(state).exec(`set -e\n${plan.script}`, { timeoutMs: 5 * 60_000 });
+        if (built.code !== 0) throw new Error(`building the lab network failed (exit ${built.code}): ${built.stderr.trim().slice(-400)}`);
+        state.nodes = plan.members.filter((m) => m.kind !== 'switch').map((m) => m.name);
+        d.cluster = true;
+        saveState(state);
+      }
 
       phase = 'copying the starter files into the guest';
       onProgress({ phase: 'files', message: `copying starter files to ${VM_WORKDIR}`, fraction: 0.65 });

@@ -1,8 +1,10 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import * as pty from 'node-pty';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unregister } from '../../instances.ts';
-import type { InstanceState } from '../types.ts';
+import type { ExecOptions, InstanceState, LabExecResult, Pty } from '../types.ts';
+import { exportLine, shq } from '../vagrant/guest-program.ts';
 import { SshLink } from '../vagrant/ssh-link.ts';
 import { processAlive } from '../vagrant/vagrant-cli.ts';
 import { VagrantInstance } from '../vagrant/vagrant-instance.ts';
@@ -28,6 +30,11 @@ export interface VmDriverState extends VmPaths {
   sshPort?: number;
   qemuPid?: number;
   machine: string;
+  /**
+   * Nodes and pods are network namespaces inside the guest, built by the netns driver's
+   * planTopology (/run/netns/el<id>-<member>); commands on a member run in its namespace.
+   */
+  cluster?: boolean;
 }
 
 export const vds = (state: InstanceState) => state.driverState as unknown as VmDriverState;
@@ -87,6 +94,26 @@ export async function destroyVm(state: InstanceState): Promise<string[]> {
 export class VmInstance extends VagrantInstance {
   constructor(state: InstanceState) {
     super(state, { link: vmLink(state) });
+  }
+
+  /** The guest command that runs `inner` (bash code) on member `node`: in its netns for a cluster lab. */
+  private onMember(node: string, inner: string): string {
+    if (!vds(this.state).cluster) return inner;
+    return `exec nsenter --net=${shq(`/run/netns/el${this.state.id}-${node}`)} -- /bin/bash -c ${shq(inner)}`;
+  }
+
+  override exec(cmd: string, opts: ExecOptions = {}): Promise<LabExecResult> {
+    return super.exec(this.onMember(this.node(opts.node), cmd), opts);
+  }
+
+  override shell(opts: { node?: string; cols: number; rows: number }): Pty {
+    const node = this.node(opts.node);
+    const program = [exportLine(this.env(node)), `mkdir -p -- ${shq(this.state.workdir)} && cd -- ${shq(this.state.workdir)}`, this.onMember(node, 'exec /bin/bash --login')].join('\n');
+    const [cmd, args] = this.link.ptyArgv(program);
+    return pty.spawn(cmd, args, {
+      name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: '/',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', TERM: 'xterm-256color', LANG: 'C.UTF-8' },
+    });
   }
 
   /** Under TCG a fork+exec costs ~30x the host's; whole checks measured ~4x slower. */
