@@ -13,7 +13,7 @@ import { UNPACK_PROGRAM } from '../vagrant/guest-files.ts';
 import { bootTimeoutMs, finishBoot, launchVm, newVmState, VM_DEFAULTS } from './boot.ts';
 import { findImage } from './image.ts';
 import { BootError, consoleTail, labQemus, QEMU } from './qemu.ts';
-import { takeFromPool, VmPool } from './pool.ts';
+import { poolSize, takeFromPool, VmPool } from './pool.ts';
 import { destroyVm, vds, VM_WORKDIR, VmInstance, vmLink, type VmDriverState } from './vm-instance.ts';
 
 /**
@@ -169,6 +169,22 @@ export class VmDriver implements LabDriver {
     }
     return report;
   }
+}
+
+/**
+ * At labd start: guests whose QEMU died while labd was away are reaped (live ones stay, and are
+ * reattached when asked for), and the warm pool (ELAB_VM_POOL) is filled in the background.
+ */
+export async function vmStartup(log: (line: string) => void): Promise<void> {
+  if (!which(QEMU)) return;
+  const r = await new VmDriver().reap({ all: false });
+  if (r.removed.length) log(`labd: vm: reaped leftovers of ${r.removed.join(', ')}`);
+  for (const e of r.errors) log(`labd: vm: reap: ${e}`);
+  if (poolSize() === 0) return;
+  let img;
+  try { img = findImage(); } catch (e) { log(`labd: vm: no warm pool: ${(e as Error).message}`); return; }
+  log(`labd: vm: filling the warm pool to ${poolSize()} guest(s)`);
+  void new VmPool().refill(img);
 }
 
 export type { VmDriverState };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { loadLab } from '@ebpf-lab/lab-spec';
 import type { LabError } from '../../errors.ts';
 import { labBin, lab as labCli } from '../../test-support/lab-cli.ts';
+import { findImage } from './image.ts';
+import { VmPool } from './pool.ts';
 import { labQemus } from './qemu.ts';
 import { VmDriver } from './vm-driver.ts';
 import { vds } from './vm-instance.ts';
@@ -147,4 +149,35 @@ test('lab killed mid-boot: `lab reap` kills its QEMU; a lab whose maker exited i
   assert.equal(down.code, 0, down.stderr);
   assert.equal(labQemus().has(`el${id2}`), false);
   rmSync(own, { recursive: true, force: true });
+});
+
+test('warm pool: a booted guest is taken by the next up (a lab, not a kernel, to wait for); pool guests are reaped', T, async () => {
+  const img = findImage();
+  const pool = new VmPool();
+  await pool.refill(img, 1);
+  const [pooled] = pool.live(img);
+  assert.ok(pooled, 'the pool started a guest');
+  const cons = vds(pooled).console;
+  for (let i = 0; i < 3000 && !/ebpf-lab-vm: ready/.test(readFileSync(cons, 'utf8')); i++) await new Promise((r) => setTimeout(r, 100));
+  const instances = () => (existsSync(join(stateDir, 'instances')) ? readdirSync(join(stateDir, 'instances')) : []);
+  assert.deepEqual(instances(), [], 'a pool guest is not a lab instance');
+
+  const t0 = performance.now();
+  const inst = await driver.up(lab).catch(async (e) => { await driver.reap({ all: true }); throw e; });
+  const ms = performance.now() - t0;
+  try {
+    assert.equal(inst.state.id, pooled.id, 'up took the pooled guest');
+    assert.equal((await inst.exec('hostname')).stdout.trim(), `el${pooled.id}`);
+    assert.equal(existsSync(join(stateDir, 'vm-pool', pooled.id)), false, 'it left the pool');
+    console.log(`ready from the warm pool in ${(ms / 1000).toFixed(1)} s`);
+  } finally { await inst.down(); }
+
+  // A pool guest left behind is reaped like a lab: `all` takes live ones of this state dir too.
+  await pool.refill(img, 1);
+  const [again] = pool.live(img);
+  assert.ok(again);
+  const r = await driver.reap({ all: true });
+  assert.ok(r.removed.includes(again.id), JSON.stringify(r));
+  assert.equal(labQemus().has(`el${again.id}`), false, 'no pool QEMU left');
+  assert.equal(existsSync(join(stateDir, 'vm-pool', again.id)), false, 'no pool overlay left');
 });
