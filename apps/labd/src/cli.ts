@@ -9,8 +9,10 @@ import { LabError, usageError } from './errors.ts';
 import { grade, toJUnit } from './grade.ts';
 import { evidenceCsv, gradeSubmissions } from './grade-class.ts';
 import { listStateIds, loadState } from './instances.ts';
-import { selftest } from './selftest.ts';
+import { formatTable, selftest } from './selftest.ts';
 import { attachTerminal } from './cli-shell.ts';
+import { endHoldersOf, reapHolders } from './sessions/holder/holders.ts';
+import { instanceLive } from './sessions/holder/restore.ts';
 
 const HELP = `lab — eBPF Lab command line
 
@@ -24,7 +26,8 @@ const HELP = `lab — eBPF Lab command line
   lab solve <instance> [--step ID]          run the reference solution
   lab down <instance>...                    stop labs and remove everything they made
   lab reap [--all] [--driver D] [--json]    remove leftovers of labs that are no longer running
-  lab selftest [LAB...] [--repeat N] [--driver D] [--json]
+  lab selftest [LAB...] [--repeat N] [--driver D] [--step ID] [--jobs N] [--reference-only] [--json]
+                                            fresh → fail, solve → pass, wrong/ caught, alt/ accepted
   lab grade <lab> --submission DIR [--json FILE] [--junit FILE]
   lab grade <lab> --submissions DIR [--csv FILE] [--jobs N]   one subfolder per learner → one evidence CSV
   lab serve [--host H] [--port P] [--state-dir DIR]   run labd, the HTTP/WebSocket daemon
@@ -118,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
         const s = loadState(id);
         if (!s) throw usageError(`no lab instance "${id}"`, 'see: lab list');
         await (await getDriver(s.driver)).attach(s).down();
+        await endHoldersOf(id); // its terminals' shells (held outside labd) go with it
         out(`${id} down`);
       }
       return 0;
@@ -133,15 +137,28 @@ async function main(argv: string[]): Promise<number> {
           reports.push({ driver: d, removed: [], kept: [], errors: [], skipped: (e as Error).message.split('\n')[0] });
         }
       }
+      // Terminal holders whose lab is gone (labd normally ends them; this catches a crashed labd's).
+      const holders = await reapHolders(all ? async () => false : instanceLive);
+      if (holders.length) reports.push({ driver: 'terminals', removed: holders, kept: [], errors: [] });
       if (json(args)) out(JSON.stringify(reports, null, 2));
       else for (const r of reports) out(r.skipped ? `${r.driver}: skipped (${r.skipped})` : `${r.driver}: removed ${r.removed.length} (${r.removed.join(' ') || '-'}), kept ${r.kept.length} running${r.errors.length ? `\n  errors: ${r.errors.join('\n  ')}` : ''}`);
       return reports.every((r) => r.errors.length === 0) ? 0 : 1;
     }
     case 'selftest': {
       const ids = args.positional.length ? args.positional : allLabs().filter((r) => r.ok && r.lab.spec.drivers.includes(driverFlag(args) ?? 'netns')).map((r) => (r.ok ? r.lab.spec.id : ''));
-      const rep = await selftest(ids, intFlag(args, 'repeat', 1, 1, 100), driverFlag(args), (l) => { if (!json(args)) out(l); });
+      const step = strFlag(args, 'step');
+      if (step && ids.length !== 1) throw usageError('--step needs exactly one lab', 'e.g. lab selftest hello-ebpf --step map');
+      const rep = await selftest(ids, {
+        repeat: intFlag(args, 'repeat', 1, 1, 100), driver: driverFlag(args), step,
+        variants: !args.flags.has('reference-only'), jobs: intFlag(args, 'jobs', 1, 1, 16),
+        log: (l) => { if (!json(args)) out(l); },
+      });
       if (json(args)) out(JSON.stringify(rep, null, 2));
-      else out(`selftest: ${rep.runs.filter((r) => r.ok).length} passed, ${rep.runs.filter((r) => !r.ok).length} failed, ${rep.flaky.length} flaky`);
+      else {
+        out(`\n${formatTable(rep.table)}\n`);
+        const bad = rep.runs.filter((r) => !r.ok).length;
+        out(`selftest: ${rep.runs.length - bad} runs passed, ${bad} failed, ${rep.flaky.length} flaky, ${(rep.ms / 1000).toFixed(1)} s`);
+      }
       return rep.ok ? 0 : 1;
     }
     case 'grade': {

@@ -22,6 +22,10 @@ test('a malformed lab.yaml names its file and field, and the other labs still lo
   assert.ok(yaml && !yaml.ok);
   assert.match(yaml.error.message, /bad-yaml\/lab\.yaml: line \d+, column \d+: not valid YAML/);
 
+  const limits = byId.get('bad-limits');
+  assert.ok(limits && !limits.ok);
+  assert.match(limits.error.message, /bad-limits\/lab\.yaml: limits\.memoryMiB: .*at least 64/);
+
   const solve = byId.get('missing-solve');
   assert.ok(solve && !solve.ok);
   assert.match(solve.error.message, /steps\.0: step "only" has no .*solve\.sh/);
@@ -31,4 +35,20 @@ test('the real labs in the repository all load', () => {
   const results = loadLabs(join(fixtures, '../../../labs'));
   assert.ok(results.length >= 1);
   for (const r of results) assert.ok(r.ok, r.ok ? '' : r.error.message);
+});
+
+test('wrong/ and alt/ scripts load with their leading comment; .sh files only', () => {
+  const results = loadLabs(join(fixtures, 'variants'));
+  const good = results.find((r) => r.ok && r.lab.spec.id === 'with-variants');
+  assert.ok(good?.ok);
+  const step = good.lab.steps[0]!;
+  assert.deepEqual(step.wrong.map((w) => [w.name, w.about]), [['fake', 'a fake evidence file'], ['not-started', 'forgets to start the program']]);
+  assert.deepEqual(step.alt.map((a) => [a.name, a.about]), [['other-tool', 'the same with another tool']]);
+});
+
+test('a wrong/ script without its leading comment is a load error naming the file', () => {
+  const bad = loadLabs(join(fixtures, 'variants')).find((r) => !r.ok && r.id === 'no-comment');
+  assert.ok(bad && !bad.ok);
+  assert.match(bad.error.message, /no-comment\/steps\/only\/wrong\/bare\.sh/);
+  assert.match(bad.error.message, /must begin with a one-line comment naming the mistake/);
 });

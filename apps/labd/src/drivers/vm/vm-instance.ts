@@ -1,9 +1,8 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import * as pty from 'node-pty';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unregister } from '../../instances.ts';
-import type { ExecOptions, InstanceState, LabExecResult, Pty } from '../types.ts';
+import type { ExecOptions, InstanceState, LabExecResult, ShellCommand } from '../types.ts';
 import { exportLine, shq } from '../vagrant/guest-program.ts';
 import { SshLink } from '../vagrant/ssh-link.ts';
 import { processAlive } from '../vagrant/vagrant-cli.ts';
@@ -106,14 +105,14 @@ export class VmInstance extends VagrantInstance {
     return super.exec(this.onMember(this.node(opts.node), cmd), opts);
   }
 
-  override shell(opts: { node?: string; cols: number; rows: number }): Pty {
+  override shellCommand(opts: { node?: string }): ShellCommand {
     const node = this.node(opts.node);
     const program = [exportLine(this.env(node)), `mkdir -p -- ${shq(this.state.workdir)} && cd -- ${shq(this.state.workdir)}`, this.onMember(node, 'exec /bin/bash --login')].join('\n');
-    const [cmd, args] = this.link.ptyArgv(program);
-    return pty.spawn(cmd, args, {
-      name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: '/',
+    const [file, args] = this.link.ptyArgv(program);
+    return {
+      file, args, cwd: '/',
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', TERM: 'xterm-256color', LANG: 'C.UTF-8' },
-    });
+    };
   }
 
   /** Under TCG a fork+exec costs ~30x the host's; whole checks measured ~4x slower. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { loadLab } from '@ebpf-lab/lab-spec';
 import type { LabError } from '../../errors.ts';
 import { labBin, lab as labCli } from '../../test-support/lab-cli.ts';
+import { spawnShell } from '../shell.ts';
 import { findImage } from './image.ts';
 import { VmPool } from './pool.ts';
 import { labQemus } from './qemu.ts';
@@ -71,7 +72,7 @@ test('a real guest: its own kernel with kprobes; exec, files, timeout, shell; th
     const bcc = await inst.exec('python3 bcc-hello.py > bcc.log 2>&1 & for i in $(seq 240); do grep -q "Hello World" bcc.log && break; /bin/true; sleep 1; done; kill %1; cat bcc.log', { timeoutMs: 300_000 });
     assert.match(bcc.stdout, /bpf_trace_printk: Hello World!/, `bcc-hello.py in the guest:\n${bcc.stdout.slice(-600)}`);
 
-    const pty = inst.shell({ cols: 80, rows: 24 });
+    const pty = spawnShell(inst.shellCommand({}), { cols: 80, rows: 24 });
     const out = await new Promise<string>((resolve) => {
       let buf = '';
       pty.onData((c) => { buf += c; if (/@@\/srv\/lab@@0@@end/.test(buf)) resolve(buf); });
