@@ -11,9 +11,12 @@ PROVISION_STEP=vm-guest
 require_root
 load_os
 # The guest boots with the small initramfs build-vm-image.sh makes: Debian's own would only
-# cost build time (one per kernel install).
-mkdir -p /etc/initramfs-tools
-echo 'update_initramfs=no' >/etc/initramfs-tools/update-initramfs.conf
+# cost build time (one per kernel install), so update-initramfs is diverted to a no-op. (Setting
+# update_initramfs=no in its conffile instead makes dpkg stop at a conffile prompt.)
+if [ ! -e /usr/sbin/update-initramfs.distrib ]; then
+  dpkg-divert --local --rename --add /usr/sbin/update-initramfs >/dev/null
+  ln -sf /bin/true /usr/sbin/update-initramfs
+fi
 apt_install linux-image-cloud-amd64 linux-headers-cloud-amd64 busybox-static kmod e2fsprogs python3 python3-bpfcc
 
 # The driver logs in as root with the image's own key (the drop-in sorts before ebpf-lab.conf,
