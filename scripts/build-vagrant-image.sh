@@ -206,7 +206,12 @@ if [ "$force" = 1 ] || [ ! -s "$rootfs_tar" ]; then
 else
   log "using cached rootfs $rootfs_tar"
 fi
-if [ "$rootfs_only" = 1 ]; then echo "$rootfs_tar"; exit 0; fi
+if [ "$rootfs_only" = 1 ]; then
+  # Tarballs of inputs that no longer exist in this tree are only a cache: they go here too.
+  find "$CACHE_DIR" -maxdepth 1 -name 'vagrant-debian-*.tar' ! -name "$(basename "$rootfs_tar")" -delete
+  echo "$rootfs_tar"
+  exit 0
+fi
 
 t=$(now)
 docker import \
