@@ -12,6 +12,7 @@ import { CLIENT_HEADER, clientAddress, requestRefusal, upgradeRefusal } from './
 import { proxyTerminalUpgrade, TERMINAL_PATH } from './lib/labd/terminal-upgrade';
 import { FOLLOW_PATH, proxyFollowUpgrade } from './lib/labd/follow-upgrade';
 import { refuse } from './lib/labd/ws-splice';
+import { bodyLimitFor, declaredTooLarge } from './lib/body-limit';
 
 const dev = process.argv.includes('--dev');
 const port = Number(process.env.PORT ?? 3000);
@@ -70,6 +71,13 @@ const server = createServer((req, res) => {
   const refused = admit(req);
   if (refused) {
     res.writeHead(refused.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', connection: 'close' }).end(`${refused.message}\n`);
+    return;
+  }
+  // A declared body over the route's limit is refused before one byte of it is read (and before
+  // Next); undeclared (chunked) bodies are capped as routes read them (lib/body-limit.ts).
+  const tooLarge = declaredTooLarge(req.headers, bodyLimitFor(req.method, req.url));
+  if (tooLarge) {
+    res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', connection: 'close' }).end(`${tooLarge}\n`);
     return;
   }
   void prepared.then(() => handle(req, res));

@@ -1,6 +1,7 @@
 import { cpSync, existsSync, lstatSync, mkdirSync, realpathSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { MAX_FILE_BYTES } from '@ebpf-lab/protocol';
 
 /** A refused file request; `status` is the HTTP status the API answers with. */
 export class FileAccessError extends Error {
@@ -10,7 +11,8 @@ export class FileAccessError extends Error {
   }
 }
 
-export const MAX_FILE_BYTES = 1024 * 1024;
+// Shared with the web, which refuses oversized file PUTs before buffering them.
+export { MAX_FILE_BYTES } from '@ebpf-lab/protocol';
 
 function inside(root: string, p: string): boolean {
   const rel = relative(root, p);

@@ -1,1 +1,2 @@
 export * from './terminal.ts';
+export * from './limits.ts';

@@ -1,5 +1,6 @@
 import { labdFetch, LabdError } from './client';
 import { requestRefusal } from '../request-guard';
+import { bodyLimitFor, BodyTooLarge, readBody, tooLargeResponse } from '../body-limit';
 import { clearCookieHeader, sessionFor } from './session';
 
 const LAB_ID = /^[a-z0-9][a-z0-9-]*$/;
@@ -37,12 +38,15 @@ export async function proxyLabRequest(req: Request, params: { lab: string; rest?
   const refused = requestRefusal(req.method, req.headers);
   if (refused) return json(refused.status, { error: refused.message });
 
-  const body = req.method === 'GET' ? null : await req.arrayBuffer();
-  const query = new URL(req.url).searchParams.toString();
+  const url = new URL(req.url);
+  const query = url.searchParams.toString();
   const contentType = req.headers.get('content-type') ?? undefined;
   try {
+    // The learner first, the body after: a stranger's upload is never read. The body is read
+    // once, capped (lib/body-limit.ts), since a re-minted token sends it again.
     let session = await sessionFor(req.headers.get('cookie'), params.lab);
     if (!session) return noLearner();
+    const body = req.method === 'GET' ? null : await readBody(req, bodyLimitFor(req.method, url.pathname));
     const call = (token: string) => labdFetch(route.path, { method: req.method, token, body, contentType, query, signal: req.signal });
     let res = await call(session.token);
     if (res.status === 401) {
@@ -59,6 +63,7 @@ export async function proxyLabRequest(req: Request, params: { lab: string; rest?
     if (route.path.endsWith('/events')) headers.set('x-accel-buffering', 'no');
     return new Response(res.body, { status: res.status, headers });
   } catch (e) {
+    if (e instanceof BodyTooLarge) return tooLargeResponse(e);
     if (e instanceof LabdError) return json(e.status, { error: e.message, hint: e.hint });
     if ((e as Error).name === 'AbortError') return new Response(null, { status: 499 });
     console.error('labd proxy:', e);

@@ -2,6 +2,7 @@ import { courseLessons } from '@/lib/labd/class-lessons';
 import { instructorApi } from '@/lib/labd/classes';
 import { LabdError } from '@/lib/labd/client';
 import { requestRefusal } from '@/lib/request-guard';
+import { BodyTooLarge, readJsonBody, tooLargeResponse } from '@/lib/body-limit';
 import { createInstructorSession, endInstructorSession, instructorTokenFor } from '@/lib/labd/instructor-session';
 
 export const dynamic = 'force-dynamic';
@@ -14,9 +15,8 @@ function json(status: number, body: unknown, setCookie?: string): Response {
   return new Response(JSON.stringify(body), { status, headers });
 }
 
-async function body(req: Request): Promise<Record<string, unknown>> {
-  try { return (await req.json()) as Record<string, unknown>; } catch { return {}; }
-}
+/** The JSON body, at most SMALL_BODY_BYTES (an oversized one throws BodyTooLarge → 413). */
+const body = (req: Request): Promise<Record<string, unknown>> => readJsonBody(req);
 
 function passThrough(res: Response, extra: Record<string, string> = {}): Response {
   const headers = new Headers({ 'cache-control': 'no-store', ...extra });
@@ -72,6 +72,7 @@ async function handle(req: Request, ctx: Ctx): Promise<Response> {
       default: return json(404, { error: 'no such instructor route' });
     }
   } catch (e) {
+    if (e instanceof BodyTooLarge) return tooLargeResponse(e);
     if (e instanceof LabdError) return json(e.status, { error: e.message, hint: e.hint });
     if ((e as Error).name === 'AbortError') return new Response(null, { status: 499 });
     console.error('instructor api:', e);

@@ -3,6 +3,7 @@ import { classCookieHeader } from '@/lib/labd/class-cookie';
 import { LabdError } from '@/lib/labd/client';
 import { decodeLearnerCookie, LEARNER_COOKIE, learnerOf, readCookie, setCookieHeader } from '@/lib/labd/session';
 import { clientOf, requestRefusal } from '@/lib/request-guard';
+import { BodyTooLarge, readFormBody, tooLargeResponse } from '@/lib/body-limit';
 import { displayNameProblem } from '@ebpf-lab/lab-spec';
 import { DEFAULT_LOCALE } from '@/lib/i18n';
 
@@ -18,7 +19,8 @@ const back = (req: Request, code: string, error: string) =>
 export async function POST(req: Request): Promise<Response> {
   const refused = requestRefusal(req.method, req.headers);
   if (refused) return new Response(refused.message, { status: refused.status });
-  const form = await req.formData().catch(() => null);
+  let form: FormData | null;
+  try { form = await readFormBody(req); } catch (e) { if (e instanceof BodyTooLarge) return tooLargeResponse(e); throw e; }
   if (!form) return new Response('send the join form (application/x-www-form-urlencoded)', { status: 400 });
   const code = String(form.get('code') ?? '').trim().slice(0, 32);
   const name = String(form.get('name') ?? '').trim();
