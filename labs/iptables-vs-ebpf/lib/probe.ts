@@ -21,7 +21,8 @@ export interface VipProbe {
  * sees them as it sees the learner's). One exec for all tries: a check makes dozens of connects.
  */
 export async function probeVip(ctx: CheckContext, vip: string, tries = 10): Promise<VipProbe> {
-  const r = await ctx.exec(`for i in $(seq ${tries}); do out=$(curl -s --max-time 2 http://${vip}/); c=$?; echo "$c $out"; done`, { timeoutMs: tries * 2500 + 2000 });
+  // Stops at the first failure: a dead service would otherwise cost tries × the curl timeout.
+  const r = await ctx.exec(`for i in $(seq ${tries}); do out=$(curl -s --max-time 2 http://${vip}/); c=$?; echo "$c $out"; [ $c = 0 ] || break; done`, { timeoutMs: tries * 1000 + 5000 });
   const answers: string[] = [], errors: number[] = [];
   for (const line of r.stdout.split('\n').filter(Boolean)) {
     const [code, name] = line.trim().split(/\s+/);
@@ -45,6 +46,18 @@ export function probeProblem(p: VipProbe, tries: number): string | null {
   // 10 connects all landing on one of three equally likely backends: probability 3/3^10 ≈ 5e-5.
   if (new Set(p.answers).size < 2) return `all ${tries} connections to ${p.vip} went to ${p.answers[0]}: the service should spread over every backend pod`;
   return null;
+}
+
+/** Probes VIPs one after another and stops at the first that is not healthy (checks have a time budget). */
+export async function probeAll(ctx: CheckContext, vips: string[], tries: number): Promise<{ probes: VipProbe[]; broken: string | null }> {
+  const probes: VipProbe[] = [];
+  for (const vip of vips) {
+    const p = await probeVip(ctx, vip, tries);
+    probes.push(p);
+    const broken = probeProblem(p, tries);
+    if (broken) return { probes, broken };
+  }
+  return { probes, broken: null };
 }
 
 /** Services a check probes besides svc-1: the second, one from the middle, and the last. */

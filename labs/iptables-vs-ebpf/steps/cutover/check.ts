@@ -1,6 +1,6 @@
 import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
 import { attachedSvclb, FIRST_SERVICE, labBackends, natTables, rulesFor, type NatTable, type Svclb } from '../../lib/lab-state.ts';
-import { describeProbe, probeProblem, probeVip, sampleServices, serviceChains, svclbStats, vipOf } from '../../lib/probe.ts';
+import { describeProbe, probeAll, probeProblem, probeVip, sampleServices, serviceChains, svclbStats, vipOf } from '../../lib/probe.ts';
 
 const VIP = FIRST_SERVICE.split(':')[0]!;
 const TRIES = 10;
@@ -27,6 +27,10 @@ export default async function check(ctx: CheckContext) {
   const stale = tables.flatMap((t) => t.chains.filter((c) => own.includes(c)).map((c) => `${t.backend}: ${c}`));
   const inMap = !!lb?.services.some((s) => s.service === FIRST_SERVICE && s.backends.length > 0);
   const state = `${new Set(left).size} nat rule(s) for svc-1, ${stale.length} of its chains still declared; svclb ${lb ? `attached, map ${inMap ? 'has' : 'lacks'} ${FIRST_SERVICE}` : 'not attached'}`;
+  const entry = left.find((r) => / -A KUBE-SERVICES /.test(` ${r.split(': ').slice(1).join(': ')}`));
+  if (left.length && !entry) {
+    return fail(`svc-1's KUBE-SERVICES rule is gone, but ${new Set(left).size} rule(s) in its own chains remain: flush (-F) and delete (-X) its KUBE-SVC chain and its three KUBE-SEP chains (iptables-nft-save -t nat | grep svc-1: shows them)`, { expected, actual: `${state}; e.g. ${left[0]}` });
+  }
   if (left.length) {
     return fail(`${new Set(left).size} nat rule(s) still belong to svc-1: delete its KUBE-SERVICES rule (-D with the rule as iptables-nft-save prints it), then flush (-F) and delete (-X) its KUBE-SVC and KUBE-SEP chains`, { expected, actual: `${state}; e.g. ${left[0]}` });
   }
@@ -47,10 +51,8 @@ export default async function check(ctx: CheckContext) {
   if (broken) return fail(`${broken}: svc-1 now depends on svclb alone; check ./bpf/.output/svclb list (backends must be the pods in .lab/backends)`, { expected, actual: seen });
   if (grew < TRIES) return fail(`${VIP} answered, but svclb rewrote only ${grew} of the check's ${TRIES} connects: something else carries svc-1's traffic`, { expected, actual: seen });
   // The other services were not to be touched: they must still work through their rules.
-  const others = [];
-  for (const i of sampleServices(target)) others.push(await probeVip(ctx, vipOf(i), TRIES));
+  const { probes: others, broken: hurt } = await probeAll(ctx, sampleServices(target).map(vipOf), TRIES);
   const othersSeen = others.map(describeProbe).join('; ');
-  const hurt = others.map((p) => probeProblem(p, TRIES)).find(Boolean);
   if (hurt) {
     return fail(`svc-1 moved correctly, but another service broke: ${hurt}. Only svc-1's rule and chains were to go; rebuild the table with ./kube-rules.py --n ${target} and do the cutover again`, { expected, actual: `${seen}; ${othersSeen}` });
   }

@@ -1,6 +1,6 @@
 import { checkError, fail, pass, type CheckContext, type CheckOutcome } from '@ebpf-lab/lab-spec';
 import { attachedSvclb, natTables, serviceVip, type NatTable } from '../../lib/lab-state.ts';
-import { describeProbe, probeProblem, probeVip, sampleServices, vipOf } from '../../lib/probe.ts';
+import { describeProbe, probeAll, sampleServices, vipOf } from '../../lib/probe.ts';
 
 const TRIES = 10;
 
@@ -50,10 +50,8 @@ export default async function check(ctx: CheckContext) {
   const rules = verdicts.find((v) => v.status === 'pass');
   if (!rules) return verdicts[0]!;
   // Rules that look right are not enough: they must deliver. Connect as a pod would.
-  const probes = [];
-  for (const i of [1, ...sampleServices(target)]) probes.push(await probeVip(ctx, vipOf(i), TRIES));
+  const { probes, broken } = await probeAll(ctx, [1, ...sampleServices(target)].map(vipOf), TRIES);
   const seen = probes.map(describeProbe).join('; ');
-  const broken = probes.map((p) => probeProblem(p, TRIES)).find(Boolean);
   if (broken) {
     return fail(`the rules are there, but the services do not work: ${broken}. Look at the KUBE-SEP chains' DNAT targets (they must be the pods in .lab/backends) and at the OUTPUT → KUBE-SERVICES jump (locally made connections only meet OUTPUT); regenerate with ./kube-rules.py --n ${target} and restore the table whole`, {
       expected: `${expected}; each probed VIP answers from the backend pods`, actual: `${rules.actual}; ${seen}`,
