@@ -32,8 +32,8 @@ export default async function check(ctx: CheckContext) {
       ? `${PROG_NAME} is on ${POLICY_DEV} but at ${ours[0]!.kind}: that direction carries what the pod sends; the policy must see what the node sends to the pod (egress)`
       : `${PROG_NAME} is not attached to ${POLICY_DEV} on ${POLICY_NODE} yet: build bpf/idpolicy and run ./bpf/.output/idpolicy attach ${POLICY_DEV} in ${POLICY_NODE}'s terminal`;
     const other = await elsewhere(ctx);
-    const where = other.length ? ` It is attached elsewhere (${other.join('; ')}): packets for deathstar never pass there; detach it there (./bpf/.output/idpolicy detach DEV on that node).` : '';
-    return fail(why + where, { expected: `clsact/egress ${PROG_NAME} on ${POLICY_DEV} of ${POLICY_NODE}`, actual: other.length ? `${actual}; elsewhere: ${other.join('; ')}` : actual });
+    const where = `${PROG_NAME} is attached at ${other.join('; ')}, not at ${POLICY_DEV} on ${POLICY_NODE}: packets for deathstar never pass there. Detach it there (./bpf/.output/idpolicy detach DEV on that node) and run ./bpf/.output/idpolicy attach ${POLICY_DEV} in ${POLICY_NODE}'s terminal`;
+    return fail(other.length && !ours.length ? where : why, { expected: `clsact/egress ${PROG_NAME} on ${POLICY_DEV} of ${POLICY_NODE}`, actual: other.length ? `${actual}; elsewhere: ${other.join('; ')}` : actual });
   }
   const prog = await ctx.json<{ map_ids?: number[] }>(`bpftool -j prog show id ${egress.id}`, { node: POLICY_NODE });
   const pinned = await ctx.exec(`bpftool -j map show pinned ${PIN_DIR}/idp_ipcache`, { node: POLICY_NODE });

@@ -17,7 +17,7 @@ async function whyLands(ctx: CheckContext, who: string, rules: Rule[], ids: Map<
   if (d === undefined) return `deathstar has no identity in idp_ipcache, so the program leaves it alone (unmanaged, everything passes): give it back its identity (step 3)`;
   const src = ids.get(pod(who).ip) ?? 2;
   const rule = rules.find((r) => r.src_identity === src && r.dst_identity === d);
-  if (rule) return `the rule ${rule.src_identity} → ${d}:${rule.dport}/${PROTO[rule.proto] ?? rule.proto} lets ${who} (${labelSet(pod(who))}) in, but rule1 admits only org=empire: revoke it (./bpf/.output/idpolicy revoke ${rule.src_identity} ${d} ${rule.dport}/${PROTO[rule.proto] ?? rule.proto})`;
+  if (rule) return `the rule ${rule.src_identity} → ${d}:${rule.dport}/${PROTO[rule.proto] ?? rule.proto} lets ${who} (${labelSet(pod(who))}) in: revoke it (./bpf/.output/idpolicy revoke ${rule.src_identity} ${d} ${rule.dport}/${PROTO[rule.proto] ?? rule.proto})`;
   return `look for the rule or identity that lets ${who} through (bpftool map dump pinned ${PIN_DIR}/idp_policy)`;
 }
 
