@@ -53,7 +53,7 @@ trap cleanup EXIT
 
 step tests node --import tsx --test --test-concurrency=1 --test-reporter=spec \
   $(find apps/labd/src/drivers/vagrant -name '*.test.ts' | sort)
-step selftest lab selftest --driver vagrant --repeat "${VAGRANT_SELFTEST_REPEAT:-1}" hello-ebpf
+step selftest lab selftest --driver vagrant --reference-only --repeat "${VAGRANT_SELFTEST_REPEAT:-1}" hello-ebpf
 step reap lab reap --driver vagrant
 leftovers() {
   local left

@@ -25,7 +25,7 @@ stage() {
 
 stage typecheck bash -c 'npx tsc -p packages/protocol && npx tsc -p tsconfig.json && npx tsc -p apps/web --noEmit'
 # One file at a time: the integration tests bring up real labs and the machine may have 2 cores.
-stage unit bash -c 'node --import tsx --test --test-concurrency=1 --test-reporter=spec $(find packages apps -name "*.test.ts" -not -path "*/node_modules/*" -not -path "apps/web/e2e/*" | sort)'
+stage unit bash -c 'node --import tsx --test --test-concurrency=1 --test-reporter=spec $(find packages apps labs -name "*.test.ts" -not -path "*/node_modules/*" -not -path "apps/web/e2e/*" | sort)'
 stage selftest node apps/labd/bin/lab.mjs selftest --repeat 3
 if [ -x scripts/test-web.sh ]; then stage web scripts/test-web.sh; fi
 if [ -x scripts/test-vagrant.sh ]; then stage vagrant scripts/test-vagrant.sh; fi

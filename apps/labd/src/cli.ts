@@ -9,7 +9,7 @@ import { LabError, usageError } from './errors.ts';
 import { grade, toJUnit } from './grade.ts';
 import { evidenceCsv, gradeSubmissions } from './grade-class.ts';
 import { listStateIds, loadState } from './instances.ts';
-import { selftest } from './selftest.ts';
+import { formatTable, selftest } from './selftest.ts';
 import { attachTerminal } from './cli-shell.ts';
 
 const HELP = `lab — eBPF Lab command line
@@ -24,7 +24,8 @@ const HELP = `lab — eBPF Lab command line
   lab solve <instance> [--step ID]          run the reference solution
   lab down <instance>...                    stop labs and remove everything they made
   lab reap [--all] [--driver D] [--json]    remove leftovers of labs that are no longer running
-  lab selftest [LAB...] [--repeat N] [--driver D] [--json]
+  lab selftest [LAB...] [--repeat N] [--driver D] [--step ID] [--jobs N] [--reference-only] [--json]
+                                            fresh → fail, solve → pass, wrong/ caught, alt/ accepted
   lab grade <lab> --submission DIR [--json FILE] [--junit FILE]
   lab grade <lab> --submissions DIR [--csv FILE] [--jobs N]   one subfolder per learner → one evidence CSV
   lab serve [--host H] [--port P] [--state-dir DIR]   run labd, the HTTP/WebSocket daemon
@@ -139,9 +140,19 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'selftest': {
       const ids = args.positional.length ? args.positional : allLabs().filter((r) => r.ok && r.lab.spec.drivers.includes(driverFlag(args) ?? 'netns')).map((r) => (r.ok ? r.lab.spec.id : ''));
-      const rep = await selftest(ids, intFlag(args, 'repeat', 1, 1, 100), driverFlag(args), (l) => { if (!json(args)) out(l); });
+      const step = strFlag(args, 'step');
+      if (step && ids.length !== 1) throw usageError('--step needs exactly one lab', 'e.g. lab selftest hello-ebpf --step map');
+      const rep = await selftest(ids, {
+        repeat: intFlag(args, 'repeat', 1, 1, 100), driver: driverFlag(args), step,
+        variants: !args.flags.has('reference-only'), jobs: intFlag(args, 'jobs', 1, 1, 16),
+        log: (l) => { if (!json(args)) out(l); },
+      });
       if (json(args)) out(JSON.stringify(rep, null, 2));
-      else out(`selftest: ${rep.runs.filter((r) => r.ok).length} passed, ${rep.runs.filter((r) => !r.ok).length} failed, ${rep.flaky.length} flaky`);
+      else {
+        out(`\n${formatTable(rep.table)}\n`);
+        const bad = rep.runs.filter((r) => !r.ok).length;
+        out(`selftest: ${rep.runs.length - bad} runs passed, ${bad} failed, ${rep.flaky.length} flaky, ${(rep.ms / 1000).toFixed(1)} s`);
+      }
       return rep.ok ? 0 : 1;
     }
     case 'grade': {

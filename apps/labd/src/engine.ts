@@ -79,10 +79,10 @@ export async function openInstance(id: string): Promise<{ lab: LoadedLab; inst: 
   return { lab: findLab(state.labId), inst };
 }
 
-export async function checkSteps(inst: LabInstance, lab: LoadedLab, stepId?: string): Promise<CheckResult[]> {
+export async function checkSteps(inst: LabInstance, lab: LoadedLab, stepId?: string, mode: 'live' | 'grade' = 'live'): Promise<CheckResult[]> {
   const steps = stepId ? [findStep(lab, stepId)] : lab.steps;
   const out: CheckResult[] = [];
-  for (const s of steps) out.push(await runCheck(inst, lab, s));
+  for (const s of steps) out.push(await runCheck(inst, lab, s, mode));
   return out;
 }
 

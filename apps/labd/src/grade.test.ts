@@ -42,3 +42,23 @@ test('lab grade runs the learner\'s own files in a fresh lab and writes JSON and
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /submission ".*nope" is not a folder/);
 });
+
+test('grading a map dump: bpftool\'s form passes (said to be judged without the live map), a hand-typed one fails', { skip: !isRoot && 'needs root' }, () => {
+  const env = { ...process.env, ELAB_STATE_DIR: tempStateDir() };
+  const out = mkdtempSync(join(tmpdir(), 'elab-grade-'));
+  const submit = (name: string, dump: string) => {
+    mkdirSync(join(out, name));
+    writeFileSync(join(out, name, 'exec-count.json'), dump);
+    const r = lab(['grade', 'hello-ebpf', '--submission', join(out, name), '--json', join(out, `${name}.json`)], { env });
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8')) as Report).results.find((x) => x.step === 'map')!;
+  };
+  // Exactly what `bpftool -j map dump name exec_count` wrote in a learner's lab (another lab's map beside it).
+  const real = '[{"id":60,"type":"hash","name":"exec_count","flags":0,"elements":[{"key":["0x00","0x00","0x00","0x00"],"value":["0xae","0x02","0x00","0x00","0x00","0x00","0x00","0x00"],"formatted":{"key":0,"value":686}}]},{"id":72,"type":"hash","name":"exec_count","flags":0,"elements":[{"key":["0x00","0x00","0x00","0x00"],"value":["0x03","0x01","0x00","0x00","0x00","0x00","0x00","0x00"],"formatted":{"key":0,"value":259}}]}]';
+  const ok = submit('real', real);
+  assert.equal(ok.status, 'pass', ok.message);
+  assert.match(ok.message, /graded from the submission alone/);
+  const typed = submit('typed', '[{"key":0,"value":5}]\n');
+  assert.equal(typed.status, 'fail');
+  assert.match(typed.message, /not what bpftool prints/);
+});

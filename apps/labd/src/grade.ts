@@ -32,7 +32,7 @@ export async function grade(labId: string, submission: string, driver?: DriverNa
         gradeNotes.set(s.id, (e as Error).message.split('\n').slice(0, 6).join('\n'));
       }
     }
-    const results = (await checkSteps(inst, lab)).map((r) => ({ ...r, gradeScript: gradeNotes.get(r.step) }));
+    const results = (await checkSteps(inst, lab, undefined, 'grade')).map((r) => ({ ...r, gradeScript: gradeNotes.get(r.step) }));
     return {
       lab: labId, submission, copied, gradedAt: new Date().toISOString(),
       score: results.filter((r) => r.status === 'pass').length, max: results.length, results,

@@ -1,79 +1,137 @@
-import type { CheckResult, CheckStatus, DriverName } from '@ebpf-lab/lab-spec';
-import { checkSteps, solveSteps, upLab } from './engine.ts';
+import { readFileSync } from 'node:fs';
+import type { CheckResult, DriverName, LoadedLab, LoadedStep, LoadedVariant } from '@ebpf-lab/lab-spec';
+import { checkSteps, findLab, solveSteps, upLab } from './engine.ts';
+import { usageError } from './errors.ts';
+import { buildTable, findFlaky, judgeVariant, type SelftestReport, type SelftestRun, type VariantResult } from './selftest-report.ts';
 
-export interface SelftestRun {
-  lab: string;
-  repetition: number;
-  ok: boolean;
-  upMs: number;
-  before: CheckResult[];
-  after: CheckResult[];
-  problems: string[];
+export type { SelftestReport, SelftestRun, StepRow, VariantResult } from './selftest-report.ts';
+export { findFlaky, formatTable } from './selftest-report.ts';
+
+export interface SelftestOptions {
+  repeat: number;
+  driver?: DriverName;
+  /** Only run the wrong/alt variants of this step (the reference run always covers every step). */
+  step?: string;
+  /** false: only fresh → fail and solve → pass (for slow drivers, where every variant is a new VM). */
+  variants?: boolean;
+  /** How many variant labs run at once (each is its own lab; several at once is also a classroom test). */
+  jobs?: number;
+  log: (line: string) => void;
 }
 
-export interface SelftestReport {
-  ok: boolean;
-  runs: SelftestRun[];
-  /** "lab/step" of checks whose status changed between repetitions of the same phase. */
-  flaky: string[];
+const since = (t0: number) => Math.round(performance.now() - t0);
+
+/**
+ * Each variant gets its own fresh lab with the steps before its own solved by solve.sh, so it
+ * models a mistake (or another form) in THAT step only. The script must itself succeed: a wrong
+ * solution that crashes half-way models nothing.
+ */
+async function runVariant(lab: LoadedLab, stepIdx: number, kind: 'wrong' | 'alt', v: LoadedVariant, driver: DriverName | undefined, fresh?: CheckResult): Promise<VariantResult> {
+  const step = lab.steps[stepIdx]!;
+  const t0 = performance.now();
+  const base = { step: step.id, kind, name: v.name, about: v.about };
+  const setup = (message: string): VariantResult => ({ ...base, status: 'setup', message, ok: false, problem: `could not run: ${message}`, ms: since(t0) });
+  let inst;
+  try {
+    ({ inst } = await upLab(lab.spec.id, driver));
+  } catch (e) {
+    return setup(`lab up: ${(e as Error).message}`);
+  }
+  try {
+    for (const prev of lab.steps.slice(0, stepIdx)) {
+      try { await solveSteps(inst, lab, prev.id); } catch (e) { return setup(`solve.sh of earlier step "${prev.id}": ${(e as Error).message}`); }
+    }
+    const r = await inst.exec(readFileSync(v.path, 'utf8'), { timeoutMs: Math.max(60, step.timeoutSeconds * 4) * 1000, env: { LAB_STEP: step.id } });
+    if (r.code !== 0) {
+      const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-5).join(' | ');
+      return setup(`${kind}/${v.name}.sh ${r.timedOut ? 'timed out' : `exited ${r.code}`}: ${tail}`);
+    }
+    const [c] = await checkSteps(inst, lab, step.id);
+    const verdict = judgeVariant(kind, c!, fresh);
+    return { ...base, status: c!.status, message: c!.message, expected: c!.expected, actual: c!.actual, ...verdict, ms: since(t0) };
+  } finally {
+    await inst.down();
+  }
+}
+
+async function runOnce(lab: LoadedLab, rep: number, opts: SelftestOptions): Promise<SelftestRun> {
+  const labId = lab.spec.id;
+  const problems: string[] = [];
+  let before: CheckResult[] = [];
+  let after: CheckResult[] = [];
+  const t0 = performance.now();
+  let upMs = 0;
+  try {
+    const { inst } = await upLab(labId, opts.driver);
+    upMs = since(t0);
+    try {
+      before = await checkSteps(inst, lab);
+      for (const r of before) if (r.status !== 'fail') problems.push(`fresh lab: step "${r.step}" is ${r.status}, expected fail (${r.message})`);
+      try { await solveSteps(inst, lab); } catch (e) { problems.push(`solve: ${(e as Error).message}`); }
+      after = await checkSteps(inst, lab);
+      for (const r of after) if (r.status !== 'pass') problems.push(`after solve: step "${r.step}" is ${r.status}, expected pass (${r.message})`);
+    } finally {
+      await inst.down();
+    }
+  } catch (e) {
+    problems.push(`lab: ${(e as Error).message}`);
+  }
+  opts.log(`${problems.length ? 'FAIL' : 'ok  '} ${labId} #${rep} reference  up ${upMs} ms  fresh: ${summary(before)}  solved: ${summary(after)}${problems.map((p) => `\n       - ${p}`).join('')}`);
+
+  const tasks: (() => Promise<VariantResult>)[] = [];
+  for (const [i, step] of lab.steps.entries()) {
+    if (opts.variants === false || (opts.step && step.id !== opts.step)) continue;
+    const fresh = before.find((r) => r.step === step.id);
+    for (const kind of ['wrong', 'alt'] as const) {
+      for (const v of step[kind]) {
+        tasks.push(async () => {
+          const res = await runVariant(lab, i, kind, v, opts.driver, fresh);
+          opts.log(`${res.ok ? 'ok  ' : 'FAIL'} ${labId} #${rep} ${step.id} ${kind}/${v.name} → ${res.status} (${res.ms} ms)${res.ok ? '' : `\n       - ${res.problem}`}`);
+          return res;
+        });
+      }
+    }
+  }
+  const variants = await pool(tasks, opts.jobs ?? 1);
+  for (const v of variants) if (!v.ok) problems.push(`${v.step} ${v.kind}/${v.name} (${v.about}): ${v.problem}`);
+  return { lab: labId, repetition: rep, ok: problems.length === 0, upMs, ms: since(t0), before, after, variants, problems };
 }
 
 /**
  * For each lab, N times: a fresh instance → every check must be `fail` → solve every step →
- * every check must be `pass` → down. A check that passes on a fresh lab cannot fail, which is a
- * defect; a check that flips between repetitions is flaky; both fail the run.
+ * every check must be `pass`; then every steps/<id>/wrong/*.sh must be caught (`fail`, with a
+ * specific verdict) and every steps/<id>/alt/*.sh accepted, each on its own fresh lab. Any miss,
+ * wrong rejection or status that changes between repetitions fails the run.
  */
-export async function selftest(labIds: string[], repeat: number, driver: DriverName | undefined, log: (line: string) => void): Promise<SelftestReport> {
+export async function selftest(labIds: string[], opts: SelftestOptions): Promise<SelftestReport> {
+  const t0 = performance.now();
   const runs: SelftestRun[] = [];
+  const steps = new Map<string, { step: string; wrong: number; alt: number }[]>();
   for (const labId of labIds) {
-    for (let rep = 1; rep <= repeat; rep++) {
-      const problems: string[] = [];
-      let before: CheckResult[] = [];
-      let after: CheckResult[] = [];
-      const t0 = performance.now();
-      let upMs = 0;
-      try {
-        const { lab, inst } = await upLab(labId, driver);
-        upMs = Math.round(performance.now() - t0);
-        try {
-          before = await checkSteps(inst, lab);
-          for (const r of before) if (r.status !== 'fail') problems.push(`fresh lab: step "${r.step}" is ${r.status}, expected fail (${r.message})`);
-          try {
-            await solveSteps(inst, lab);
-          } catch (e) {
-            problems.push(`solve: ${(e as Error).message}`);
-          }
-          after = await checkSteps(inst, lab);
-          for (const r of after) if (r.status !== 'pass') problems.push(`after solve: step "${r.step}" is ${r.status}, expected pass (${r.message})`);
-        } finally {
-          await inst.down();
-        }
-      } catch (e) {
-        problems.push(`lab: ${(e as Error).message}`);
-      }
-      const run: SelftestRun = { lab: labId, repetition: rep, ok: problems.length === 0, upMs, before, after, problems };
-      runs.push(run);
-      log(`${run.ok ? 'ok  ' : 'FAIL'} ${labId} #${rep}  up ${upMs} ms  fresh: ${summary(before)}  solved: ${summary(after)}${problems.map((p) => `\n       - ${p}`).join('')}`);
+    let lab: LoadedLab;
+    try { lab = findLab(labId); } catch (e) {
+      runs.push({ lab: labId, repetition: 1, ok: false, upMs: 0, ms: 0, before: [], after: [], variants: [], problems: [(e as Error).message] });
+      opts.log(`FAIL ${labId}: ${(e as Error).message}`);
+      continue;
     }
+    if (opts.step && !lab.steps.some((s) => s.id === opts.step)) throw usageError(`lab "${labId}" has no step "${opts.step}"`, `steps: ${lab.steps.map((s) => s.id).join(', ')}`);
+    steps.set(labId, lab.steps.filter((s: LoadedStep) => !opts.step || s.id === opts.step).map((s) => ({ step: s.id, wrong: s.wrong.length, alt: s.alt.length })));
+    for (let rep = 1; rep <= opts.repeat; rep++) runs.push(await runOnce(lab, rep, opts));
   }
   const flaky = findFlaky(runs);
-  for (const f of flaky) log(`FLAKY ${f}: its status changed between repetitions`);
-  return { ok: runs.every((r) => r.ok) && flaky.length === 0, runs, flaky };
+  for (const f of flaky) opts.log(`FLAKY ${f}: its status changed between repetitions`);
+  return { ok: runs.every((r) => r.ok) && flaky.length === 0, ms: since(t0), runs, table: buildTable(runs, steps), flaky };
+}
+
+/** Runs tasks with at most `n` at once; results keep the tasks' order. */
+async function pool<T>(tasks: (() => Promise<T>)[], n: number): Promise<T[]> {
+  const out: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => { while (next < tasks.length) { const i = next++; out[i] = await tasks[i]!(); } };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, tasks.length)) }, worker));
+  return out;
 }
 
 function summary(rs: CheckResult[]): string {
   return rs.map((r) => `${r.step}=${r.status}`).join(' ') || '-';
-}
-
-export function findFlaky(runs: Pick<SelftestRun, 'lab' | 'before' | 'after'>[]): string[] {
-  const seen = new Map<string, Set<CheckStatus>>();
-  for (const r of runs) {
-    for (const [phase, rs] of [['fresh', r.before], ['solved', r.after]] as const) {
-      for (const c of rs) {
-        const key = `${r.lab}/${c.step} (${phase})`;
-        seen.set(key, (seen.get(key) ?? new Set()).add(c.status));
-      }
-    }
-  }
-  return [...seen].filter(([, s]) => s.size > 1).map(([k]) => k);
 }

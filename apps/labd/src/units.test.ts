@@ -31,7 +31,7 @@ test('argv parsing keeps everything after -- verbatim and knows which flags take
 });
 
 test('a check whose status differs between repetitions is flaky', () => {
-  const run = (s: 'pass' | 'fail') => ({ lab: 'l', before: [], after: [{ lab: 'l', step: 'a', status: s, message: '', ms: 1 }] });
+  const run = (s: 'pass' | 'fail') => ({ lab: 'l', before: [], after: [{ lab: 'l', step: 'a', status: s, message: '', ms: 1 }], variants: [] });
   assert.deepEqual(findFlaky([run('pass'), run('pass')]), []);
   assert.deepEqual(findFlaky([run('pass'), run('fail')]), ['l/a (solved)']);
 });

@@ -32,3 +32,33 @@ export async function curlFrom(ctx: CheckContext, pod: PodInfo, method: string, 
 }
 
 export const DEATHSTAR = 'http://deathstar.default.svc.cluster.local';
+
+type Doc = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string }; spec?: unknown; specs?: unknown[] };
+
+/** A list through the generic API; a resource the cluster does not serve (404) is an empty list. */
+async function list(c: Cluster, group: string, version: string, plural: string, kind: string, namespace?: string): Promise<Doc[]> {
+  try {
+    const r = (namespace
+      ? await c.custom.listNamespacedCustomObject({ group, version, namespace, plural })
+      : await c.custom.listClusterCustomObject({ group, version, plural })) as { items?: Doc[] };
+    // List items carry no kind; the evaluator needs it to tell a NetworkPolicy from a CNP.
+    return (r.items ?? []).map((i) => ({ ...i, kind, metadata: { namespace, ...i.metadata } }));
+  } catch (e) {
+    if ((e as { code?: number }).code === 404) return [];
+    throw e;
+  }
+}
+
+/** Every policy that can apply to pods in `namespace`: CNPs there, cluster-wide CNPs, and NetworkPolicies there. */
+export async function policiesFor(c: Cluster, namespace: string): Promise<Doc[]> {
+  const [cnp, ccnp, knp] = await Promise.all([
+    list(c, 'cilium.io', 'v2', 'ciliumnetworkpolicies', 'CiliumNetworkPolicy', namespace),
+    list(c, 'cilium.io', 'v2', 'ciliumclusterwidenetworkpolicies', 'CiliumClusterwideNetworkPolicy'),
+    list(c, 'networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', namespace),
+  ]);
+  return [...cnp, ...ccnp, ...knp];
+}
+
+/** `curl` exit 28: nothing answered in time, which is how a policy drop looks from the client. */
+export const dropped = (h: Http) => h.curlExit === 28;
+export const shown = (h: Http) => (h.code === '000' ? (h.curlExit === 28 ? 'dropped (no answer)' : `curl exit ${h.curlExit}`) : `${h.code} ${h.body.split('\n')[0]!.slice(0, 60)}`);

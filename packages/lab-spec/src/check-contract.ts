@@ -31,6 +31,12 @@ export interface CheckContext {
   readFile(path: string): Promise<string | null>;
   /** Host pids of every process that belongs to this lab (so checks can tell our programs from others'). */
   labPids(): Promise<Set<number>>;
+  /**
+   * 'grade' when `lab grade` runs the check on a submission: the learner's files were copied into a
+   * fresh lab and grade.sh rebuilt what it could, so evidence of state that lived only in their own
+   * session (a map dump) can no longer be compared with it. Set by labd, never by the learner.
+   */
+  mode?: 'live' | 'grade';
   signal: AbortSignal;
 }
 

@@ -32,3 +32,19 @@ test('the real labs in the repository all load', () => {
   assert.ok(results.length >= 1);
   for (const r of results) assert.ok(r.ok, r.ok ? '' : r.error.message);
 });
+
+test('wrong/ and alt/ scripts load with their leading comment; .sh files only', () => {
+  const results = loadLabs(join(fixtures, 'variants'));
+  const good = results.find((r) => r.ok && r.lab.spec.id === 'with-variants');
+  assert.ok(good?.ok);
+  const step = good.lab.steps[0]!;
+  assert.deepEqual(step.wrong.map((w) => [w.name, w.about]), [['fake', 'a fake evidence file'], ['not-started', 'forgets to start the program']]);
+  assert.deepEqual(step.alt.map((a) => [a.name, a.about]), [['other-tool', 'the same with another tool']]);
+});
+
+test('a wrong/ script without its leading comment is a load error naming the file', () => {
+  const bad = loadLabs(join(fixtures, 'variants')).find((r) => !r.ok && r.id === 'no-comment');
+  assert.ok(bad && !bad.ok);
+  assert.match(bad.error.message, /no-comment\/steps\/only\/wrong\/bare\.sh/);
+  assert.match(bad.error.message, /must begin with a one-line comment naming the mistake/);
+});

@@ -14,7 +14,14 @@ export interface LoadedStep {
   /** Optional: re-creates kernel state from the learner's own files when grading a submission. */
   grade?: string;
   hint?: string;
+  /** steps/<id>/wrong/*.sh: plausible mistakes the check must reject (used by `lab selftest`). */
+  wrong: LoadedVariant[];
+  /** steps/<id>/alt/*.sh: other correct solutions the check must accept. */
+  alt: LoadedVariant[];
 }
+
+/** A wrong or alternative solution script; `about` is its leading comment (what mistake or form it models). */
+export interface LoadedVariant { name: string; path: string; about: string }
 
 export interface LoadedLab {
   spec: LabSpec;
@@ -36,6 +43,29 @@ function parseYamlFile(file: string): unknown {
     }
     throw e;
   }
+}
+
+/**
+ * The one-line comment a variant script starts with (after an optional #! line). It is what the
+ * selftest table prints, so a script without one is a load error rather than an anonymous row.
+ */
+export function variantAbout(text: string): string | null {
+  const lines = text.split('\n');
+  const first = lines[0]?.startsWith('#!') ? lines[1] : lines[0];
+  const m = /^#\s*(\S.*)$/.exec(first ?? '');
+  return m ? m[1]!.trim() : null;
+}
+
+function loadVariants(file: string, field: string, sdir: string, kind: 'wrong' | 'alt'): LoadedVariant[] {
+  const vdir = join(sdir, kind);
+  if (!existsSync(vdir)) return [];
+  const what = kind === 'wrong' ? 'the mistake it models' : 'how this solution differs from solve.sh';
+  return readdirSync(vdir).filter((n) => n.endsWith('.sh')).sort().map((n) => {
+    const path = join(vdir, n);
+    const about = variantAbout(readFileSync(path, 'utf8'));
+    if (!about) throw new SpecError(path, [{ field, message: `${kind}/${n} must begin with a one-line comment naming ${what}, e.g. "# ${kind === 'wrong' ? 'a fake evidence file typed by hand' : 'the same with bpftool instead of ip'}"` }]);
+    return { name: n.replace(/\.sh$/, ''), path, about };
+  });
 }
 
 /** Loads one lab folder; throws SpecError naming the file and field on any problem. */
@@ -63,6 +93,8 @@ export function loadLab(dir: string): LoadedLab {
       ...step, dir: sdir, check, solve,
       grade: existsSync(grade) ? grade : undefined,
       hint: existsSync(hint) ? readFileSync(hint, 'utf8') : undefined,
+      wrong: loadVariants(file, field, sdir, 'wrong'),
+      alt: loadVariants(file, field, sdir, 'alt'),
     };
   });
   const setup = join(dir, 'setup.sh');

@@ -26,10 +26,10 @@ function validOutcome(x: unknown): x is CheckOutcome {
   return !!x && typeof x === 'object' && STATUSES.has((x as CheckOutcome).status) && typeof (x as CheckOutcome).message === 'string';
 }
 
-function contextFor(inst: LabInstance, lab: LoadedLab, step: LoadedStep, signal: AbortSignal, deadline: number): CheckContext {
+function contextFor(inst: LabInstance, lab: LoadedLab, step: LoadedStep, signal: AbortSignal, deadline: number, mode: 'live' | 'grade'): CheckContext {
   const remaining = (t?: number) => Math.max(1, Math.min(t ?? Infinity, deadline - Date.now()));
   return {
-    labId: lab.spec.id, instanceId: inst.state.id, stepId: step.id, signal,
+    labId: lab.spec.id, instanceId: inst.state.id, stepId: step.id, signal, mode,
     exec: (cmd, o) => inst.exec(cmd, { node: o?.node, timeoutMs: remaining(o?.timeoutMs), signal }),
     async json<T>(cmd: string, o?: { node?: string; timeoutMs?: number }): Promise<T> {
       const r = await inst.exec(cmd, { node: o?.node, timeoutMs: remaining(o?.timeoutMs), signal });
@@ -47,12 +47,12 @@ function contextFor(inst: LabInstance, lab: LoadedLab, step: LoadedStep, signal:
  * Runs one step's check with its timeout. Whatever goes wrong inside the check (crash, hang,
  * missing tool, malformed result) comes back as `error`, never as the learner's `fail`.
  */
-export async function runCheck(inst: LabInstance, lab: LoadedLab, step: LoadedStep): Promise<CheckResult> {
+export async function runCheck(inst: LabInstance, lab: LoadedLab, step: LoadedStep, mode: 'live' | 'grade' = 'live'): Promise<CheckResult> {
   const started = performance.now();
   const timeoutMs = step.timeoutSeconds * 1000;
   const done = (o: CheckOutcome): CheckResult => ({ lab: lab.spec.id, step: step.id, ...o, ms: Math.round(performance.now() - started) });
   if (step.check.kind === 'sh') {
-    const r = await inst.exec(readFileSync(step.check.path, 'utf8'), { timeoutMs, env: { LAB_STEP: step.id } });
+    const r = await inst.exec(readFileSync(step.check.path, 'utf8'), { timeoutMs, env: { LAB_STEP: step.id, LAB_CHECK_MODE: mode } });
     return done(interpretShellCheck(r.code, r.stdout, r.stderr, r.timedOut, step.timeoutSeconds));
   }
   const abort = new AbortController();
@@ -61,7 +61,7 @@ export async function runCheck(inst: LabInstance, lab: LoadedLab, step: LoadedSt
     const mod = (await import(pathToFileURL(step.check.path).href)) as { default?: CheckFunction };
     if (typeof mod.default !== 'function') return done({ status: 'error', message: `${step.check.path} has no default export function` });
     const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => { abort.abort(); reject(new Error('timeout')); }, timeoutMs); });
-    const outcome = await Promise.race([mod.default(contextFor(inst, lab, step, abort.signal, Date.now() + timeoutMs)), timeout]);
+    const outcome = await Promise.race([mod.default(contextFor(inst, lab, step, abort.signal, Date.now() + timeoutMs, mode)), timeout]);
     if (!validOutcome(outcome)) return done({ status: 'error', message: `${step.check.path} returned something that is not {status, message}` });
     return done(outcome);
   } catch (e) {

@@ -1,35 +1,45 @@
 import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
-import { ciliumNetworkPolicies, curlFrom, DEATHSTAR, isReady, pods, withCluster, workload } from '../../checks/cluster.ts';
-import { allowsEmpireOn80, deathstarPolicies, type Cnp } from '../../checks/policy.ts';
+import { curlFrom, DEATHSTAR, dropped, isReady, pods, policiesFor, shown, withCluster, workload } from '../../checks/cluster.ts';
+import { explain, judgePolicies, L3L4, type PolicyDoc } from '../../checks/policy.ts';
 
 /**
- * Passes when a CiliumNetworkPolicy selects the deathstar and lets org=empire in on TCP 80, and
- * the traffic agrees: the tiefighter lands, the xwing's request is dropped (curl times out).
+ * Traffic first: the tiefighter (org=empire) lands, the xwing (org=alliance) and netpod (no org)
+ * are dropped. Then every policy on the deathstar (CNP, cluster-wide CNP, NetworkPolicy, in any
+ * valid form) is evaluated against the requests this step cares about, from every identity, so a
+ * policy that also lets in what the three pods cannot show (other ports, other namespaces, the
+ * world) fails with the request it wrongly admits.
  */
 export default async function check(ctx: CheckContext) {
   return withCluster(ctx, async (c) => {
     const ds = await workload(c, 'Deployment', 'default', 'deathstar');
-    const ships = await pods(c, 'default', 'class in (tiefighter,xwing)');
-    const tie = ships.find((p) => p.labels.class === 'tiefighter' && p.ready);
-    const xwing = ships.find((p) => p.labels.class === 'xwing' && p.ready);
+    const all = await pods(c, 'default');
+    const ready = (pred: (l: Record<string, string>) => boolean) => all.find((p) => p.ready && pred(p.labels));
+    const tie = ready((l) => l.class === 'tiefighter');
+    const xwing = ready((l) => l.class === 'xwing');
+    const netpod = ready((l) => l.app === 'netpod');
     if (!isReady(ds) || !tie || !xwing) {
       return fail('the Star Wars demo is not running yet: kubectl apply -f manifests/starwars.yaml', {
         expected: 'deathstar 2/2, tiefighter and xwing ready', actual: `deathstar ${ds.exists ? `${ds.ready}/${ds.desired}` : 'not found'}, tiefighter ${tie ? 'ready' : 'missing'}, xwing ${xwing ? 'ready' : 'missing'}`,
       });
     }
-    const policies = deathstarPolicies((await ciliumNetworkPolicies(c, 'default')) as Cnp[]);
-    if (policies.length === 0) return fail('no CiliumNetworkPolicy selects the deathstar (org=empire, class=deathstar) yet', { expected: 'a policy with endpointSelector class=deathstar', actual: 'none' });
-    const names = policies.map((p) => p.metadata?.name).join(', ');
-    if (!policies.some(allowsEmpireOn80)) return fail(`policy ${names} selects the deathstar but does not allow org=empire on TCP port 80`, { expected: 'ingress fromEndpoints org=empire, toPorts 80/TCP', actual: names });
-
     const landing = `${DEATHSTAR}/v1/request-landing`;
-    const t = await curlFrom(ctx, tie, 'POST', landing);
-    if (t.curlExit !== 0 && t.curlExit !== 28) return checkError(`curl in tiefighter failed with exit ${t.curlExit}`);
-    const x = await curlFrom(ctx, xwing, 'POST', landing);
-    if (x.curlExit !== 0 && x.curlExit !== 28) return checkError(`curl in xwing failed with exit ${x.curlExit}`);
-    const actual = `tiefighter: ${t.code === '000' ? 'no answer' : `${t.code} ${t.body}`}; xwing: ${x.code === '000' ? 'no answer (dropped)' : `${x.code} ${x.body}`}`;
-    if (t.code !== '200' || !/Ship landed/.test(t.body)) return fail('the tiefighter (org=empire) cannot land: your policy blocks the empire too', { expected: 'tiefighter: 200 Ship landed', actual });
-    if (x.curlExit !== 28) return fail('the xwing (org=alliance) can still reach the deathstar: the policy does not restrict it', { expected: 'xwing: dropped (curl times out)', actual });
-    return pass(`policy ${names}: the tiefighter lands, the xwing's packets are dropped`, { actual });
+    const probes = [['tiefighter', tie], ['xwing', xwing], ...(netpod ? [['netpod', netpod] as const] : [])] as const;
+    const seen = new Map<string, Awaited<ReturnType<typeof curlFrom>>>();
+    for (const [who, p] of probes) {
+      const r = await curlFrom(ctx, p, 'POST', landing);
+      if (r.curlExit !== 0 && r.curlExit !== 28) return checkError(`curl in ${who} failed with exit ${r.curlExit}`);
+      seen.set(who, r);
+    }
+    const actual = [...seen].map(([who, r]) => `${who}: ${shown(r)}`).join('; ');
+    const t = seen.get('tiefighter')!;
+    if (t.code !== '200' || !/Ship landed/.test(t.body)) return fail('the tiefighter (org=empire) cannot land: your policy blocks the empire too. Allow fromEndpoints org=empire on TCP 80', { expected: 'tiefighter: 200 Ship landed', actual });
+    const through = [...seen].filter(([who, r]) => who !== 'tiefighter' && !dropped(r)).map(([who]) => who);
+    if (through.length) return fail(`${through.join(' and ')} can still reach the deathstar: only org=empire may. Select the deathstar in endpointSelector and allow only org=empire`, { expected: 'xwing and netpod: dropped (curl times out)', actual });
+
+    const policies = (await policiesFor(c, 'default')) as PolicyDoc[];
+    const j = judgePolicies(policies, L3L4);
+    const names = j.selecting.join(', ') || 'none';
+    if (!j.ok) return fail(`the traffic looks right, but your policy is wrong for a request the check cannot send: ${explain(j)}`, { expected: 'org=empire on TCP 80 only; every other identity and port denied', actual: `policies on the deathstar: ${names}; ${actual}` });
+    return pass(`${names}: the tiefighter lands, the xwing${netpod ? ' and netpod are' : ' is'} dropped, and the policy admits org=empire on port 80 only (${L3L4.length} requests evaluated)`, { actual });
   });
 }

@@ -1,29 +1,64 @@
-import { fail, labPerfLinks, labProgs, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { attachedHello, compareSource, dumpMap, execCountOf, newMarker, triggerExecs } from '../../lib/hello-state.ts';
 
 /**
- * Passes when this lab runs bpf/hello's kprobe program, or its tracepoint program where the kernel
- * has no kprobes (the loader's fallback), attached to execve.
+ * Passes when THIS lab runs a program built from the learner's own bpf/hello/hello.bpf.c, as it is
+ * now, attached to execve (hello_kprobe, or hello_tp where the kernel has no kprobes), and it does
+ * its job: the check starts programs and the program's own exec_count map must count them.
+ * "Built from your source" is read from the kernel: the BTF line info it keeps with the program
+ * names the source file and holds the text of each line, which must match the file in the lab.
  */
 export default async function check(ctx: CheckContext) {
-  const [progs, links] = await Promise.all([labProgs(ctx), labPerfLinks(ctx)]);
-  const hello = progs.filter((p) => p.name === 'hello_kprobe' || p.name === 'hello_tp');
-  const attached = hello.map((p) => ({ p, link: links.find((l) => l.prog_id === p.id) })).filter((x) => x.link);
-  const actual = hello.length
-    ? hello.map((p) => `${p.name} (id ${p.id}) ${attached.some((a) => a.p.id === p.id) ? 'attached' : 'loaded but not attached'}`).join(', ')
-    : 'no hello_kprobe or hello_tp program loaded by this lab';
-  const kprobe = attached.find((a) => a.p.name === 'hello_kprobe');
-  if (kprobe) return pass(`hello_kprobe is attached to ${kprobe.link!.func ?? 'the execve syscall'} with a kprobe`, { actual });
-  const tp = attached.find((a) => a.p.name === 'hello_tp' && a.link!.tracepoint === 'sys_enter_execve');
-  if (tp) {
-    const kprobes = (await ctx.exec('test -e /sys/bus/event_source/devices/kprobe')).code === 0;
-    const log = (await ctx.readFile('hello.log')) ?? '';
-    const reason = /kprobe unavailable: (.*)\)\s*$/m.exec(log.split("\n")[0] ?? "")?.[1];
-    const why = kprobes
-      ? 'this kernel has kprobes, but the loader chose the tracepoint'
-      : `this kernel has no kprobes (no kprobe PMU in /sys/bus/event_source/devices), so the loader fell back to the tracepoint${reason ? ` — loader said: ${reason}` : ''}`;
-    return pass(`hello_tp is attached to tracepoint syscalls:sys_enter_execve; ${why}`, { actual });
+  const { loaded, attached } = await attachedHello(ctx);
+  const expected = 'hello_kprobe attached to execve (or hello_tp on sys_enter_execve where kprobes are missing), built from your bpf/hello/hello.bpf.c, counting execs';
+  if (!attached.length) {
+    const built = (await ctx.exec('test -x bpf/.output/hello')).code === 0;
+    const log = ((await ctx.readFile('hello.log')) ?? '').trim().split('\n').slice(-2).join(' | ');
+    const actual = loaded.length
+      ? loaded.map((p) => `${p.name} (id ${p.id}) loaded but not attached`).join(', ')
+      : `no hello_kprobe or hello_tp program held by this lab; bpf/.output/hello ${built ? 'is built' : 'is not built'}${log ? `; hello.log ends: ${log.slice(0, 160)}` : ''}`;
+    const next = built
+      ? 'it is built but not running: start it in the background and leave it running: ./bpf/.output/hello > hello.log 2>&1 &'
+      : 'build it with make -s -C bpf hello, then start ./bpf/.output/hello > hello.log 2>&1 & in the background';
+    return fail(`bpf/hello is not attached in this lab: ${next}`, { expected, actual });
   }
-  return fail('bpf/hello is not running in this lab yet: build it with make -C bpf hello and start ./bpf/.output/hello', {
-    expected: 'hello_kprobe attached to execve (or hello_tp on sys_enter_execve where kprobes are missing)', actual,
-  });
+  const { prog, link } = attached[0]!;
+  const where = link.fd_type === 'tracepoint' ? `tracepoint syscalls:${link.tracepoint}` : `${link.fd_type} ${link.func ?? ''}`;
+  if (prog.name === 'hello_tp' && link.tracepoint !== 'sys_enter_execve') {
+    return fail(`hello_tp is attached to ${where}, not to syscalls:sys_enter_execve: keep SEC("tp/syscalls/sys_enter_execve") in hello.bpf.c, rebuild and restart`, { expected, actual: `${prog.name} (id ${prog.id}) → ${where}` });
+  }
+
+  // Built from THIS lab's current source?
+  const source = await ctx.readFile('bpf/hello/hello.bpf.c');
+  if (source === null) return fail('bpf/hello/hello.bpf.c is missing from the lab: restore it (lab reset) and build again', { expected, actual: 'no bpf/hello/hello.bpf.c' });
+  let src;
+  try { src = await compareSource(ctx, prog.id, source); } catch (e) { return checkError(`reading the line info of program ${prog.id}: ${(e as Error).message}`); }
+  // Make passes clang absolute paths; the workdir may be reached through a symlink, so accept either form.
+  const dirs = (await ctx.exec('pwd; pwd -P')).stdout.trim().split('\n');
+  const mine = `${dirs[0]}/bpf/hello/hello.bpf.c`;
+  if (!dirs.some((d) => src.files.includes(`${d}/bpf/hello/hello.bpf.c`))) {
+    return fail(`the running ${prog.name} was not built from this lab's bpf/hello/hello.bpf.c: rebuild here with make -s -C bpf hello and start ./bpf/.output/hello`, { expected: `a program built from ${mine}`, actual: `${prog.name} (id ${prog.id}) built from ${src.files.join(', ') || 'a file without line info'}` });
+  }
+  if (src.differs) {
+    const d = src.differs;
+    return fail(`the running ${prog.name} was built from an older hello.bpf.c: line ${d.line} is different in your file now. Rebuild (make -s -C bpf hello), stop the old loader, and start ./bpf/.output/hello again`, {
+      expected: `line ${d.line}: ${d.loaded}`, actual: `line ${d.line}: ${d.now || '(empty)'}`,
+    });
+  }
+
+  // Doing its job? Its own exec_count must count the programs the check starts.
+  const map = await execCountOf(ctx, prog);
+  if (!map) return fail(`${prog.name} is attached but does not use an exec_count map: keep the count_exec(uid) call in handle_exec, rebuild and restart`, { expected, actual: `${prog.name} (id ${prog.id}) uses maps ${(prog.map_ids ?? []).join(', ') || 'none'}` });
+  let before, after;
+  try {
+    before = (await dumpMap(ctx, map.id)).get(0n) ?? 0n;
+    await triggerExecs(ctx, newMarker(), 3);
+    after = (await dumpMap(ctx, map.id)).get(0n) ?? 0n;
+  } catch (e) { return checkError(`reading exec_count (map ${map.id}): ${(e as Error).message}`); }
+  if (after - before < 3n) {
+    return fail(`${prog.name} is attached, but its exec_count did not count the programs the check started (3 or more as root): check count_exec in hello.bpf.c, rebuild and restart`, { expected: 'uid 0 grows by ≥ 3', actual: `uid 0: ${before} → ${after}` });
+  }
+  const kprobes = (await ctx.exec('test -e /sys/bus/event_source/devices/kprobe')).code === 0;
+  const why = prog.name === 'hello_tp' ? (kprobes ? '; this kernel has kprobes, but the loader chose the tracepoint' : '; this kernel has no kprobes, so the loader fell back to the tracepoint') : '';
+  return pass(`${prog.name}, built from your hello.bpf.c (${src.compared} source lines match), is attached to ${where} and counting: uid 0 went ${before} → ${after} while the check started programs${why}`, { actual: `${prog.name} (id ${prog.id}) → ${where}` });
 }

@@ -70,9 +70,10 @@ function solvedExec(cmd: string, node?: string): ExecResult {
   const ok = (stdout: string, code = 0): ExecResult => ({ code, stdout, stderr: '', ms: 1 });
   if (node?.endsWith('/cilium-agent')) return ok(JSON.stringify({ 'kube-proxy-replacement': { mode: 'True' }, routing: { 'inter-host-routing-mode': 'Native' }, masquerading: { enabled: true, mode: 'BPF' } }));
   if (node && NODES.includes(node)) return ok('*filter\n:INPUT ACCEPT [0:0]\n:KUBE-FIREWALL - [0:0]\nCOMMIT\n');
+  if (node === 'pod/default/netpod' && cmd.includes('deathstar')) return ok('\n000', 28);
   if (node === 'pod/default/netpod') return ok('svc webpod-a\nsvc webpod-b\nsvc webpod-a\npod 10.244.1.10 200\npod 10.244.2.10 200\n');
   if (node === 'pod/default/xwing') return ok('\n000', 28);
-  if (node === 'pod/default/tiefighter') return cmd.includes('-X PUT') ? ok('Access denied\n\n403') : ok('Ship landed\n200');
+  if (node === 'pod/default/tiefighter') return cmd.includes('-X POST') && cmd.includes('request-landing') ? ok('Ship landed\n200') : ok('Access denied\n\n403');
   throw new Error(`unexpected exec on ${node}: ${cmd}`);
 }
 
