@@ -19,6 +19,18 @@ export default async function check(ctx: CheckContext) {
   } catch (e) { return checkError(`reading the lab's BPF state: ${(e as Error).message}`); }
   const expected = `svclb_connect4 attached at cgroup/connect4 of the lab cgroup; ${FIRST_SERVICE}/tcp → ${backends.join(' ')}`;
   if (!lb) {
+    // Attached somewhere below the lab's cgroup? Then only processes moved there would be balanced.
+    const tree = await ctx.exec('bpftool -j cgroup tree /sys/fs/cgroup');
+    let below: string[] = [];
+    try {
+      below = (JSON.parse(tree.stdout || '[]') as { cgroup: string; programs: { name?: string }[] }[])
+        .filter((c) => c.programs.some((p) => p.name === 'svclb_connect4')).map((c) => c.cgroup);
+    } catch { /* no tree: judged as not attached */ }
+    if (below.length) {
+      return fail(`svclb_connect4 is attached to ${below.join(', ')}, a cgroup the lab's shells (and the check) do not run in, so no connect of theirs is balanced: ./bpf/.output/svclb detach, then ./bpf/.output/svclb attach (it defaults to /sys/fs/cgroup, the lab's own cgroup)`, {
+        expected, actual: `svclb_connect4 at cgroup_inet4_connect on ${below.join(', ')}; nothing on /sys/fs/cgroup`,
+      });
+    }
     return fail('svclb is not attached to this lab\'s cgroup yet: build it (make -C bpf svclb) and run ./bpf/.output/svclb attach', {
       expected, actual: 'no program named svclb_connect4 at cgroup_inet4_connect on /sys/fs/cgroup',
     });
