@@ -3,6 +3,7 @@
 // Also times the `lab up` CLI process end to end, which adds Node + tsx start-up.
 // Usage: node --import tsx scripts/bench-lab-up.ts [lab] [runs]
 import { spawnSync } from 'node:child_process';
+import { spawnShell } from '../apps/labd/src/drivers/shell.ts';
 import { upLab } from '../apps/labd/src/engine.ts';
 
 const labId = process.argv[2] ?? 'hello-ebpf';
@@ -16,7 +17,7 @@ async function once(): Promise<{ up: number; prompt: number }> {
   const t0 = performance.now();
   const { inst } = await upLab(labId, 'netns');
   const up = performance.now() - t0;
-  const term = inst.shell({ cols: 80, rows: 24 });
+  const term = spawnShell(inst.shellCommand({}), { cols: 80, rows: 24 });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no prompt within 10 s; got: ${JSON.stringify(out.slice(-200))}`)), 10_000);

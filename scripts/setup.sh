@@ -7,7 +7,7 @@ need_root setup.sh "$@"
 cd "$REPO"
 
 PKGS=(clang llvm libbpf-dev bpftool bpftrace iproute2 iptables make gcc pkg-config libelf-dev zlib1g-dev
-      util-linux procps curl iputils-ping python3 g++)
+      util-linux procps curl iputils-ping python3 g++ strace tcpdump)
 [ "${1:-}" = --with-tests ] && PKGS+=(chromium fonts-noto-cjk docker.io vagrant debootstrap openssh-client rsync tmux)
 
 missing=()

@@ -15,7 +15,7 @@ log "distribution: $OS_ID $OS_VERSION_ID ($OS_CODENAME), kernel $(uname -r)"
 apt_install \
   clang llvm libbpf-dev bpftrace bpfcc-tools \
   make gcc libc6-dev libelf-dev zlib1g-dev pkg-config \
-  iproute2 iptables iputils-ping curl ca-certificates jq procps less
+  iproute2 iptables iputils-ping curl ca-certificates jq procps less strace tcpdump
 
 install_bpftool() {
   if [ "$OS_ID" = ubuntu ]; then

@@ -1,21 +1,15 @@
 #!/bin/bash
-# Holds one namespace of a lab: joins the lab's cgroup, enters its network namespace, and creates a
-# private mount + cgroup namespace with its own sysfs, bpffs and tracefs, then sleeps. Killing this
-# process (or anything else in the cgroup) is how a lab ends; `lab reap` finds what is left.
-# usage: holder.sh CGROUP_DIR NETNS_NAME READY_FILE
+# Holds one namespace of a lab: joins the lab's cgroups (every hierarchy, so limits apply), enters its
+# network namespace and the lab's PID namespace (the first member creates it, the others join it, so
+# one lab is one process tree), then builds the lab's own root filesystem (lab-root.sh) and sleeps.
+# Killing this process (or anything else in the cgroup) is how a lab ends; `lab reap` finds what is left.
+# usage: holder.sh CGROUP_DIR[:CGROUP_DIR...] NETNS_NAME READY_FILE
+# env: LAB_PIDNS (host pid of a holder whose PID namespace to join; unset: create one) and the
+#      LAB_ROOT, LAB_WORKDIR, LAB_LIBEXEC, LAB_NETNS, LAB_TMP_MIB that lab-root.sh reads.
 set -eu
-cg=$1 netns=$2 ready=$3
-echo $$ > "$cg/cgroup.procs"
-exec nsenter --net="/run/netns/$netns" unshare --mount --cgroup --propagation private -- /bin/bash -c '
-  set -e
-  # A sysfs mounted from inside the netns shows the lab interfaces, not the host ones.
-  umount -l /sys
-  mount -t sysfs sysfs /sys
-  mount -t bpf bpf /sys/fs/bpf
-  mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
-  mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null || true
-  # Inside the cgroup namespace the lab cgroup is the root, so attaching to /sys/fs/cgroup stays in the lab.
-  mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null || true
-  : > "$0"
-  exec sleep infinity
-' "$ready"
+cgs=$1 netns=$2 ready=$3
+IFS=: read -ra dirs <<< "$cgs"
+for d in "${dirs[@]}"; do echo $$ > "$d/cgroup.procs"; done
+if [ -n "${LAB_PIDNS:-}" ]; then pidns=(nsenter --target "$LAB_PIDNS" --pid); else pidns=(unshare --pid --fork); fi
+exec nsenter --net="/run/netns/$netns" "${pidns[@]}" unshare --mount --cgroup --propagation private -- \
+  /bin/bash "$(dirname "$0")/lab-root.sh" "$ready"

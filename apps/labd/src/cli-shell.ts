@@ -1,9 +1,10 @@
+import { spawnShell } from './drivers/shell.ts';
 import type { LabInstance } from './drivers/types.ts';
 
 /** Connects the caller's terminal to a pty inside the lab until the shell exits. */
 export function attachTerminal(inst: LabInstance, node?: string): Promise<number> {
   const stdin = process.stdin;
-  const term = inst.shell({ node, cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+  const term = spawnShell(inst.shellCommand({ node }), { cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
   return new Promise((resolve) => {
     if (stdin.isTTY) stdin.setRawMode(true);
     stdin.resume();

@@ -11,6 +11,8 @@ import { evidenceCsv, gradeSubmissions } from './grade-class.ts';
 import { listStateIds, loadState } from './instances.ts';
 import { formatTable, selftest } from './selftest.ts';
 import { attachTerminal } from './cli-shell.ts';
+import { endHoldersOf, reapHolders } from './sessions/holder/holders.ts';
+import { instanceLive } from './sessions/holder/restore.ts';
 
 const HELP = `lab — eBPF Lab command line
 
@@ -119,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
         const s = loadState(id);
         if (!s) throw usageError(`no lab instance "${id}"`, 'see: lab list');
         await (await getDriver(s.driver)).attach(s).down();
+        await endHoldersOf(id); // its terminals' shells (held outside labd) go with it
         out(`${id} down`);
       }
       return 0;
@@ -134,6 +137,9 @@ async function main(argv: string[]): Promise<number> {
           reports.push({ driver: d, removed: [], kept: [], errors: [], skipped: (e as Error).message.split('\n')[0] });
         }
       }
+      // Terminal holders whose lab is gone (labd normally ends them; this catches a crashed labd's).
+      const holders = await reapHolders(all ? async () => false : instanceLive);
+      if (holders.length) reports.push({ driver: 'terminals', removed: holders, kept: [], errors: [] });
       if (json(args)) out(JSON.stringify(reports, null, 2));
       else for (const r of reports) out(r.skipped ? `${r.driver}: skipped (${r.skipped})` : `${r.driver}: removed ${r.removed.length} (${r.removed.join(' ') || '-'}), kept ${r.kept.length} running${r.errors.length ? `\n  errors: ${r.errors.join('\n  ')}` : ''}`);
       return reports.every((r) => r.errors.length === 0) ? 0 : 1;

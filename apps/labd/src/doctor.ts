@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import type { Capability } from '@ebpf-lab/lab-spec';
 import { config } from './config.ts';
 import { cgroup2Root } from './drivers/netns/cgroup.ts';
+import { confinementLacks, limitsReport } from './drivers/netns/limits.ts';
 import { missingCaps, which, TOOL_PACKAGES } from './host-caps.ts';
 import { run } from './proc.ts';
 
-export interface DoctorItem { name: Capability | 'libbpf-dev' | 'cgroup2'; ok: boolean | null; detail: string; fix?: string }
+export interface DoctorItem { name: Capability | 'libbpf-dev' | 'cgroup2' | 'limits' | 'confinement'; ok: boolean | null; detail: string; fix?: string }
 export interface DoctorReport { kernel: string; items: DoctorItem[] }
 
 type ProbeResult = Record<string, { ok: boolean; error?: string }>;
@@ -59,6 +60,12 @@ async function probeKernel(fresh: boolean): Promise<ProbeResult | { unavailable:
   return result;
 }
 
+function confinementReport(): { ok: boolean; detail: string; fix?: string } {
+  const lacks = confinementLacks();
+  if (!lacks.length) return { ok: true, detail: 'netns labs run in their own PID namespace and root filesystem, with reduced capabilities (CAP_SYS_ADMIN kept), no_new_privs and seccomp' };
+  return { ok: false, detail: `netns labs cannot start: this host lacks ${lacks.join(', ')}`, fix: 'apt-get install python3; modprobe overlay; or use the vagrant driver' };
+}
+
 export async function doctor(opts: { fresh?: boolean; path?: string } = {}): Promise<DoctorReport> {
   const items: DoctorItem[] = [];
   const caps = missingCaps(['CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_BPF', 'CAP_PERFMON']);
@@ -75,6 +82,8 @@ export async function doctor(opts: { fresh?: boolean; path?: string } = {}): Pro
   items.push({ name: 'tracefs', ok: !!tracefs, detail: tracefs ? `mounted at ${tracefs}` : 'not mounted on the host (each lab mounts its own)', fix: tracefs ? undefined : 'mount -t tracefs tracefs /sys/kernel/tracing' });
   const cg = cgroup2Root();
   items.push({ name: 'cgroup2', ok: !!cg, detail: cg ? `cgroup v2 at ${cg}` : 'no cgroup v2 mount', fix: cg ? undefined : 'mount -t cgroup2 none /sys/fs/cgroup/unified' });
+  items.push({ name: 'limits', ...limitsReport() });
+  items.push({ name: 'confinement', ...confinementReport() });
 
   const probe = caps.includes('CAP_SYS_ADMIN') ? { unavailable: 'needs root to load programs' } : await probeKernel(!!opts.fresh);
   for (const cap of ['bpf', 'kprobe', 'fentry', 'tracepoint', 'xdp', 'tc', 'cgroup', 'ringbuf'] as const) {

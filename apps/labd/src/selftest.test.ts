@@ -47,12 +47,14 @@ test('selftest: a missed wrong solution, a rejected alternative and a generic fa
     'steps/one/wrong/sneaky.sh': '# writes the right answer, so the check cannot catch it\necho 42 > answer.txt\n',
     'steps/one/wrong/nothing.sh': '# does nothing at all\ntrue\n',
     'steps/one/alt/leading-zero.sh': '# 042 is also forty-two, but this check compares text\necho 042 > answer.txt\n',
+    'steps/two/wrong/crashes.sh': '# a script that breaks half-way models nothing\necho 3 > two.txt; exit 4\n',
   });
   const r = run(labs);
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /one wrong\/sneaky → pass .*\n\s+- missed: the check passed a wrong solution/);
   assert.match(r.stdout, /one wrong\/nothing → fail .*\n\s+- generic: the same verdict as on a fresh lab/);
   assert.match(r.stdout, /one alt\/leading-zero → fail .*\n\s+- a correct alternative was rejected: answer.txt says 042/);
+  assert.match(r.stdout, /two wrong\/crashes → setup .*\n\s+- could not run: wrong\/crashes\.sh exited 4/);
   assert.match(r.stdout, /\nst\s+one\s+fail\s+pass\s+1\/3\s+1\/2\s+wrong\/nothing wrong\/sneaky alt\/leading-zero\n/);
   assert.match(r.stdout, /selftest: 0 runs passed, 1 failed, 0 flaky/);
   // --step limits the variants to one step; --reference-only drops them.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { CheckResult, DriverName, LoadedLab, LoadedStep, LoadedVariant } from '@ebpf-lab/lab-spec';
 import { checkSteps, findLab, solveSteps, upLab } from './engine.ts';
 import { usageError } from './errors.ts';
+import type { LabInstance } from './drivers/types.ts';
 import { buildTable, findFlaky, judgeVariant, type SelftestReport, type SelftestRun, type VariantResult } from './selftest-report.ts';
 
 export type { SelftestReport, SelftestRun, StepRow, VariantResult } from './selftest-report.ts';
@@ -21,37 +22,47 @@ export interface SelftestOptions {
 
 const since = (t0: number) => Math.round(performance.now() - t0);
 
+type Setup = (message: string) => VariantResult;
+
+/** Inside a fresh lab: solve the earlier steps, run the variant, check its step. */
+async function variantInLab(inst: LabInstance, lab: LoadedLab, stepIdx: number, kind: 'wrong' | 'alt', v: LoadedVariant, fresh: CheckResult | undefined, setup: Setup, done: (o: Omit<VariantResult, 'step' | 'kind' | 'name' | 'about' | 'ms'>) => VariantResult): Promise<VariantResult> {
+  const step = lab.steps[stepIdx]!;
+  for (const prev of lab.steps.slice(0, stepIdx)) {
+    try { await solveSteps(inst, lab, prev.id); } catch (e) { return setup(`solve.sh of earlier step "${prev.id}": ${(e as Error).message}`); }
+  }
+  const r = await inst.exec(readFileSync(v.path, 'utf8'), { timeoutMs: Math.max(60, step.timeoutSeconds * 4) * 1000, env: { LAB_STEP: step.id } });
+  if (r.code !== 0) {
+    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-5).join(' | ');
+    return setup(`${kind}/${v.name}.sh ${r.timedOut ? 'timed out' : `exited ${r.code}`}: ${tail}`);
+  }
+  const [c] = await checkSteps(inst, lab, step.id);
+  return done({ status: c!.status, message: c!.message, expected: c!.expected, actual: c!.actual, ...judgeVariant(kind, c!, fresh) });
+}
+
 /**
  * Each variant gets its own fresh lab with the steps before its own solved by solve.sh, so it
  * models a mistake (or another form) in THAT step only. The script must itself succeed: a wrong
  * solution that crashes half-way models nothing.
  */
 async function runVariant(lab: LoadedLab, stepIdx: number, kind: 'wrong' | 'alt', v: LoadedVariant, driver: DriverName | undefined, fresh?: CheckResult): Promise<VariantResult> {
-  const step = lab.steps[stepIdx]!;
   const t0 = performance.now();
-  const base = { step: step.id, kind, name: v.name, about: v.about };
-  const setup = (message: string): VariantResult => ({ ...base, status: 'setup', message, ok: false, problem: `could not run: ${message}`, ms: since(t0) });
-  let inst;
+  const base = { step: lab.steps[stepIdx]!.id, kind, name: v.name, about: v.about };
+  const setup: Setup = (message) => ({ ...base, status: 'setup', message, ok: false, problem: `could not run: ${message}`, ms: since(t0) });
+  let inst: LabInstance;
   try {
     ({ inst } = await upLab(lab.spec.id, driver));
   } catch (e) {
     return setup(`lab up: ${(e as Error).message}`);
   }
+  let result: VariantResult;
   try {
-    for (const prev of lab.steps.slice(0, stepIdx)) {
-      try { await solveSteps(inst, lab, prev.id); } catch (e) { return setup(`solve.sh of earlier step "${prev.id}": ${(e as Error).message}`); }
-    }
-    const r = await inst.exec(readFileSync(v.path, 'utf8'), { timeoutMs: Math.max(60, step.timeoutSeconds * 4) * 1000, env: { LAB_STEP: step.id } });
-    if (r.code !== 0) {
-      const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-5).join(' | ');
-      return setup(`${kind}/${v.name}.sh ${r.timedOut ? 'timed out' : `exited ${r.code}`}: ${tail}`);
-    }
-    const [c] = await checkSteps(inst, lab, step.id);
-    const verdict = judgeVariant(kind, c!, fresh);
-    return { ...base, status: c!.status, message: c!.message, expected: c!.expected, actual: c!.actual, ...verdict, ms: since(t0) };
-  } finally {
-    await inst.down();
+    result = await variantInLab(inst, lab, stepIdx, kind, v, fresh, setup, (o) => ({ ...base, ...o, ms: since(t0) }));
+  } catch (e) {
+    result = setup(`${(e as Error).message}`);
   }
+  // A lab that does not come down cleanly is a defect of its own, but must not end the whole run.
+  try { await inst.down(); } catch (e) { result = setup(`lab down: ${(e as Error).message}`); }
+  return result;
 }
 
 async function runOnce(lab: LoadedLab, rep: number, opts: SelftestOptions): Promise<SelftestRun> {
@@ -61,6 +72,7 @@ async function runOnce(lab: LoadedLab, rep: number, opts: SelftestOptions): Prom
   let after: CheckResult[] = [];
   const t0 = performance.now();
   let upMs = 0;
+  let upFailed = false;
   try {
     const { inst } = await upLab(labId, opts.driver);
     upMs = since(t0);
@@ -71,16 +83,18 @@ async function runOnce(lab: LoadedLab, rep: number, opts: SelftestOptions): Prom
       after = await checkSteps(inst, lab);
       for (const r of after) if (r.status !== 'pass') problems.push(`after solve: step "${r.step}" is ${r.status}, expected pass (${r.message})`);
     } finally {
-      await inst.down();
+      try { await inst.down(); } catch (e) { problems.push(`lab down: ${(e as Error).message}`); }
     }
   } catch (e) {
     problems.push(`lab: ${(e as Error).message}`);
+    upFailed = true;
   }
   opts.log(`${problems.length ? 'FAIL' : 'ok  '} ${labId} #${rep} reference  up ${upMs} ms  fresh: ${summary(before)}  solved: ${summary(after)}${problems.map((p) => `\n       - ${p}`).join('')}`);
 
   const tasks: (() => Promise<VariantResult>)[] = [];
   for (const [i, step] of lab.steps.entries()) {
-    if (opts.variants === false || (opts.step && step.id !== opts.step)) continue;
+    // A lab that cannot start here (no docker for kind…) would fail every variant the same way.
+    if (upFailed || opts.variants === false || (opts.step && step.id !== opts.step)) continue;
     const fresh = before.find((r) => r.step === step.id);
     for (const kind of ['wrong', 'alt'] as const) {
       for (const v of step[kind]) {

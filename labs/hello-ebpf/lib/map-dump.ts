@@ -35,8 +35,12 @@ export function parseDump(text: string, mapId: number | null, keySize: number, v
   const entries = new Map<bigint, bigint>();
   for (const [i, r] of rows.entries()) {
     const shown = JSON.stringify(r).slice(0, 120);
+    if (r && typeof r === 'object' && asInt(r.key) !== null && asInt(r.value) !== null) {
+      // Without -j, bpftool prints a BTF map as decoded numbers only; a hand-written file looks the same.
+      return { ok: false, why: 'exec-count.json holds decoded numbers only ({"key":…,"value":…}): that is bpftool\'s plain dump without -j, or a file written by hand. bpftool -j also prints the raw bytes, which the check compares: dump with bpftool -j map dump …', actual: shown };
+    }
     if (!r || typeof r !== 'object' || !isBytes(r.key) || !isBytes(r.value)) {
-      return { ok: false, why: `entry ${i + 1} of exec-count.json is not what bpftool prints (its "key" and "value" must be the raw bytes, e.g. ["0x00","0x00","0x00","0x00"]): save bpftool's own output, do not write it by hand`, actual: shown };
+      return { ok: false, why: `entry ${i + 1} of exec-count.json is not what bpftool -j prints (its "key" and "value" are the raw bytes, e.g. ["0x00","0x00","0x00","0x00"]): save bpftool's own output, do not write it by hand`, actual: shown };
     }
     if (r.key.length !== keySize || r.value.length !== valueSize) {
       return { ok: false, why: `entry ${i + 1} has a ${r.key.length}-byte key and ${r.value.length}-byte value, but exec_count has ${keySize}-byte keys (uid) and ${valueSize}-byte values (count): it is a dump of some other map`, actual: shown };

@@ -29,7 +29,11 @@ export interface CheckContext {
   /** Run a command and parse its stdout as JSON (for `bpftool -j`, `ip -j`); throws on bad JSON. */
   json<T = unknown>(cmd: string, opts?: { node?: string; timeoutMs?: number }): Promise<T>;
   readFile(path: string): Promise<string | null>;
-  /** Host pids of every process that belongs to this lab (so checks can tell our programs from others'). */
+  /**
+   * Pids of every process that belongs to this lab, as the lab's own commands see them (its PID
+   * namespace for netns, the VM's for vagrant), so `ctx.exec('cat /proc/PID/…')` and
+   * `bpftool perf show` pids match; checks use them to tell the lab's programs from others'.
+   */
   labPids(): Promise<Set<number>>;
   /**
    * 'grade' when `lab grade` runs the check on a submission: the learner's files were copied into a

@@ -80,6 +80,19 @@ export const KindSpec = z.object({
 }).strict();
 export type KindSpec = z.infer<typeof KindSpec>;
 
+/**
+ * Resource limits of one lab instance (netns driver: cgroups and a size-bounded workdir). Every
+ * field is optional; the driver fills in its defaults (docs: `lab doctor` shows which are enforced).
+ */
+export const LimitsSpec = z.object({
+  memoryMiB: z.number().int().min(64, 'at least 64 (clang alone needs that much)').max(65536).optional(),
+  pids: z.number().int().min(32, 'at least 32 (a shell, make and clang already take several)').max(65536).optional(),
+  /** CPU time as a percentage of one core (200 = two cores). */
+  cpuPercent: z.number().int().min(10).max(6400).optional(),
+  workdirMiB: z.number().int().min(16).max(65536).optional(),
+}).strict();
+export type LimitsSpec = z.infer<typeof LimitsSpec>;
+
 export const LabSpec = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
   title: z.string().min(1),
@@ -92,5 +105,6 @@ export const LabSpec = z.object({
   setupTimeoutSeconds: z.number().int().positive().max(900).default(60),
   steps: z.array(StepSpec).min(1),
   kind: KindSpec.optional(),
+  limits: LimitsSpec.optional(),
 }).strict();
 export type LabSpec = z.infer<typeof LabSpec>;

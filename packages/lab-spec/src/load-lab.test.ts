@@ -22,6 +22,10 @@ test('a malformed lab.yaml names its file and field, and the other labs still lo
   assert.ok(yaml && !yaml.ok);
   assert.match(yaml.error.message, /bad-yaml\/lab\.yaml: line \d+, column \d+: not valid YAML/);
 
+  const limits = byId.get('bad-limits');
+  assert.ok(limits && !limits.ok);
+  assert.match(limits.error.message, /bad-limits\/lab\.yaml: limits\.memoryMiB: .*at least 64/);
+
   const solve = byId.get('missing-solve');
   assert.ok(solve && !solve.ok);
   assert.match(solve.error.message, /steps\.0: step "only" has no .*solve\.sh/);

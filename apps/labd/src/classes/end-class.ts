@@ -31,7 +31,7 @@ export async function endClass(deps: RosterDeps, cls: ClassRow): Promise<EndRepo
     if (!cur) return;
     const id = cur.inst.state.id;
     try {
-      deps.registry.closeInstance(id);
+      await deps.registry.closeInstance(id);
       await deps.manager.withInstance(cur, () => cur.inst.down());
       deps.store.setLearnerLab(p.learnerId, p.labId, null, null);
       reaped.push(id);

@@ -73,7 +73,10 @@ export function followServer(deps: FollowDeps) {
         const key = { learnerId, instanceId: state.id, node };
         if (deps.registry.get(key)) {
           try {
-            current = deps.registry.attach(key, () => { throw new Error('a follower never starts a shell'); }, sink, 'follower');
+            const joined = await deps.registry.attach(key, () => { throw new Error('a follower never starts a shell'); }, sink, 'follower');
+            // The instructor may have gone while the attach was decided.
+            if (ws.readyState !== WebSocket.OPEN) { joined.session.detach(joined.sub); return; }
+            current = joined;
             return;
           } catch { /* the session ended between get and attach: look again */ }
         }

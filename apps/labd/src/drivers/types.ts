@@ -24,7 +24,16 @@ export interface Pty {
   pause(): void;
   resume(): void;
   kill(signal?: string): void;
+  /** Lets go of the pty without ending the shell, when something else holds it (a terminal holder). */
+  detach?(): void;
 }
+
+/**
+ * How to start a lab's interactive shell: the program, its arguments, environment and working
+ * directory. A plain description rather than a live pty, so the process that spawns it can be a
+ * terminal holder that outlives labd (see sessions/holder/).
+ */
+export interface ShellCommand { file: string; args: string[]; env: Record<string, string>; cwd: string }
 
 /** What every driver persists so a later process (CLI call, restarted labd) can reattach. */
 export interface InstanceState {
@@ -43,7 +52,8 @@ export interface InstanceState {
 export interface LabInstance {
   readonly state: InstanceState;
   exec(cmd: string, opts?: ExecOptions): Promise<LabExecResult>;
-  shell(opts: { node?: string; cols: number; rows: number }): Pty;
+  /** The command of an interactive shell on a node; spawn it with spawnShell (drivers/shell.ts). */
+  shellCommand(opts: { node?: string }): ShellCommand;
   /** Paths are relative to the workdir; anything resolving outside it (.., symlinks) is refused. */
   readFile(path: string): Promise<Buffer>;
   writeFile(path: string, data: Buffer | string): Promise<void>;

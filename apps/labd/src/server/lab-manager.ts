@@ -182,7 +182,7 @@ export class LabManager {
         const old = await this.current(p);
         if (old) {
           progress({ phase: 'down', message: `removing lab ${old.inst.state.id}`, fraction: 0 });
-          this.sessions.closeInstance(old.inst.state.id);
+          await this.sessions.closeInstance(old.inst.state.id);
           this.store.setLearnerLab(p.learnerId, p.labId, null, name);
           await this.instanceLock.run(old.inst.state.id, () => old.inst.down());
         }

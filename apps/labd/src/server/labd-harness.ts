@@ -146,7 +146,7 @@ export function twoLearnersWithLab(skip: string | false): TwoLearners {
 }
 
 /** A file's labd on one state dir that its tests start and restart; after, the last one stops and the dir's labs go down. */
-export function labdOnStateDir(skip: string | false): { stateDir: string; start(): Promise<LabdProcess> } {
+export function labdOnStateDir(skip: string | false): { stateDir: string; start(env?: NodeJS.ProcessEnv): Promise<LabdProcess> } {
   const stateDir = tempDir();
   let last: LabdProcess | undefined;
   after(async () => {
@@ -154,5 +154,5 @@ export function labdOnStateDir(skip: string | false): { stateDir: string; start(
     await last?.stop();
     downAllLabs(stateDir);
   });
-  return { stateDir, start: async () => (last = await startLabd({ stateDir })) };
+  return { stateDir, start: async (env?: NodeJS.ProcessEnv) => (last = await startLabd({ stateDir, env })) };
 }

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { mountClasses } from '../classes/mount.ts';
 import { config } from '../config.ts';
 import { getDriver } from '../drivers/registry.ts';
+import { endHoldersOf } from '../sessions/holder/holders.ts';
+import { restoreSessions } from '../sessions/holder/restore.ts';
 import { SessionRegistry } from '../sessions/registry.ts';
 import { terminalServer, TERMINAL_PATH } from '../sessions/ws-terminal.ts';
 import { Store } from '../store/store.ts';
@@ -65,7 +67,13 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
 
   const store = new Store(cfg.stateDir);
   ensureFixedTokens(store, cfg.stateDir, { service: cfg.serviceToken, instructor: cfg.instructorToken });
-  const registry = new SessionRegistry({ graceMs: cfg.graceMs });
+  const registry = new SessionRegistry({ graceMs: cfg.graceMs, onCloseInstance: (id) => endHoldersOf(id) });
+  try {
+    const r = await restoreSessions(registry);
+    if (r.reattached.length || r.ended.length) process.stderr.write(`labd: terminals reattached ${r.reattached.length}, ended ${r.ended.length}\n`);
+  } catch (e) {
+    process.stderr.write(`labd: reattaching terminals failed: ${(e as Error).message}\n`);
+  }
   const manager = new LabManager(store, registry);
   const router = apiRoutes(store, manager);
   const terminal = terminalServer({ store, manager, registry, allowedOrigins: cfg.allowedOrigins });
@@ -106,8 +114,8 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
     server.close();
     terminal.close();
     classes.close();
-    // The shells die with labd (they are its children); the labs themselves keep running.
-    registry.closeAll();
+    // The shells live on in their holders, like the labs; the next labd reattaches them.
+    registry.releaseAll();
     await manager.drain(DRAIN_MS);
     server.closeAllConnections();
     store.close();

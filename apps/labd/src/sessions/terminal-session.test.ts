@@ -66,14 +66,14 @@ test('a client Pause holds the pty until Resume; a dropped socket releases it', 
   s.kill();
 });
 
-test('only the newest learner socket types; followers see output but their input is dropped', () => {
+test('only the newest learner socket types; followers see output but their input is dropped', async () => {
   const pty = new FakePty();
   const reg = new SessionRegistry({ graceMs: 60_000 });
   const key = { learnerId: 'l1', instanceId: 'abc123', node: 'node1' };
   const a = new MemorySink();
-  const { session, sub: subA } = reg.attach(key, () => pty, a);
+  const { session, sub: subA } = await reg.attach(key, () => pty, a);
   const f = new MemorySink();
-  const { sub: subF } = reg.attach(key, () => { throw new Error('must reuse the session'); }, f, 'follower');
+  const { sub: subF } = await reg.attach(key, () => { throw new Error('must reuse the session'); }, f, 'follower');
   session.handle(subA, input('ls\r'));
   session.handle(subF, input('rm -rf /\r'));
   session.handle(subF, { op: Op.Resize, cols: 10, rows: 5 });
@@ -84,7 +84,7 @@ test('only the newest learner socket types; followers see output but their input
   pty.emit('hello');
   assert.equal(f.text(Op.Output), 'hello');
   const b = new MemorySink();
-  const { sub: subB } = reg.attach(key, () => pty, b);
+  const { sub: subB } = await reg.attach(key, () => pty, b);
   session.handle(subA, input('old tab'));
   session.handle(subB, input('new tab'));
   assert.deepEqual(pty.written, ['ls\r', 'new tab']);
@@ -107,17 +107,17 @@ test('a lagging follower never pauses the learner and is dropped past the lag li
   s.kill();
 });
 
-test('reattach gets Hello(reattached) then a Replay of earlier output; exit sends Exit and closes', () => {
+test('reattach gets Hello(reattached) then a Replay of earlier output; exit sends Exit and closes', async () => {
   const pty = new FakePty();
   const reg = new SessionRegistry({ graceMs: 60_000 });
   const key = { learnerId: 'l1', instanceId: 'abc123', node: 'node1' };
   const first = new MemorySink();
-  const { session, sub } = reg.attach(key, () => pty, first);
+  const { session, sub } = await reg.attach(key, () => pty, first);
   assert.deepEqual(first.frames[0], { op: Op.Hello, hello: { sessionId: session.id, reattached: false, node: 'node1' } });
   pty.emit('$ echo 42\r\n42\r\n');
   session.detach(sub);
   const again = new MemorySink();
-  reg.attach(key, () => { throw new Error('must reuse the session'); }, again);
+  await reg.attach(key, () => { throw new Error('must reuse the session'); }, again);
   assert.equal(again.frames[0]!.op, Op.Hello);
   assert.equal((again.frames[0] as { hello: { reattached: boolean } }).hello.reattached, true);
   assert.deepEqual(again.frames[1], { op: Op.Replay, text: '$ echo 42\r\n42\r\n' });
@@ -131,7 +131,7 @@ test('the pty is killed once the grace period after the last socket has passed',
   const pty = new FakePty();
   const reg = new SessionRegistry({ graceMs: 20 });
   const key = { learnerId: 'l', instanceId: 'i', node: 'n' };
-  const { session, sub } = reg.attach(key, () => pty, new MemorySink());
+  const { session, sub } = await reg.attach(key, () => pty, new MemorySink());
   session.detach(sub);
   await new Promise((r) => setTimeout(r, 60));
   assert.deepEqual(pty.killed, ['SIGHUP']);
@@ -151,4 +151,33 @@ test('the recorder keeps the newest output within its limit and never starts ins
   for (let i = 0; i < 100; i++) big.push('z'.repeat(10_000));
   assert.equal(big.length, RECORDER_LIMIT_CHARS);
   assert.equal(big.text().length, RECORDER_LIMIT_CHARS);
+});
+
+test('two sockets arriving while the shell starts share one shell', async () => {
+  const reg = new SessionRegistry({ graceMs: 60_000 });
+  const key = { learnerId: 'l', instanceId: 'i', node: 'n' };
+  let opens = 0;
+  const open = async () => { opens++; await new Promise((r) => setTimeout(r, 30)); return new FakePty(); };
+  const [a, b] = await Promise.all([reg.attach(key, open, new MemorySink()), reg.attach(key, open, new MemorySink())]);
+  assert.equal(opens, 1);
+  assert.equal(a.session, b.session);
+  await assert.rejects(reg.attach({ ...key, node: 'm' }, async () => { throw new Error('no shell here'); }, new MemorySink()), /no shell here/);
+  assert.equal(reg.list().length, 1, 'a failed start leaves nothing behind');
+  reg.closeAll();
+});
+
+test('a session taken over from a holder replays its scrollback as a reattach; release keeps the shell', async () => {
+  const reg = new SessionRegistry({ graceMs: 60_000 });
+  const key = { learnerId: 'l', instanceId: 'i', node: 'n' };
+  const pty = Object.assign(new FakePty(), { detached: false, detach() { pty.detached = true; } });
+  reg.adopt(key, 'held1', { pty, replay: 'old output\r\n' }, true);
+  const sink = new MemorySink();
+  await reg.attach(key, () => { throw new Error('must reuse the held shell'); }, sink);
+  assert.deepEqual(sink.frames[0], { op: Op.Hello, hello: { sessionId: 'held1', reattached: true, node: 'n' } });
+  assert.deepEqual(sink.frames[1], { op: Op.Replay, text: 'old output\r\n' });
+  reg.releaseAll();
+  assert.equal(pty.detached, true);
+  assert.deepEqual(pty.killed, [], 'released, not killed');
+  assert.equal(sink.closed?.code, 1012, 'the socket is told to come back');
+  assert.equal(reg.list().length, 0);
 });

@@ -23,7 +23,14 @@ export interface Subscriber { readonly id: number; readonly role: Role; readonly
 export const FOLLOWER_LAG_LIMIT = 4 * FlowControl.HIGH_WATERMARK;
 const CLOSE_TRY_AGAIN = 1013;
 
-export interface SessionOptions { graceMs?: number; onEnd?: (s: TerminalSession) => void }
+export interface SessionOptions {
+  graceMs?: number;
+  onEnd?: (s: TerminalSession) => void;
+  /** Earlier output of a shell this session takes over (a holder's scrollback after a labd restart). */
+  replay?: string;
+  /** The shell had sockets before (under an earlier labd): every attach is a reattach. */
+  resumed?: boolean;
+}
 
 /**
  * One pty and everyone watching it. Output goes to the recorder and to every subscriber; the pty
@@ -44,8 +51,12 @@ export class TerminalSession {
   exitCode: number | null = null;
 
   constructor(readonly id: string, readonly node: string, private readonly pty: Pty, private readonly opts: SessionOptions = {}) {
+    if (opts.replay) this.recorder.push(opts.replay);
+    this.everAttached = opts.resumed ?? false;
     pty.onData((d) => this.output(d));
     pty.onExit(({ exitCode }) => this.exited(exitCode));
+    // Nobody is attached yet: a session nobody opens (one reattached after a restart) must not live for ever.
+    this.startGrace();
   }
 
   get subscribers(): readonly Subscriber[] { return this.subs; }
@@ -80,10 +91,28 @@ export class TerminalSession {
     this.subs = this.subs.filter((s) => s !== sub);
     if (wasWriter) this.clientPaused = false;
     this.updateFlow();
-    if (this.subs.length === 0 && !this.ended) {
-      this.graceTimer = setTimeout(() => this.kill(), this.opts.graceMs ?? REATTACH_GRACE_MS);
-      this.graceTimer.unref();
-    }
+    if (this.subs.length === 0) this.startGrace();
+  }
+
+  private startGrace(): void {
+    if (this.ended) return;
+    clearTimeout(this.graceTimer);
+    this.graceTimer = setTimeout(() => this.kill(), this.opts.graceMs ?? REATTACH_GRACE_MS);
+    this.graceTimer.unref();
+  }
+
+  /**
+   * Lets go of the shell without ending it (labd is shutting down and a holder keeps the shell for
+   * the next labd). Subscribers are closed as on a server restart, with no Exit frame.
+   */
+  release(): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.graceTimer);
+    for (const s of this.subs) s.sink.close(1012, 'labd is restarting; reconnect to continue');
+    this.subs = [];
+    this.opts.onEnd?.(this);
+    this.pty.detach?.();
   }
 
   /** Applies one client frame. Everything but Ack from a non-writer is dropped (read-only view). */

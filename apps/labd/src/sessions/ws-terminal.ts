@@ -5,6 +5,7 @@ import { authenticate, tokenOf } from '../server/auth.ts';
 import { HttpError } from '../server/http.ts';
 import type { LabManager } from '../server/lab-manager.ts';
 import type { Store } from '../store/store.ts';
+import { startHolder } from './holder/holder-client.ts';
 import type { SessionRegistry } from './registry.ts';
 import type { Sink } from './terminal-session.ts';
 import { wsEndpoint } from './ws-endpoint.ts';
@@ -63,12 +64,15 @@ export function terminalServer(deps: TerminalDeps) {
     const rows = size(url.searchParams.get('rows'), 24);
     let attached;
     try {
-      attached = deps.registry.attach(key, () => cur.inst.shell({ node, cols, rows }), sink);
+      // The shell lives in a holder process outside labd, so it survives a labd restart.
+      attached = await deps.registry.attach(key, (id) => startHolder({ id, key, command: cur.inst.shellCommand({ node }), cols, rows }), sink);
     } catch (e) {
+      process.stderr.write(`labd: terminal for ${key.instanceId}/${node}: ${(e as Error).message}\n`);
       ws.close(1011, `could not start a shell: ${(e as Error).message}`.slice(0, 120));
       return;
     }
     const { session, sub } = attached;
+    if (ws.readyState !== WebSocket.OPEN) { session.detach(sub); return; } // gone while the shell started
     onFrame = (d) => {
       const buf = Buffer.isBuffer(d) ? d : Array.isArray(d) ? Buffer.concat(d) : Buffer.from(d);
       try {

@@ -75,7 +75,7 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
             {nodes.map((n) => (
               <button key={n} type="button" role="tab" aria-selected={active === n} onClick={() => open(n)} data-testid={`tab-${n}`}>{n}</button>
             ))}
-            <button type="button" role="tab" aria-selected={active === EDITOR_TAB} onClick={() => open(EDITOR_TAB)} data-testid="tab-editor">{t.editor}</button>
+            <button type="button" role="tab" className="tab-editor" aria-selected={active === EDITOR_TAB} onClick={() => open(EDITOR_TAB)} data-testid="tab-editor">{t.editor}</button>
           </div>
           <div className="tab-panels">
             {nodes.map((n) => (

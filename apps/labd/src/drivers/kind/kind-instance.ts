@@ -1,13 +1,12 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import * as pty from 'node-pty';
 import { config } from '../../config.ts';
 import { LabError } from '../../errors.ts';
 import { which } from '../../host-caps.ts';
 import { unregister } from '../../instances.ts';
 import { run } from '../../proc.ts';
 import { readConfined, writeConfined } from '../../workdir.ts';
-import type { ExecOptions, InstanceState, LabExecResult, LabInstance, Pty } from '../types.ts';
+import type { ExecOptions, InstanceState, LabExecResult, LabInstance, ShellCommand } from '../types.ts';
 import { dockerExecArgs, kindDeleteArgs, pidsOfContainers, resolveTarget, type Target } from './commands.ts';
 import { kubeConfigFrom, podExec } from './kube.ts';
 
@@ -99,15 +98,17 @@ export class KindInstance implements LabInstance {
     return podExec(kubeConfigFrom(this.ds.kubeconfig), t, cmd, { timeoutMs: opts.timeoutMs, stdin: opts.stdin, signal: opts.signal });
   }
 
-  shell(opts: { node?: string; cols: number; rows: number }): Pty {
+  shellCommand(opts: { node?: string }): ShellCommand {
     const t = this.target(opts.node);
-    const o = { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: this.state.workdir, env: this.hostEnv() as Record<string, string> };
-    if (t.kind === 'host') return pty.spawn('/bin/bash', ['-i'], o);
-    if (t.kind === 'node') return pty.spawn('docker', ['exec', '-it', '-w', '/', t.container, 'bash'], o);
-    return pty.spawn('kubectl', [
-      '--kubeconfig', this.ds.kubeconfig, 'exec', '-it', '-n', t.namespace, t.pod, ...(t.container ? ['-c', t.container] : []),
-      '--', 'sh', '-c', 'command -v bash >/dev/null && exec bash || exec sh',
-    ], o);
+    const o = { cwd: this.state.workdir, env: this.hostEnv() as Record<string, string> };
+    if (t.kind === 'host') return { file: '/bin/bash', args: ['-i'], ...o };
+    if (t.kind === 'node') return { file: 'docker', args: ['exec', '-it', '-w', '/', t.container, 'bash'], ...o };
+    return {
+      file: 'kubectl', ...o, args: [
+        '--kubeconfig', this.ds.kubeconfig, 'exec', '-it', '-n', t.namespace, t.pod, ...(t.container ? ['-c', t.container] : []),
+        '--', 'sh', '-c', 'command -v bash >/dev/null && exec bash || exec sh',
+      ],
+    };
   }
 
   readFile(path: string): Promise<Buffer> { return readConfined(this.state.workdir, path); }

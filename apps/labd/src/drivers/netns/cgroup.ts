@@ -52,6 +52,8 @@ export async function destroyCgroup(dir: string): Promise<void> {
   };
   for (let i = 0; i < 50; i++) {
     try { rm(dir); return; } catch (e) {
+      // Gone already (another lab's up reaped it, or a second down): removed is what we wanted.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       if ((e as NodeJS.ErrnoException).code !== 'EBUSY') throw e;
       await new Promise((r) => setTimeout(r, 20));
     }

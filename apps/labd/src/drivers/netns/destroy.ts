@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { instanceDir, loadStateAnywhere, unregister } from '../../instances.ts';
 import { run } from '../../proc.ts';
 import { destroyCgroup, labCgroupBase } from './cgroup.ts';
+import { destroyV1Cgroups, unmountUnder } from './limits.ts';
 import { prefixOf } from './topology.ts';
 
 /** Network namespaces on this host that belong to lab instances, by instance id. */
@@ -48,8 +49,8 @@ async function removeHostIptables(prefix: string): Promise<void> {
 
 /**
  * Removes everything an instance may have created, whether or not its state file survived:
- * processes (through its cgroup), network namespaces, stray host links, host iptables entries,
- * host bpffs pins, and its state + workdir. Safe to call twice.
+ * processes (through its cgroups), network namespaces, stray host links, host iptables entries,
+ * host bpffs pins, its workdir mount, and its state + workdir. Safe to call twice.
  */
 export async function destroyInstance(id: string): Promise<string[]> {
   const prefix = prefixOf(id);
@@ -58,6 +59,8 @@ export async function destroyInstance(id: string): Promise<string[]> {
     try { await fn(); } catch (e) { errors.push(`${what}: ${(e as Error).message}`); }
   };
   await attempt('cgroup', () => destroyCgroup(join(labCgroupBase(), prefix)));
+  // After v2 killed every process, the v1 directories (memory, pids, cpu limits) are empty.
+  await attempt('cgroup v1', () => destroyV1Cgroups(prefix));
   const netns = (await labNetnsByInstance()).get(id) ?? [];
   for (const n of netns) await attempt(`netns ${n}`, async () => { const r = await run('ip', ['netns', 'del', n]); if (r.code !== 0 && existsSync(`/run/netns/${n}`)) throw new Error(r.stderr.trim()); });
   for (const l of (await labHostLinks()).get(id) ?? []) await attempt(`link ${l}`, () => run('ip', ['link', 'del', l]));
@@ -66,8 +69,11 @@ export async function destroyInstance(id: string): Promise<string[]> {
     if (!existsSync('/sys/fs/bpf')) return;
     for (const n of readdirSync('/sys/fs/bpf')) if (n.startsWith(prefix)) rmSync(join('/sys/fs/bpf', n), { recursive: true, force: true });
   });
-  await attempt('state', () => {
+  await attempt('state', async () => {
     const state = loadStateAnywhere(id);
+    // The size-bounded workdir is a tmpfs: unmounted first, or rm would empty it and leave the mount.
+    await unmountUnder(instanceDir(id));
+    if (state) await unmountUnder(dirname(state.workdir));
     rmSync(state ? dirname(state.workdir) : instanceDir(id), { recursive: true, force: true });
     unregister(id);
   });

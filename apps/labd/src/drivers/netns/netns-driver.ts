@@ -2,20 +2,21 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedLab } from '@ebpf-lab/lab-spec';
-import * as pty from 'node-pty';
 import { config } from '../../config.ts';
 import { LabError, missingError } from '../../errors.ts';
 import { missingCaps, missingTools } from '../../host-caps.ts';
 import { instanceDir, listStateIds, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
 import { run } from '../../proc.ts';
 import { copyInto, readConfined, writeConfined } from '../../workdir.ts';
-import type { CapabilityReport, ExecOptions, InstanceState, LabDriver, LabExecResult, LabInstance, OnProgress, Pty, ReapReport } from '../types.ts';
+import type { CapabilityReport, ExecOptions, InstanceState, LabDriver, LabExecResult, LabInstance, OnProgress, ReapReport, ShellCommand } from '../types.ts';
 import { cgroupPids, labCgroupBase } from './cgroup.ts';
 import { destroyInstance, labHostLinks, labNetnsByInstance } from './destroy.ts';
+import { applyLimits, confinementLacks, memberV1Dirs, mountWorkdir, resolveLimits, v1LabIds } from './limits.ts';
 import { planTopology, prefixOf, type Member } from './topology.ts';
 
-interface NetnsMemberState extends Member { cgroup: string; holderPid: number; holderStart: string }
-interface NetnsDriverState { members: NetnsMemberState[]; addresses: Record<string, unknown>; creatorPid: number }
+/** cgroup: the v2 directory; cgroups: it and the v1 ones (memory, pids, cpu) that carry the limits. */
+interface NetnsMemberState extends Member { cgroup: string; cgroups?: string[]; holderPid: number; holderStart: string }
+interface NetnsDriverState { members: NetnsMemberState[]; addresses: Record<string, unknown>; creatorPid: number; limits?: string[] }
 
 const LAB_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -54,7 +55,7 @@ class NetnsInstance implements LabInstance {
   }
 
   private enterArgs(m: NetnsMemberState): string[] {
-    return [join(config().libexecDir, 'enter.sh'), m.cgroup, String(m.holderPid), this.state.workdir];
+    return [join(config().libexecDir, 'enter.sh'), (m.cgroups ?? [m.cgroup]).join(':'), String(m.holderPid), this.state.workdir];
   }
 
   async exec(cmd: string, opts: ExecOptions = {}): Promise<LabExecResult> {
@@ -65,18 +66,31 @@ class NetnsInstance implements LabInstance {
     return r;
   }
 
-  shell(opts: { node?: string; cols: number; rows: number }): Pty {
+  shellCommand(opts: { node?: string }): ShellCommand {
     const m = this.member(opts.node);
-    return pty.spawn('/bin/bash', [...this.enterArgs(m), '/bin/bash', '--rcfile', join(config().libexecDir, 'lab.bashrc'), '-i'], {
-      name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: this.state.workdir, env: this.env(m) as Record<string, string>,
-    });
+    return {
+      file: '/bin/bash', args: [...this.enterArgs(m), '/bin/bash', '--rcfile', join(config().libexecDir, 'lab.bashrc'), '-i'],
+      cwd: this.state.workdir, env: this.env(m) as Record<string, string>,
+    };
   }
 
   readFile(path: string): Promise<Buffer> { return readConfined(this.state.workdir, path); }
   writeFile(path: string, data: Buffer | string): Promise<void> { return writeConfined(this.state.workdir, path, data); }
 
+  /**
+   * The lab's processes as the lab sees them: pids in its PID namespace (what its /proc, `ps` and
+   * `bpftool perf show` print), not the host's. labd's own helpers in the cgroup (enter.sh before it
+   * enters) have no pid in there and are left out.
+   */
   async pids(): Promise<Set<number>> {
-    return new Set(cgroupPids(join(labCgroupBase(), prefixOf(this.state.id))));
+    const out = new Set<number>();
+    for (const pid of cgroupPids(join(labCgroupBase(), prefixOf(this.state.id)))) {
+      try {
+        const ns = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim().split(/\s+/);
+        if (ns && ns.length > 1) out.add(Number(ns[ns.length - 1]));
+      } catch { /* exited */ }
+    }
+    return out;
   }
 
   async alive(): Promise<boolean> {
@@ -91,25 +105,40 @@ class NetnsInstance implements LabInstance {
   }
 }
 
-/** Starts the holder of one namespace and waits until its mounts are in place. */
-async function startHolder(member: Member, cgroup: string, dir: string): Promise<NetnsMemberState> {
-  mkdirSync(cgroup, { recursive: true });
+interface HolderEnv { workdir: string; netns: string[]; tmpMiB: number; pidns?: number }
+
+/**
+ * Starts the holder of one namespace and waits until its root filesystem is in place; it reports
+ * the host pid of the process that holds the namespaces (inside the lab's PID namespace).
+ */
+async function startHolder(member: Member, cgroups: string[], dir: string, h: HolderEnv): Promise<NetnsMemberState> {
+  for (const c of cgroups) mkdirSync(c, { recursive: true });
   const ready = join(dir, `${member.name}.ready`);
   const log = join(dir, `${member.name}.holder.log`);
+  const root = join(dir, `${member.name}.root`);
+  mkdirSync(root, { recursive: true });
   const fd = openSync(log, 'w');
-  const child = spawn('/bin/bash', [join(config().libexecDir, 'holder.sh'), cgroup, member.netns, ready], {
-    detached: true, stdio: ['ignore', fd, fd], env: { PATH: LAB_PATH },
+  const child = spawn('/bin/bash', [join(config().libexecDir, 'holder.sh'), cgroups.join(':'), member.netns, ready], {
+    detached: true, stdio: ['ignore', fd, fd],
+    env: {
+      PATH: LAB_PATH, LAB_ROOT: root, LAB_WORKDIR: h.workdir, LAB_LIBEXEC: config().libexecDir,
+      LAB_NETNS: h.netns.join(' '), LAB_TMP_MIB: String(h.tmpMiB), ...(h.pidns ? { LAB_PIDNS: String(h.pidns) } : {}),
+    },
   });
   child.unref();
-  const pid = child.pid!;
-  const deadline = Date.now() + 5000;
-  while (!existsSync(ready)) {
-    if (Date.now() > deadline || startTime(pid) === null) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const m = existsSync(ready) ? /^(\d+)\n$/.exec(readFileSync(ready, 'utf8')) : null;
+    if (m) {
+      const pid = Number(m[1]);
+      const start = startTime(pid);
+      if (start) return { ...member, cgroup: cgroups[0]!, cgroups, holderPid: pid, holderStart: start };
+    }
+    if (Date.now() > deadline || startTime(child.pid!) === null) {
       throw new Error(`the namespace holder for ${member.netns} did not start: ${readFileSync(log, 'utf8').trim() || 'no output'}`);
     }
-    await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 5));
   }
-  return { ...member, cgroup, holderPid: pid, holderStart: startTime(pid)! };
 }
 
 export class NetnsDriver implements LabDriver {
@@ -125,6 +154,8 @@ export class NetnsDriver implements LabDriver {
       });
     }
     missing.push(...missingTools(['ip', 'nsenter', 'unshare']));
+    const lacks = confinementLacks();
+    if (lacks.length) missing.push({ what: `a netns lab cannot be shut in: this host lacks ${lacks.join(', ')}`, fix: 'apt-get install python3; modprobe overlay; or use the vagrant driver' });
     try { labCgroupBase(); } catch (e) { missing.push({ what: (e as Error).message, fix: 'mount -t cgroup2 none /sys/fs/cgroup/unified' }); }
     return { ok: missing.length === 0, missing };
   }
@@ -136,6 +167,7 @@ export class NetnsDriver implements LabDriver {
     const dir = instanceDir(id);
     const workdir = join(dir, 'work');
     mkdirSync(workdir, { recursive: true });
+    const limits = resolveLimits(lab.spec.limits);
     const plan = planTopology(id, lab.spec.topology);
     const nodes = plan.members.filter((m) => m.kind !== 'switch').map((m) => m.name);
     const state: InstanceState = {
@@ -148,9 +180,21 @@ export class NetnsDriver implements LabDriver {
       onProgress({ phase: 'network', message: `creating ${plan.members.length} network namespace(s)`, fraction: 0.1 });
       const built = await run('/bin/bash', ['-e', '-c', plan.script], { timeoutMs: 30_000 });
       if (built.code !== 0) throw new Error(`building the lab network failed: ${built.stderr.trim()}`);
-      onProgress({ phase: 'namespaces', message: 'mounting bpffs and tracefs in each namespace', fraction: 0.4 });
-      const cgBase = join(labCgroupBase(), prefixOf(id));
-      const members = await Promise.all(plan.members.filter((m) => m.kind !== 'switch').map((m) => startHolder(m, join(cgBase, m.name), dir)));
+      onProgress({ phase: 'namespaces', message: 'building each namespace\'s root filesystem', fraction: 0.4 });
+      const prefix = prefixOf(id);
+      const cgBase = join(labCgroupBase(), prefix);
+      const enforced = applyLimits(prefix, limits);
+      await mountWorkdir(workdir, prefix, limits.workdirMiB);
+      enforced.push(`workdir ${limits.workdirMiB} MiB (tmpfs)`);
+      (state.driverState as unknown as NetnsDriverState).limits = enforced;
+      const h: HolderEnv = { workdir, netns: plan.members.map((m) => m.netns), tmpMiB: Math.min(limits.workdirMiB, 256) };
+      const cgroupsOf = (m: Member) => [join(cgBase, m.name), ...memberV1Dirs(prefix, m.name)];
+      // The first holder creates the lab's PID namespace; the others join it, so `lab-on` and `ps`
+      // see the whole lab, and the first holder ending (PID 1) ends every process of the lab.
+      const hosts = plan.members.filter((m) => m.kind !== 'switch');
+      const first = await startHolder(hosts[0]!, cgroupsOf(hosts[0]!), dir, h);
+      const rest = await Promise.all(hosts.slice(1).map((m) => startHolder(m, cgroupsOf(m), dir, { ...h, pidns: first.holderPid })));
+      const members = [first, ...rest];
       // The switch namespace needs no holder: nothing runs in it, and its netns file keeps it.
       (state.driverState as unknown as NetnsDriverState).members = members;
       saveState(state);
@@ -171,7 +215,7 @@ export class NetnsDriver implements LabDriver {
   attach(state: InstanceState): LabInstance { return new NetnsInstance(state); }
 
   async reap({ all }: { all: boolean }): Promise<ReapReport> {
-    const ids = new Set<string>([...listStateIds(), ...(await labNetnsByInstance()).keys(), ...(await labHostLinks()).keys()]);
+    const ids = new Set<string>([...listStateIds(), ...(await labNetnsByInstance()).keys(), ...(await labHostLinks()).keys(), ...v1LabIds()]);
     try {
       const base = labCgroupBase();
       if (existsSync(base)) for (const n of readdirSync(base)) { const m = /^el([a-z0-9]{6})$/.exec(n); if (m) ids.add(m[1]!); }

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
-import * as pty from 'node-pty';
 import { LabError } from '../../errors.ts';
 import { which } from '../../host-caps.ts';
 import { unregister } from '../../instances.ts';
 import { run } from '../../proc.ts';
-import type { ExecOptions, InstanceState, LabExecResult, LabInstance, Pty } from '../types.ts';
+import type { ExecOptions, InstanceState, LabExecResult, LabInstance, ShellCommand } from '../types.ts';
 import { checkRelPath, checkWriteSize, fileError, READ_PROGRAM, WRITE_PROGRAM } from './guest-files.ts';
 import { execProgram, GUEST_PID_DIR, killProgram, PIDS_PROGRAM, shellProgram } from './guest-program.ts';
 import { SshLink, type GuestLink } from './ssh-link.ts';
@@ -121,13 +120,13 @@ export class VagrantInstance implements LabInstance {
     }
   }
 
-  shell(opts: { node?: string; cols: number; rows: number }): Pty {
+  shellCommand(opts: { node?: string }): ShellCommand {
     const node = this.node(opts.node);
-    const [cmd, args] = this.link.ptyArgv(shellProgram(this.state.workdir, this.env(node)));
-    return pty.spawn(cmd, args, {
-      name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: existsSync(this.d.hostDir) ? this.d.hostDir : '/',
+    const [file, args] = this.link.ptyArgv(shellProgram(this.state.workdir, this.env(node)));
+    return {
+      file, args, cwd: existsSync(this.d.hostDir) ? this.d.hostDir : '/',
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', TERM: 'xterm-256color', LANG: 'C.UTF-8' },
-    });
+    };
   }
 
   async readFile(path: string): Promise<Buffer> {

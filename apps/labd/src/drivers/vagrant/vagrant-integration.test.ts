@@ -10,6 +10,7 @@ import type { LabError } from '../../errors.ts';
 import { labBin, lab as labCli } from '../../test-support/lab-cli.ts';
 import { checkHost } from './host-check.ts';
 import { labelledContainers, processAlive } from './vagrant-cli.ts';
+import { spawnShell } from '../shell.ts';
 import { VagrantDriver } from './vagrant-driver.ts';
 
 // Real machines: vagrant's docker provider with the image from scripts/build-vagrant-image.sh.
@@ -57,7 +58,7 @@ test('a real machine: exec over the one SSH connection (env, stdin, timeout), fi
     assert.ok(pids.has(1), 'pid 1 (sshd) as the guest numbers it');
     assert.equal((await inst.exec('cat /proc/1/comm')).stdout.trim(), 'sshd');
 
-    const pty = inst.shell({ cols: 80, rows: 24 });
+    const pty = spawnShell(inst.shellCommand({}), { cols: 80, rows: 24 });
     const out = await new Promise<string>((resolve) => {
       let buf = '';
       pty.onData((d) => { buf += d; if (/@@\/srv\/lab@@0@@end/.test(buf)) resolve(buf); });

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { FlowControl } from '@ebpf-lab/protocol';
+
+// Before anything asks config(): the holders' records and sockets go to a private state dir.
+process.env.ELAB_STATE_DIR = mkdtempSync(join(tmpdir(), 'elab-holder-'));
+const { connectHolder, startHolder } = await import('./holder-client.ts');
+type HeldShell = import('./holder-client.ts').HeldShell;
+const { endHolder, terminalsDir } = await import('./holders.ts');
+const records = await import('./records.ts');
+const { holderAlive, procStartTime } = records;
+const listRecords = () => records.listRecords(terminalsDir());
+
+const started: string[] = [];
+after(async () => {
+  for (const r of listRecords()) if (started.includes(r.id)) await endHolder(r);
+  rmSync(process.env.ELAB_STATE_DIR!, { recursive: true, force: true });
+});
+
+let n = 0;
+async function holder(args: string[] = ['--norc', '--noprofile', '-i']): Promise<HeldShell> {
+  const id = `t${process.pid}x${n++}`;
+  started.push(id);
+  return startHolder({
+    id, key: { learnerId: 'l', instanceId: 'i', node: 'n' }, cols: 80, rows: 24,
+    command: { file: '/bin/bash', args, cwd: '/', env: { PATH: '/usr/bin:/bin', TERM: 'xterm-256color', PS1: '$ ' } },
+  });
+}
+
+function collect(h: HeldShell) {
+  let out = '';
+  let exit: number | null = null;
+  h.pty.onData((d) => { out += d; });
+  h.pty.onExit((e) => { exit = e.exitCode; });
+  return {
+    text: () => out, exit: () => exit,
+    async until(pred: () => boolean, what: string, ms = 15_000) {
+      for (const deadline = Date.now() + ms; !pred();) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(out.slice(-300))}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+test('the shell outlives its labd connection: a new connection replays the output, same shell', async () => {
+  const h = await holder();
+  const c = collect(h);
+  h.pty.write('echo "pid=$$ MARK""ER"\r');
+  await c.until(() => /pid=\d+ MARKER/.test(c.text()), 'the marker');
+  assert.equal(/pid=(\d+)/.exec(c.text())![1], String(h.pty.pid));
+  const rec = h.pty.record;
+  assert.ok((procStartTime(rec.holderPid) ?? '') !== '' && rec.socket.startsWith(terminalsDir()));
+  assert.equal(statSync(rec.socket).mode & 0o777, 0o600, 'only root may talk to the holder');
+  assert.equal(statSync(terminalsDir()).mode & 0o777, 0o700);
+
+  h.pty.detach(); // labd goes away
+  const again = await connectHolder(rec);
+  assert.match(again.replay, /pid=\d+ MARKER/, 'the scrollback is kept by the holder');
+  const c2 = collect(again);
+  again.pty.write('echo "again=$$"\r');
+  await c2.until(() => /again=\d+/.test(c2.text()), 'the pid again');
+  assert.equal(/again=(\d+)/.exec(c2.text())![1], String(h.pty.pid));
+
+  again.pty.write('exit 3\r');
+  await c2.until(() => c2.exit() !== null, 'the exit');
+  assert.equal(c2.exit(), 3);
+  for (const deadline = Date.now() + 5000; holderAlive(rec) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(holderAlive(rec), false, 'a holder whose shell exited goes away');
+  assert.ok(!listRecords().some((r) => r.id === rec.id), 'and removes its record');
+});
+
+test('one labd at a time: a newer connection replaces the older one', async () => {
+  const h = await holder();
+  const closed = new Promise<void>((r) => h.pty.onExit(() => r()));
+  const newer = await connectHolder(h.pty.record);
+  await closed; // the old connection was dropped (seen as a hang-up by its side)
+  const c = collect(newer);
+  newer.pty.write('echo "still""here"\r');
+  await c.until(() => c.text().includes('stillhere'), 'output on the newer connection');
+  await endHolder(newer.pty.record);
+  assert.equal(holderAlive(newer.pty.record), false);
+  assert.equal(procStartTime(newer.pty.record.shellPid), null, 'SIGTERM to the holder ends the shell too');
+});
+
+test('Pause stops the shell\'s output at the holder and Resume lets the rest through', async () => {
+  const h = await holder(['--norc', '--noprofile', '-c', 'sleep 0.5; yes 0123456789 | head -c 3000000; echo; echo FLOW""-END; sleep 30']);
+  const c = collect(h);
+  h.pty.pause();
+  await new Promise((r) => setTimeout(r, 1500));
+  let last = -1;
+  while (c.text().length !== last) { last = c.text().length; await new Promise((r) => setTimeout(r, 400)); }
+  assert.ok(last < FlowControl.HIGH_WATERMARK, `paused output stays small (${last} of 3000000)`);
+  h.pty.resume();
+  await c.until(() => c.text().includes('FLOW-END'), 'all output after Resume', 60_000);
+  await endHolder(h.pty.record);
+});
+
+test('a peer sending garbage is dropped; the holder and its shell stay', async () => {
+  const h = await holder();
+  const gone = new Promise<void>((r) => h.pty.onExit(() => r()));
+  const bad = connect(h.pty.record.socket);
+  bad.on('error', () => {});
+  bad.resume(); // read (and drop) its Hello and Replay, so the close is seen
+  bad.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 1]));
+  await new Promise<void>((r) => bad.on('close', () => r()));
+  await gone; // the bad peer had replaced us first
+  assert.ok(holderAlive(h.pty.record), 'the holder survived the bad frame');
+  const again = await connectHolder(h.pty.record);
+  const c = collect(again);
+  again.pty.write('echo o""k\r');
+  await c.until(() => c.text().includes('ok'), 'a working shell');
+  await endHolder(again.pty.record);
+});
+
+test('a shell that ends before labd connects still hands over its output and exit code', async () => {
+  const h = await holder(['--norc', '--noprofile', '-c', 'echo "lab: this lab is g""one"; exit 125']);
+  const c = collect(h);
+  await c.until(() => c.exit() !== null, 'the exit');
+  assert.equal(c.exit(), 125);
+  assert.match(h.replay + c.text(), /this lab is gone/, 'what the shell printed reaches labd');
+  for (const deadline = Date.now() + 5000; holderAlive(h.pty.record) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(holderAlive(h.pty.record), false, 'and then the holder goes');
+});
+
+test('a (re)starting labd ends holders whose lab is gone and keeps none of their records', async () => {
+  const { restoreSessions } = await import('./restore.ts');
+  const { SessionRegistry } = await import('../registry.ts');
+  const h = await holder(); // instance "i" has no state file here: its lab is gone
+  h.pty.detach(); // the labd that started it has gone away
+  const registry = new SessionRegistry();
+  const r = await restoreSessions(registry);
+  assert.deepEqual(r, { reattached: [], ended: [h.pty.record.id] });
+  assert.equal(holderAlive(h.pty.record), false);
+  assert.equal(procStartTime(h.pty.record.shellPid), null, 'its shell too');
+  assert.equal(registry.list().length, 0);
+  assert.ok(!listRecords().some((x) => x.id === h.pty.record.id));
+});

@@ -1,0 +1,78 @@
+// The lab panel stays readable for a lab with many members: pod-to-pod's nine member tabs plus the
+// editor tab, in Chromium at a laptop-sized window, against the real labd and a real netns lab.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launchChromium } from './browser';
+import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { waitForScreen } from './terminal-screen';
+
+const isRoot = process.getuid?.() === 0;
+const MEMBERS = ['k8s-s', 'k8s-w1', 'k8s-w2', 'netpod', 'webpod1', 'webpod2', 'tiefighter', 'xwing', 'deathstar'];
+
+interface Box { name: string; text: string; top: number; bottom: number; left: number; right: number; clipped: boolean }
+
+/** Where each tab sits, as the person sees it, relative to the visible part of the tab row. */
+async function tabBoxes(page: Page): Promise<{ row: Box; tabs: Box[] }> {
+  // No named helpers inside evaluate: the test's transpiler would wrap them in a helper the page lacks.
+  return page.locator('[role=tablist]').evaluate((row) => {
+    const all = [row, ...row.querySelectorAll('[role=tab]')].map((el) => {
+      const r = el.getBoundingClientRect();
+      const h = el as HTMLElement;
+      return { name: el === row ? 'row' : el.getAttribute('data-testid') ?? '', text: h.innerText, top: r.top, bottom: r.bottom, left: r.left, right: r.right, clipped: h.scrollWidth > h.clientWidth };
+    });
+    return { row: all[0]!, tabs: all.slice(1) };
+  });
+}
+
+const visibleIn = (t: Box, row: Box) => t.left >= row.left - 0.5 && t.right <= row.right + 0.5;
+
+describe('lab panel with many members', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
+  let stateDir = '';
+  let labd: Proc | undefined;
+  let web: Proc | undefined;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  let page: Page;
+
+  before(async () => {
+    stateDir = tempStateDir();
+    const webPort = await freePort();
+    labd = await startLabd(stateDir, `http://127.0.0.1:${webPort}`);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, webPort);
+    browser = await launchChromium({ width: 1280, height: 800 });
+    page = await browser.context.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await web?.stop();
+    await labd?.stop();
+    if (stateDir) downLabs(stateDir);
+  });
+
+  it('shows every member tab and the editor tab whole: no label wrapped, cut or hidden', async () => {
+    await page.goto(`${web!.url}/en/pod-to-pod`);
+    await page.getByTestId('tab-deathstar').waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(screenshotDir, 'lab-panel-nine-members.png') });
+    const { row, tabs } = await tabBoxes(page);
+    assert.deepEqual(tabs.map((t) => t.text.trim()), [...MEMBERS, 'Editor'], 'every member has a tab, with its name as the label, then the editor');
+    const lineHeight = tabs[0]!.bottom - tabs[0]!.top;
+    const rows = new Set(tabs.map((t) => Math.round(t.top)));
+    for (const t of tabs) {
+      assert.ok(Math.abs(t.bottom - t.top - lineHeight) < 1, `${t.name} is one line tall like the others (${JSON.stringify(t)})`);
+      assert.ok(!t.clipped && !t.text.includes('\n'), `${t.name}'s label is not wrapped or cut: "${t.text}"`);
+      assert.ok(visibleIn(t, row) && t.bottom <= row.bottom + 0.5, `${t.name} is fully inside the tab row (${JSON.stringify(t)} in ${JSON.stringify(row)})`);
+    }
+    assert.ok(rows.size <= 2, `ten tabs take at most two rows at 1280 px, took ${rows.size}`);
+  });
+
+  it('clicking the last member tab opens its shell', async () => {
+    await page.getByTestId('tab-deathstar').click();
+    assert.equal(await page.getByTestId('tab-deathstar').getAttribute('aria-selected'), 'true');
+    await page.locator('[data-testid=terminal-deathstar][data-status=open]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid=terminal-deathstar] .xterm-helper-textarea').focus();
+    await page.keyboard.type('hostname; echo "node=$LAB_NODE"\n');
+    await waitForScreen(page, /^node=deathstar\s*$/m, { testid: 'terminal-deathstar', timeoutMs: 30_000 });
+  });
+});
