@@ -28,6 +28,9 @@ export default async function check(ctx: CheckContext) {
   const inMap = !!lb?.services.some((s) => s.service === FIRST_SERVICE && s.backends.length > 0);
   const state = `${new Set(left).size} nat rule(s) for svc-1, ${stale.length} of its chains still declared; svclb ${lb ? `attached, map ${inMap ? 'has' : 'lacks'} ${FIRST_SERVICE}` : 'not attached'}`;
   const entry = left.find((r) => / -A KUBE-SERVICES /.test(` ${r.split(': ').slice(1).join(': ')}`));
+  if (!tables.some((t) => t.chains.some((c) => c.startsWith('KUBE-SVC-')))) {
+    return fail(`there are no kube-proxy rules in this lab at all, so there is nothing to cut over: build them (step 1), attach svclb and give it svc-1 (step 2), then remove only svc-1's rules`, { expected, actual: state });
+  }
   if (left.length && !entry) {
     return fail(`svc-1's KUBE-SERVICES rule is gone, but ${new Set(left).size} rule(s) in its own chains remain: flush (-F) and delete (-X) its KUBE-SVC chain and its three KUBE-SEP chains (iptables-nft-save -t nat | grep svc-1: shows them)`, { expected, actual: `${state}; e.g. ${left[0]}` });
   }
