@@ -29,6 +29,7 @@ export default async function check(ctx: CheckContext) {
   const state = `${new Set(left).size} nat rule(s) for svc-1, ${stale.length} of its chains still declared; svclb ${lb ? `attached, map ${inMap ? 'has' : 'lacks'} ${FIRST_SERVICE}` : 'not attached'}`;
   const entry = left.find((r) => / -A KUBE-SERVICES /.test(` ${r.split(': ').slice(1).join(': ')}`));
   if (!tables.some((t) => t.chains.some((c) => c.startsWith('KUBE-SVC-')))) {
+    if (inMap) return fail(`every service's rules are gone, not only svc-1's: svc-2 … svc-${target} no longer answer. Rebuild the table (./kube-rules.py --n ${target} | iptables-nft-restore) and remove only svc-1's rule and chains`, { expected, actual: state });
     return fail(`there are no kube-proxy rules in this lab at all, so there is nothing to cut over: build them (step 1), attach svclb and give it svc-1 (step 2), then remove only svc-1's rules`, { expected, actual: state });
   }
   if (left.length && !entry) {
