@@ -4,8 +4,13 @@ import { svclbStats, vipOf } from '../../lib/probe.ts';
 
 const FILE = 'results/iptables-vs-ebpf.json';
 const FIELDS = ['restoreMs', 'addOneMs', 'latencyFirstUs', 'latencyLastUs'] as const;
-/** How far a recorded latency may sit from the check's own fresh one: the machine is shared. */
-const TOLERANCE = 5;
+/**
+ * How far a recorded latency may sit from the check's own fresh one. The machine is shared: a
+ * selftest saw a run recorded under load at ~10× what the check measured minutes later, so this
+ * only catches the absurd (wrong units, invented orders of magnitude); run id, entry counts and
+ * svclb's counters are what tie the file to this lab.
+ */
+const TOLERANCE = 20;
 
 interface Point { n: number; entries?: number; samples?: number; run?: string; [k: string]: unknown }
 interface Series { id?: string; datapath?: string; backend?: string; points?: Point[] }
@@ -28,7 +33,7 @@ const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return
  * real run in this lab: every point carries this lab's run id (.lab/run-id, stamped by
  * measure.sh), its rule/entry count matches what measure.sh installs for that n, svclb's own
  * rewrite counter has seen at least the connections the eBPF latencies needed, and a fresh
- * measurement by the check (one VIP per datapath) lands within a factor 5 of the recorded ones.
+ * measurement by the check (one VIP per datapath) lands within a factor 20 of the recorded ones.
  */
 export default async function check(ctx: CheckContext) {
   const text = await ctx.readFile(FILE);
