@@ -2,18 +2,23 @@
 // cannot take an `upgrade`). Run: `node --import tsx server.ts [--dev]`; PORT/HOST set the address.
 import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import next from 'next';
-import { serviceToken } from './lib/labd/env';
+import { labdEnv, serviceToken } from './lib/labd/env';
+import { exposureProblem } from './lib/exposure';
+import { CLIENT_HEADER, clientAddress, requestRefusal, upgradeRefusal } from './lib/request-guard';
 import { proxyTerminalUpgrade, TERMINAL_PATH } from './lib/labd/terminal-upgrade';
 import { FOLLOW_PATH, proxyFollowUpgrade } from './lib/labd/follow-upgrade';
+import { refuse } from './lib/labd/ws-splice';
 
 const dev = process.argv.includes('--dev');
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOST ?? '127.0.0.1';
 const dir = dirname(fileURLToPath(import.meta.url));
+// A bad variable (an origin with a path, a port out of range) stops the start with its name.
+try { labdEnv(); } catch (e) { console.error(`web: ${(e as Error).message}`); process.exit(2); }
 
 /**
  * The web never needs root. Started as root (e.g. by scripts/start.sh next to labd), it reads the
@@ -50,17 +55,44 @@ const app = next({ dev, dir, hostname, port, httpServer: decoy });
 // one lost handshake would stall a reconnecting terminal for good).
 let nextReady: () => void;
 const prepared = new Promise<void>((resolve) => { nextReady = resolve; });
-const server = createServer((req, res) => void prepared.then(() => handle(req, res)));
+/**
+ * Before anything else: the Host must be ours (else a DNS-rebinding page could drive the API with
+ * a matching Origin) and writes must come from our origins (lib/request-guard.ts). The peer
+ * address is recorded for labd's per-client limits; a client's own copy of the header is dropped.
+ */
+function admit(req: IncomingMessage): ReturnType<typeof requestRefusal> {
+  delete req.headers[CLIENT_HEADER];
+  const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+  if (client) req.headers[CLIENT_HEADER] = client;
+  return req.headers.upgrade ? upgradeRefusal(req.headers) : requestRefusal(req.method, req.headers);
+}
+const server = createServer((req, res) => {
+  const refused = admit(req);
+  if (refused) {
+    res.writeHead(refused.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', connection: 'close' }).end(`${refused.message}\n`);
+    return;
+  }
+  void prepared.then(() => handle(req, res));
+});
 let handle: ReturnType<typeof app.getRequestHandler>;
 let nextUpgrade: ReturnType<typeof app.getUpgradeHandler> | undefined;
+// A client that resets mid-request must never take the web down with it.
+server.on('clientError', (_e, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); else socket.destroy(); });
 server.on('upgrade', (req, socket, head) => {
-  if (req.url?.split('?')[0] === TERMINAL_PATH) void proxyTerminalUpgrade(req, socket, head);
+  socket.on('error', () => socket.destroy());
+  const refused = admit(req);
+  if (refused) return refuse(socket, refused.status, refused.message);
+  if (req.url?.split('?')[0] === TERMINAL_PATH) {
+    proxyTerminalUpgrade(req, socket, head).catch((e: unknown) => { console.error('web: terminal upgrade:', e); refuse(socket, 500, 'internal error'); });
+  }
   else if (req.url?.split('?')[0] === FOLLOW_PATH) proxyFollowUpgrade(req, socket, head);
   else if (dev) void prepared.then(() => nextUpgrade?.(req, socket, head));
   else socket.destroy();
 });
 await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, hostname, resolve));
 if (!dev) await dropRoot();
+const exposed = await exposureProblem(hostname);
+if (exposed) { console.error(`web: refusing to serve: ${exposed}`); process.exit(2); }
 await app.prepare();
 handle = app.getRequestHandler();
 nextUpgrade = dev ? app.getUpgradeHandler() : undefined;

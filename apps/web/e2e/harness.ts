@@ -54,9 +54,13 @@ export function tempStateDir(): string {
   return mkdtempSync(join(tmpdir(), 'elab-web-e2e-'));
 }
 
-/** `port` 0 lets the kernel pick; a restart test passes the previous labd's port so the web finds it again. */
-export function startLabd(stateDir: string, allowedOrigin: string, env: Record<string, string> = {}, port = 0): Promise<Proc> {
-  return run(process.execPath, [join(repoRoot, 'apps/labd/bin/labd.mjs'), '--port', String(port), '--state-dir', stateDir], {
+/**
+ * `port` 0 lets the kernel pick; a restart test passes the previous labd's port so the web finds it again.
+ * The browser tests use several learners and classes on netns, hence --trust-learners (labd's server/policy.ts).
+ */
+export function startLabd(stateDir: string, allowedOrigin: string, env: Record<string, string> = {}, port = 0, opts: { trustLearners?: boolean } = {}): Promise<Proc> {
+  const trust = opts.trustLearners === false ? [] : ['--trust-learners'];
+  return run(process.execPath, [join(repoRoot, 'apps/labd/bin/labd.mjs'), '--port', String(port), '--state-dir', stateDir, ...trust], {
     cwd: repoRoot, env: { ...process.env, ELAB_ALLOWED_ORIGINS: allowedOrigin, ...env }, ready: /labd listening on (http:\/\/\S+)/, what: 'labd',
   });
 }

@@ -69,6 +69,8 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     await teacher.getByTestId('create-class-submit').click();
     await teacher.getByTestId('room').waitFor();
     classId = teacher.url().split('/').pop()!;
+    // The room fills in its origin after hydration: wait for the absolute link, not the first paint.
+    await teacher.getByTestId('join-url').filter({ hasText: /^https?:\/\// }).waitFor();
     joinUrl = (await teacher.getByTestId('join-url').innerText()).trim();
     assert.match(joinUrl, /\/join\/[A-Z2-9]{8}$/);
   });

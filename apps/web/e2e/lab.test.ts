@@ -177,15 +177,17 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
 
   it('Reset gives a fresh lab: a new shell, and the step is undone', async () => {
     await page.getByTestId('tab-lab').click();
-    await typeInTerminal(page, 'echo BEFORE-RESET=$$\n');
-    const old = (await waitForScreen(page, /^BEFORE-RESET=(\d+)\s*$/m))[1];
+    // Each lab has its own PID namespace, so $$ may repeat across labs: the instance id tells them apart.
+    await typeInTerminal(page, 'echo BEFORE-RESET=$LAB_INSTANCE; touch reset-marker\n');
+    const old = (await waitForScreen(page, /^BEFORE-RESET=([a-z0-9]{6})\s*$/m))[1];
     await page.getByTestId('lab-reset').click();
     // hello-ebpf runs on netns and vagrant, so Reset asks where; the lab's driver is preselected.
     await page.getByTestId('driver-submit').click();
     await page.locator('[data-testid=lab-panel][data-lab-state=starting]').waitFor({ timeout: 10_000 });
     await waitForTerminalOpen(page);
-    await typeInTerminal(page, 'echo AFTER-RESET=$$\n');
-    assert.notEqual((await waitForScreen(page, /^AFTER-RESET=(\d+)\s*$/m))[1], old, 'a new shell in the new lab');
+    await typeInTerminal(page, 'echo AFTER-RESET=$LAB_INSTANCE; ls reset-marker\n');
+    assert.notEqual((await waitForScreen(page, /^AFTER-RESET=([a-z0-9]{6})\s*$/m))[1], old, 'a new shell in the new lab');
+    await waitForScreen(page, /reset-marker.*No such file/, { timeoutMs: 10_000 });
     const check = page.getByTestId('check-bpftrace');
     await check.getByRole('button').click();
     await page.locator('[data-testid=check-bpftrace][data-status=fail]').waitFor({ timeout: 60_000 });

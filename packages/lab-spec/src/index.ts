@@ -5,3 +5,4 @@ export * from './load-lab.ts';
 export * from './check-helpers.ts';
 export * from './lesson-schema.ts';
 export * from './class-roster.ts';
+export * from './display-name.ts';

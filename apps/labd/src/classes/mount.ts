@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Router } from '../server/http.ts';
 import type { LabManager } from '../server/lab-manager.ts';
+import type { Policy } from '../server/policy.ts';
+import type { RateLimiter } from '../server/rate-limit.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
 import type { Store } from '../store/store.ts';
 import { ClassStore } from './class-store.ts';
@@ -16,11 +18,13 @@ export interface Classes {
 }
 
 /** Adds the class endpoints to labd's router and owns the follow socket and the live rooms. */
-export function mountClasses(router: Router, deps: { store: Store; manager: LabManager; registry: SessionRegistry; allowedOrigins: string[] }): Classes {
+export interface ClassesDeps { store: Store; manager: LabManager; registry: SessionRegistry; allowedOrigins: string[]; policy: Policy; newLearners: RateLimiter }
+
+export function mountClasses(router: Router, deps: ClassesDeps): Classes {
   const classes = new ClassStore(deps.store);
   const base = { classes, store: deps.store, manager: deps.manager, registry: deps.registry };
   const rooms = new Rooms(base);
-  addClassRoutes(router, { ...base, rooms });
+  addClassRoutes(router, { ...base, rooms, policy: deps.policy, newLearners: deps.newLearners });
   const follow = followServer({ ...base, allowedOrigins: deps.allowedOrigins });
   return {
     handleUpgrade(req, socket, head, url) {

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { findLab } from '../engine.ts';
 import { guards, tokenOf } from '../server/auth.ts';
+import { DisplayName } from '@ebpf-lab/lab-spec';
+import { HOST_KERNEL_DRIVERS, type Policy } from '../server/policy.ts';
+import { RateLimiter } from '../server/rate-limit.ts';
+import { ClientField, createLearnerFor } from '../server/routes.ts';
 import { HttpError, readJson, sendJson, type Router } from '../server/http.ts';
 import { normalizeCode, type ClassRow } from './class-store.ts';
 import { endClass } from './end-class.ts';
@@ -20,24 +24,25 @@ const BroadcastBody = z.object({
   message: z.string().trim().min(1).max(500).optional(),
   goto: z.object({ lesson: z.string().min(1).max(200), step: id.optional() }).optional(),
 }).refine((b) => b.message || b.goto, { message: 'give a message, a goto, or both' });
-const JoinBody = z.object({ code: z.string().min(1).max(32), displayName: z.string().trim().min(1).max(60), learnerId: z.string().min(1).max(64).optional() });
+const JoinBody = z.object({ code: z.string().min(1).max(32), displayName: DisplayName, learnerId: z.string().min(1).max(64).optional(), client: ClientField });
 
 /**
- * Wrong join codes are throttled across labd: past WRONG_CODE_LIMIT misses in a minute every
- * code lookup is refused with 429 until the minute is over, so codes cannot be enumerated.
+ * Wrong join codes are throttled per client (the browser's address, which the web passes on):
+ * past WRONG_CODE_LIMIT misses in a minute that client's lookups are refused with 429 until the
+ * minute is over, so codes cannot be enumerated, and no one else is locked out by it.
  */
 const WRONG_CODE_LIMIT = 30;
 const WRONG_CODE_WINDOW_MS = 60_000;
 /** How long an instructor's sign-in session lasts; signing in again opens a new one. */
 export const INSTRUCTOR_SESSION_MS = 12 * 3600_000;
 
-export interface ClassRouteDeps extends RosterDeps { rooms: Rooms }
+export interface ClassRouteDeps extends RosterDeps { rooms: Rooms; policy: Policy; newLearners: RateLimiter }
 
 /** The instructor endpoints (and the service's join/lookup/learner-events) of docs/api.md § Classes. */
 export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
   const auth = guards(deps.store);
   const { classes, rooms } = deps;
-  let misses: number[] = [];
+  const misses = new RateLimiter(WRONG_CODE_LIMIT, WRONG_CODE_WINDOW_MS);
 
   const classOf = (idOrNull: string | null): ClassRow => {
     if (!idOrNull) throw new HttpError(400, 'missing class id', 'pass ?class=<classId> (or classId in the body)');
@@ -45,13 +50,12 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
     if (!c) throw new HttpError(404, `no class "${idOrNull.slice(0, 64)}"`, 'list classes with GET /v1/classes');
     return c;
   };
-  const byCode = (raw: string): ClassRow => {
-    const now = Date.now();
-    misses = misses.filter((t) => now - t < WRONG_CODE_WINDOW_MS);
-    if (misses.length >= WRONG_CODE_LIMIT) throw new HttpError(429, 'too many wrong join codes', 'wait a minute and check the code');
+  const byCode = (raw: string, client: string | undefined): ClassRow => {
+    const key = client ?? 'service';
+    if (misses.blocked(key)) throw new HttpError(429, 'too many wrong join codes from this address', `wait ${misses.retryAfterS(key)} s and check the code`, { retryAfterS: misses.retryAfterS(key) });
     const code = normalizeCode(raw);
     const c = code ? classes.byCode(code) : null;
-    if (!c) { misses.push(now); throw new HttpError(404, 'no class has this join code', 'check the code with your instructor'); }
+    if (!c) { misses.hit(key); throw new HttpError(404, 'no class has this join code', 'check the code with your instructor'); }
     return c;
   };
   const publicView = (c: ClassRow) => ({ classId: c.id, name: c.name, lessons: c.lessons, ended: c.endedAt !== null });
@@ -73,7 +77,13 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
     const body = await readJson(req, CreateBody);
     for (const l of body.lessons) {
       if (!l.labId) continue;
-      try { findLab(l.labId); } catch (e) { throw new HttpError(400, `lesson "${l.slug}": lab "${l.labId}" is not available on this server`, (e as Error).message); }
+      let drivers: string[];
+      try { drivers = findLab(l.labId).spec.drivers; } catch (e) { throw new HttpError(400, `lesson "${l.slug}": lab "${l.labId}" is not available on this server`, (e as Error).message); }
+      // A class is many learners: a lab that only runs on the host's kernel cannot be isolated between them.
+      if (!deps.policy.trustLearners && drivers.every((d) => HOST_KERNEL_DRIVERS.has(d))) {
+        throw new HttpError(403, `lesson "${l.slug}": lab "${l.labId}" runs only on ${drivers.join(', ')}, which shares this host's kernel and root with every lab shell, so labd does not serve it to a class`,
+          'give the lab the vm driver, or, if every learner may be root on this host, start labd with --trust-learners (ELAB_TRUST_LEARNERS=1)', { reason: 'isolation' });
+      }
     }
     const c = classes.create(body.name, body.lessons.map((l) => ({ slug: l.slug, title: l.title, labId: l.labId ?? null })));
     sendJson(res, 201, summary(c));
@@ -138,17 +148,19 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
 
   // The web (service token) acts for learners: it knows who they are from their signed cookie.
   r.add('GET', '/v1/classes/lookup', auth.service, async ({ res, url }) => {
-    sendJson(res, 200, publicView(byCode(url.searchParams.get('code') ?? '')));
+    sendJson(res, 200, publicView(byCode(url.searchParams.get('code') ?? '', url.searchParams.get('client')?.slice(0, 100) || undefined)));
   });
 
   r.add('POST', '/v1/classes/join', auth.service, async ({ req, res }) => {
     const body = await readJson(req, JoinBody);
-    const c = byCode(body.code);
+    const c = byCode(body.code, body.client);
     if (c.endedAt) throw new HttpError(410, 'this class has ended', 'ask your instructor for the code of a running class');
-    const learner = (body.learnerId && deps.store.getLearner(body.learnerId)) || deps.store.createLearner(body.displayName);
+    const learner = (body.learnerId && deps.store.getLearner(body.learnerId)) || createLearnerFor(deps.store, deps.policy, deps.newLearners, body.displayName, body.client);
     const m = classes.join(c.id, learner.id, body.displayName);
     rooms.poke(c.id);
-    sendJson(res, 201, { learnerId: learner.id, displayName: m.displayName, joinedAt: m.joinedAt, ...publicView(c) });
+    // A fresh browser session comes with every join: the web's cookie carries it.
+    const session = deps.store.openLearnerSession(learner.id, deps.policy.learnerSessionMs);
+    sendJson(res, 201, { learnerId: learner.id, displayName: m.displayName, joinedAt: m.joinedAt, ...publicView(c), ...session });
   });
 
   r.add('GET', '/v1/classes/learner-events', auth.service, async ({ req, res, url }) => {

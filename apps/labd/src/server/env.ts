@@ -19,6 +19,13 @@ const Env = z.object({
     .pipe(z.array(origin).min(1, 'list at least one origin')),
   ELAB_SERVICE_TOKEN: token.optional(),
   ELAB_INSTRUCTOR_TOKEN: token.optional(),
+  /** The netns driver's isolation is the host's: see `trustLearners` below. */
+  ELAB_TRUST_LEARNERS: z.enum(['0', '1', 'true', 'false', '']).optional().transform((v) => v === '1' || v === 'true'),
+  ELAB_MAX_LABS: z.coerce.number().int().min(1).max(10_000).default(20),
+  ELAB_MAX_LABS_PER_LEARNER: z.coerce.number().int().min(1).max(20).default(2),
+  ELAB_MAX_LEARNERS: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  /** How long a learner's web session lasts; ending it early is DELETE /v1/learners/session. */
+  ELAB_LEARNER_SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 });
 
 export interface ServerConfig {
@@ -28,6 +35,17 @@ export interface ServerConfig {
   allowedOrigins: string[];
   serviceToken?: string;
   instructorToken?: string;
+  /**
+   * The netns driver shares the host's kernel and root with every lab shell. Without this, netns
+   * labs are served only on loopback and to one learner at a time (one trusted user).
+   */
+  trustLearners: boolean;
+  /** Running (or starting) labs: on the whole labd, and per learner. */
+  maxLabs: number;
+  maxLabsPerLearner: number;
+  /** Learners labd will create in all (the web makes one per first visit). */
+  maxLearners: number;
+  learnerSessionDays: number;
   /** How long a pty outlives its last socket; the protocol's REATTACH_GRACE_MS unless a test shortens it. */
   graceMs?: number;
 }
@@ -44,13 +62,22 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): z.infer<typeof En
   return r.data;
 }
 
+const USAGE = 'usage: labd [--host 127.0.0.1] [--port 7420] [--state-dir DIR] [--max-labs N] [--max-labs-per-learner N] [--trust-learners]';
+const VALUE_FLAGS = ['host', 'port', 'state-dir', 'max-labs', 'max-labs-per-learner'];
+
 /** Flags win over env. Binding anywhere but loopback takes an explicit --host or ELAB_HOST. */
 export function serverConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const e = readEnv(env);
-  const args = parseArgs(argv, ['host', 'port', 'state-dir']);
-  for (const k of args.flags.keys()) if (!['host', 'port', 'state-dir'].includes(k)) throw usageError(`unknown option --${k}`, 'usage: labd [--host 127.0.0.1] [--port 7420] [--state-dir DIR]');
-  if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}"`, 'usage: labd [--host 127.0.0.1] [--port 7420] [--state-dir DIR]');
+  const args = parseArgs(argv, VALUE_FLAGS);
+  for (const k of args.flags.keys()) if (![...VALUE_FLAGS, 'trust-learners'].includes(k)) throw usageError(`unknown option --${k}`, USAGE);
+  if (args.flags.has('trust-learners') && args.flags.get('trust-learners') !== true) throw usageError('--trust-learners takes no value', USAGE);
+  if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}"`, USAGE);
   return {
+    trustLearners: args.flags.has('trust-learners') || e.ELAB_TRUST_LEARNERS,
+    maxLabs: intFlag(args, 'max-labs', e.ELAB_MAX_LABS, 1, 10_000),
+    maxLabsPerLearner: intFlag(args, 'max-labs-per-learner', e.ELAB_MAX_LABS_PER_LEARNER, 1, 20),
+    maxLearners: e.ELAB_MAX_LEARNERS,
+    learnerSessionDays: e.ELAB_LEARNER_SESSION_DAYS,
     host: strFlag(args, 'host') ?? e.ELAB_HOST ?? '127.0.0.1',
     port: intFlag(args, 'port', e.ELAB_PORT ?? DEFAULT_PORT, 0, 65535),
     stateDir: resolve(strFlag(args, 'state-dir') ?? e.ELAB_STATE_DIR),

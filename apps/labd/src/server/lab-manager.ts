@@ -10,6 +10,7 @@ import type { LearnerPrincipal } from './auth.ts';
 import { DriverReports } from './driver-reports.ts';
 import { HttpError } from './http.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
+import { HOST_KERNEL_DRIVERS, isolationRefusal, OPEN_POLICY, type Policy } from './policy.ts';
 
 export type { LabState };
 export interface LabView {
@@ -57,7 +58,7 @@ export class LabManager {
   /** Preflight reports, cached: GET /v1/lab/drivers and an explicit driver choice share them. */
   readonly drivers = new DriverReports();
 
-  constructor(private readonly store: Store, private readonly sessions: SessionRegistry) {}
+  constructor(private readonly store: Store, private readonly sessions: SessionRegistry, private readonly policy: Policy = OPEN_POLICY) {}
 
   private entry(p: LearnerPrincipal): Entry {
     let e = this.entries.get(keyOf(p));
@@ -138,8 +139,62 @@ export class LabManager {
         return;
       }
       const name = await this.chooseDriver(p, lab, driver);
-      this.launch(p, e, name, (progress) => this.up(p, name, progress));
+      await this.admitted(p, name, () => this.launch(p, e, name, (progress) => this.up(p, name, progress)));
     });
+  }
+
+  /** Takes the learner's lab down (its terminals close); the progress stays. */
+  stop(p: LearnerPrincipal): Promise<void> {
+    return this.decide.run(keyOf(p), async () => {
+      if (this.entry(p).starting) throw new HttpError(409, 'the lab is still starting', 'wait for it to be ready, then stop it');
+      const cur = await this.current(p);
+      if (!cur) return;
+      this.sessions.closeInstance(cur.inst.state.id);
+      this.store.setLearnerLab(p.learnerId, p.labId, null, cur.inst.state.driver);
+      await this.instanceLock.run(cur.inst.state.id, () => cur.inst.down());
+    });
+  }
+
+  /**
+   * Runs `launch` once the policy admits a lab of `driver` for this learner: the caps on labs and
+   * the isolation model (HOST_KERNEL_DRIVERS). Admissions are serialized across learners, so two
+   * learners starting at once cannot both take the last place.
+   */
+  private admitted(p: LearnerPrincipal, driver: DriverName, launch: () => void): Promise<void> {
+    return this.decide.run('\0admission', async () => {
+      const others = (await this.liveLabs()).filter((o) => !(o.learnerId === p.learnerId && o.labId === p.labId));
+      if (HOST_KERNEL_DRIVERS.has(driver) && !this.policy.trustLearners) {
+        if (this.policy.exposed) throw isolationRefusal(driver, this.policy.exposed);
+        if (this.store.inOpenClass(p.learnerId)) throw isolationRefusal(driver, 'this learner is in a class, and a class is many learners');
+        if (others.some((o) => o.learnerId !== p.learnerId && HOST_KERNEL_DRIVERS.has(o.driver))) {
+          throw isolationRefusal(driver, 'another learner has a lab on it right now, and it serves one learner at a time');
+        }
+      }
+      const mine = others.filter((o) => o.learnerId === p.learnerId).length;
+      if (mine >= this.policy.maxLabsPerLearner) {
+        throw new HttpError(429, `you have ${mine} labs running, the most one learner may have`, 'stop a lab you are done with ("Stop lab" in its panel, or DELETE /v1/lab), then start this one', { reason: 'learner-lab-limit', limit: this.policy.maxLabsPerLearner });
+      }
+      if (others.length >= this.policy.maxLabs) {
+        throw new HttpError(503, `this server already runs ${others.length} labs, its limit`, 'try again when someone stops a lab; the operator can raise --max-labs (ELAB_MAX_LABS)', { reason: 'lab-limit', limit: this.policy.maxLabs });
+      }
+      launch();
+    });
+  }
+
+  /** Every lab that is starting or alive, with its learner and driver. */
+  private async liveLabs(): Promise<{ learnerId: string; labId: string; driver: string }[]> {
+    const out = new Map<string, { learnerId: string; labId: string; driver: string }>();
+    for (const [k, e] of this.entries) {
+      const [learnerId, labId] = k.split('\0') as [string, string];
+      if (e.starting && e.startingDriver) out.set(k, { learnerId, labId, driver: e.startingDriver });
+    }
+    for (const h of this.store.heldInstances()) {
+      const k = `${h.learnerId}\0${h.labId}`;
+      if (out.has(k)) continue;
+      const state = loadState(h.instanceId);
+      if (state && (await (await getDriver(state.driver)).attach(state).alive())) out.set(k, { learnerId: h.learnerId, labId: h.labId, driver: state.driver });
+    }
+    return [...out.values()];
   }
 
   /** The driver a start without a choice uses: the learner's last choice if the lab still has it, else the lab's first. */
@@ -178,7 +233,7 @@ export class LabManager {
       const before = stepId ? lab.steps.slice(0, lab.steps.indexOf(findStepOr404(lab, stepId))) : [];
       // Without a choice a reset keeps the driver the lab runs on.
       const name = driver === undefined ? ((await this.current(p))?.inst.state.driver ?? this.defaultDriver(p, lab)) : await this.chooseDriver(p, lab, driver);
-      this.launch(p, e, name, async (progress) => {
+      await this.admitted(p, name, () => this.launch(p, e, name, async (progress) => {
         const old = await this.current(p);
         if (old) {
           progress({ phase: 'down', message: `removing lab ${old.inst.state.id}`, fraction: 0 });
@@ -191,7 +246,7 @@ export class LabManager {
           progress({ phase: 'solve', message: `solving step "${s.id}" so the lab starts at "${stepId}"`, fraction: 0.9 });
           await runScript(inst, s.solve, `the solve script of step "${s.id}"`, Math.max(60, s.timeoutSeconds * 4) * 1000, { LAB_STEP: s.id });
         }
-      });
+      }));
     });
   }
 

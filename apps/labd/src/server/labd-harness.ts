@@ -22,9 +22,14 @@ export interface LabdProcess { url: string; port: number; stateDir: string; serv
 
 export const tempDir = () => mkdtempSync(join(tmpdir(), 'elab-labd-test-'));
 
-export async function startLabd(opts: { stateDir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<LabdProcess> {
+/**
+ * The tests run several learners and classes on the netns driver, which labd serves only with
+ * --trust-learners (server/policy.ts); `trustLearners: false` runs labd with its default policy.
+ */
+export async function startLabd(opts: { stateDir?: string; args?: string[]; env?: NodeJS.ProcessEnv; trustLearners?: boolean } = {}): Promise<LabdProcess> {
   const stateDir = opts.stateDir ?? tempDir();
-  const proc = spawn(process.execPath, [labdBin, '--port', '0', '--state-dir', stateDir, ...(opts.args ?? [])], {
+  const trust = opts.trustLearners === false ? [] : ['--trust-learners'];
+  const proc = spawn(process.execPath, [labdBin, '--port', '0', '--state-dir', stateDir, ...trust, ...(opts.args ?? [])], {
     env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -14,7 +14,8 @@ import { ensureFixedTokens } from './auth.ts';
 import type { ServerConfig } from './env.ts';
 import { discardRest, HttpError, sendError } from './http.ts';
 import { httpErrorOf, LabManager } from './lab-manager.ts';
-import { apiRoutes } from './routes.ts';
+import { policyOf, trustWarning } from './policy.ts';
+import { apiRoutes, newLearnerLimiter } from './routes.ts';
 
 export interface Labd { url: string; address: AddressInfo; store: Store; registry: SessionRegistry; manager: LabManager; close(): Promise<void> }
 
@@ -37,7 +38,7 @@ function cors(req: IncomingMessage, res: ServerResponse, allowed: string[]): boo
   res.setHeader('vary', 'Origin');
   if (req.method !== 'OPTIONS') return false;
   res.writeHead(204, {
-    'access-control-allow-methods': 'GET, POST, PUT, OPTIONS',
+    'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
     'access-control-allow-headers': 'authorization, content-type',
     'access-control-max-age': '600',
   }).end();
@@ -74,10 +75,14 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   } catch (e) {
     process.stderr.write(`labd: reattaching terminals failed: ${(e as Error).message}\n`);
   }
-  const manager = new LabManager(store, registry);
-  const router = apiRoutes(store, manager);
+  const policy = policyOf(cfg);
+  const warning = trustWarning(policy);
+  if (warning) process.stderr.write(warning);
+  const manager = new LabManager(store, registry, policy);
+  const newLearners = newLearnerLimiter();
+  const router = apiRoutes(store, manager, policy, newLearners);
   const terminal = terminalServer({ store, manager, registry, allowedOrigins: cfg.allowedOrigins });
-  const classes = mountClasses(router, { store, manager, registry, allowedOrigins: cfg.allowedOrigins });
+  const classes = mountClasses(router, { store, manager, registry, allowedOrigins: cfg.allowedOrigins, policy, newLearners });
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://labd');

@@ -108,4 +108,18 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    // A learner's browser session (the web's cookie holds its token): it expires, can be ended,
+    // and the lab tokens minted through it die with it.
+    id: '004-learner-sessions',
+    sql: `
+      CREATE TABLE learner_sessions (
+        hash TEXT PRIMARY KEY,
+        learner_id TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      ALTER TABLE tokens ADD COLUMN session_hash TEXT;
+    `,
+  },
 ];

@@ -73,7 +73,8 @@ export class Store {
    */
   findToken(token: string): TokenRow | null {
     const hash = hashToken(token);
-    const row = this.db.prepare('SELECT hash, kind, learner_id, lab_id FROM tokens WHERE hash = ?').get(hash) as
+    const row = this.db.prepare(`SELECT t.hash, t.kind, t.learner_id, t.lab_id FROM tokens t
+      WHERE t.hash = ? AND (t.session_hash IS NULL OR EXISTS (SELECT 1 FROM learner_sessions s WHERE s.hash = t.session_hash AND s.expires_at > ?))`).get(hash, now()) as
       { hash: string; kind: TokenKind; learner_id: string | null; lab_id: string | null } | undefined;
     if (row && timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) return { kind: row.kind, learnerId: row.learner_id, labId: row.lab_id };
     const s = this.db.prepare('SELECT hash FROM instructor_sessions WHERE hash = ? AND expires_at > ?').get(hash, now()) as { hash: string } | undefined;
@@ -97,11 +98,49 @@ export class Store {
     return this.db.prepare('DELETE FROM instructor_sessions WHERE hash = ?').run(hashToken(token)).changes > 0;
   }
 
-  mintLearnerToken(learnerId: string, labId: string): string {
+  /** A lab token; minted through a learner session (the web's case), it lives only as long as that session. */
+  mintLearnerToken(learnerId: string, labId: string, session?: string): string {
     const token = newToken();
-    this.db.prepare('INSERT INTO tokens (hash, kind, learner_id, lab_id, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(hashToken(token), 'learner', learnerId, labId, now());
+    this.db.prepare('INSERT INTO tokens (hash, kind, learner_id, lab_id, created_at, session_hash) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(hashToken(token), 'learner', learnerId, labId, now(), session ? hashToken(session) : null);
     return token;
+  }
+
+  /** A new browser session for a learner, valid for `ttlMs`; expired sessions (and their tokens) are dropped on the way. */
+  openLearnerSession(learnerId: string, ttlMs: number): { session: string; expiresAt: string } {
+    const session = newToken();
+    const expiresAt = new Date(Date.now() + ttlMs).toISOString();
+    this.db.transaction(() => {
+      const expired = this.db.prepare('SELECT hash FROM learner_sessions WHERE expires_at <= ?').all(now()) as { hash: string }[];
+      for (const e of expired) this.dropLearnerSession(e.hash);
+      this.db.prepare('INSERT INTO learner_sessions (hash, learner_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(hashToken(session), learnerId, now(), expiresAt);
+    })();
+    return { session, expiresAt };
+  }
+
+  /** The learner a live session belongs to, or null when it is unknown, ended or expired. */
+  learnerOfSession(session: string): string | null {
+    const r = this.db.prepare('SELECT learner_id FROM learner_sessions WHERE hash = ? AND expires_at > ?').get(hashToken(session), now()) as { learner_id: string } | undefined;
+    return r?.learner_id ?? null;
+  }
+
+  /** Ends a learner session and every lab token minted through it; true when it was open. */
+  endLearnerSession(session: string): boolean {
+    return this.db.transaction(() => this.dropLearnerSession(hashToken(session)))();
+  }
+
+  private dropLearnerSession(hash: string): boolean {
+    this.db.prepare('DELETE FROM tokens WHERE session_hash = ?').run(hash);
+    return this.db.prepare('DELETE FROM learner_sessions WHERE hash = ?').run(hash).changes > 0;
+  }
+
+  /** True when the learner is a member of a class that has not ended. */
+  inOpenClass(learnerId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM class_members m JOIN classes c ON c.id = m.class_id WHERE m.learner_id = ? AND c.ended_at IS NULL LIMIT 1').get(learnerId) !== undefined;
+  }
+
+  learnerCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM learners').get() as { n: number }).n;
   }
 
   createLearner(displayName: string): Learner {

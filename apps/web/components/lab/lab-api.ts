@@ -39,8 +39,24 @@ function normalize(raw: LabState & { nodes: unknown[] }): LabState {
 
 const postJson = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
+/** A refusal as the lab panel shows it: labd's message and, when it gave one, what to do. */
+export const explain = (e: Error): string => (e instanceof ApiError && e.hint ? `${e.message} (${e.hint})` : e.message);
+
 export const labApi = {
-  state: async (labId: string) => normalize(await call(labUrl(labId))),
+  /**
+   * The lab's state. A browser without a learner gets a 401; the page then makes its learner
+   * explicitly (POST /api/learner, rate-limited by labd) and asks again. No other request makes one.
+   */
+  state: async (labId: string) => {
+    try {
+      return normalize(await call(labUrl(labId)));
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) throw e;
+      await call('/api/learner', { method: 'POST' });
+      return normalize(await call(labUrl(labId)));
+    }
+  },
+  stop: async (labId: string) => normalize(await call(labUrl(labId), { method: 'DELETE' })),
   start: async (labId: string, driver?: string) => normalize(await call(labUrl(labId), driver ? postJson({ driver }) : { method: 'POST' })),
   reset: async (labId: string, driver?: string) => normalize(await call(labUrl(labId, 'reset'), postJson(driver ? { driver } : {}))),
   drivers: (labId: string) => call<DriverChoice[]>(labUrl(labId, 'drivers')),

@@ -1,7 +1,7 @@
 'use client';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Locale } from '@/lib/i18n';
-import { labApi, labUrl, type CheckResultView, type LabState, type Progress } from './lab-api';
+import { explain, labApi, labUrl, type CheckResultView, type LabState, type Progress } from './lab-api';
 
 type Sender = (text: string) => void;
 
@@ -17,6 +17,8 @@ interface LabContextValue {
   results: Record<string, CheckResultView | undefined>;
   check(step: string): Promise<void>;
   reset(): Promise<void>;
+  /** Takes the lab down (labd caps labs per learner, so a learner stops the ones they are done with). */
+  stop(): Promise<void>;
   /** Starts (from down or error) or resets the lab on `driver`; a refusal is thrown to the caller. */
   runOn(driver: string, how: 'start' | 'reset'): Promise<void>;
   retry(): void;
@@ -62,7 +64,7 @@ export function LabProvider({ labId, locale, steps, drivers = [], children }: { 
           if (!isCurrent() || es !== src) return;
           setLab(s);
           if (s.state === 'starting') timer = setTimeout(open, 300);
-        }, (e: Error) => isCurrent() && setError(e.message));
+        }, (e: Error) => isCurrent() && setError(explain(e)));
       };
       src.onmessage = (ev) => {
         if (!isCurrent()) return src.close();
@@ -97,7 +99,7 @@ export function LabProvider({ labId, locale, steps, drivers = [], children }: { 
       if (!current) return;
       setLab(s);
       if (s.state === 'starting') stopFollowing = follow(isCurrent);
-    })().catch((e: Error) => current && setError(e.message));
+    })().catch((e: Error) => current && setError(explain(e)));
     return () => {
       current = false;
       stopFollowing();
@@ -123,7 +125,15 @@ export function LabProvider({ labId, locale, steps, drivers = [], children }: { 
           resetFollow.current = follow(() => true);
         }
       } catch (e) {
-        setError((e as Error).message);
+        setError(explain(e as Error));
+      }
+    },
+    async stop() {
+      try {
+        setLab(await labApi.stop(labId));
+        setProgress(null);
+      } catch (e) {
+        setError(explain(e as Error));
       }
     },
     async runOn(driver, how) {

@@ -43,6 +43,7 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
           <button type="button" className="lab-driver" data-testid="lab-driver" title={t.driverChange} aria-label={`${lab.driver}: ${t.driverChange}`} onClick={() => setPicking(true)} disabled={!ready || showPicker}>{lab.driver}</button>
         )}
         <button type="button" onClick={() => (multi ? setPicking(true) : void ctx.reset())} disabled={!ready || showPicker} data-testid="lab-reset">{t.reset}</button>
+        <button type="button" onClick={() => void ctx.stop()} disabled={!ready || showPicker} data-testid="lab-stop">{t.stop}</button>
       </header>
       {error && (
         <div className="lab-error" role="alert" data-testid="lab-error">
@@ -61,7 +62,12 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
           onCancel={ready ? () => setPicking(false) : undefined}
         />
       )}
-      {!ready && !error && lab?.state !== 'error' && (
+      {lab?.state === 'down' && progress === null && !error && (
+        <div className="lab-progress" data-testid="lab-stopped">
+          <button type="button" onClick={ctx.retry} data-testid="lab-start">{t.retry}</button>
+        </div>
+      )}
+      {!ready && !error && lab?.state !== 'error' && !(lab?.state === 'down' && progress === null) && (
         <div className="lab-progress" data-testid="lab-progress">
           <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
             <div className="fill" style={{ width: `${pct}%` }} />

@@ -27,16 +27,18 @@ export const instructorApi = {
 
 /** Learner-side calls, made with the service token on behalf of the learner in the signed cookie. */
 export const classApi = {
-  /** The class behind a join code, or null for a wrong code. */
-  async lookup(code: string): Promise<PublicClass | null> {
+  /** The class behind a join code, or null for a wrong code; `client` is whose wrong guesses labd counts. */
+  async lookup(code: string, client?: string): Promise<PublicClass | null> {
     try {
-      return await labdJson<PublicClass>('/v1/classes/lookup', serviceToken(), { query: new URLSearchParams({ code }).toString() });
+      return await labdJson<PublicClass>('/v1/classes/lookup', serviceToken(), { query: new URLSearchParams({ code, ...(client ? { client } : {}) }).toString() });
     } catch (e) {
       if (e instanceof LabdError && e.status === 404) return null;
       throw e;
     }
   },
-  join: (code: string, displayName: string, learnerId?: string) =>
-    labdJson<PublicClass & { learnerId: string; displayName: string }>('/v1/classes/join', serviceToken(), { method: 'POST', body: { code, displayName, ...(learnerId ? { learnerId } : {}) } }),
+  join: (code: string, displayName: string, learnerId: string | undefined, client: string | undefined) =>
+    labdJson<PublicClass & { learnerId: string; displayName: string; session: string; expiresAt: string }>('/v1/classes/join', serviceToken(), {
+      method: 'POST', body: { code, displayName, ...(learnerId ? { learnerId } : {}), ...(client ? { client } : {}) },
+    }),
   events: (learnerId: string, signal: AbortSignal) => labdFetch('/v1/classes/learner-events', { token: serviceToken(), signal, query: new URLSearchParams({ learner: learnerId }).toString() }),
 };

@@ -46,10 +46,14 @@ export async function labdJson<T>(path: string, token: string, init: { method?: 
 
 const serviceCall = <T>(path: string, body: unknown): Promise<T> => labdJson<T>(path, serviceToken(), { method: 'POST', body });
 
-export function createLearner(displayName: string): Promise<{ learnerId: string; displayName: string }> {
-  return serviceCall('/v1/learners', { displayName });
+export interface CreatedLearner { learnerId: string; displayName: string; session: string; expiresAt: string }
+
+/** A new learner and its first session; `client` is the browser's address, for labd's per-client rate. */
+export function createLearner(displayName: string, client?: string): Promise<CreatedLearner> {
+  return serviceCall('/v1/learners', { displayName, ...(client ? { client } : {}) });
 }
 
-export async function mintLearnerToken(learnerId: string, labId: string): Promise<string> {
-  return (await serviceCall<{ token: string }>('/v1/tokens', { learnerId, labId })).token;
+/** A lab token that lives only as long as the learner session it is minted through. */
+export async function mintLearnerToken(learnerId: string, labId: string, session: string): Promise<string> {
+  return (await serviceCall<{ token: string }>('/v1/tokens', { learnerId, labId, session })).token;
 }

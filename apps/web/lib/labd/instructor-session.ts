@@ -1,5 +1,5 @@
 import { labdFetch, labdJson } from './client';
-import { readCookie } from './session';
+import { readCookie, secureAttr } from './session';
 
 /**
  * An instructor's sign-in: the web checks the instructor token against labd, asks labd for a
@@ -11,12 +11,12 @@ import { readCookie } from './session';
 export const INSTRUCTOR_COOKIE = 'elab_instructor';
 /** The shape of labd's tokens (32 random bytes, base64url): anything else is no session. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
-const cookieAttrs = 'Path=/instructor; HttpOnly; SameSite=Strict';
+const cookieAttrs = (): string => `Path=/instructor; HttpOnly; SameSite=Strict${secureAttr()}`;
 
 export async function createInstructorSession(instructorToken: string): Promise<{ setCookie: string }> {
   const s = await labdJson<{ token: string; expiresAt: string }>('/v1/instructor/sessions', instructorToken, { method: 'POST' });
   const maxAge = Math.max(0, Math.floor((Date.parse(s.expiresAt) - Date.now()) / 1000));
-  return { setCookie: `${INSTRUCTOR_COOKIE}=${s.token}; ${cookieAttrs}; Max-Age=${maxAge}` };
+  return { setCookie: `${INSTRUCTOR_COOKIE}=${s.token}; ${cookieAttrs()}; Max-Age=${maxAge}` };
 }
 
 /**
@@ -33,5 +33,5 @@ export function instructorTokenFor(from: { header?: string | null; id?: string }
 export async function endInstructorSession(header: string | null): Promise<string> {
   const token = instructorTokenFor({ header });
   if (token) await labdFetch('/v1/instructor/sessions', { method: 'DELETE', token }).then((r) => r.text(), () => undefined);
-  return `${INSTRUCTOR_COOKIE}=; ${cookieAttrs}; Max-Age=0`;
+  return `${INSTRUCTOR_COOKIE}=; ${cookieAttrs()}; Max-Age=0`;
 }

@@ -26,7 +26,9 @@ export async function proxyTerminalUpgrade(req: IncomingMessage, socket: Duplex,
 
   let token: string;
   try {
-    token = (await sessionFor(req.headers.cookie, lab)).token;
+    const session = await sessionFor(req.headers.cookie, lab);
+    if (!session) return refuse(socket, 401, 'no learner yet: open the lesson page to start a lab');
+    token = session.token;
   } catch (e) {
     return refuse(socket, 502, `labd: ${(e as Error).message}`);
   }

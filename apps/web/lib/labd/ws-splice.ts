@@ -3,21 +3,17 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { upgradeRefusal } from '../request-guard';
 
 /** Answers a WebSocket upgrade with an HTTP error and closes the socket. */
 export function refuse(socket: Duplex, status: number, message: string): void {
+  if (socket.destroyed || !socket.writable) return void socket.destroy();
   socket.end(`HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
 }
 
-/** The browser's Origin, if it is this server's own (cookie-authenticated sockets are same-origin only). */
+/** The browser's Origin, if it is one of this server's own (lib/request-guard.ts decides). */
 export function sameOrigin(req: IncomingMessage): string | null {
-  const origin = req.headers.origin;
-  if (!origin) return null;
-  try {
-    return new URL(origin).host === req.headers.host ? origin : null;
-  } catch {
-    return null;
-  }
+  return upgradeRefusal(req.headers) ? null : (req.headers.origin ?? null);
 }
 
 function statusLine(res: IncomingMessage): string {
@@ -34,22 +30,28 @@ function statusLine(res: IncomingMessage): string {
 export function spliceUpgrade(target: URL, headers: Record<string, string | string[]>, socket: Duplex, head: Buffer): void {
   const upstream = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: 'GET', headers });
   upstream.on('upgrade', (res, labdSocket, labdHead) => {
+    // Errors on either socket end both, never the web: a splice has no one to report to.
+    labdSocket.on('error', () => socket.destroy());
+    socket.on('error', () => labdSocket.destroy());
+    if (socket.destroyed) return void labdSocket.destroy(); // the browser left during the handshake
     socket.write(statusLine(res));
     if (labdHead.length) socket.write(labdHead);
     if (head.length) labdSocket.write(head);
     // Keystrokes are tiny writes: Nagle would add up to 40 ms to every echo.
     for (const s of [socket, labdSocket]) (s as Socket).setNoDelay?.(true);
-    labdSocket.on('error', () => socket.destroy());
     socket.on('close', () => labdSocket.destroy());
     labdSocket.on('close', () => socket.destroy());
     labdSocket.pipe(socket);
     socket.pipe(labdSocket);
   });
   upstream.on('response', (res) => {
+    res.on('error', () => socket.destroy());
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('end', () => refuse(socket, res.statusCode ?? 502, Buffer.concat(chunks).toString('utf8').slice(0, 500) || (res.statusMessage ?? 'refused')));
   });
   upstream.on('error', (e) => refuse(socket, 502, `labd is not reachable: ${e.message}`));
+  // The browser leaving before labd answered ends the pending request too.
+  socket.once('close', () => upstream.destroy());
   upstream.end();
 }

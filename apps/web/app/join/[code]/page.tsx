@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
 import '@/components/instructor/instructor.css';
+import { headers } from 'next/headers';
 import { classApi } from '@/lib/labd/classes';
+import { clientOf } from '@/lib/request-guard';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Join a class' };
@@ -11,7 +13,7 @@ type Props = { params: Promise<{ code: string }>; searchParams: Promise<{ error?
 export default async function JoinPage({ params, searchParams }: Props) {
   const { code } = await params;
   const { error } = await searchParams;
-  const cls = await classApi.lookup(decodeURIComponent(code)).catch((e: Error) => ({ failed: e.message }));
+  const cls = await classApi.lookup(decodeURIComponent(code), clientOf(await headers())).catch((e: Error) => ({ failed: e.message }));
   if (cls && 'failed' in cls) {
     return <main className="join"><h1>Join a class</h1><p className="join-error" role="alert">The lab server is not reachable: {cls.failed}</p></main>;
   }
@@ -33,7 +35,7 @@ export default async function JoinPage({ params, searchParams }: Props) {
           <input type="hidden" name="code" value={code} />
           <label>
             Your name, as the instructor will see it
-            <input name="name" required maxLength={60} autoFocus autoComplete="nickname" data-testid="join-name" />
+            <input name="name" required maxLength={60} pattern="[^\x00-\x1f\x7f]+" title="Printable text, up to 60 characters" autoFocus autoComplete="nickname" data-testid="join-name" />
           </label>
           <button type="submit" data-testid="join-submit">Join</button>
           {error && <p className="join-error" role="alert">{error}</p>}

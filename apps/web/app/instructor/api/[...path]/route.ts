@@ -1,6 +1,7 @@
 import { courseLessons } from '@/lib/labd/class-lessons';
 import { instructorApi } from '@/lib/labd/classes';
 import { LabdError } from '@/lib/labd/client';
+import { requestRefusal } from '@/lib/request-guard';
 import { createInstructorSession, endInstructorSession, instructorTokenFor } from '@/lib/labd/instructor-session';
 
 export const dynamic = 'force-dynamic';
@@ -11,13 +12,6 @@ function json(status: number, body: unknown, setCookie?: string): Response {
   const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store' });
   if (setCookie) headers.append('set-cookie', setCookie);
   return new Response(JSON.stringify(body), { status, headers });
-}
-
-/** Writes must come from our own pages (the cookie is SameSite=Strict too). */
-function crossSite(req: Request): boolean {
-  const origin = req.headers.get('origin');
-  if (!origin) return req.method !== 'GET';
-  try { return new URL(origin).host !== req.headers.get('host'); } catch { return true; }
 }
 
 async function body(req: Request): Promise<Record<string, unknown>> {
@@ -38,7 +32,8 @@ function passThrough(res: Response, extra: Record<string, string> = {}): Respons
 async function handle(req: Request, ctx: Ctx): Promise<Response> {
   const route = (await ctx.params).path.join('/');
   const method = req.method;
-  if (method !== 'GET' && crossSite(req)) return json(403, { error: 'cross-site request refused' });
+  const refused = requestRefusal(method, req.headers);
+  if (refused) return json(refused.status, { error: refused.message });
   const q = new URL(req.url).searchParams;
   try {
     if (route === 'session') {

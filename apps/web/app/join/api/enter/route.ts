@@ -1,7 +1,9 @@
 import { classApi } from '@/lib/labd/classes';
 import { classCookieHeader } from '@/lib/labd/class-cookie';
 import { LabdError } from '@/lib/labd/client';
-import { decodeLearnerCookie, LEARNER_COOKIE, readCookie, setCookieHeader } from '@/lib/labd/session';
+import { decodeLearnerCookie, LEARNER_COOKIE, learnerOf, readCookie, setCookieHeader } from '@/lib/labd/session';
+import { clientOf, requestRefusal } from '@/lib/request-guard';
+import { displayNameProblem } from '@ebpf-lab/lab-spec';
 import { DEFAULT_LOCALE } from '@/lib/i18n';
 
 export const dynamic = 'force-dynamic';
@@ -14,24 +16,28 @@ const back = (req: Request, code: string, error: string) =>
  * the learner cookie (their lab identity) and the class marker, and goes to the first lesson.
  */
 export async function POST(req: Request): Promise<Response> {
-  const origin = req.headers.get('origin');
-  if (origin && new URL(origin).host !== req.headers.get('host')) return new Response('cross-site request refused', { status: 403 });
-  const form = await req.formData();
+  const refused = requestRefusal(req.method, req.headers);
+  if (refused) return new Response(refused.message, { status: refused.status });
+  const form = await req.formData().catch(() => null);
+  if (!form) return new Response('send the join form (application/x-www-form-urlencoded)', { status: 400 });
   const code = String(form.get('code') ?? '').trim().slice(0, 32);
   const name = String(form.get('name') ?? '').trim();
-  if (!name || name.length > 60) return back(req, code, 'Enter a display name (up to 60 characters).');
+  const problem = displayNameProblem(name);
+  if (problem) return back(req, code, `${problem[0]!.toUpperCase()}${problem.slice(1)}.`);
   const known = decodeLearnerCookie(readCookie(req.headers.get('cookie'), LEARNER_COOKIE));
   try {
-    const joined = await classApi.join(code, name, known?.id);
+    const joined = await classApi.join(code, name, known?.id, clientOf(req.headers));
     const first = joined.lessons[0]?.slug;
     const headers = new Headers({ location: first ? `/${DEFAULT_LOCALE}/${first}` : '/' });
-    headers.append('set-cookie', setCookieHeader({ id: joined.learnerId, name: joined.displayName }));
+    headers.append('set-cookie', setCookieHeader(learnerOf(joined)));
     headers.append('set-cookie', classCookieHeader(joined.classId));
     return new Response(null, { status: 303, headers });
   } catch (e) {
     if (e instanceof LabdError && e.status === 404) return back(req, code, 'No class has this code. Check it with your instructor.');
     if (e instanceof LabdError && e.status === 410) return back(req, code, 'This class has ended.');
-    if (e instanceof LabdError && e.status === 429) return back(req, code, 'Too many wrong codes were tried; wait a minute.');
+    if (e instanceof LabdError && e.status === 429) return back(req, code, `${e.message}; ${e.hint ?? 'wait a minute'}.`);
+    if (e instanceof LabdError && e.status === 400) return back(req, code, e.message);
+    if (e instanceof LabdError && e.status === 503) return back(req, code, `${e.message}.`);
     throw e;
   }
 }

@@ -1,0 +1,90 @@
+// The write-c lesson's verifier exercise as a learner does it, in Chromium against the real labd
+// and a real netns lab: open the shipped execcount in the editor, Build & load, see the verifier's
+// marker on the unguarded add, fix it, load it, start it in the terminal, and pass the step's check.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launchChromium } from './browser';
+import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { waitForScreen } from './terminal-screen';
+
+const isRoot = process.getuid?.() === 0;
+const FILE = 'bpf/execcount/execcount.bpf.c';
+const ADD = '\t__sync_fetch_and_add(count, 1);';
+
+interface Built { stage: string; markers: { line: number; message: string }[] }
+
+async function buildAndMarkers(page: Page, n: number): Promise<Built> {
+  await page.getByTestId('editor-build').click();
+  const result = page.locator(`[data-testid=build-result][data-build="${n}"]`);
+  await result.waitFor({ timeout: 120_000 });
+  const markers = await page.evaluate(() => {
+    const monaco = (window as unknown as { monaco: typeof import('monaco-editor') }).monaco;
+    return monaco.editor.getModelMarkers({ owner: 'labd' }).map((m) => ({ line: m.startLineNumber, message: m.message }));
+  });
+  return { stage: (await result.getAttribute('data-stage')) ?? '', markers };
+}
+
+describe('write-c: fix what the verifier rejects, in the browser', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
+  let stateDir = '';
+  let labd: Proc | undefined;
+  let web: Proc | undefined;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  let page: Page;
+
+  before(async () => {
+    stateDir = tempStateDir();
+    const port = await freePort();
+    labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await web?.stop();
+    await labd?.stop();
+    if (stateDir) downLabs(stateDir);
+  });
+
+  it('the marker sits on the unguarded add; with a NULL check it loads, runs and the check passes', async () => {
+    await page.goto(`${web!.url}/en/write-c`);
+    await page.locator('[data-testid=lab-panel][data-lab-state=ready]').waitFor({ timeout: 90_000 });
+    await page.getByTestId('tab-editor').click();
+    // Monaco first: the editor opens a path only once it exists (its default file is hello's, absent here).
+    await page.locator('.monaco-editor .view-lines').waitFor({ timeout: 60_000 });
+    await page.getByTestId('editor-path').fill(FILE);
+    await page.getByTestId('editor-path').press('Enter');
+    await page.locator(`.editor-host[data-open-path="${FILE}"]`).waitFor({ timeout: 60_000 }).catch(async (e: Error) => {
+      throw new Error(`${e.message}\neditor status: ${await page.getByTestId('editor-status').innerText().catch(() => '?')}`);
+    });
+    const source = await page.evaluate(() => (window as unknown as { monaco: typeof import('monaco-editor') }).monaco.editor.getEditors()[0]!.getModel()!.getValue());
+    const addLine = source.split('\n').indexOf(ADD) + 1;
+    assert.ok(addLine > 0, `${FILE} as shipped has the unguarded add`);
+
+    const rejected = await buildAndMarkers(page, 1);
+    assert.equal(rejected.stage, 'load', 'it compiles; the kernel refuses it');
+    assert.ok(rejected.markers.some((m) => m.line === addLine && /map_value_or_null/.test(m.message)), `a verifier marker on line ${addLine}: ${JSON.stringify(rejected.markers)}`);
+    await page.screenshot({ path: join(screenshotDir, 'write-c-verifier-marker.png') });
+
+    const fixed = source.replace(ADD, `\tif (!count)\n\t\treturn 0;\n${ADD}`);
+    await page.evaluate((t) => (window as unknown as { monaco: typeof import('monaco-editor') }).monaco.editor.getEditors()[0]!.getModel()!.setValue(t), fixed);
+    const loaded = await buildAndMarkers(page, 2);
+    assert.equal(loaded.stage, 'done', `the fixed program loads: ${JSON.stringify(loaded.markers)}`);
+    assert.deepEqual(loaded.markers.filter((m) => /verifier/.test(m.message)), [], 'no verifier marker is left');
+
+    await page.getByTestId('tab-lab').click();
+    await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 });
+    await waitForScreen(page, /[#$][\s\u00a0]*$/m);
+    await page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
+    await page.keyboard.type('./bpf/.output/execcount > execcount.log 2>&1 & sleep 1; head -1 execcount.log | cut -c1-30; echo STARTED-$((6*7))\n');
+    await waitForScreen(page, /^STARTED-42\s*$/m, { timeoutMs: 60_000 });
+    const check = page.getByTestId('check-verifier');
+    await check.getByRole('button').click();
+    await page.locator('[data-testid=check-verifier][data-status=pass]').waitFor({ timeout: 60_000 }).catch(async (e: Error) => {
+      throw new Error(`${e.message}\ncheck said: ${await check.innerText().catch(() => '?')}`);
+    });
+  });
+});
