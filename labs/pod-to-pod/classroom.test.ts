@@ -15,7 +15,7 @@ function lessonCommands(mdx: string): Map<string, string[]> {
 
 /** The terminal the lesson tells the learner to use for each `bash run` block, in order. */
 const TERMINALS: Record<string, string[]> = {
-  'cross-node': ['netpod', 'netpod', 'k8s-s'],
+  'cross-node': ['netpod', 'netpod', 'k8s-s', 'netpod', 'k8s-s'],
   attach: ['k8s-w2'],
   identities: ['k8s-w2'],
   policy: ['k8s-w2', 'tiefighter', 'xwing', 'k8s-w2'],
