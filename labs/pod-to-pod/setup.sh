@@ -7,8 +7,12 @@ command -v python3 >/dev/null || { echo "python3 is needed for the whoami pods";
 # pods.txt is the learner's map of the cluster: it must match what the driver built from lab.yaml.
 while read -r name node ip _; do
   case $name in ''|'#'*|NAME) continue ;; esac
-  lab-on "$name" ip -o -4 addr show dev eth0 | grep -q " $ip/" \
-    || { echo "pods.txt says $name has $ip, but its eth0 does not: fix pods.txt or lab.yaml"; exit 1; }
+  # A few tries: on a busy host a member's holder can still be settling when setup starts.
+  for i in $(seq 30); do
+    have=$(lab-on "$name" ip -o -4 addr show dev eth0 2>&1) && grep -q " $ip/" <<< "$have" && continue 2
+    sleep 0.2
+  done
+  echo "pods.txt says $name has $ip, but its eth0 does not (lab-on $name ip addr: ${have:-nothing}): fix pods.txt or lab.yaml"; exit 1
 done < pods.txt
 mkdir -p logs
 for pod in webpod1 webpod2 deathstar; do
