@@ -4,9 +4,11 @@
 # provisioned by scripts/provision/{ebpf-tools,lab-user}.sh in a chroot, then
 # `docker import`ed with sshd in the foreground as its command.
 #
-# Usage: scripts/build-vagrant-image.sh [--print-ref] [--force]
+# Usage: scripts/build-vagrant-image.sh [--print-ref] [--force] [--rootfs-only]
 #   --print-ref  print the image reference the current inputs give, build nothing
 #   --force      rebuild from debootstrap even when the image or caches exist
+#   --rootfs-only  build (or find) the cached rootfs tarball only, print its path, no docker:
+#                the one builder scripts/build-vm-image.sh starts from
 #
 # Prints the image reference (ebpf-lab/vagrant-debian:<tag>) as the only line
 # on stdout; progress and timings go to stderr. So: IMAGE=$(scripts/build-vagrant-image.sh)
@@ -35,11 +37,12 @@ die() { log "error: $*"; exit 1; }
 now() { date +%s.%N; }
 took() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
 
-print_only=0 force=0
+print_only=0 force=0 rootfs_only=0
 for arg in "$@"; do
   case "$arg" in
     --print-ref) print_only=1 ;;
     --force) force=1 ;;
+    --rootfs-only) rootfs_only=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
     *) die "unknown argument '$arg' (see --help)" ;;
   esac
@@ -56,8 +59,8 @@ image=$IMAGE_REPO:$tag
 if [ "$print_only" = 1 ]; then echo "$image"; exit 0; fi
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot and mounts need it): sudo $0"
-command -v docker >/dev/null || die "docker not found: apt-get install docker.io"
-if ! docker info >/dev/null 2>&1; then
+[ "$rootfs_only" = 1 ] || command -v docker >/dev/null || die "docker not found: apt-get install docker.io"
+if [ "$rootfs_only" = 0 ] && ! docker info >/dev/null 2>&1; then
   log "docker engine not answering; starting it with scripts/start-dockerd.sh"
   "$repo/scripts/start-dockerd.sh" >&2
 fi
@@ -68,7 +71,7 @@ mkdir -p "$CACHE_DIR/apt-archives"
 exec 9>"$CACHE_DIR/.build.lock"
 flock 9
 
-if [ "$force" = 0 ] && docker image inspect "$image" >/dev/null 2>&1; then
+if [ "$force" = 0 ] && [ "$rootfs_only" = 0 ] && docker image inspect "$image" >/dev/null 2>&1; then
   log "image $image is up to date (checked in $(took "$t_total"))"
   echo "$image"
   exit 0
@@ -202,6 +205,12 @@ if [ "$force" = 1 ] || [ ! -s "$rootfs_tar" ]; then
   build_rootfs_tar
 else
   log "using cached rootfs $rootfs_tar"
+fi
+if [ "$rootfs_only" = 1 ]; then
+  # Tarballs of inputs that no longer exist in this tree are only a cache: they go here too.
+  find "$CACHE_DIR" -maxdepth 1 -name 'vagrant-debian-*.tar' ! -name "$(basename "$rootfs_tar")" -delete
+  echo "$rootfs_tar"
+  exit 0
 fi
 
 t=$(now)

@@ -8,7 +8,8 @@ cd "$REPO"
 
 PKGS=(clang llvm libbpf-dev bpftool bpftrace iproute2 iptables make gcc pkg-config libelf-dev zlib1g-dev
       util-linux procps curl iputils-ping python3 g++ strace tcpdump)
-[ "${1:-}" = --with-tests ] && PKGS+=(chromium fonts-noto-cjk docker.io vagrant debootstrap openssh-client rsync tmux)
+[ "${1:-}" = --with-tests ] && PKGS+=(chromium fonts-noto-cjk docker.io vagrant debootstrap openssh-client rsync tmux
+                                     qemu-system-x86 qemu-utils e2fsprogs cpio kmod)
 
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done

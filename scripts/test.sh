@@ -4,14 +4,14 @@
 #        STAGES="unit selftest" sudo -E scripts/test.sh   (a subset, for development)
 # Stages: typecheck, unit (unit + integration tests, real namespaces), selftest (every netns lab:
 # fresh → fail → solve → pass, wrong/ caught, alt/ accepted, 3 times, 2 labs at once), web (Playwright in Debian's chromium against real labd),
-# vagrant (docker-provider VM, real BPF inside). Exits non-zero if any stage fails.
+# vagrant (docker-provider VM, real BPF inside), vm (QEMU guests with their own kernel: kprobes). Exits non-zero if any stage fails.
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 need_root test.sh "$@"
 cd "$REPO"
 "$REPO/scripts/setup.sh" --with-tests || die "setup failed"
 
-STAGES=${STAGES:-"typecheck unit selftest web vagrant"}
+STAGES=${STAGES:-"typecheck unit selftest web vagrant vm"}
 passed=() failed=()
 stage() {
   local name=$1; shift
@@ -29,6 +29,7 @@ stage unit bash -c 'node --import tsx --test --test-concurrency=1 --test-reporte
 stage selftest node apps/labd/bin/lab.mjs selftest --repeat 3 --jobs 2
 if [ -x scripts/test-web.sh ]; then stage web scripts/test-web.sh; fi
 if [ -x scripts/test-vagrant.sh ]; then stage vagrant scripts/test-vagrant.sh; fi
+if [ -x scripts/test-vm.sh ]; then stage vm scripts/test-vm.sh; fi
 
 say "summary"
 echo "stages: ${#passed[@]} passed, ${#failed[@]} failed"

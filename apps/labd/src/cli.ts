@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
     case undefined: case 'help': case '--help': case '-h':
       out(HELP); return 0;
     case 'doctor': {
-      const rep = await doctor({ fresh: args.flags.has('fresh') });
+      const rep = await doctor({ fresh: args.flags.has('fresh'), vm: true });
       if (json(args)) { out(JSON.stringify(rep, null, 2)); return 0; }
       out(`kernel ${rep.kernel}`);
       for (const i of rep.items) out(`${i.ok === true ? '✔' : i.ok === false ? '✘' : '?'} ${i.name.padEnd(11)} ${i.detail}${i.fix ? `\n              fix: ${i.fix}` : ''}`);
@@ -166,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
       const many = strFlag(args, 'submissions');
       if (many) {
         // The CSV goes to --csv FILE, else to stdout; progress goes to stderr so stdout stays CSV.
-        const g = await gradeSubmissions(labId, many, { driver: driverFlag(args), jobs: intFlag(args, 'jobs', 1, 1, 16), onLearner: (l, s) => process.stderr.write(`graded ${l}: ${s}\n`) });
+        const g = await gradeSubmissions(labId, many, { driver: driverFlag(args), jobs: intFlag(args, 'jobs', 1, 1, 16), onLearner: (l, s) => process.stderr.write(`graded ${l}: ${s}\n`), onDriver: (d) => process.stderr.write(`grading on the ${d} driver\n`) });
         const csvFile = strFlag(args, 'csv');
         if (csvFile) { writeFileSync(csvFile, evidenceCsv(g)); process.stderr.write(`wrote ${csvFile} (${g.rows.length} rows, ${g.learners.length} learners)\n`); } else process.stdout.write(evidenceCsv(g));
         return 0;

@@ -7,7 +7,7 @@ import { confinementLacks, limitsReport } from './drivers/netns/limits.ts';
 import { missingCaps, which, TOOL_PACKAGES } from './host-caps.ts';
 import { run } from './proc.ts';
 
-export interface DoctorItem { name: Capability | 'libbpf-dev' | 'cgroup2' | 'limits' | 'confinement'; ok: boolean | null; detail: string; fix?: string }
+export interface DoctorItem { name: Capability | 'libbpf-dev' | 'cgroup2' | 'limits' | 'confinement' | 'vm'; ok: boolean | null; detail: string; fix?: string }
 export interface DoctorReport { kernel: string; items: DoctorItem[] }
 
 type ProbeResult = Record<string, { ok: boolean; error?: string }>;
@@ -66,7 +66,8 @@ function confinementReport(): { ok: boolean; detail: string; fix?: string } {
   return { ok: false, detail: `netns labs cannot start: this host lacks ${lacks.join(', ')}`, fix: 'apt-get install python3; modprobe overlay; or use the vagrant driver' };
 }
 
-export async function doctor(opts: { fresh?: boolean; path?: string } = {}): Promise<DoctorReport> {
+/** `vm`: also say whether the vm driver can run and on which accelerator (may boot a probe guest once per host boot). */
+export async function doctor(opts: { fresh?: boolean; path?: string; vm?: boolean } = {}): Promise<DoctorReport> {
   const items: DoctorItem[] = [];
   const caps = missingCaps(['CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_BPF', 'CAP_PERFMON']);
   items.push({
@@ -98,6 +99,7 @@ export async function doctor(opts: { fresh?: boolean; path?: string } = {}): Pro
   }
   const libbpf = existsSync('/usr/include/bpf/libbpf.h');
   items.push({ name: 'libbpf-dev', ok: libbpf, detail: libbpf ? '/usr/include/bpf/libbpf.h present' : 'libbpf headers missing', fix: libbpf ? undefined : 'apt-get install libbpf-dev' });
+  if (opts.vm) items.push(await (await import('./drivers/vm/image.ts')).vmDoctorItem(!!opts.fresh));
   return { kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), items };
 }
 

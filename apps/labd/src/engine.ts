@@ -33,7 +33,8 @@ export function findStep(lab: LoadedLab, stepId: string): LoadedStep {
 }
 
 /** Runs a lab script (setup, solve, grade) inside the lab; throws with its output when it fails. */
-export async function runScript(inst: LabInstance, path: string, what: string, timeoutMs: number, env: Record<string, string> = {}): Promise<void> {
+export async function runScript(inst: LabInstance, path: string, what: string, limitMs: number, env: Record<string, string> = {}): Promise<void> {
+  const timeoutMs = limitMs * (inst.timeScale ?? 1);
   const r = await inst.exec(readFileSync(path, 'utf8'), { timeoutMs, env });
   if (r.code !== 0) {
     const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-15).join('\n');
@@ -46,6 +47,8 @@ export async function upLab(labId: string, driverName: DriverName | undefined, o
   const name = driverName ?? lab.spec.drivers[0]!;
   if (!lab.spec.drivers.includes(name)) throw usageError(`lab "${labId}" does not run on the ${name} driver`, `it supports: ${lab.spec.drivers.join(', ')}`);
   const driver = await getDriver(name);
+  const sup = driver.supports?.(lab) ?? { ok: true };
+  if (!sup.ok) throw usageError(`lab "${labId}" cannot run on the ${name} driver: ${sup.why}`, sup.fix);
   if (name === 'netns') {
     // The netns driver runs on this host's kernel and tools, so the lab's requirements are checked here.
     const pre = await driver.preflight();

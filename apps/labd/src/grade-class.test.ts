@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EVIDENCE_COLUMNS } from './grade-class.ts';
+import { loadLab } from '@ebpf-lab/lab-spec';
+import { EVIDENCE_COLUMNS, pickGradingDriver } from './grade-class.ts';
 import { isRoot, lab, repoRoot, tempStateDir } from './test-support/lab-cli.ts';
 
 /** RFC 4180 reader for the test: quoted fields may hold commas, quotes and line breaks. */
@@ -36,7 +37,8 @@ test('lab grade --submissions grades one subfolder per learner in fresh labs int
   writeFileSync(join(subs, 'README.txt'), 'not a learner');
 
   const out = join(root, 'grades.csv');
-  const r = lab(['grade', 'hello-ebpf', '--submissions', subs, '--csv', out, '--jobs', '2'], { env, timeoutMs: 600_000 });
+  // netns named: without --driver, grading would take VMs where the vm driver works (pickGradingDriver).
+  const r = lab(['grade', 'hello-ebpf', '--submissions', subs, '--csv', out, '--jobs', '2', '--driver', 'netns'], { env, timeoutMs: 600_000 });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /graded ada: 2\/3/);
   const [header, ...rows] = parseCsv(readFileSync(out, 'utf8'));
@@ -60,4 +62,12 @@ test('lab grade --submissions grades one subfolder per learner in fresh labs int
   const none = lab(['grade', 'hello-ebpf', '--submissions', empty], { env });
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no learner subfolders/);
+});
+
+test('submissions are graded in VMs when the lab runs on vm and the vm driver works here, else on the first driver', () => {
+  const hello = loadLab(join(repoRoot, 'labs/hello-ebpf'));
+  assert.equal(pickGradingDriver(hello, true), 'vm');
+  assert.equal(pickGradingDriver(hello, false), hello.spec.drivers[0]);
+  const noVm = { ...hello, spec: { ...hello.spec, drivers: ['netns' as const, 'vagrant' as const] } };
+  assert.equal(pickGradingDriver(noVm, true), 'netns', 'a lab that does not list vm stays on its own driver');
 });

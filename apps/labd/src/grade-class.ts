@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { DriverName } from '@ebpf-lab/lab-spec';
+import type { DriverName, LoadedLab } from '@ebpf-lab/lab-spec';
 import { toCsv } from './classes/csv.ts';
+import { getDriver } from './drivers/registry.ts';
 import { findLab } from './engine.ts';
 import { usageError } from './errors.ts';
 import { grade } from './grade.ts';
@@ -30,12 +31,29 @@ export function submissionFolders(dir: string): string[] {
 }
 
 /**
+ * Submissions are untrusted code: without an explicit --driver they are graded in VMs (a kernel
+ * of their own per learner) when the lab runs on the vm driver and it works here; else on the
+ * lab's first driver.
+ */
+export function pickGradingDriver(lab: LoadedLab, vmUsable: boolean): DriverName {
+  return vmUsable && lab.spec.drivers.includes('vm') ? 'vm' : lab.spec.drivers[0]!;
+}
+
+async function vmUsable(lab: LoadedLab): Promise<boolean> {
+  if (!lab.spec.drivers.includes('vm')) return false;
+  const vm = await getDriver('vm');
+  return (vm.supports?.(lab).ok ?? true) && (await vm.preflight()).ok;
+}
+
+/**
  * Grades every learner's submission with grade.ts (a fresh lab each, their files, grade.sh,
  * every check), `jobs` at a time. A learner whose grading itself broke (the lab would not come
  * up) gets an `error` row per step, never a `fail`: it is not their fault.
  */
-export async function gradeSubmissions(labId: string, dir: string, opts: { driver?: DriverName; jobs?: number; onLearner?: (learner: string, score: string) => void } = {}): Promise<ClassGrade> {
+export async function gradeSubmissions(labId: string, dir: string, opts: { driver?: DriverName; jobs?: number; onLearner?: (learner: string, score: string) => void; onDriver?: (d: DriverName) => void } = {}): Promise<ClassGrade> {
   const lab = findLab(labId);
+  const driver = opts.driver ?? pickGradingDriver(lab, await vmUsable(lab));
+  opts.onDriver?.(driver);
   const learners = submissionFolders(dir);
   const results = new Map<string, { rows: EvidenceRow[]; score: number; max: number }>();
   const queue = [...learners];
@@ -43,7 +61,7 @@ export async function gradeSubmissions(labId: string, dir: string, opts: { drive
     for (let learner = queue.shift(); learner; learner = queue.shift()) {
       let rows: EvidenceRow[];
       try {
-        const rep = await grade(labId, join(dir, learner), opts.driver);
+        const rep = await grade(labId, join(dir, learner), driver);
         rows = rep.results.map((r) => ({
           learner, step: r.step, status: r.status, message: r.message, expected: r.expected ?? null, actual: r.actual ?? null, ms: r.ms,
           gradeScript: r.gradeScript && r.gradeScript !== 'ran' ? r.gradeScript : null,

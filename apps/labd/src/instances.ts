@@ -52,6 +52,14 @@ export function loadStateAnywhere(id: string): InstanceState | null {
   try { return readState(readFileSync(join(REGISTRY, id), 'utf8').trim()); } catch { return null; }
 }
 
+/** Lists a state file kept outside instances/ (the vm driver's warm pool) in the host-wide index. */
+export function registerStateFile(id: string, file: string): void {
+  try {
+    mkdirSync(REGISTRY, { recursive: true });
+    writeFileSync(join(REGISTRY, id), file);
+  } catch { /* not root: nothing else can see it anyway */ }
+}
+
 export function unregister(id: string): void {
   rmSync(join(REGISTRY, id), { force: true });
 }

@@ -8,7 +8,7 @@ export const CAPABILITIES = [
 export const Capability = z.enum(CAPABILITIES);
 export type Capability = z.infer<typeof Capability>;
 
-export const DRIVER_NAMES = ['netns', 'vagrant', 'kind'] as const;
+export const DRIVER_NAMES = ['netns', 'vagrant', 'kind', 'vm'] as const;
 export const DriverName = z.enum(DRIVER_NAMES);
 export type DriverName = z.infer<typeof DriverName>;
 
@@ -80,6 +80,15 @@ export const KindSpec = z.object({
 }).strict();
 export type KindSpec = z.infer<typeof KindSpec>;
 
+/** What the vm driver gives each instance of the lab: a QEMU guest with its own kernel. */
+export const VmSpec = z.object({
+  memoryMiB: z.number().int().min(256).max(16384).default(1024),
+  cpus: z.number().int().min(1).max(8).default(1),
+  /** Size of the instance's disk (a copy-on-write overlay on the shared image). */
+  diskGiB: z.number().int().min(8).max(64).default(8),
+}).strict();
+export type VmSpec = z.infer<typeof VmSpec>;
+
 /**
  * Resource limits of one lab instance (netns driver: cgroups and a size-bounded workdir). Every
  * field is optional; the driver fills in its defaults (docs: `lab doctor` shows which are enforced).
@@ -105,6 +114,7 @@ export const LabSpec = z.object({
   setupTimeoutSeconds: z.number().int().positive().max(900).default(60),
   steps: z.array(StepSpec).min(1),
   kind: KindSpec.optional(),
+  vm: VmSpec.optional(),
   limits: LimitsSpec.optional(),
 }).strict();
 export type LabSpec = z.infer<typeof LabSpec>;

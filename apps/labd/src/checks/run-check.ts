@@ -49,7 +49,7 @@ function contextFor(inst: LabInstance, lab: LoadedLab, step: LoadedStep, signal:
  */
 export async function runCheck(inst: LabInstance, lab: LoadedLab, step: LoadedStep, mode: 'live' | 'grade' = 'live'): Promise<CheckResult> {
   const started = performance.now();
-  const timeoutMs = step.timeoutSeconds * 1000;
+  const timeoutMs = step.timeoutSeconds * 1000 * (inst.timeScale ?? 1);
   const done = (o: CheckOutcome): CheckResult => ({ lab: lab.spec.id, step: step.id, ...o, ms: Math.round(performance.now() - started) });
   if (step.check.kind === 'sh') {
     const r = await inst.exec(readFileSync(step.check.path, 'utf8'), { timeoutMs, env: { LAB_STEP: step.id, LAB_CHECK_MODE: mode } });

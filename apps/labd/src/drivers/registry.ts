@@ -10,6 +10,7 @@ const factories: Partial<Record<DriverName, Factory>> = {
   netns: () => new NetnsDriver(),
   kind: async () => new (await import('./kind/kind-driver.ts')).KindDriver(),
   vagrant: async () => new (await import('./vagrant/vagrant-driver.ts')).VagrantDriver(),
+  vm: async () => new (await import('./vm/vm-driver.ts')).VmDriver(),
 };
 
 export function registerDriver(name: DriverName, factory: Factory): void {

@@ -51,6 +51,11 @@ export interface InstanceState {
 
 export interface LabInstance {
   readonly state: InstanceState;
+  /**
+   * How many times slower than the host commands run here (an emulated guest: several); checks
+   * and lab scripts get their time limits multiplied by it. 1 when absent.
+   */
+  readonly timeScale?: number;
   exec(cmd: string, opts?: ExecOptions): Promise<LabExecResult>;
   /** The command of an interactive shell on a node; spawn it with spawnShell (drivers/shell.ts). */
   shellCommand(opts: { node?: string }): ShellCommand;
@@ -71,12 +76,20 @@ export interface CapabilityReport {
   missing: { what: string; fix: string }[];
 }
 
+/** Whether a driver can run a lab's shape (topology) at all; `why` and `fix` say what to do if not. */
+export type Support = { ok: true } | { ok: false; why: string; fix: string };
+
 export interface ReapReport { removed: string[]; kept: string[]; errors: string[] }
 
 export interface LabDriver {
   readonly name: DriverName;
   /** Can this driver run here at all (privileges, tools)? Cheap: called on every `up`. */
   preflight(): Promise<CapabilityReport>;
+  /**
+   * Can this driver run this lab's topology? Pure and cheap: checked before any `up` and in the
+   * driver picker. Every real driver has it; absent (a test's stand-in) means any lab.
+   */
+  supports?(lab: LoadedLab): Support;
   up(lab: LoadedLab, onProgress?: OnProgress): Promise<LabInstance>;
   attach(state: InstanceState): LabInstance;
   /** Removes leftovers of instances that are no longer alive (all of them with `all`). */

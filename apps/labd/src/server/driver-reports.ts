@@ -65,6 +65,8 @@ export class DriverReports {
    * lab's `requires` count too (the same check upLab makes before a netns start).
    */
   async forLab(lab: LoadedLab, name: DriverName): Promise<CapabilityReport> {
+    const sup = await getDriver(name).then((d) => d.supports?.(lab) ?? { ok: true as const }, () => ({ ok: true as const }));
+    if (!sup.ok) return { ok: false, missing: [{ what: sup.why, fix: sup.fix }] };
     const pre = await this.preflight(name);
     if (name !== 'netns' || !pre.ok || lab.spec.requires.length === 0) return pre;
     const req = await this.cached(`lab "${lab.spec.id}" on this kernel`, async () => {

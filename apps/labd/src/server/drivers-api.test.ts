@@ -55,8 +55,8 @@ test('POST /v1/lab with a driver the lab does not run on is 400 and names the al
     const r = await call(labd.url, 'POST', '/v1/lab', ann.token, { driver });
     assert.equal(r.status, 400, r.text);
     assert.match(r.body.error, new RegExp(`does not run on the ${driver} driver`));
-    assert.match(r.body.hint, /netns, vagrant/);
-    assert.deepEqual(r.body.drivers, ['netns', 'vagrant']);
+    assert.match(r.body.hint, /netns, vagrant, vm/);
+    assert.deepEqual(r.body.drivers, ['netns', 'vagrant', 'vm']);
   }
   assert.equal((await call(labd.url, 'POST', '/v1/lab/reset', ann.token, { driver: 'kind' })).status, 400, 'reset checks the same way');
   assert.equal((await call(labd.url, 'GET', '/v1/lab', ann.token)).body.state, 'down', 'nothing started');

@@ -58,6 +58,13 @@ async function reapLeftovers(): Promise<void> {
   }
 }
 
+/** The vm driver's guests: dead ones reaped, the warm pool filled (ELAB_VM_POOL), in the background. */
+function vmOnStart(): void {
+  import('../drivers/vm/vm-driver.ts')
+    .then((m) => m.vmStartup((line) => process.stderr.write(`${line}\n`)))
+    .catch((e) => process.stderr.write(`labd: vm startup failed: ${(e as Error).message}\n`));
+}
+
 export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   // The engine reads its state dir from the environment; set it before anything asks config().
   process.env.ELAB_STATE_DIR = cfg.stateDir;
@@ -65,6 +72,7 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   mkdirSync(cfg.stateDir, { recursive: true });
   chmodSync(cfg.stateDir, 0o700);
   await reapLeftovers();
+  vmOnStart();
 
   const store = new Store(cfg.stateDir);
   ensureFixedTokens(store, cfg.stateDir, { service: cfg.serviceToken, instructor: cfg.instructorToken });

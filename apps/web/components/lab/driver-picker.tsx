@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { messages, type Locale, type Messages } from '@/lib/i18n';
 import { labApi, type DriverChoice } from './lab-api';
 
-const DESCRIPTION: Record<string, keyof Messages> = { netns: 'driverNetns', vagrant: 'driverVagrant', kind: 'driverKind' };
+const DESCRIPTION: Record<string, keyof Messages> = { netns: 'driverNetns', vagrant: 'driverVagrant', kind: 'driverKind', vm: 'driverVm' };
 
 /**
  * The lab's drivers as labd's preflights see them on this server: each with a one-line

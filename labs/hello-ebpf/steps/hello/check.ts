@@ -64,6 +64,13 @@ export default async function check(ctx: CheckContext) {
     return fail(`${prog.name} is attached, but its exec_count did not count the programs the check started (3 or more): check count_exec in hello.bpf.c, rebuild and restart`, { expected: 'the counts grow by ≥ 3', actual: `all uids: ${before} → ${after}` });
   }
   const kprobes = (await ctx.exec('test -e /sys/bus/event_source/devices/kprobe')).code === 0;
-  const why = prog.name === 'hello_tp' ? (kprobes ? '; this kernel has kprobes, but the loader chose the tracepoint' : '; this kernel has no kprobes, so the loader fell back to the tracepoint') : '';
-  return pass(`${prog.name}, built from your hello.bpf.c (${src.compared} source lines match), is attached to ${where} and counting: exec_count went ${before} → ${after} (all uids) while the check started programs${why}`, { actual: `${prog.name} (id ${prog.id}) → ${where}` });
+  // A kernel with kprobes (a vm lab's) must run the real kprobe: the fallback there means the loader went wrong.
+  if (prog.name === 'hello_tp' && kprobes) {
+    const reason = /kprobe unavailable: (.*)\)\s*$/m.exec(((await ctx.readFile('hello.log')) ?? '').split('\n')[0] ?? '')?.[1];
+    return fail(`this kernel has kprobes, but bpf/hello attached the tracepoint fallback (attach type seen: ${where})${reason ? ` — the loader said: ${reason}` : ''}`, {
+      expected: 'hello_kprobe attached with a kprobe (this kernel has the kprobe PMU)', actual: `${prog.name} (id ${prog.id}) → ${where}`,
+    });
+  }
+  const why = prog.name === 'hello_tp' ? '; this kernel has no kprobes, so the loader fell back to the tracepoint' : '';
+  return pass(`${prog.name}, built from your hello.bpf.c (${src.compared} source lines match), is attached to ${where} (attach type ${link.fd_type}) and counting: exec_count went ${before} → ${after} (all uids) while the check started programs${why}`, { actual: `${prog.name} (id ${prog.id}) → ${where}` });
 }

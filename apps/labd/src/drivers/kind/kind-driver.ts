@@ -7,7 +7,7 @@ import { which } from '../../host-caps.ts';
 import { instanceDir, listStateIds, loadState, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
 import { run } from '../../proc.ts';
 import { copyInto } from '../../workdir.ts';
-import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport } from '../types.ts';
+import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport, Support } from '../types.ts';
 import {
   chartFileName, clusterName, disablesDefaultCni, helmInstallArgs, helmPullArgs, helmScript, helmTemplateArgs, imagesInManifests, kindCreateArgs,
   kindLoadArgs, kindNodeCount, labClusterIds, renderKindConfig, renderTokens, sortNodes,
@@ -27,6 +27,12 @@ export class KindDriver implements LabDriver {
 
   async preflight(): Promise<CapabilityReport> {
     return toCapabilityReport(await kindHostItems(this.deps));
+  }
+
+  /** kind builds the cluster from the lab's kind: section, which it must have. */
+  supports(lab: LoadedLab): Support {
+    if (!lab.spec.kind) return { ok: false, why: `lab "${lab.spec.id}" has no kind: section in lab.yaml, which the kind driver builds its cluster from`, fix: 'add `kind: {}` (config defaults to kind.yaml) or choose another driver' };
+    return { ok: true };
   }
 
   async up(lab: LoadedLab, onProgress: OnProgress = () => {}): Promise<LabInstance> {

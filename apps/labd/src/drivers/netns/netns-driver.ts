@@ -8,7 +8,7 @@ import { missingCaps, missingTools } from '../../host-caps.ts';
 import { instanceDir, listStateIds, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
 import { run } from '../../proc.ts';
 import { copyInto, readConfined, writeConfined } from '../../workdir.ts';
-import type { CapabilityReport, ExecOptions, InstanceState, LabDriver, LabExecResult, LabInstance, OnProgress, ReapReport, ShellCommand } from '../types.ts';
+import type { CapabilityReport, ExecOptions, InstanceState, LabDriver, LabExecResult, LabInstance, OnProgress, ReapReport, ShellCommand, Support } from '../types.ts';
 import { cgroupPids, labCgroupBase } from './cgroup.ts';
 import { destroyInstance, labHostLinks, labNetnsByInstance } from './destroy.ts';
 import { applyLimits, confinementLacks, memberV1Dirs, mountWorkdir, resolveLimits, v1LabIds } from './limits.ts';
@@ -143,6 +143,12 @@ async function startHolder(member: Member, cgroups: string[], dir: string, h: Ho
 
 export class NetnsDriver implements LabDriver {
   readonly name = 'netns' as const;
+
+  /** Any topology: nodes and pods are namespaces here. A plan that cannot be built says why. */
+  supports(lab: LoadedLab): Support {
+    try { planTopology('xxxxxx', lab.spec.topology); } catch (e) { return { ok: false, why: (e as Error).message, fix: `fix the topology in ${lab.dir}/lab.yaml` }; }
+    return { ok: true };
+  }
 
   async preflight(): Promise<CapabilityReport> {
     const missing: CapabilityReport['missing'] = [];

@@ -45,8 +45,9 @@ export function execProgram(c: GuestCommand): string {
   const pidFile = `${c.pidDir ?? GUEST_PID_DIR}/${c.token}`;
   return [
     exportLine(c.env),
-    `mkdir -p -- ${shq(c.cwd)} && cd -- ${shq(c.cwd)} || exit 125`,
-    `mkdir -p -- ${shq(c.pidDir ?? GUEST_PID_DIR)}`,
+    // `[ -d ] ||`: a test instead of a mkdir per exec, since a fork costs ~30x more in an emulated guest.
+    `{ [ -d ${shq(c.cwd)} ] || mkdir -p -- ${shq(c.cwd)}; } && cd -- ${shq(c.cwd)} || exit 125`,
+    `[ -d ${shq(c.pidDir ?? GUEST_PID_DIR)} ] || mkdir -p -- ${shq(c.pidDir ?? GUEST_PID_DIR)}`,
     `timeout -s KILL ${Math.max(0, Math.ceil(c.timeoutS))} /bin/bash -c ${shq(c.cmd)} <&0 &`,
     `echo $! > ${shq(pidFile)}`,
     'wait $!; rc=$?',

@@ -24,13 +24,14 @@ export interface GuestLink {
  * learner's command can break out. The program is one argv string on both sides, which Linux
  * caps at 128 KiB (MAX_ARG_STRLEN); larger data goes through stdin.
  */
-export function remoteLine(program: string): string {
+export function remoteLine(program: string, sudo = true): string {
   const b64 = Buffer.from(program).toString('base64');
   if (b64.length > 120_000) throw new Error(`a command of ${program.length} bytes is too long to run in the lab (limit about 90 KB); pass data on stdin instead`);
-  return `sudo -n /bin/bash -c "$(echo ${b64} | base64 -d)"`;
+  return `${sudo ? 'sudo -n ' : ''}/bin/bash -c "$(echo ${b64} | base64 -d)"`;
 }
 
-export interface SshParams { configFile: string; controlPath: string; host: string; logFile: string }
+/** `root`: the login is root already (the vm driver's guests), so no sudo per command. */
+export interface SshParams { configFile: string; controlPath: string; host: string; logFile: string; root?: boolean }
 
 export class SshLink implements GuestLink {
   constructor(readonly p: SshParams) {}
@@ -73,11 +74,11 @@ export class SshLink implements GuestLink {
 
   async run(program: string, o: LinkRunOptions = {}): Promise<RunResult> {
     await this.ensure();
-    return runClient('ssh', [...this.base(), '-o', 'ControlMaster=no', '-T', this.p.host, remoteLine(program)], o);
+    return runClient('ssh', [...this.base(), '-o', 'ControlMaster=no', '-T', this.p.host, remoteLine(program, !this.p.root)], o);
   }
 
   ptyArgv(program: string): [string, string[]] {
-    return ['ssh', [...this.base(), '-o', 'ControlMaster=no', '-t', this.p.host, remoteLine(program)]];
+    return ['ssh', [...this.base(), '-o', 'ControlMaster=no', '-t', this.p.host, remoteLine(program, !this.p.root)]];
   }
 
   /** Ends the master (and with it every session on it). Idempotent. */

@@ -9,7 +9,7 @@ import { which } from '../../host-caps.ts';
 import { instanceDir, listStateIds, loadState, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
 import { run } from '../../proc.ts';
 import { copyInto } from '../../workdir.ts';
-import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport } from '../types.ts';
+import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport, Support } from '../types.ts';
 import { UNPACK_PROGRAM } from './guest-files.ts';
 import { checkHost, type HostDeps } from './host-check.ts';
 import { fixForUpFailure } from './machine-readable.ts';
@@ -39,15 +39,22 @@ export class VagrantDriver implements LabDriver {
     return (await checkHost(this.deps)).report;
   }
 
+  supports(lab: LoadedLab): Support {
+    const topo = lab.spec.topology;
+    if (topo.nodes.length !== 1 || topo.pods.length) {
+      return { ok: false, why: `the vagrant driver runs one machine, and this lab has ${topo.nodes.length} node(s) and ${topo.pods.length} pod(s)`, fix: 'run it on the netns driver: --driver netns' };
+    }
+    return { ok: true };
+  }
+
   async up(lab: LoadedLab, onProgress: OnProgress = () => {}): Promise<LabInstance> {
     const host = await checkHost(this.deps);
     if (!host.report.ok) {
       throw missingError(`the vagrant driver cannot run here (${host.provider} provider): ${host.report.missing.map((m) => m.what).join('; ')}`, host.report.missing.map((m) => `- ${m.fix}`).join('\n'));
     }
+    const sup = this.supports(lab);
+    if (!sup.ok) throw usageError(`${lab.dir}/lab.yaml: topology: ${sup.why}`, sup.fix);
     const topo = lab.spec.topology;
-    if (topo.nodes.length !== 1 || topo.pods.length) {
-      throw usageError(`${lab.dir}/lab.yaml: topology: the vagrant driver runs one machine, and this lab has ${topo.nodes.length} node(s) and ${topo.pods.length} pod(s)`, 'run it on the netns driver: --driver netns');
-    }
     const id = newInstanceId();
     const hostDir = instanceDir(id);
     mkdirSync(hostDir, { recursive: true });

@@ -60,7 +60,7 @@ export async function destroyVagrantInstance(state: InstanceState): Promise<stri
 }
 
 export class VagrantInstance implements LabInstance {
-  private readonly link: GuestLink;
+  protected readonly link: GuestLink;
   private readonly pidDir: string;
 
   /** The options are for tests, which run guest programs on the host; a lab talks to its guest over SSH. */
@@ -71,13 +71,13 @@ export class VagrantInstance implements LabInstance {
 
   private get d(): VagrantDriverState { return ds(this.state); }
 
-  private node(name?: string): string {
+  protected node(name?: string): string {
     const n = name ?? this.state.nodes[0]!;
-    if (!this.state.nodes.includes(n)) throw new LabError(`lab ${this.state.id} has no node "${n}"`, `nodes: ${this.state.nodes.join(', ')} (the vagrant driver runs one machine)`, 2);
+    if (!this.state.nodes.includes(n)) throw new LabError(`lab ${this.state.id} has no node "${n}"`, `nodes: ${this.state.nodes.join(', ')} (one machine: its nodes and pods are network namespaces in it, if any)`, 2);
     return n;
   }
 
-  private env(node: string, extra?: Record<string, string>): Record<string, string> {
+  protected env(node: string, extra?: Record<string, string>): Record<string, string> {
     return {
       PATH: GUEST_PATH, HOME: '/root', LANG: 'C.UTF-8', TERM: 'xterm-256color',
       LAB_ID: this.state.labId, LAB_INSTANCE: this.state.id, LAB_NODE: node, LAB_WORKDIR: this.state.workdir,

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadLab } from '@ebpf-lab/lab-spec';
+import type { LabError } from '../../errors.ts';
+import { findImage } from './image.ts';
+import { labQemus, qemuArgs } from './qemu.ts';
+import { VmDriver } from './vm-driver.ts';
+
+// No guest boots here: the checks that come before QEMU, and the command line QEMU gets.
+const stateDir = mkdtempSync(join(tmpdir(), 'elab-vm-unit-'));
+process.env.ELAB_STATE_DIR = stateDir;
+after(() => rmSync(stateDir, { recursive: true, force: true }));
+const labs = join(fileURLToPath(import.meta.url), '../../../../../../labs');
+const hello = loadLab(join(labs, 'hello-ebpf'));
+
+test('QEMU command line: detached, named el<id>, SSH forwarded on loopback only, guest networking restricted', () => {
+  const a = qemuArgs({
+    name: 'elabc123', hostDir: '/x', overlay: '/x/elabc123.qcow2', pidFile: '/x/elabc123.pid', console: '/x/elabc123.console',
+    image: { kernel: '/i/vmlinuz', initrd: '/i/initrd.img' }, accel: 'tcg', memoryMiB: 1024, cpus: 1, sshPort: 40022, pubkey: 'ssh-ed25519 AAAA k',
+  });
+  const after = (flag: string) => a[a.indexOf(flag) + 1];
+  assert.equal(after('-name'), 'guest=elabc123,process=elabc123');
+  assert.equal(after('-accel'), 'tcg,tb-size=256');
+  assert.equal(after('-m'), '1024');
+  assert.ok(a.includes('-daemonize') && a.includes('-no-reboot'));
+  assert.equal(after('-pidfile'), '/x/elabc123.pid');
+  assert.equal(after('-netdev'), 'user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22');
+  assert.match(after('-drive')!, /^file=\/x\/elabc123\.qcow2,if=virtio,format=qcow2/);
+  assert.match(after('-append')!, new RegExp(`elab.key=${Buffer.from('ssh-ed25519 AAAA k').toString('base64')}`));
+});
+
+test('no QEMU installed: preflight names the package, and up refuses before anything exists', async () => {
+  const driver = new VmDriver({ path: '/nonexistent' });
+  const pre = await driver.preflight();
+  assert.equal(pre.ok, false);
+  assert.ok(pre.missing.some((m) => /qemu-system-x86_64 is not installed/.test(m.what) && /apt-get install qemu-system-x86/.test(m.fix)), JSON.stringify(pre.missing));
+  await assert.rejects(driver.up(hello), (e: LabError) => {
+    assert.equal(e.exitCode, 3);
+    assert.match(e.message, /the vm driver cannot run here: qemu-system-x86_64 is not installed/);
+    assert.match(e.hint!, /apt-get install qemu-system-x86 qemu-utils/);
+    return true;
+  });
+  assert.equal(existsSync(join(stateDir, 'instances')) && readdirSync(join(stateDir, 'instances')).length > 0, false, 'no instance state');
+});
+
+test('no image built: a clear error naming the build script, nothing started', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'elab-vm-noimage-'));
+  process.env.ELAB_VM_IMAGE_DIR = empty;
+  try {
+    assert.throws(() => findImage(), (e: LabError) => {
+      assert.match(e.message, new RegExp(`the VM image is not built \\(expected it in ${empty}\\)`));
+      assert.match(e.hint!, /sudo scripts\/build-vm-image\.sh/);
+      return true;
+    });
+    const before = labQemus().size;
+    await assert.rejects(new VmDriver().up(hello), /the VM image is not built/);
+    assert.equal(labQemus().size, before, 'no QEMU started');
+  } finally {
+    delete process.env.ELAB_VM_IMAGE_DIR;
+    rmSync(empty, { recursive: true, force: true });
+  }
+});
+
+test('supports(): nodes and pods become namespaces in the guest; a topology that cannot be planned is refused', async () => {
+  const pods = loadLab(join(labs, 'pod-to-pod'));
+  assert.deepEqual(new VmDriver().supports(pods), { ok: true });
+  assert.deepEqual(new VmDriver().supports(hello), { ok: true });
+  const clash = { ...pods, spec: { ...pods.spec, topology: { ...pods.spec.topology, pods: [...pods.spec.topology.pods, { name: 'k8s-s', node: 'k8s-s', labels: {} }] } } };
+  const r = new VmDriver().supports(clash);
+  assert.equal(r.ok, false);
+  if (!r.ok) {
+    assert.match(r.why, /the name "k8s-s" is used twice/);
+    assert.match(r.fix, /fix the topology in .*pod-to-pod\/lab.yaml/);
+  }
+  await assert.rejects(new VmDriver().up(clash), (e: LabError) => e.exitCode === 2 && /topology: .*used twice/.test(e.message));
+});

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadLab } from '@ebpf-lab/lab-spec';
+import type { LabError } from '../../errors.ts';
+import { labBin, lab as labCli } from '../../test-support/lab-cli.ts';
+import { spawnShell } from '../shell.ts';
+import { findImage } from './image.ts';
+import { VmPool } from './pool.ts';
+import { labQemus } from './qemu.ts';
+import { VmDriver } from './vm-driver.ts';
+import { vds } from './vm-instance.ts';
+
+// Real guests: QEMU with the image from scripts/build-vm-image.sh (TCG here: ~30 s a boot on a
+// loaded 2-core host). Where QEMU or the image are missing this prints one SKIP: line and passes.
+const stateDir = mkdtempSync(join(tmpdir(), 'elab-vm-it-'));
+process.env.ELAB_STATE_DIR = stateDir;
+after(() => rmSync(stateDir, { recursive: true, force: true }));
+const lab = loadLab(join(fileURLToPath(import.meta.url), '../../../../../../labs/hello-ebpf'));
+const driver = new VmDriver();
+const pre = await driver.preflight();
+// Each boot is ~30 s of emulated CPU: these run in the vm stage (scripts/test-vm.sh), not twice.
+const skip = process.env.ELAB_VM_INTEGRATION !== '1' ? 'set ELAB_VM_INTEGRATION=1 (scripts/test-vm.sh does)'
+  : pre.ok ? false : `this machine lacks: ${pre.missing.map((m) => `${m.what} (${m.fix})`).join('; ')}`;
+if (skip) console.log(`SKIP: vm integration tests: ${skip}`);
+const T = { timeout: 15 * 60_000, skip };
+
+test('a real guest: its own kernel with kprobes; exec, files, timeout, shell; the host is invisible; down leaves nothing', T, async () => {
+  // Things of the host that a lab in the guest must not see.
+  const marker = join(tmpdir(), `elab-vm-host-secret-${process.pid}`);
+  writeFileSync(marker, 'host only');
+  const hostSleep = spawn('sleep', ['4242.5'], { stdio: 'ignore' });
+  const hostMap = `/sys/fs/bpf/elvmisol${process.pid}`;
+  spawnSync('bpftool', ['map', 'create', hostMap, 'type', 'array', 'key', '4', 'value', '4', 'entries', '1', 'name', 'elvmhostmap']);
+  const inst = await driver.up(lab);
+  const d = vds(inst.state);
+  try {
+    assert.equal(labQemus().get(d.name), d.qemuPid, 'QEMU runs under the instance name');
+    const r = await inst.exec('echo "$PWD $(id -u) $LAB_NODE [$X]"; cat', { env: { X: "it's $(x)" }, stdin: 'in' });
+    assert.deepEqual([r.code, r.stdout], [0, "/srv/lab 0 lab [it's $(x)]\nin"]);
+    const k = await inst.exec('uname -r; test -e /sys/bus/event_source/devices/kprobe && echo kprobe-pmu; test -e /sys/kernel/btf/vmlinux && echo btf');
+    assert.match(k.stdout, /cloud-amd64\nkprobe-pmu\nbtf/, 'the guest kernel, with kprobes and BTF');
+
+    // The pattern is bracketed so that the searching shell's own command line does not match it.
+    const look = `test -e ${marker} && echo file; grep -qsa '4242[.]5' /proc/[0-9]*/cmdline && echo proc; bpftool map show | grep -c elvmhostmap`;
+    const onHost = spawnSync('/bin/bash', ['-c', look], { encoding: 'utf8' }).stdout;
+    assert.match(onHost, /file\nproc\n1/, 'the probe does find them on the host');
+    const seen = await inst.exec(look);
+    assert.doesNotMatch(seen.stdout, /file|proc/, `host file or process visible in the guest: ${seen.stdout}`);
+    assert.match(seen.stdout, /^0$/m, 'the host BPF map is not in the guest');
+    const reach = await inst.exec('timeout 5 bash -c "echo > /dev/tcp/10.0.2.2/22" && echo reached || echo blocked');
+    assert.match(reach.stdout, /blocked/, 'the guest cannot open connections to the host (restrict=on)');
+
+    const t0 = performance.now();
+    const slow = await inst.exec('sleep 301 & sleep 601', { timeoutMs: 2000 });
+    assert.equal(slow.timedOut, true);
+    assert.ok(performance.now() - t0 < 15_000, `a timed-out exec returned after ${Math.round(performance.now() - t0)} ms`);
+    // (PID 1 of the guest sleeps in a loop too: look for these sleeps only.)
+    assert.equal((await inst.exec("pgrep -f 'sleep (30[1]|60[1])'")).code, 1, 'the command\'s whole process group was killed in the guest');
+
+    await inst.writeFile('notes/a.txt', 'héllo');
+    assert.equal((await inst.exec('cat notes/a.txt')).stdout, 'héllo');
+    await assert.rejects(inst.readFile('../../etc/shadow'), /outside the lab workdir/);
+    assert.equal((await inst.exec('lab-on lab hostname')).stdout.trim(), d.name, 'the guest has lab-on');
+
+    // The seed's BCC hello world, unchanged: BCC compiles against the guest kernel's headers at run
+    // time (a minute or more under TCG), attaches a kprobe, and prints per exec.
+    const bcc = await inst.exec('python3 bcc-hello.py > bcc.log 2>&1 & for i in $(seq 240); do grep -q "Hello World" bcc.log && break; /bin/true; sleep 1; done; kill %1; cat bcc.log', { timeoutMs: 300_000 });
+    assert.match(bcc.stdout, /bpf_trace_printk: Hello World!/, `bcc-hello.py in the guest:\n${bcc.stdout.slice(-600)}`);
+
+    const pty = spawnShell(inst.shellCommand({}), { cols: 80, rows: 24 });
+    const out = await new Promise<string>((resolve) => {
+      let buf = '';
+      pty.onData((c) => { buf += c; if (/@@\/srv\/lab@@0@@end/.test(buf)) resolve(buf); });
+      pty.write('echo "@@$(pwd)@@$(id -u)@@end"\r');
+      setTimeout(() => resolve(buf), 30_000);
+    });
+    pty.kill();
+    assert.match(out, /@@\/srv\/lab@@0@@end/);
+    assert.equal(await inst.alive(), true);
+  } finally {
+    await inst.down();
+    hostSleep.kill();
+    rmSync(marker, { force: true });
+    rmSync(hostMap, { force: true });
+  }
+  assert.equal(await inst.alive(), false);
+  assert.equal(labQemus().has(d.name), false, 'no QEMU left');
+  assert.equal(existsSync(d.overlay) || existsSync(d.hostDir) || existsSync(d.controlPath), false, 'no overlay, instance dir or socket left');
+  await inst.down();
+});
+
+test('a guest that never boots (kernel cannot find its init): a clear error with its console, nothing left', T, async () => {
+  await assert.rejects(driver.up(lab, undefined, { extraCmdline: 'rdinit=/nonexistent' }), (e: LabError) => {
+    assert.match(e.message, /lab up \(vm, (tcg|kvm)\) failed while booting the guest kernel .*: the guest stopped while booting \(QEMU exited\)/);
+    assert.match(e.hint!, /Kernel panic|Unable to mount root|No working init/i, 'the console tail is in the hint');
+    assert.match(e.hint!, /scripts\/build-vm-image\.sh --force/);
+    assert.match(e.hint!, /nothing of it is left running/);
+    return true;
+  });
+  assert.deepEqual([...labQemus().keys()].filter((n) => readdirSync(join(stateDir, 'instances')).includes(n.slice(2))), []);
+  assert.deepEqual(readdirSync(join(stateDir, 'instances')), [], 'no instance dir (overlay) left');
+});
+
+test('a boot that does not finish in time: the timeout is named, QEMU is killed', T, async () => {
+  process.env.ELAB_VM_BOOT_TIMEOUT_S = '2';
+  const before = new Set(labQemus().keys());
+  try {
+    await assert.rejects(driver.up(lab), (e: LabError) => {
+      assert.match(e.message, /the guest did not finish booting within 2 s/);
+      assert.match(e.hint!, /ELAB_VM_BOOT_TIMEOUT_S/);
+      return true;
+    });
+  } finally { delete process.env.ELAB_VM_BOOT_TIMEOUT_S; }
+  assert.deepEqual([...labQemus().keys()].filter((n) => !before.has(n)), [], 'no QEMU of this up left');
+  assert.deepEqual(readdirSync(join(stateDir, 'instances')), []);
+});
+
+test('lab killed mid-boot: `lab reap` kills its QEMU; a lab whose maker exited is reattached by a new process', T, async () => {
+  const own = mkdtempSync(join(tmpdir(), 'elab-vm-crash-'));
+  const env = { ...process.env, ELAB_STATE_DIR: own };
+  const up = spawn(process.execPath, [labBin, 'up', '--driver', 'vm', 'hello-ebpf'], { env, stdio: 'ignore' });
+  let id = '';
+  for (let i = 0; i < 600 && !id; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const ids = existsSync(join(own, 'instances')) ? readdirSync(join(own, 'instances')) : [];
+    if (ids[0] && labQemus().has(`el${ids[0]}`)) id = ids[0];
+  }
+  assert.ok(id, 'QEMU of the lab appeared');
+  up.kill('SIGKILL');
+  const reap = labCli(['reap', '--driver', 'vm', '--json'], { env, timeoutMs: 120_000 });
+  assert.equal(reap.code, 0, reap.stderr);
+  assert.deepEqual(JSON.parse(reap.stdout)[0].removed, [id]);
+  assert.equal(labQemus().has(`el${id}`), false, 'no QEMU of the crashed lab');
+  assert.equal(existsSync(join(own, 'instances', id)), false, 'no overlay or state left');
+
+  // `lab up` as a process of its own that exits (as labd does when killed): the next one reattaches.
+  const made = labCli(['up', '--driver', 'vm', 'hello-ebpf'], { env, timeoutMs: 8 * 60_000 });
+  assert.equal(made.code, 0, made.stderr);
+  const id2 = made.stdout.trim().split('\n').pop()!;
+  const ex = labCli(['exec', id2, '--', 'hostname'], { env });
+  assert.equal(ex.stdout.trim(), `el${id2}`, ex.stderr);
+  assert.equal(labCli(['reap', '--driver', 'vm', '--json'], { env }).code, 0);
+  assert.equal(labQemus().has(`el${id2}`), true, 'reap keeps a live lab');
+  const down = labCli(['down', id2], { env });
+  assert.equal(down.code, 0, down.stderr);
+  assert.equal(labQemus().has(`el${id2}`), false);
+  rmSync(own, { recursive: true, force: true });
+});
+
+test('warm pool: a booted guest is taken by the next up (a lab, not a kernel, to wait for); pool guests are reaped', T, async () => {
+  const img = findImage();
+  const pool = new VmPool();
+  await pool.refill(img, 1);
+  const [pooled] = pool.live(img);
+  assert.ok(pooled, 'the pool started a guest');
+  const cons = vds(pooled).console;
+  for (let i = 0; i < 3000 && !/ebpf-lab-vm: ready/.test(readFileSync(cons, 'utf8')); i++) await new Promise((r) => setTimeout(r, 100));
+  const instances = () => (existsSync(join(stateDir, 'instances')) ? readdirSync(join(stateDir, 'instances')) : []);
+  assert.deepEqual(instances(), [], 'a pool guest is not a lab instance');
+
+  const t0 = performance.now();
+  const inst = await driver.up(lab).catch(async (e) => { await driver.reap({ all: true }); throw e; });
+  const ms = performance.now() - t0;
+  try {
+    assert.equal(inst.state.id, pooled.id, 'up took the pooled guest');
+    assert.equal((await inst.exec('hostname')).stdout.trim(), `el${pooled.id}`);
+    assert.equal(existsSync(join(stateDir, 'vm-pool', pooled.id)), false, 'it left the pool');
+    console.log(`ready from the warm pool in ${(ms / 1000).toFixed(1)} s`);
+  } finally { await inst.down(); }
+
+  // A pool guest left behind is reaped like a lab: `all` takes live ones of this state dir too.
+  await pool.refill(img, 1);
+  const [again] = pool.live(img);
+  assert.ok(again);
+  const r = await driver.reap({ all: true });
+  assert.ok(r.removed.includes(again.id), JSON.stringify(r));
+  assert.equal(labQemus().has(`el${again.id}`), false, 'no pool QEMU left');
+  assert.equal(existsSync(join(stateDir, 'vm-pool', again.id)), false, 'no pool overlay left');
+});
