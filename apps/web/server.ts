@@ -77,7 +77,12 @@ const server = createServer((req, res) => {
   // Next); undeclared (chunked) bodies are capped as routes read them (lib/body-limit.ts).
   const tooLarge = declaredTooLarge(req.headers, bodyLimitFor(req.method, req.url));
   if (tooLarge) {
-    res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', connection: 'close' }).end(`${tooLarge}\n`);
+    res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`${tooLarge}\n`);
+    // Discard (never keep) what the client is still sending: closing at once would reset the
+    // connection under the 413 before the client reads it. Give the client 5 s to stop.
+    req.resume();
+    const linger = setTimeout(() => req.socket.destroy(), 5000);
+    req.socket.once('close', () => clearTimeout(linger));
     return;
   }
   void prepared.then(() => handle(req, res));
