@@ -100,13 +100,14 @@ for n in ${counts//,/ }; do
       timed "$SVCLB" add "${one[@]}" >> "$work/add"
     fi
   done
-  point=$(python3 - "$series" "$n" "$size" "$samples" "$repeat" "$(median < "$work/restore")" "$(median < "$work/add")" "$lat" "$(vip 1):80" "$(vip "$n"):80" <<'PY'
+  # run: this lab's id (setup.sh), so a check can tell a point measured here from one copied in.
+  point=$(python3 - "$series" "$n" "$size" "$samples" "$repeat" "$(median < "$work/restore")" "$(median < "$work/add")" "$lat" "$(vip 1):80" "$(vip "$n"):80" "$(cat .lab/run-id 2>/dev/null)" <<'PY'
 import json, sys
-series, n, size, samples, repeat, restore, add, lat, first, last = sys.argv[1:]
+series, n, size, samples, repeat, restore, add, lat, first, last, run = sys.argv[1:]
 lat = json.loads(lat)
 p = {"n": int(n), "restoreMs": float(restore), "addOneMs": float(add),
      "latencyFirstUs": lat[first]["medianUs"], "latencyLastUs": lat[last]["medianUs"],
-     "entries": int(size), "samples": int(samples), "repeats": int(repeat)}
+     "entries": int(size), "samples": int(samples), "repeats": int(repeat), "run": run}
 print(json.dumps(p))
 print(f"{series:<16} n={p['n']:<6} restore {p['restoreMs']:>9.2f} ms  add-one {p['addOneMs']:>8.2f} ms"
       f"  first {p['latencyFirstUs']:>7.1f} us  last {p['latencyLastUs']:>7.1f} us", file=sys.stderr)

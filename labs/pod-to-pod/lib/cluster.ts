@@ -80,3 +80,25 @@ export async function policyTc(ctx: CheckContext): Promise<{ all: TcEntry[]; our
   const ours = all.filter((t) => (t.name ?? '').split(':')[0] === PROG_NAME);
   return { all, ours, egress: ours.find((t) => t.kind === 'clsact/egress') };
 }
+
+/** The IPv4 address a pod's eth0 carries right now (null when it has none). */
+export async function liveIp(ctx: CheckContext, name: string): Promise<string | null> {
+  const links = await ctx.json<{ addr_info?: { family: string; local: string }[] }[]>('ip -j -4 addr show dev eth0', { node: name });
+  return links.flatMap((l) => l.addr_info ?? []).find((a) => a.family === 'inet')?.local ?? null;
+}
+
+/** One ping from a pod: the reply's TTL (64 minus the routers on the way back), or null if none came. */
+export async function pingTtl(ctx: CheckContext, from: string, ip: string): Promise<number | null> {
+  const r = await ctx.exec(`ping -n -c 1 -W 2 ${ip}`, { node: from, timeoutMs: 6000 });
+  const m = /ttl=(\d+)/.exec(r.stdout);
+  return r.code === 0 && m ? Number(m[1]) : null;
+}
+
+/**
+ * Whether a whoami pod logged a request from ip:port. whoami.py logs every request's client
+ * address (logs/<pod>.log), so a saved answer can be matched with the connection that made it.
+ */
+export async function serverSaw(ctx: CheckContext, target: string, ip: string, port: number): Promise<boolean> {
+  const log = (await ctx.readFile(`logs/${target}.log`)) ?? '';
+  return log.split('\n').some((l) => l.startsWith(`${ip}:${port} "GET `));
+}

@@ -1,5 +1,8 @@
 import { checkError, fail, pass, type CheckContext, type CheckOutcome } from '@ebpf-lab/lab-spec';
 import { attachedSvclb, natTables, serviceVip, type NatTable } from '../../lib/lab-state.ts';
+import { describeProbe, probeAll, sampleServices, vipOf } from '../../lib/probe.ts';
+
+const TRIES = 10;
 
 /** What one nat table says about svc-1..svc-N; services moved to svclb count as programmed. */
 function judge(t: NatTable, target: number, inMap: Set<string>, expected: string): CheckOutcome {
@@ -22,8 +25,10 @@ function judge(t: NatTable, target: number, inMap: Set<string>, expected: string
 
 /**
  * Passes when one iptables backend holds kube-proxy's rules for exactly the N services the lab
- * asked for (.lab/target-n): a KUBE-SERVICES rule and a KUBE-SVC chain for each of svc-1..svc-N.
- * A service moved to svclb in the cutover step counts as programmed when the svclb map has it.
+ * asked for (.lab/target-n): a KUBE-SERVICES rule and a KUBE-SVC chain for each of svc-1..svc-N,
+ * AND the services work: the check itself connects to svc-1, svc-2, one from the middle and the
+ * last one, 10 times each, and every connection must reach a backend pod, spread over more than
+ * one. A service moved to svclb in the cutover step counts as programmed when the svclb map has it.
  */
 export default async function check(ctx: CheckContext) {
   const target = Number(((await ctx.readFile('.lab/target-n')) ?? '').trim());
@@ -42,5 +47,15 @@ export default async function check(ctx: CheckContext) {
     });
   }
   const verdicts = withRules.map((t) => judge(t, target, inMap, expected));
-  return verdicts.find((v) => v.status === 'pass') ?? verdicts[0]!;
+  const rules = verdicts.find((v) => v.status === 'pass');
+  if (!rules) return verdicts[0]!;
+  // Rules that look right are not enough: they must deliver. Connect as a pod would.
+  const { probes, broken } = await probeAll(ctx, [1, ...sampleServices(target)].map(vipOf), TRIES);
+  const seen = probes.map(describeProbe).join('; ');
+  if (broken) {
+    return fail(`the rules are there, but the services do not work: ${broken}. Look at the KUBE-SEP chains' DNAT targets (they must be the pods in .lab/backends) and at the OUTPUT → KUBE-SERVICES jump (locally made connections only meet OUTPUT); regenerate with ./kube-rules.py --n ${target} and restore the table whole`, {
+      expected: `${expected}; each probed VIP answers from the backend pods`, actual: `${rules.actual}; ${seen}`,
+    });
+  }
+  return pass(`${rules.message}, and they answer: ${probes.length} services probed ${TRIES} times each, every connection reached a backend pod`, { expected, actual: `${rules.actual}; ${seen}` });
 }
