@@ -91,6 +91,9 @@ rmdir /.old
 cd /
 echo "$hostpid" >&3
 exec 3>&-
+# Setup is done: nothing more to tell labd. The lab's PID 1 keeps no channel to the host open
+# (writing to /proc/1/fd/1 from the lab must reach nothing that grows).
+exec </dev/null >/dev/null 2>&1
 # The lab's processes that lose their parent end up here (the first member is PID 1): reap them.
 # Confined like every lab process (confine.py says why).
 exec /usr/bin/python3 -I "$LAB_LIBEXEC/confine.py" /bin/bash -c "trap 'exit 0' TERM; while :; do sleep infinity & wait \$! || true; done"

@@ -158,9 +158,14 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
     const learner = (body.learnerId && deps.store.getLearner(body.learnerId)) || createLearnerFor(deps.store, deps.policy, deps.newLearners, body.displayName, body.client);
     const m = classes.join(c.id, learner.id, body.displayName);
     rooms.poke(c.id);
+    // A class member gets no lab on the host's kernel (policy.ts): one already running ends now.
+    const stoppedLabs = await deps.manager.endHostKernelLabs(learner.id);
+    const notice = stoppedLabs.length
+      ? `your running lab${stoppedLabs.length > 1 ? 's' : ''} ${stoppedLabs.join(', ')} ran on this host's kernel (netns), which labd does not serve to a class member; ${stoppedLabs.length > 1 ? 'they were' : 'it was'} stopped and your progress is kept. Start it again from the lesson, on another driver (vm).`
+      : undefined;
     // A fresh browser session comes with every join: the web's cookie carries it.
     const session = deps.store.openLearnerSession(learner.id, deps.policy.learnerSessionMs);
-    sendJson(res, 201, { learnerId: learner.id, displayName: m.displayName, joinedAt: m.joinedAt, ...publicView(c), ...session });
+    sendJson(res, 201, { learnerId: learner.id, displayName: m.displayName, joinedAt: m.joinedAt, ...publicView(c), ...session, stoppedLabs, ...(notice ? { notice } : {}) });
   });
 
   r.add('GET', '/v1/classes/learner-events', auth.service, async ({ req, res, url }) => {

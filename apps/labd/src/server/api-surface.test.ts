@@ -2,6 +2,7 @@
 // origins get CORS headers, and GET /v1/doctor. No lab is started, so no root is needed for most.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { release } from 'node:os';
 import { after, before, test } from 'node:test';
 import { call, isRoot, learner, startLabd, WEB_ORIGIN, type LabdProcess } from './labd-harness.ts';
@@ -78,4 +79,39 @@ test('GET /v1/doctor: a token is needed; the report names this kernel and says w
   assert.equal(items.find((i) => i.name === 'tracepoint')!.ok, true, JSON.stringify(items));
   if (isRoot) assert.equal(items.find((i) => i.name === 'bpf')!.ok, true, JSON.stringify(items));
   assert.equal((await call(labd.url, 'GET', '/v1/doctor', labd.serviceToken)).status, 200, 'the web asks with the service token');
+});
+
+/** One raw request with the Host header given (fetch will not send a chosen Host). */
+function withHost(url: string, path: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = httpRequest({ hostname: u.hostname, port: u.port, path, headers: { host, authorization: `Bearer ${labd.serviceToken}`, ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => { text += c.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode!, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('Host allowlist: its own address and loopback names with its port are served; any other Host gets 421 naming --allowed-hosts', async () => {
+  for (const host of [`127.0.0.1:${labd.port}`, `localhost:${labd.port}`, `[::1]:${labd.port}`]) {
+    assert.equal((await withHost(labd.url, '/v1/policy', host)).status, 200, host);
+  }
+  for (const host of ['evil.example', `evil.example:${labd.port}`, '127.0.0.1:1', `127.0.0.1.evil.example:${labd.port}`]) {
+    const r = await withHost(labd.url, '/v1/policy', host);
+    assert.equal(r.status, 421, `${host}: ${r.text}`);
+    assert.match(r.text, /--allowed-hosts/);
+  }
+  // The terminal WebSocket is checked the same way, before its token or origin.
+  const ws = await withHost(labd.url, '/v1/terminal', 'evil.example', { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
+  assert.equal(ws.status, 421, ws.text);
+
+  const named = await startLabd({ args: ['--allowed-hosts', 'lab.example.org,labd.internal:7000'] });
+  try {
+    assert.equal((await withHost(named.url, '/v1/policy', 'lab.example.org')).status, 401, 'a listed name passes on to the token check');
+    assert.equal((await withHost(named.url, '/v1/policy', 'labd.internal:7000')).status, 401);
+    assert.equal((await withHost(named.url, '/v1/policy', 'labd.internal:7001')).status, 421, 'a listed port is the only one');
+  } finally { await named.stop(); }
 });

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { intFlag, parseArgs, strFlag } from '../cli-args.ts';
 import { usageError } from '../errors.ts';
+import { splitHost } from './host-check.ts';
 
 const origin = z.string().refine((s) => {
   try { const u = new URL(s); return u.origin === s && (u.protocol === 'http:' || u.protocol === 'https:'); } catch { return false; }
@@ -17,6 +18,8 @@ const Env = z.object({
   ELAB_ALLOWED_ORIGINS: z.string().default('http://127.0.0.1:3000,http://localhost:3000')
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(origin).min(1, 'list at least one origin')),
+  /** Extra Host names labd answers to (server/host-check.ts), comma-separated NAME[:PORT]. */
+  ELAB_ALLOWED_HOSTS: z.string().default(''),
   ELAB_SERVICE_TOKEN: token.optional(),
   ELAB_INSTRUCTOR_TOKEN: token.optional(),
   /** The netns driver's isolation is the host's: see `trustLearners` below. */
@@ -33,6 +36,8 @@ export interface ServerConfig {
   port: number;
   stateDir: string;
   allowedOrigins: string[];
+  /** Host names (NAME or NAME:PORT) labd answers to besides its own address and loopback. */
+  allowedHosts: string[];
   serviceToken?: string;
   instructorToken?: string;
   /**
@@ -62,8 +67,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): z.infer<typeof En
   return r.data;
 }
 
-const USAGE = 'usage: labd [--host 127.0.0.1] [--port 7420] [--state-dir DIR] [--max-labs N] [--max-labs-per-learner N] [--trust-learners]';
-const VALUE_FLAGS = ['host', 'port', 'state-dir', 'max-labs', 'max-labs-per-learner'];
+const USAGE = 'usage: labd [--host 127.0.0.1] [--port 7420] [--state-dir DIR] [--max-labs N] [--max-labs-per-learner N] [--allowed-hosts NAME[:PORT],...] [--trust-learners]';
+const VALUE_FLAGS = ['host', 'port', 'state-dir', 'max-labs', 'max-labs-per-learner', 'allowed-hosts'];
 
 /** Flags win over env. Binding anywhere but loopback takes an explicit --host or ELAB_HOST. */
 export function serverConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -72,6 +77,10 @@ export function serverConfig(argv: string[], env: NodeJS.ProcessEnv = process.en
   for (const k of args.flags.keys()) if (![...VALUE_FLAGS, 'trust-learners'].includes(k)) throw usageError(`unknown option --${k}`, USAGE);
   if (args.flags.has('trust-learners') && args.flags.get('trust-learners') !== true) throw usageError('--trust-learners takes no value', USAGE);
   if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}"`, USAGE);
+  const allowedHosts = (strFlag(args, 'allowed-hosts') ?? e.ELAB_ALLOWED_HOSTS).split(',').map((x) => x.trim()).filter(Boolean);
+  for (const h of allowedHosts) {
+    if (!splitHost(h)) throw usageError(`--allowed-hosts: "${h}" is not a host name`, 'give NAME or NAME:PORT, comma-separated, e.g. --allowed-hosts lab.example.org,labd.internal:7420');
+  }
   return {
     trustLearners: args.flags.has('trust-learners') || e.ELAB_TRUST_LEARNERS,
     maxLabs: intFlag(args, 'max-labs', e.ELAB_MAX_LABS, 1, 10_000),
@@ -82,6 +91,7 @@ export function serverConfig(argv: string[], env: NodeJS.ProcessEnv = process.en
     port: intFlag(args, 'port', e.ELAB_PORT ?? DEFAULT_PORT, 0, 65535),
     stateDir: resolve(strFlag(args, 'state-dir') ?? e.ELAB_STATE_DIR),
     allowedOrigins: e.ELAB_ALLOWED_ORIGINS,
+    allowedHosts,
     serviceToken: e.ELAB_SERVICE_TOKEN,
     instructorToken: e.ELAB_INSTRUCTOR_TOKEN,
   };

@@ -156,6 +156,30 @@ export class LabManager {
   }
 
   /**
+   * Takes down the learner's labs on a host-kernel driver (progress kept) unless learners are
+   * trusted with the host: a class member must not hold one (the admission check covers only
+   * starts), or an instructor following them would follow a root shell on this host. Called once
+   * the learner is a class member, so no new start gets through; one already starting is awaited.
+   * Returns the ids of the labs taken down.
+   */
+  async endHostKernelLabs(learnerId: string): Promise<string[]> {
+    if (this.policy.trustLearners) return [];
+    const labIds = new Set(this.store.heldInstances().filter((h) => h.learnerId === learnerId).map((h) => h.labId));
+    for (const k of this.entries.keys()) if (k.startsWith(`${learnerId}\0`)) labIds.add(k.slice(learnerId.length + 1));
+    const ended: string[] = [];
+    for (const labId of labIds) {
+      const p: LearnerPrincipal = { kind: 'learner', learnerId, labId };
+      await this.entries.get(keyOf(p))?.starting?.catch(() => {});
+      const { instanceId } = this.store.getLearnerLab(learnerId, labId);
+      const state = instanceId ? loadState(instanceId) : null;
+      if (!state || !HOST_KERNEL_DRIVERS.has(state.driver) || !(await (await getDriver(state.driver)).attach(state).alive())) continue;
+      await this.stop(p);
+      ended.push(labId);
+    }
+    return ended;
+  }
+
+  /**
    * Runs `launch` once the policy admits a lab of `driver` for this learner: the caps on labs and
    * the isolation model (HOST_KERNEL_DRIVERS). Admissions are serialized across learners, so two
    * learners starting at once cannot both take the last place.

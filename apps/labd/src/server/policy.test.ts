@@ -1,6 +1,7 @@
 // labd's policy (server/policy.ts) against the real daemon: the netns isolation model, the caps on
 // labs and learners, per-client limits, display names, and learner sessions that can be ended.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -125,4 +126,31 @@ test('wrong join codes lock out only the client that sent them; CR/LF names are 
   const crlf = await join_('10.0.0.7', cls.body.code, 'Ann\nBob');
   assert.equal(crlf.status, 400);
   assert.match(crlf.body.error, /printable text only/);
+});
+
+test('joining a class takes down the learner\'s running netns lab, with a notice; progress stays', { skip, timeout: 180_000 }, async () => {
+  const l = await labd({ trustLearners: false });
+  const carol = await learnerWithSession(l, 'Carol');
+  const instanceId = await upLab(l, carol.token);
+  assert.equal((await call(l.url, 'POST', '/v1/lab/checks', carol.token, { step: 'map' })).status, 200, 'one attempt recorded');
+  const instructor = readFileSync(join(l.stateDir, 'instructor-token'), 'utf8').trim();
+  const cls = await call(l.url, 'POST', '/v1/classes', instructor, { name: 'c', lessons: [{ slug: 'hello-ebpf', title: 'H', labId: 'hello-ebpf' }] });
+  assert.equal(cls.status, 201, cls.text);
+  const joined = await call(l.url, 'POST', '/v1/classes/join', l.serviceToken, { code: cls.body.code, learnerId: carol.learnerId, displayName: 'Carol' });
+  assert.equal(joined.status, 201, joined.text);
+  assert.deepEqual(joined.body.stoppedLabs, ['hello-ebpf']);
+  assert.match(joined.body.notice, /hello-ebpf ran on this host's kernel.*stopped and your progress is kept/);
+  // Down for real: labd says so and its namespaces are gone from the host.
+  const view = await call(l.url, 'GET', '/v1/lab', carol.token);
+  assert.equal(view.body.state, 'down', view.text);
+  assert.equal(view.body.steps.find((x: { id: string }) => x.id === 'map').attempts, 1, 'her progress is kept');
+  assert.ok(!execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(`el${instanceId}`), 'its network namespaces are gone');
+  // And it cannot come back while she is in the class.
+  const again = await call(l.url, 'POST', '/v1/lab', carol.token);
+  assert.equal(again.status, 403, again.text);
+  assert.match(again.body.error, /in a class/);
+  // A learner with no lab joins with nothing stopped.
+  const dan = await call(l.url, 'POST', '/v1/classes/join', l.serviceToken, { code: cls.body.code, displayName: 'Dan' });
+  assert.deepEqual(dan.body.stoppedLabs, []);
+  assert.equal(dan.body.notice, undefined);
 });

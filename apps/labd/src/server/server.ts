@@ -13,6 +13,7 @@ import { FileAccessError } from '../workdir.ts';
 import { ensureFixedTokens } from './auth.ts';
 import type { ServerConfig } from './env.ts';
 import { discardRest, HttpError, sendError } from './http.ts';
+import { hostCheck, type HostCheck } from './host-check.ts';
 import { httpErrorOf, LabManager } from './lab-manager.ts';
 import { policyOf, trustWarning } from './policy.ts';
 import { apiRoutes, newLearnerLimiter } from './routes.ts';
@@ -92,8 +93,15 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   const terminal = terminalServer({ store, manager, registry, allowedOrigins: cfg.allowedOrigins });
   const classes = mountClasses(router, { store, manager, registry, allowedOrigins: cfg.allowedOrigins, policy, newLearners });
 
+  // Known once the server listens (the port may be 0 until then); nothing is served before that.
+  let hosts: HostCheck | undefined;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://labd');
+    if (!hosts?.allows(req.headers.host)) {
+      discardRest(req, res);
+      sendError(res, new HttpError(421, hosts?.refusal(req.headers.host) ?? 'labd is starting'));
+      return;
+    }
     if (cors(req, res, cfg.allowedOrigins)) return;
     router.dispatch({ req, res, url }).catch((e: unknown) => {
       const h = toHttpError(e);
@@ -104,6 +112,11 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://labd');
+    if (!hosts?.allows(req.headers.host)) {
+      const why = (hosts?.refusal(req.headers.host) ?? 'labd is starting').replace(/[\r\n]/g, ' ');
+      socket.end(`HTTP/1.1 421 Misdirected Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${why}\n`);
+      return;
+    }
     if (classes.handleUpgrade(req, socket, head, url)) return;
     if (url.pathname !== TERMINAL_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
@@ -120,6 +133,7 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
     server.listen(cfg.port, cfg.host, () => { server.off('error', reject); resolve(); });
   });
   const address = server.address() as AddressInfo;
+  hosts = hostCheck(address, cfg.host, cfg.allowedHosts);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   let closing: Promise<void> | undefined;

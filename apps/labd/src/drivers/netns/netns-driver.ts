@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedLab } from '@ebpf-lab/lab-spec';
 import { config } from '../../config.ts';
@@ -105,6 +105,9 @@ class NetnsInstance implements LabInstance {
   }
 }
 
+/** How much of a failing holder's output labd keeps for its error message. */
+const HOLDER_OUTPUT_MAX = 16 * 1024;
+
 interface HolderEnv { workdir: string; netns: string[]; tmpMiB: number; pidns?: number }
 
 /**
@@ -117,25 +120,37 @@ async function startHolder(member: Member, cgroups: string[], dir: string, h: Ho
   const log = join(dir, `${member.name}.holder.log`);
   const root = join(dir, `${member.name}.root`);
   mkdirSync(root, { recursive: true });
-  const fd = openSync(log, 'w');
+  // The holder's output goes to a pipe that labd reads only while the holder starts: it is needed
+  // only to say why a start failed. A host file here would stay open in the lab's processes for
+  // their whole life, and `>> /proc/1/fd/1` from the lab would fill the host's disk with it.
   const child = spawn('/bin/bash', [join(config().libexecDir, 'holder.sh'), cgroups.join(':'), member.netns, ready], {
-    detached: true, stdio: ['ignore', fd, fd],
+    detached: true, stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       PATH: LAB_PATH, LAB_ROOT: root, LAB_WORKDIR: h.workdir, LAB_LIBEXEC: config().libexecDir,
       LAB_NETNS: h.netns.join(' '), LAB_TMP_MIB: String(h.tmpMiB), ...(h.pidns ? { LAB_PIDNS: String(h.pidns) } : {}),
     },
   });
   child.unref();
+  let out = '';
+  const collect = (c: Buffer) => { if (out.length < HOLDER_OUTPUT_MAX) out += c.toString().slice(0, HOLDER_OUTPUT_MAX - out.length); };
+  for (const s of [child.stdout!, child.stderr!]) { s.on('data', collect); s.on('error', () => {}); }
+  // Once started, labd reads no more: a later write from the lab ends in EPIPE, never on disk.
+  const stopReading = () => { for (const s of [child.stdout!, child.stderr!]) s.destroy(); };
   const deadline = Date.now() + 15_000;
   for (;;) {
     const m = existsSync(ready) ? /^(\d+)\n$/.exec(readFileSync(ready, 'utf8')) : null;
     if (m) {
       const pid = Number(m[1]);
       const start = startTime(pid);
-      if (start) return { ...member, cgroup: cgroups[0]!, cgroups, holderPid: pid, holderStart: start };
+      if (start) { stopReading(); return { ...member, cgroup: cgroups[0]!, cgroups, holderPid: pid, holderStart: start }; }
     }
     if (Date.now() > deadline || startTime(child.pid!) === null) {
-      throw new Error(`the namespace holder for ${member.netns} did not start: ${readFileSync(log, 'utf8').trim() || 'no output'}`);
+      // Give the pipe a moment to deliver what the holder wrote just before it ended.
+      await new Promise((r) => setTimeout(r, 50));
+      stopReading();
+      // Kept for the operator (bounded: labd wrote it once, from the capped output).
+      writeFileSync(log, out);
+      throw new Error(`the namespace holder for ${member.netns} did not start: ${out.trim() || 'no output'}`);
     }
     await new Promise((r) => setTimeout(r, 5));
   }
