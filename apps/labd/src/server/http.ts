@@ -24,13 +24,19 @@ export function sendError(res: ServerResponse, e: HttpError): void {
 
 /**
  * After an early answer (413, 401) the client may still be sending. Reading and discarding a
- * bounded amount lets it see the answer instead of a reset; past that the socket is cut.
+ * bounded amount, for a bounded time, lets it see the answer instead of a reset; past either bound
+ * the socket is cut. The connection is not marked `close`: Node would then shut the socket as soon
+ * as the answer is out, while the client is still writing, and the client would see EPIPE.
  */
-export function discardRest(req: IncomingMessage, res: ServerResponse, maxBytes = 16 * 1024 * 1024): void {
+export function discardRest(req: IncomingMessage, _res: ServerResponse, maxBytes = 16 * 1024 * 1024, maxMs = 10_000): void {
   if (req.readableEnded) return;
-  if (!res.headersSent) res.setHeader('connection', 'close');
   let seen = 0;
-  req.on('data', (c: Buffer) => { seen += c.length; if (seen > maxBytes) req.socket.destroy(); });
+  const cut = () => req.socket.destroy();
+  const timer = setTimeout(cut, maxMs);
+  timer.unref();
+  req.on('data', (c: Buffer) => { seen += c.length; if (seen > maxBytes) { clearTimeout(timer); cut(); } });
+  req.on('end', () => clearTimeout(timer));
+  req.on('error', () => clearTimeout(timer));
   req.resume();
 }
 
