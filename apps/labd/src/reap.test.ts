@@ -33,7 +33,8 @@ test('kill -9 the holder of a lab, then lab reap: nothing of it is left anywhere
 
   const reap = lab(['reap', '--json'], { env });
   assert.equal(reap.code, 0, reap.stderr);
-  assert.deepEqual(JSON.parse(reap.stdout)[0].removed, [id]);
+  // Leftovers of other dead labs on this machine (an earlier crashed run) may go in the same reap.
+  assert.ok((JSON.parse(reap.stdout)[0].removed as string[]).includes(id), reap.stdout);
 
   assert.ok(!sh('ip netns list').includes(prefix), 'ip netns list');
   assert.ok(!sh('ip link').includes(prefix), 'ip link');
