@@ -1,5 +1,5 @@
-// The driver picker in Chromium against the real labd: hello-ebpf runs on netns and vagrant, so
-// Reset offers both, with vagrant's preflight state as labd reports it; the lab moves to netns and
+// The driver picker in Chromium against the real labd: hello-ebpf runs on netns, vagrant and vm,
+// so Reset offers all three, with vagrant's preflight state as labd reports it; the lab moves to netns and
 // its terminal works. A one-driver lab never shows a picker. labd runs with
 // ELAB_VAGRANT_PROVIDER=virtualbox: where VirtualBox is not installed, vagrant shows as disabled
 // with its fix on every machine. Screenshots: e2e/screenshots/driver-*.png.
@@ -39,7 +39,7 @@ describe('driver picker', { skip: !isRoot && 'needs root: labd makes network nam
     if (stateDir) downLabs(stateDir);
   });
 
-  it('hello-ebpf: Reset offers netns and vagrant with their state; reset on netns gives a working terminal', async () => {
+  it('hello-ebpf: Reset offers netns, vagrant and vm with their state; reset on netns gives a working terminal', async () => {
     await page.goto(`${web!.url}/en/hello-ebpf`);
     await panelIn(page, 'ready').waitFor({ timeout: 60_000 });
     assert.equal(await page.getByTestId('lab-driver').textContent(), 'netns', 'started on the lab\'s first driver');
@@ -57,7 +57,7 @@ describe('driver picker', { skip: !isRoot && 'needs root: labd makes network nam
     await picker.locator('[data-testid=driver-vagrant]').waitFor();
     const listed = (await (await page.request.get(`${web!.url}/api/lab/hello-ebpf/drivers`)).json()) as Choice[];
     const vagrant = listed.find((d) => d.name === 'vagrant')!;
-    assert.deepEqual(await picker.locator('label[data-testid^=driver-]').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-testid'))), ['driver-netns', 'driver-vagrant'], 'only the lab\'s drivers');
+    assert.deepEqual(await picker.locator('label[data-testid^=driver-]').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-testid'))), ['driver-netns', 'driver-vagrant', 'driver-vm'], 'only the lab\'s drivers, in lab.yaml order');
     assert.match(await picker.getByTestId('driver-netns').innerText(), /namespaces on this machine's kernel, starts in ~0\.1 s/);
     assert.match(await picker.getByTestId('driver-vagrant').innerText(), /a VM with a stock kernel \(kprobes, BCC\), ~10 s to start/);
     assert.equal(await picker.locator('[data-testid=driver-netns] input').isChecked(), true);
@@ -95,8 +95,8 @@ describe('driver picker', { skip: !isRoot && 'needs root: labd makes network nam
     await page.screenshot({ path: join(screenshotDir, 'driver-after-reset.png') });
   });
 
-  it('a lab on one driver (pod-to-pod, netns only) shows no picker and no driver badge', async () => {
-    await page.goto(`${web!.url}/en/pod-to-pod`);
+  it('a lab on one driver (xdp, netns only) shows no picker and no driver badge', async () => {
+    await page.goto(`${web!.url}/en/xdp`);
     await panelIn(page, 'ready').waitFor({ timeout: 90_000 });
     assert.equal(await page.getByTestId('lab-driver').count(), 0);
     assert.equal(await page.getByTestId('driver-picker').count(), 0);
