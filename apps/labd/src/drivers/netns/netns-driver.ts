@@ -32,6 +32,14 @@ function startTime(pid: number): string | null {
   } catch { return null; }
 }
 
+/** True once the holder runs its wait loop: it has a `sleep` child (see lab-root.sh's last line). */
+function holderSettled(pid: number): boolean {
+  try {
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return kids.some((k) => { try { return readFileSync(`/proc/${k}/comm`, 'utf8').trim() === 'sleep'; } catch { return false; } });
+  } catch { return false; }
+}
+
 class NetnsInstance implements LabInstance {
   constructor(readonly state: InstanceState) {}
 
@@ -142,7 +150,9 @@ async function startHolder(member: Member, cgroups: string[], dir: string, h: Ho
     if (m) {
       const pid = Number(m[1]);
       const start = startTime(pid);
-      if (start) { stopReading(); return { ...member, cgroup: cgroups[0]!, cgroups, holderPid: pid, holderStart: start }; }
+      // The ready file is written before the holder execs its confined wait loop, and `lab-on` finds a
+      // member by that loop's `sleep` child: a lab is up only once every member can be entered.
+      if (start && holderSettled(pid)) { stopReading(); return { ...member, cgroup: cgroups[0]!, cgroups, holderPid: pid, holderStart: start }; }
     }
     if (Date.now() > deadline || startTime(child.pid!) === null) {
       // Give the pipe a moment to deliver what the holder wrote just before it ended.
