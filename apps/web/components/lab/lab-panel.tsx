@@ -29,6 +29,9 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
   const multi = ctx.drivers.length > 1;
   const failed = !!error || lab?.state === 'error';
   const showPicker = multi && ((picking && ready) || (failed && lab?.state !== 'starting'));
+  // The editor opens the file of the step the learner is on (the first not passed on this page).
+  const current = ctx.stepTitles.find((s) => ctx.results[s.id]?.status !== 'pass');
+  const editorFile = current?.editor ?? ctx.editorFile;
 
   const open = (name: string) => {
     setTab(name);
@@ -91,7 +94,7 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
             ))}
             {editorOpened && (
               <div className="tab-panel" hidden={active !== EDITOR_TAB}>
-                <Editor labId={ctx.labId} locale={locale} />
+                <Editor labId={ctx.labId} locale={locale} file={editorFile} />
               </div>
             )}
           </div>
