@@ -81,7 +81,7 @@ export class LabManager {
   }
 
   /**
-   * Where the learner's lab stands, without loading lab.yaml (findLab reads every lab, ~15 ms):
+   * Where the learner's lab stands, without looking at lab.yaml or the lab's files:
    * cheap enough for a live class roster that asks for every learner each second.
    */
   async peek(p: LearnerPrincipal): Promise<{ state: LabState; instanceId: string | null; error?: string }> {
