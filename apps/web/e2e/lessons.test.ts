@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseLessonSource } from '@ebpf-lab/lab-spec';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
-import { downLabs, freePort, repoRoot, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { downLabs, freePort, repoRoot, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
 import { waitForScreen } from './terminal-screen';
 
 const isRoot = process.getuid?.() === 0;
@@ -37,7 +37,7 @@ describe('every lesson, and lesson 1\'s chart', { skip: !isRoot && 'needs root: 
     stateDir = tempStateDir();
     const port = await freePort();
     labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
-import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
 import { waitForScreen } from './terminal-screen';
 
 const isRoot = process.getuid?.() === 0;
@@ -47,7 +47,7 @@ describe('the XDP lesson and its measured chart', { skip: !isRoot && 'needs root
     stateDir = tempStateDir();
     const port = await freePort();
     labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
