@@ -57,7 +57,7 @@ export function parseAs<S extends z.ZodType>(schema: S, value: unknown, what: st
   throw new ContractError(what, r.error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message })));
 }
 
-type JsonKey = { [K in EndpointKey]: (typeof ENDPOINTS)[K]['response'] extends z.ZodType ? K : never }[EndpointKey];
+export type JsonKey = { [K in EndpointKey]: (typeof ENDPOINTS)[K]['response'] extends z.ZodType ? K : never }[EndpointKey];
 /** The answer type of a JSON endpoint. */
 export type ResponseOf<K extends JsonKey> = z.infer<Extract<(typeof ENDPOINTS)[K]['response'], z.ZodType>>;
 
