@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
  * The fields of /proc/<pid>/stat that labd needs. The command name (field 2) is in parentheses and
  * may itself hold spaces and ')', so the fields are counted from the LAST ')'.
  */
-export interface ProcStat { state: string; /** Field 22, in clock ticks since boot: with the pid it names one process for ever. */ startTime: string }
+export interface ProcStat {
+  state: string;
+  /** Field 22, in clock ticks since boot: with the pid it names one process for ever. */ startTime: string;
+}
 
 export function parseProcStat(text: string): ProcStat | null {
   const close = text.lastIndexOf(')');
@@ -17,7 +20,11 @@ export function parseProcStat(text: string): ProcStat | null {
 
 /** The stat of a process, or null when there is none (or /proc cannot be read). */
 export function procStat(pid: number): ProcStat | null {
-  try { return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return null; }
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /** A zombie (Z) or dead (X) process has exited: only its parent has not reaped it yet. */

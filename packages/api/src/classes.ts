@@ -5,8 +5,14 @@ import { LearnerSession } from './learners.ts';
 
 // Classes (docs/api.md § Classes): instructor endpoints and the service's join/lookup.
 
-const Slug = z.string().regex(/^[a-z0-9][a-z0-9/-]*$/, 'a lesson slug: lower-case letters, digits, - and /').max(200);
-const Id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and -').max(100);
+const Slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9/-]*$/, 'a lesson slug: lower-case letters, digits, - and /')
+  .max(200);
+const Id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and -')
+  .max(100);
 const ClassId = z.string().min(1).max(64);
 
 /** A class's lesson (labId null: a reading-only lesson). */
@@ -15,7 +21,10 @@ export type ClassLesson = z.infer<typeof ClassLesson>;
 
 export const CreateClassRequest = z.object({
   name: z.string().trim().min(1).max(100),
-  lessons: z.array(z.object({ slug: Slug, title: z.string().trim().min(1).max(200), labId: Id.nullable().optional() })).min(1).max(50),
+  lessons: z
+    .array(z.object({ slug: Slug, title: z.string().trim().min(1).max(200), labId: Id.nullable().optional() }))
+    .min(1)
+    .max(50),
 });
 export const ClassSummary = z.object({
   classId: z.string(),
@@ -42,7 +51,15 @@ export const BroadcastRequest = z
 export type BroadcastRequest = z.input<typeof BroadcastRequest>;
 export const Broadcast = z.discriminatedUnion('kind', [
   z.object({ id: z.number().int(), classId: z.string(), kind: z.literal('message'), message: z.string(), createdAt: Timestamp }),
-  z.object({ id: z.number().int(), classId: z.string(), kind: z.literal('goto'), lesson: z.string(), step: z.string().nullable(), message: z.string().nullable(), createdAt: Timestamp }),
+  z.object({
+    id: z.number().int(),
+    classId: z.string(),
+    kind: z.literal('goto'),
+    lesson: z.string(),
+    step: z.string().nullable(),
+    message: z.string().nullable(),
+    createdAt: Timestamp,
+  }),
 ]);
 export type Broadcast = z.infer<typeof Broadcast>;
 
@@ -101,17 +118,19 @@ export type Roster = z.infer<typeof Roster>;
 export const ClassExport = z.object({
   class: z.object({ id: z.string(), name: z.string(), code: z.string(), createdAt: Timestamp, endedAt: Timestamp.nullable() }),
   exportedAt: Timestamp,
-  rows: z.array(z.object({
-    learner: z.string(),
-    learnerId: z.string(),
-    lesson: z.string(),
-    lab: z.string(),
-    step: z.string(),
-    status: StepStatus,
-    attempts: z.number().int(),
-    firstPassAt: Timestamp.nullable(),
-    firstPassAfterS: z.number().nullable(),
-    lastMessage: z.string().nullable(),
-  })),
+  rows: z.array(
+    z.object({
+      learner: z.string(),
+      learnerId: z.string(),
+      lesson: z.string(),
+      lab: z.string(),
+      step: z.string(),
+      status: StepStatus,
+      attempts: z.number().int(),
+      firstPassAt: Timestamp.nullable(),
+      firstPassAfterS: z.number().nullable(),
+      lastMessage: z.string().nullable(),
+    }),
+  ),
 });
 export type ClassExport = z.infer<typeof ClassExport>;

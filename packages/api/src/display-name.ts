@@ -22,6 +22,9 @@ export function displayNameProblem(name: string): string | null {
 /** The zod field for a display name: trimmed, 1–60 characters of printable text, with a clear 400 message. */
 export const DisplayName = z.string().transform((s, ctx) => {
   const problem = displayNameProblem(s);
-  if (problem) { ctx.addIssue({ code: 'custom', message: problem }); return z.NEVER; }
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  }
   return s.trim();
 });

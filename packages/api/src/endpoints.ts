@@ -1,10 +1,37 @@
 import type { z } from 'zod';
-import { BroadcastRequest, Broadcast, ClassExport, ClassListResponse, ClassRequest, ClassSummary, CreateClassRequest, EndClassResponse, JoinRequest, JoinResponse, PublicClass, Roster } from './classes.ts';
+import {
+  BroadcastRequest,
+  Broadcast,
+  ClassExport,
+  ClassListResponse,
+  ClassRequest,
+  ClassSummary,
+  CreateClassRequest,
+  EndClassResponse,
+  JoinRequest,
+  JoinResponse,
+  PublicClass,
+  Roster,
+} from './classes.ts';
 import { BuildRequest, BuildResult, ChecksRequest, ChecksResponse, DoctorReport, DriversResponse, LabView, ResetRequest, StartRequest } from './lab.ts';
-import { CreateLearnerRequest, CreateLearnerResponse, EndSessionRequest, EndSessionResponse, InstructorSessionResponse, OkResponse, PolicyResponse, TokenRequest, TokenResponse } from './learners.ts';
+import {
+  CreateLearnerRequest,
+  CreateLearnerResponse,
+  EndSessionRequest,
+  EndSessionResponse,
+  InstructorSessionResponse,
+  OkResponse,
+  PolicyResponse,
+  TokenRequest,
+  TokenResponse,
+} from './learners.ts';
 
 /** One endpoint: its JSON request body (if any) and its JSON answer on success (null: not JSON — bytes, SSE, 204). */
-export interface Endpoint { request?: z.ZodType; response: z.ZodType | null; status: number }
+export interface Endpoint {
+  request?: z.ZodType;
+  response: z.ZodType | null;
+  status: number;
+}
 
 /**
  * Every HTTP endpoint of labd (docs/api.md), by `METHOD path`. labd parses request bodies with
@@ -44,7 +71,10 @@ export type EndpointKey = keyof typeof ENDPOINTS;
 
 /** A value that does not match its schema; the message names the endpoint and every bad field. */
 export class ContractError extends Error {
-  constructor(readonly what: string, readonly issues: { field: string; message: string }[]) {
+  constructor(
+    readonly what: string,
+    readonly issues: { field: string; message: string }[],
+  ) {
     super(`${what}: ${issues.map((i) => `${i.field || '(top level)'}: ${i.message}`).join('; ')}`);
     this.name = 'ContractError';
   }
@@ -54,7 +84,10 @@ export class ContractError extends Error {
 export function parseAs<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  throw new ContractError(what, r.error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message })));
+  throw new ContractError(
+    what,
+    r.error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message })),
+  );
 }
 
 export type JsonKey = { [K in EndpointKey]: (typeof ENDPOINTS)[K]['response'] extends z.ZodType ? K : never }[EndpointKey];

@@ -3,7 +3,13 @@ import { CheckStatus, DriverName, LabId, LabState, StepStatus } from './common.t
 
 // Learner-token endpoints: one learner's instance of one lab (docs/api.md § Endpoints).
 
-export const LabStep = z.object({ id: z.string(), title: z.string(), status: StepStatus, attempts: z.number().int().min(0), lastMessage: z.string().nullable() });
+export const LabStep = z.object({
+  id: z.string(),
+  title: z.string(),
+  status: StepStatus,
+  attempts: z.number().int().min(0),
+  lastMessage: z.string().nullable(),
+});
 export type LabStep = z.infer<typeof LabStep>;
 
 /** GET/POST/DELETE /v1/lab and POST /v1/lab/reset. */

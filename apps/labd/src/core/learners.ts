@@ -16,10 +16,15 @@ export const newLearnerLimiter = () => new RateLimiter(NEW_LEARNERS_PER_CLIENT, 
 export function createLearnerFor(store: Store, policy: Policy, limiter: RateLimiter, displayName: string, client: string | undefined) {
   const key = client ?? 'service';
   if (client && limiter.blocked(key)) {
-    throw new TooMany('too many new learners from this address', `try again in ${limiter.retryAfterS(key)} s`, { reason: 'learner-rate', retryAfterS: limiter.retryAfterS(key) });
+    throw new TooMany('too many new learners from this address', `try again in ${limiter.retryAfterS(key)} s`, {
+      reason: 'learner-rate',
+      retryAfterS: limiter.retryAfterS(key),
+    });
   }
   if (store.learnerCount() >= policy.maxLearners) {
-    throw new Unavailable(`this server has reached its limit of ${policy.maxLearners} learners`, 'the operator can raise ELAB_MAX_LEARNERS', { reason: 'learner-limit' });
+    throw new Unavailable(`this server has reached its limit of ${policy.maxLearners} learners`, 'the operator can raise ELAB_MAX_LEARNERS', {
+      reason: 'learner-limit',
+    });
   }
   if (client) limiter.hit(key);
   return store.createLearner(displayName);

@@ -10,7 +10,14 @@ import { reply, requestOf } from './contract.ts';
 
 let server: Server;
 let base: string;
-const view = { labId: 'hello-ebpf', instanceId: null, state: 'down', driver: 'netns', nodes: [], steps: [{ id: 's1', title: 'S', status: 'pending', attempts: 0, lastMessage: null }] };
+const view = {
+  labId: 'hello-ebpf',
+  instanceId: null,
+  state: 'down',
+  driver: 'netns',
+  nodes: [],
+  steps: [{ id: 's1', title: 'S', status: 'pending', attempts: 0, lastMessage: null }],
+};
 
 before(async () => {
   process.env.ELAB_CHECK_RESPONSES = '1';
@@ -27,7 +34,10 @@ before(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-after(() => { server.close(); delete process.env.ELAB_CHECK_RESPONSES; });
+after(() => {
+  server.close();
+  delete process.env.ELAB_CHECK_RESPONSES;
+});
 
 test('an answer that matches the contract goes out as it is, with the status of the endpoint', async () => {
   const r = await fetch(`${base}/good`);

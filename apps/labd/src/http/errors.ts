@@ -5,13 +5,25 @@ import { sendJson } from './http.ts';
 
 /** The one mapping from a domain refusal to an HTTP status (docs/api.md § Errors). */
 export const STATUS_OF: Record<ErrorKind, number> = {
-  invalid: 400, unauthorized: 401, forbidden: 403, 'not-found': 404, conflict: 409, gone: 410,
-  'too-large': 413, unmet: 424, 'too-many': 429, unavailable: 503,
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  gone: 410,
+  'too-large': 413,
+  unmet: 424,
+  'too-many': 429,
+  unavailable: 503,
 };
 
 /** A refusal only the transport knows (405 method, 421 Host): no core module throws one. */
 export class TransportError extends Error {
-  constructor(readonly status: number, message: string, readonly hint?: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'TransportError';
   }
@@ -29,7 +41,10 @@ export function httpErrorOf(e: unknown): { status: number; body: ErrorBody } {
 
 /** Answers with the error; once the answer has begun (an SSE stream) the connection is cut instead. */
 export function sendError(res: ServerResponse, e: unknown): void {
-  if (res.headersSent) { res.destroy(); return; }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   const { status, body } = httpErrorOf(e);
   sendJson(res, status, body);
 }
