@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { parseResponse } from '@ebpf-lab/api';
+import { ENDPOINTS, parseResponse } from '@ebpf-lab/api';
 import { sendError } from './errors.ts';
-import { reply, requestOf } from './contract.ts';
+import { assertRoutesMatchContract, reply, requestOf } from './contract.ts';
 
 let server: Server;
 let base: string;
@@ -65,4 +65,13 @@ test('a request body that breaks the contract is a 400 naming the field and what
 
 test('the web side catches it too: parseResponse names the field of a bad answer', () => {
   assert.throws(() => parseResponse('GET /v1/lab', { ...view, steps: [{ id: 's1' }] }), /steps\.0\.title/);
+});
+
+test('routes and the contract must list the same endpoints, or labd (under the check) does not start', () => {
+  const all = Object.keys(ENDPOINTS);
+  assertRoutesMatchContract(all);
+  assert.throws(
+    () => assertRoutesMatchContract([...all.filter((k) => k !== 'GET /v1/policy'), 'GET /v1/secret']),
+    /routed but not in ENDPOINTS: GET \/v1\/secret; in ENDPOINTS but not routed: GET \/v1\/policy/,
+  );
 });

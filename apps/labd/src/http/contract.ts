@@ -16,6 +16,22 @@ type AnswerOf<K extends WithResponse> = z.input<Extract<(typeof ENDPOINTS)[K]['r
  */
 const checkResponses = () => process.env.ELAB_CHECK_RESPONSES === '1';
 
+/**
+ * Under ELAB_CHECK_RESPONSES=1 labd refuses to start when its routes and packages/api's ENDPOINTS
+ * differ: an endpoint added on one side only is caught by the first test that starts labd.
+ */
+export function assertRoutesMatchContract(routes: string[]): void {
+  if (!checkResponses()) return;
+  const contract = Object.keys(ENDPOINTS);
+  const unlisted = routes.filter((r) => !contract.includes(r));
+  const unrouted = contract.filter((k) => !routes.includes(k));
+  if (unlisted.length || unrouted.length) {
+    throw new Error(
+      `labd's routes and packages/api differ: routed but not in ENDPOINTS: ${unlisted.join(', ') || 'none'}; in ENDPOINTS but not routed: ${unrouted.join(', ') || 'none'}`,
+    );
+  }
+}
+
 /** The JSON body of `key`, parsed with its request schema; a bad field is a 400 naming it. */
 export function requestOf<K extends WithRequest>(req: IncomingMessage, key: K): Promise<RequestOf<K>> {
   return readJson(req, (ENDPOINTS[key] as { request: z.ZodType }).request) as Promise<RequestOf<K>>;

@@ -87,6 +87,11 @@ export class Router {
     return this;
   }
 
+  /** Every route as `METHOD /path`, the keys of packages/api's ENDPOINTS. */
+  keys(): string[] {
+    return [...this.routes.values()].flatMap((m) => [...m.values()].map((r) => `${r.method} ${r.path}`));
+  }
+
   async dispatch(ctx: RouteContext): Promise<void> {
     const byMethod = this.routes.get(ctx.url.pathname);
     if (!byMethod) throw new NotFound(`no such endpoint: ${ctx.url.pathname}`, 'see docs/api.md');

@@ -12,6 +12,7 @@ import { Store } from '../store/store.ts';
 import { ensureFixedTokens } from '../http/auth.ts';
 import type { ServerConfig } from './env.ts';
 import { httpErrorOf, sendError, TransportError } from '../http/errors.ts';
+import { assertRoutesMatchContract } from '../http/contract.ts';
 import { discardRest } from '../http/http.ts';
 import { hostCheck, type HostCheck } from './host-check.ts';
 import { LabManager } from '../core/lab-manager.ts';
@@ -88,6 +89,7 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   const router = apiRoutes(store, manager, policy, newLearners);
   const terminal = terminalServer({ store, manager, registry, allowedOrigins: cfg.allowedOrigins });
   const classes = mountClasses(router, { store, manager, registry, allowedOrigins: cfg.allowedOrigins, policy, newLearners });
+  assertRoutesMatchContract(router.keys());
 
   // Known once the server listens (the port may be 0 until then); nothing is served before that.
   let hosts: HostCheck | undefined;
