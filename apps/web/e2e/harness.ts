@@ -56,7 +56,7 @@ export function tempStateDir(): string {
 
 /**
  * `port` 0 lets the kernel pick; a restart test passes the previous labd's port so the web finds it again.
- * The browser tests use several learners and classes on netns, hence --trust-learners (labd's server/policy.ts).
+ * The browser tests use several learners and classes on netns, hence --trust-learners (labd's core/policy.ts).
  */
 export function startLabd(stateDir: string, allowedOrigin: string, env: Record<string, string> = {}, port = 0, opts: { trustLearners?: boolean } = {}): Promise<Proc> {
   const trust = opts.trustLearners === false ? [] : ['--trust-learners'];

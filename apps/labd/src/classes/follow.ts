@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, decodeFrame, Op } from '@ebpf-lab/protocol';
 import { WebSocket, type RawData } from 'ws';
-import { authenticate, tokenOf } from '../server/auth.ts';
-import type { HttpError } from '../server/http.ts';
+import { authenticate, tokenOf } from '../http/auth.ts';
 import type { Sink, Subscriber, TerminalSession } from '../sessions/terminal-session.ts';
 import { currentLab, type RosterDeps } from './roster.ts';
 import { wsEndpoint } from '../sessions/ws-endpoint.ts';
@@ -46,7 +45,7 @@ export function followServer(deps: FollowDeps) {
     const origin = req.headers.origin;
     if (!origin || !deps.allowedOrigins.includes(origin)) return refuse(ws, CloseCode.Forbidden, `origin ${origin ?? '(none)'} is not allowed`);
     let principal;
-    try { principal = authenticate(deps.store, tokenOf(req, url, true)); } catch (e) { return refuse(ws, CloseCode.Unauthorized, (e as HttpError).message); }
+    try { principal = authenticate(deps.store, tokenOf(req, url, true)); } catch (e) { return refuse(ws, CloseCode.Unauthorized, (e as Error).message); }
     if (principal.kind !== 'instructor') return refuse(ws, CloseCode.Forbidden, 'following a terminal needs the instructor token');
 
     const cls = deps.classes.get(url.searchParams.get('class') ?? '');

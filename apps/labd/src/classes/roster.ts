@@ -1,6 +1,6 @@
 import type { Roster, RosterRow, RosterStep } from '@ebpf-lab/lab-spec';
 import { findLab } from '../engine.ts';
-import type { LabManager } from '../server/lab-manager.ts';
+import type { LabManager } from '../core/lab-manager.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
 import type { Store } from '../store/store.ts';
 import type { Attempt, ClassRow, ClassStore, Member } from './class-store.ts';

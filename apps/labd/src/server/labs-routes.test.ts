@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { call, learner, repoRoot, startLabd, type LabdProcess } from './labd-harness.ts';
+import { call, learner, repoRoot, startLabd, type LabdProcess } from '../test-support/labd-harness.ts';
 
 let labd: LabdProcess;
 let labs: string;

@@ -2,13 +2,10 @@ import { dirname, relative } from 'node:path';
 import type { LabLoadResult } from '@ebpf-lab/lab-spec';
 import type { LabCatalog } from '../lab-catalog.ts';
 import type { Store } from '../store/store.ts';
-import { guards } from './auth.ts';
-import { type Router, sendJson } from './http.ts';
-
-/** One lab as the web shows it: the picker's drivers, step titles and hints; or why it cannot load. */
-export type LabListing =
-  | { id: string; ok: true; title: string; drivers: string[]; editor?: string; steps: { id: string; title: string; hint?: string; editor?: string }[] }
-  | { id: string; ok: false; error: { file: string; issues: { field: string; message: string }[] } };
+import type { LabListing } from '@ebpf-lab/api';
+import { guards } from '../http/auth.ts';
+import { reply } from '../http/contract.ts';
+import type { Router } from '../http/http.ts';
 
 export function labListing(r: LabLoadResult, labsDir: string): LabListing {
   if (!r.ok) {
@@ -17,7 +14,11 @@ export function labListing(r: LabLoadResult, labsDir: string): LabListing {
   }
   const { spec, steps } = r.lab;
   return {
-    id: spec.id, ok: true, title: spec.title, drivers: spec.drivers, ...(spec.editor ? { editor: spec.editor.open } : {}),
+    id: spec.id,
+    ok: true,
+    title: spec.title,
+    drivers: spec.drivers,
+    ...(spec.editor ? { editor: spec.editor.open } : {}),
     // The file the lesson's editor opens (lab.yaml `editor.open`), per lab and per step.
     steps: steps.map((s) => ({ id: s.id, title: s.title, hint: s.hint?.trim(), ...(s.editor ? { editor: s.editor.open } : {}) })),
   };
@@ -30,6 +31,6 @@ export function labListing(r: LabLoadResult, labsDir: string): LabListing {
 export function addLabsRoutes(router: Router, store: Store, catalog: LabCatalog): void {
   const auth = guards(store);
   router.add('GET', '/v1/labs', auth.service, async ({ res }) => {
-    sendJson(res, 200, { labs: catalog.list().map((r) => labListing(r, catalog.labsDir)) });
+    reply(res, 'GET /v1/labs', { labs: catalog.list().map((r) => labListing(r, catalog.labsDir)) });
   });
 }

@@ -1,3 +1,4 @@
+import type { LabListing } from '@ebpf-lab/api';
 import { SpecError } from '@ebpf-lab/lab-spec';
 import { LabdError, labdJson } from '../labd/client';
 import { serviceToken } from '../labd/env';
@@ -5,8 +6,6 @@ import { serviceToken } from '../labd/env';
 /** `editor`: the file the lesson's editor opens (lab.yaml `editor.open`), per lab and per step. */
 export interface LabSummary { id: string; title: string; drivers: string[]; editor?: string; steps: { id: string; title: string; hint?: string; editor?: string }[] }
 
-/** One entry of labd's GET /v1/labs (apps/labd/src/server/labs-routes.ts). */
-type Listing = ({ ok: true } & LabSummary) | { id: string; ok: false; error: { file: string; issues: { field: string; message: string }[] } };
 
 /**
  * The parts of a lab a lesson page shows (drivers for the picker, step titles and hints), as labd
@@ -14,9 +13,9 @@ type Listing = ({ ok: true } & LabSummary) | { id: string; ok: false; error: { f
  */
 export async function labSummary(labId: string): Promise<{ ok: true; lab: LabSummary } | { ok: false; error: SpecError }> {
   const file = `labs/${labId}/lab.yaml`;
-  let labs: Listing[];
+  let labs: LabListing[];
   try {
-    labs = (await labdJson<{ labs: Listing[] }>('/v1/labs', serviceToken())).labs;
+    labs = (await labdJson('GET /v1/labs', serviceToken())).labs;
   } catch (e) {
     const hint = e instanceof LabdError && e.hint ? ` (${e.hint})` : '';
     return { ok: false, error: new SpecError(file, [{ field: '', message: `labd could not be asked for this lab: ${(e as Error).message}${hint}` }]) };

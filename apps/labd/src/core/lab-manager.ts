@@ -1,27 +1,18 @@
+import type { LabView } from '@ebpf-lab/api';
 import type { DriverName, LabState, LoadedLab } from '@ebpf-lab/lab-spec';
 import type { LabInstance, Progress } from '../drivers/types.ts';
 import { findLab, findStep, runScript, upLab } from '../engine.ts';
-import { LabError } from '../errors.ts';
+import { Conflict, Invalid, LabError, NotFound, TooMany, Unavailable, Unmet } from '../errors.ts';
 import { InstanceStore, type Phase } from '../instance-store.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
 import type { StepStatus, Store } from '../store/store.ts';
-import type { LearnerPrincipal } from './auth.ts';
+import type { LearnerPrincipal } from './principal.ts';
 import { DriverReports } from './driver-reports.ts';
-import { HttpError } from './http.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { HOST_KERNEL_DRIVERS, isolationRefusal, OPEN_POLICY, type Policy } from './policy.ts';
 
 export type { LabState };
-export interface LabView {
-  labId: string;
-  instanceId: string | null;
-  state: LabState;
-  /** The running (or starting) lab's driver; when down, the one the next start uses. */
-  driver: DriverName;
-  nodes: string[];
-  error?: string;
-  steps: { id: string; title: string; status: StepStatus; attempts: number; lastMessage: string | null }[];
-}
+export type { LabView };
 export interface Running { lab: LoadedLab; inst: LabInstance }
 
 /** The progress stream of one learner's lab; its phase and instance are the InstanceStore's. */
@@ -36,12 +27,6 @@ const LAB_STATE: Record<Phase, LabState> = { creating: 'starting', ready: 'ready
 const keyOf = (p: LearnerPrincipal) => `${p.learnerId}\0${p.labId}`;
 export const isFinal = (p: Progress) => p.phase === 'ready' || p.phase === 'error';
 
-/** A LabError from the engine as an HTTP answer: bad input is 400, anything else 500. */
-export function httpErrorOf(e: unknown): HttpError {
-  if (e instanceof HttpError) return e;
-  if (e instanceof LabError) return new HttpError(e.exitCode === 2 ? 400 : 500, e.message, e.hint);
-  return new HttpError(500, (e as Error).message ?? String(e));
-}
 
 /**
  * Starts, resets and finds each learner's instance of a lab. Decisions for one learner's lab are
@@ -68,7 +53,7 @@ export class LabManager {
   }
 
   lab(p: LearnerPrincipal): LoadedLab {
-    try { return findLab(p.labId); } catch (e) { throw new HttpError(404, `lab "${p.labId}" is not available on this server`, (e as Error).message); }
+    try { return findLab(p.labId); } catch (e) { throw new NotFound(`lab "${p.labId}" is not available on this server`, (e as Error).message); }
   }
 
   /** The learner's running instance (reattached from its state file after a labd restart), or null. */
@@ -88,9 +73,9 @@ export class LabManager {
 
   /** The running instance for an endpoint that needs one; 409 when there is none. */
   async ready(p: LearnerPrincipal): Promise<Running> {
-    if (this.instances.isCreating(p)) throw new HttpError(409, 'the lab is still starting', 'wait for {phase:"ready"} on GET /v1/lab/events');
+    if (this.instances.isCreating(p)) throw new Conflict('the lab is still starting', 'wait for {phase:"ready"} on GET /v1/lab/events');
     const cur = await this.current(p);
-    if (!cur) throw new HttpError(409, 'the lab is not running', 'start it with POST /v1/lab');
+    if (!cur) throw new Conflict('the lab is not running', 'start it with POST /v1/lab');
     return cur;
   }
 
@@ -126,7 +111,7 @@ export class LabManager {
       const cur = await this.current(p);
       if (cur) {
         if (driver && driver !== cur.inst.state.driver) {
-          throw new HttpError(409, `the lab is running on the ${cur.inst.state.driver} driver`, `to move it to ${driver}, reset it: POST /v1/lab/reset {"driver":"${driver}"}`);
+          throw new Conflict(`the lab is running on the ${cur.inst.state.driver} driver`, `to move it to ${driver}, reset it: POST /v1/lab/reset {"driver":"${driver}"}`);
         }
         return;
       }
@@ -138,7 +123,7 @@ export class LabManager {
   /** Takes the learner's lab down (its terminals close); the progress stays. */
   stop(p: LearnerPrincipal): Promise<void> {
     return this.decide.run(keyOf(p), async () => {
-      if (this.instances.isCreating(p)) throw new HttpError(409, 'the lab is still starting', 'wait for it to be ready, then stop it');
+      if (this.instances.isCreating(p)) throw new Conflict('the lab is still starting', 'wait for it to be ready, then stop it');
       const cur = await this.current(p);
       if (!cur) return;
       this.sessions.closeInstance(cur.inst.state.id);
@@ -186,10 +171,10 @@ export class LabManager {
       }
       const mine = others.filter((o) => o.learnerId === p.learnerId).length;
       if (mine >= this.policy.maxLabsPerLearner) {
-        throw new HttpError(429, `you have ${mine} labs running, the most one learner may have`, 'stop a lab you are done with ("Stop lab" in its panel, or DELETE /v1/lab), then start this one', { reason: 'learner-lab-limit', limit: this.policy.maxLabsPerLearner });
+        throw new TooMany(`you have ${mine} labs running, the most one learner may have`, 'stop a lab you are done with ("Stop lab" in its panel, or DELETE /v1/lab), then start this one', { reason: 'learner-lab-limit', limit: this.policy.maxLabsPerLearner });
       }
       if (others.length >= this.policy.maxLabs) {
-        throw new HttpError(503, `this server already runs ${others.length} labs, its limit`, 'try again when someone stops a lab; the operator can raise --max-labs (ELAB_MAX_LABS)', { reason: 'lab-limit', limit: this.policy.maxLabs });
+        throw new Unavailable(`this server already runs ${others.length} labs, its limit`, 'try again when someone stops a lab; the operator can raise --max-labs (ELAB_MAX_LABS)', { reason: 'lab-limit', limit: this.policy.maxLabs });
       }
       launch();
     });
@@ -223,12 +208,12 @@ export class LabManager {
     if (asked === undefined) return this.defaultDriver(p, lab);
     const allowed = lab.spec.drivers;
     if (!(allowed as string[]).includes(asked)) {
-      throw new HttpError(400, `lab "${lab.spec.id}" does not run on the ${asked} driver`, `it runs on: ${allowed.join(', ')}`, { drivers: allowed });
+      throw new Invalid('driver', `lab "${lab.spec.id}" does not run on the ${asked} driver`, `it runs on: ${allowed.join(', ')}`, { drivers: allowed });
     }
     const name = asked as DriverName;
     const r = await this.drivers.forLab(lab, name);
     if (!r.ok) {
-      throw new HttpError(424, `the ${name} driver cannot run here: ${r.missing.map((m) => m.what).join('; ')}`, r.missing.map((m) => m.fix).join('; '), { driver: name, missing: r.missing });
+      throw new Unmet(`the ${name} driver cannot run here: ${r.missing.map((m) => m.what).join('; ')}`, r.missing.map((m) => m.fix).join('; '), { driver: name, missing: r.missing });
     }
     this.instances.assign(p, this.instances.owned(p).instanceId, name);
     return name;
@@ -238,7 +223,7 @@ export class LabManager {
   reset(p: LearnerPrincipal, stepId?: string, driver?: string): Promise<void> {
     return this.decide.run(keyOf(p), async () => {
       const e = this.entry(p);
-      if (this.instances.isCreating(p)) throw new HttpError(409, 'the lab is already starting', 'wait for it to be ready, then reset');
+      if (this.instances.isCreating(p)) throw new Conflict('the lab is already starting', 'wait for it to be ready, then reset');
       const lab = this.lab(p);
       const before = stepId ? lab.steps.slice(0, lab.steps.indexOf(findStepOr404(lab, stepId))) : [];
       // Without a choice a reset keeps the driver the lab runs on.
@@ -292,7 +277,7 @@ export class LabManager {
       e.events.push(x);
       for (const l of [...e.listeners]) l(x);
     };
-    const failure = (err: unknown) => { const h = httpErrorOf(err); return { message: h.message, hint: h.hint }; };
+    const failure = (err: unknown) => ({ message: (err as Error)?.message || String(err), hint: err instanceof LabError ? err.hint : undefined });
     this.instances.create(p, driver, async () => { await work(emit); }, failure).then(
       () => emit({ phase: 'ready', message: 'lab ready', fraction: 1 }),
       (err: unknown) => { const f = failure(err); emit({ phase: 'error', message: f.hint ? `${f.message} (${f.hint})` : f.message }); },
@@ -301,5 +286,5 @@ export class LabManager {
 }
 
 function findStepOr404(lab: LoadedLab, stepId: string) {
-  try { return findStep(lab, stepId); } catch (e) { throw new HttpError(404, (e as LabError).message, (e as LabError).hint); }
+  try { return findStep(lab, stepId); } catch (e) { throw new NotFound((e as LabError).message, (e as LabError).hint); }
 }
