@@ -3,9 +3,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { MAX_FILE_BYTES } from '@ebpf-lab/protocol';
 
-/** A refused file request; `status` is the HTTP status the API answers with. */
+/** A refused file request; `status` is the HTTP status the API answers with (507: the lab's disk is full). */
 export class FileAccessError extends Error {
-  constructor(message: string, readonly status: 400 | 403 | 404 | 413) {
+  constructor(message: string, readonly status: 400 | 403 | 404 | 413 | 507) {
     super(message);
     this.name = 'FileAccessError';
   }
