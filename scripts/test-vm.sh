@@ -17,7 +17,8 @@ need_root test-vm.sh "$@"
 cd "$REPO"
 
 lab() { node apps/labd/bin/lab.mjs "$@"; }
-qemus() { pgrep -a qemu-system | grep -o 'guest=el[a-z0-9]\{6\}' | sort || true; }
+# QEMU renames itself to el<id> (-name process=…), so match the command line, not the name.
+qemus() { pgrep -af 'qemu-system.*guest=el' | grep -o 'guest=el[a-z0-9]\{6\}' | sort || true; }
 
 failed=() timings=()
 t_all=$SECONDS
