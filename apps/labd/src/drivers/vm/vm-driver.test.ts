@@ -9,6 +9,7 @@ import type { LabError } from '../../errors.ts';
 import { findImage } from './image.ts';
 import { labQemus, qemuArgs } from './qemu.ts';
 import { VmDriver } from './vm-driver.ts';
+import { tcgTimeScale } from './vm-instance.ts';
 
 // No guest boots here: the checks that come before QEMU, and the command line QEMU gets.
 const stateDir = mkdtempSync(join(tmpdir(), 'elab-vm-unit-'));
@@ -77,4 +78,12 @@ test('supports(): nodes and pods become namespaces in the guest; a topology that
     assert.match(r.fix, /fix the topology in .*pod-to-pod\/lab.yaml/);
   }
   await assert.rejects(new VmDriver().up(clash), (e: LabError) => e.exitCode === 2 && /topology: .*used twice/.test(e.message));
+});
+
+test('TCG time scale: 4x on an idle host, growing with the load per core, capped at 16x', () => {
+  assert.equal(tcgTimeScale(0.3, 2), 4);
+  assert.equal(tcgTimeScale(2, 2), 4);
+  assert.equal(tcgTimeScale(5, 2), 10);
+  assert.equal(tcgTimeScale(25, 2), 16);
+  assert.equal(tcgTimeScale(25, 0), 16, 'no core count: still capped');
 });
