@@ -8,7 +8,10 @@
  * guests running, N stepping up until p99 reaches the ceiling or --max. Load average is printed
  * with each step: the host is shared.
  *
- *   node --import tsx scripts/bench-vm-echo.ts [--keys 200] [--steps 1,2,4,6,8] [--ceiling-ms 50]   (root)
+ * The same keystrokes on the lab's first netns instance come first: the anchor, under the same load.
+ *
+ *   node --import tsx scripts/bench-vm-echo.ts [--keys 200] [--steps 1,2,4,6,8] [--ceiling-ms 50] [--all]   (root)
+ *   (--all: measure every step even after p99 reached the ceiling)
  */
 import { readFileSync } from 'node:fs';
 import { launchChromium } from '../apps/web/e2e/browser.ts';
@@ -31,6 +34,12 @@ try {
   const page = await browser.context.newPage();
   await page.goto(`${web.url}/en/hello-ebpf`);
   await page.locator('[data-testid=lab-panel][data-lab-state=ready]').waitFor({ timeout: 120_000 });
+  // The anchor, in the same run and under the same load: the lab as it starts, on netns.
+  await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 120_000 });
+  await page.waitForTimeout(1000);
+  await page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
+  const anchor = await keystrokeEcho(page, KEYS, { perLine: 30 });
+  console.log(JSON.stringify({ anchor: 'netns', p50ms: Number(pct(anchor, 50).toFixed(1)), p99ms: Number(pct(anchor, 99).toFixed(1)), load: load() }));
   await page.getByTestId('lab-reset').click();
   await page.getByTestId('driver-vm').locator('input').check();
   await page.getByTestId('driver-submit').click();
@@ -56,10 +65,11 @@ try {
     const r = { labs: running, p50ms: Number(pct(ms, 50).toFixed(1)), p99ms: Number(pct(ms, 99).toFixed(1)), load: load() };
     results.push(r);
     console.log(JSON.stringify(r));
-    if (r.p99ms >= CEILING) break;
+    if (r.p99ms >= CEILING && !process.argv.includes('--all')) break;
   }
-  const ok = results.filter((r) => r.p99ms < CEILING);
-  console.log(`echo p99 < ${CEILING} ms held up to ${ok.at(-1)?.labs ?? 0} concurrent vm labs${results.at(-1)!.p99ms >= CEILING ? ` (broke at ${results.at(-1)!.labs})` : ' (the largest step tried)'}`);
+  const held = results.findIndex((r) => r.p99ms >= CEILING);
+  const ok = held < 0 ? results : results.slice(0, held);
+  console.log(`echo p99 < ${CEILING} ms held up to ${ok.at(-1)?.labs ?? 0} concurrent vm labs${held >= 0 ? ` (broke at ${results[held]!.labs})` : ' (the largest step tried)'}`);
 } finally {
   await browser.close();
   await web.stop();

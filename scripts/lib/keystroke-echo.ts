@@ -4,17 +4,22 @@ import type { Page } from 'playwright-core';
 // DOM change of xterm's rows that shows the line typed so far. Page-side code is source text:
 // scripts are type-checked without the DOM library.
 const PROBE = `(() => {
+  // A Reset makes a new terminal (new rows): the probe of the old one is taken off first.
+  const old = window.__lat;
+  if (old) { document.removeEventListener('keydown', old.onKey, true); old.observer.disconnect(); }
   const rows = document.querySelector('[data-testid=terminal-lab] .xterm-rows');
   const lat = { typed: '', pending: null, samples: [], start(marker) { this.typed = marker; this.pending = null; } };
-  document.addEventListener('keydown', (e) => {
+  lat.onKey = (e) => {
     if (e.key.length !== 1 || e.ctrlKey) return;
     lat.typed += e.key;
     lat.pending = { t0: performance.now(), want: lat.typed };
-  }, true);
-  new MutationObserver(() => {
+  };
+  document.addEventListener('keydown', lat.onKey, true);
+  lat.observer = new MutationObserver(() => {
     const p = lat.pending;
     if (p && rows.textContent.includes(p.want)) { lat.samples.push(performance.now() - p.t0); lat.pending = null; }
-  }).observe(rows, { childList: true, subtree: true, characterData: true });
+  });
+  lat.observer.observe(rows, { childList: true, subtree: true, characterData: true });
   window.__lat = lat;
 })()`;
 
@@ -27,7 +32,7 @@ export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Ma
  */
 export async function keystrokeEcho(page: Page, keys: number, o: { perLine?: number; timeoutMs?: number } = {}): Promise<number[]> {
   const perLine = o.perLine ?? 40;
-  if (!(await page.evaluate('!!window.__lat'))) await page.evaluate(PROBE);
+  await page.evaluate(PROBE);
   const letters = 'abcdefghijklmnopqrstuvwxyz';
   for (let i = 0; i < keys; i++) {
     if (i % perLine === 0) {
