@@ -133,7 +133,9 @@ export class VmInstance extends VagrantInstance {
   override async alive(): Promise<boolean> {
     const d = vds(this.state);
     // Half-made by a process that died (labd killed mid-boot): a leftover, whatever QEMU does.
-    if (d.phase === 'creating') return processAlive(d.creatorPid);
+    // A pool guest whose QEMU is still daemonizing has no pid yet: its maker decides too (another
+    // state dir's reap once killed such a QEMU mid-start).
+    if (d.phase === 'creating' || (d.phase === 'pool' && !d.qemuPid)) return processAlive(d.creatorPid);
     return isQemuOf(d.qemuPid, d.name);
   }
 
