@@ -130,6 +130,8 @@ export class VmInstance extends VagrantInstance {
   /** How much longer than on the host a check or script may take in this guest: see tcgTimeScale. */
   get timeScale(): number { return vds(this.state).accel === 'tcg' ? tcgTimeScale() : 1; }
 
+  protected override ownLimit(ms: number): number { return ms * this.timeScale; }
+
   override async alive(): Promise<boolean> {
     const d = vds(this.state);
     // Half-made by a process that died (labd killed mid-boot): a leftover, whatever QEMU does.
