@@ -21,7 +21,8 @@ need_root test-vm.sh "$@"
 cd "$REPO"
 
 lab() { node apps/labd/bin/lab.mjs "$@"; }
-# QEMU renames itself to el<id> (-name process=…), so match the command line, not the name.
+# QEMU renames itself to el<id> (-name process=…), so match the command line, not the name. On a
+# host shared with other users of the vm driver, their guests started meanwhile count too.
 qemus() { pgrep -af 'qemu-system.*guest=el' | grep -o 'guest=el[a-z0-9]\{6\}' | sort || true; }
 
 failed=() timings=()
