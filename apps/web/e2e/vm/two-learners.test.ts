@@ -1,6 +1,6 @@
-// Two learners, each on a vm lab (a QEMU guest of their own), through the web in Chromium: the
-// driver picker moves each lab to vm, the terminal runs in the guest (its own kernel, its own
-// instance), Check shows a verdict, and Reset gives a fresh guest where the earlier file is gone.
+// Two learners, each on a vm lab (a QEMU guest of their own), through the web in Chromium: each
+// starts the lab on vm, the terminal runs in the guest (its own kernel, its own instance), Check
+// shows a verdict, and Reset (through the driver picker) gives a fresh guest without the earlier file.
 // Needs root and QEMU with the guest image (scripts/build-vm-image.sh), so it lives outside e2e/*.test.ts
 // (the web stage) and scripts/test-vm.sh runs it (ELAB_VM_INTEGRATION=1). Screenshots: e2e/screenshots/vm-*.png.
 import assert from 'node:assert/strict';
@@ -77,11 +77,20 @@ describe('two learners on vm labs in the browser', { skip }, () => {
     if (stateDir) downLabs(stateDir);
   });
 
-  it('each learner moves hello-ebpf to vm and gets a shell in a guest of their own', async () => {
+  it('each learner starts hello-ebpf on vm and gets a shell in a guest of their own', async () => {
     await Promise.all([ann, bob].map(async (page) => {
+      // The page's own start would use the lab's first driver (netns); the learner (the web's
+      // first-visit call) chooses vm through the web's lab API with the browser's cookies, and the
+      // page then shows that lab.
+      const headers = { origin: web!.url };
+      const l = await page.request.post(`${web!.url}/api/learner`, { headers });
+      assert.ok(l.ok(), `a learner through the web: ${l.status()} ${await l.text()}`);
+      const r = await page.request.post(`${web!.url}/api/lab/hello-ebpf`, { data: { driver: 'vm' }, headers });
+      assert.ok(r.ok(), `starting on vm through the web: ${r.status()} ${await r.text()}`);
       await page.goto(`${web!.url}/en/hello-ebpf`);
-      await panelIn(page, 'ready').waitFor({ timeout: 60_000 });
-      await resetOntoVm(page);
+      await page.locator('[data-testid=lab-driver]', { hasText: 'vm' }).waitFor({ timeout: BOOT_MS });
+      await panelIn(page, 'ready').waitFor({ timeout: BOOT_MS });
+      await promptReady(page);
     }));
     const a = await whoAmI(ann, 'ANN');
     const b = await whoAmI(bob, 'BOB');
