@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { launchChromium } from '../apps/web/e2e/browser.ts';
-import { freePort, startWeb } from '../apps/web/e2e/harness.ts';
+import { freePort, serviceTokenFile, startWeb } from '../apps/web/e2e/harness.ts';
 import { call, downAllLabs, learner, startLabd } from '../apps/labd/src/server/labd-harness.ts';
 import { keystrokeEcho, pct } from './lib/keystroke-echo.ts';
 
@@ -27,7 +27,7 @@ const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).
 
 const webPort = await freePort();
 const labd = await startLabd({ env: { ELAB_ALLOWED_ORIGINS: `http://127.0.0.1:${webPort}`, ELAB_VM_POOL: '0' } });
-const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: labd.stateDir }, webPort);
+const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(labd.stateDir) }, webPort);
 const browser = await launchChromium();
 const results: { labs: number; p50ms: number; p99ms: number; load: string }[] = [];
 try {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../browser';
-import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from '../harness';
+import { downLabs, freePort, screenshotDir, serviceTokenFile, startLabd, startWeb, tempStateDir, type Proc } from '../harness';
 import { waitForScreen } from '../terminal-screen';
 
 const skip = process.getuid?.() !== 0 ? 'needs root: labd runs QEMU and namespaces'
@@ -64,7 +64,7 @@ describe('two learners on vm labs in the browser', { skip }, () => {
     stateDir = tempStateDir();
     const port = await freePort();
     labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
     // Two browser profiles: two cookie jars, so two learners with a lab each.
     for (let i = 0; i < 2; i++) browsers.push(await launchChromium({ width: 1400, height: 900 }));
     [ann, bob] = (await Promise.all(browsers.map((b) => b.context.newPage()))) as [Page, Page];
