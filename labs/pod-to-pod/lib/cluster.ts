@@ -45,7 +45,9 @@ export function parseWhoami(text: string): Whoami {
 
 /** curl from one pod to another's port 80. Exit 28 = timed out (dropped), 7 = refused. */
 export async function curlFrom(ctx: CheckContext, from: string, to: string, maxTime = 2): Promise<{ code: number; body: string }> {
-  const r = await ctx.exec(`curl -s --max-time ${maxTime} http://${pod(to).ip}/`, { node: from, timeoutMs: (maxTime + 5) * 1000 });
+  // In a slow (emulated, loaded) guest an allowed connection can take longer than 2 s: not a drop.
+  const t = Math.ceil(maxTime * (ctx.timeScale ?? 1));
+  const r = await ctx.exec(`curl -s --max-time ${t} http://${pod(to).ip}/`, { node: from, timeoutMs: (t + 5) * 1000 });
   return { code: r.code, body: r.stdout };
 }
 

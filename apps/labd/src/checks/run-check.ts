@@ -27,9 +27,11 @@ function validOutcome(x: unknown): x is CheckOutcome {
 }
 
 function contextFor(inst: LabInstance, lab: LoadedLab, step: LoadedStep, signal: AbortSignal, deadline: number, mode: 'live' | 'grade'): CheckContext {
-  const remaining = (t?: number) => Math.max(1, Math.min(t ?? Infinity, deadline - Date.now()));
+  // A check's own per-command limits are in host time too: a slow guest stretches them like the step's.
+  const scale = inst.timeScale ?? 1;
+  const remaining = (t?: number) => Math.max(1, Math.min(t === undefined ? Infinity : t * scale, deadline - Date.now()));
   return {
-    labId: lab.spec.id, instanceId: inst.state.id, stepId: step.id, signal, mode,
+    labId: lab.spec.id, instanceId: inst.state.id, stepId: step.id, signal, mode, timeScale: scale,
     exec: (cmd, o) => inst.exec(cmd, { node: o?.node, timeoutMs: remaining(o?.timeoutMs), signal }),
     async json<T>(cmd: string, o?: { node?: string; timeoutMs?: number }): Promise<T> {
       const r = await inst.exec(cmd, { node: o?.node, timeoutMs: remaining(o?.timeoutMs), signal });
