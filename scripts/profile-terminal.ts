@@ -61,7 +61,7 @@ try {
   await cdp.send('Profiler.start');
   // A timeline trace alongside: the native work (style, layout, paint, raster) the JS profile lumps into "(program)".
   const events: TraceEvent[] = [];
-  cdp.on('Tracing.dataCollected', (d: { value: TraceEvent[] }) => { events.push(...d.value); });
+  cdp.on('Tracing.dataCollected', (d) => { events.push(...(d.value as unknown as TraceEvent[])); });
   const traced = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
   await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
   const s = await typeAndTime(page, KEYS);
