@@ -73,7 +73,8 @@ class SocketLearner {
 
 const stateDir = tempStateDir();
 const port = await freePort();
-const labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
+// labd's default cap (20 labs) is below a class of 30: raise it as an operator would.
+const labd = await startLabd(stateDir, `http://127.0.0.1:${port}`, { ELAB_MAX_LABS: String(N + 2) });
 const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
 // One Chromium per browser learner: each is its own learner with its own cookie jar.
 const browsers = await Promise.all(Array.from({ length: BROWSERS }, () => launchChromium({ width: 1400, height: 900 })));

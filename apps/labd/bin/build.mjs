@@ -16,7 +16,7 @@ const EXTERNAL = ['better-sqlite3', 'node-pty', 'esbuild', 'tsx', 'tsx/*', '@kub
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '../src');
 
 export async function buildLabd() {
-  const tmp = `${DIST}.tmp-${process.pid}`;
+  const tmp = `${DIST}.tmp-${process.pid}`; // beside DIST: rename needs one filesystem
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const result = await build({
