@@ -25,7 +25,7 @@ export async function buildLabd() {
     bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20',
     metafile: true, logLevel: 'warning', sourcemap: 'linked',
     // Less to parse at every start; names stay, so stack traces still read (with the source map).
-    minifyWhitespace: true, minifySyntax: true, keepNames: true,
+    minify: true, keepNames: true,
     define: { __ELAB_BUILT__: 'true' }, // src/ts-loader.ts: register tsx only when a check needs it
     // Pure-JS packages are bundled too (one file to read instead of hundreds to resolve); native
     // modules, the build tools and the Kubernetes client (kind driver only) load from node_modules.
