@@ -95,7 +95,15 @@ try {
   await Promise.all([
     ...learners.map(async (l) => { await l.start(); await l.attach(); l.type('echo RE""ADY\r'); await l.until('READY', 60_000); }),
     ...pages.map(async (p) => {
-      await p.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 600_000 });
+      // As a person would: a failed start gets the panel's Retry (counted like the sockets' retries).
+      for (let i = 0; !(await p.locator('[data-testid=terminal-lab][data-status=open]').isVisible()); i++) {
+        if (i > 900) throw new Error(`a Chromium learner's terminal did not open: ${await p.locator('[data-testid=lab-panel]').innerText().catch(() => '?')}`);
+        if (await p.getByTestId('lab-error').isVisible()) {
+          failedStarts.push(`browser: ${(await p.getByTestId('lab-error').innerText()).slice(0, 200)}`);
+          await p.getByTestId('lab-error').getByRole('button').click();
+        }
+        await p.waitForTimeout(1000);
+      }
       await p.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
     }),
   ]);
