@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { CheckContext, CheckFunction, CheckOutcome, CheckResult, LoadedLab, LoadedStep } from '@ebpf-lab/lab-spec';
 import type { LabInstance } from '../drivers/types.ts';
+import { ensureTsLoader } from '../ts-loader.ts';
 
 const STATUSES = new Set(['pass', 'fail', 'error']);
 
@@ -60,6 +61,7 @@ export async function runCheck(inst: LabInstance, lab: LoadedLab, step: LoadedSt
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   try {
+    await ensureTsLoader();
     const mod = (await import(pathToFileURL(step.check.path).href)) as { default?: CheckFunction };
     if (typeof mod.default !== 'function') return done({ status: 'error', message: `${step.check.path} has no default export function` });
     const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => { abort.abort(); reject(new Error('timeout')); }, timeoutMs); });
