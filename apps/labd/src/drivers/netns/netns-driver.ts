@@ -144,7 +144,9 @@ async function startHolder(member: Member, cgroups: string[], dir: string, h: Ho
   for (const s of [child.stdout!, child.stderr!]) { s.on('data', collect); s.on('error', () => {}); }
   // Once started, labd reads no more: a later write from the lab ends in EPIPE, never on disk.
   const stopReading = () => { for (const s of [child.stdout!, child.stderr!]) s.destroy(); };
-  const deadline = Date.now() + 15_000;
+  // A generous ceiling: on a shared 2-core host under heavy load, a pod-to-pod lab's eleven holders
+  // (each a python3 start) were measured settling after ~21 s; 15 s failed every lab up there.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const m = existsSync(ready) ? /^(\d+)\n$/.exec(readFileSync(ready, 'utf8')) : null;
     if (m) {
