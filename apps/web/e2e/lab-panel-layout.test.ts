@@ -55,7 +55,8 @@ describe('lab panel with many members', { skip: !isRoot && 'needs root: labd mak
 
   it('shows every member tab and the editor tab whole: no label wrapped, cut or hidden', async () => {
     await page.goto(`${web!.url}/en/pod-to-pod`);
-    await page.getByTestId(`tab-${LAST}`).waitFor({ timeout: 60_000 });
+    // A generous ceiling: the lab starts with the page, and eleven holders take long on a loaded host.
+    await page.getByTestId(`tab-${LAST}`).waitFor({ timeout: 180_000 });
     await page.screenshot({ path: join(screenshotDir, 'lab-panel-ten-members.png') });
     const { row, tabs } = await tabBoxes(page);
     assert.deepEqual(tabs.map((t) => t.text.trim()), [...MEMBERS, 'Editor'], 'every member has a tab, with its name as the label, then the editor');
