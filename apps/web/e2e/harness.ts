@@ -65,6 +65,12 @@ export function startLabd(stateDir: string, allowedOrigin: string, env: Record<s
   });
 }
 
+/**
+ * The web gets labd's service token explicitly (ELAB_SERVICE_TOKEN_FILE), as scripts/start.sh gives
+ * it; it never looks into labd's state dir on its own.
+ */
+export const serviceTokenFile = (stateDir: string): string => join(stateDir, 'service-token');
+
 /** Takes down every lab the test's labd made (labs outlive labd by design), then its state. */
 export function downLabs(stateDir: string): void {
   const dir = join(stateDir, 'instances');

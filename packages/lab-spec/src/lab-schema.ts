@@ -34,7 +34,7 @@ export const PodSpec = z.object({
  * A host outside the cluster (an internet stand-in): it sits on the nodes' segment at `uplinkIp`,
  * is every node's default gateway, holds `ip` itself and knows no route to any pod CIDR, as a
  * real upstream router would not. Pods reach it only through their node, and it can answer them
- * only when the node masquerades (lesson 3's egress step).
+ * only when the node masquerades (pod-to-pod's egress step).
  */
 export const OutsideSpec = z.object({
   name: shortName,
@@ -55,10 +55,21 @@ export const TopologySpec = z.object({
 }).strict();
 export type TopologySpec = z.infer<typeof TopologySpec>;
 
+/**
+ * What the lesson's editor opens first: the file the learner must edit. `open` is a path in the
+ * lab's workdir (under files/ or an `include` path; loadLab checks which). Per lab, and per step
+ * when steps edit different files (the step's wins while it is the learner's current one).
+ */
+export const EditorSpec = z.object({
+  open: z.string().regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'a relative path in the lab workdir, without ".."'),
+}).strict();
+export type EditorSpec = z.infer<typeof EditorSpec>;
+
 export const StepSpec = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
   title: z.string().min(1),
   timeoutSeconds: z.number().int().positive().max(600).default(30),
+  editor: EditorSpec.optional(),
 }).strict();
 export type StepSpec = z.infer<typeof StepSpec>;
 
@@ -130,5 +141,6 @@ export const LabSpec = z.object({
   kind: KindSpec.optional(),
   vm: VmSpec.optional(),
   limits: LimitsSpec.optional(),
+  editor: EditorSpec.optional(),
 }).strict();
 export type LabSpec = z.infer<typeof LabSpec>;

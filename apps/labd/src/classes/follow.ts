@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, decodeFrame, Op } from '@ebpf-lab/protocol';
 import { WebSocket, type RawData } from 'ws';
-import { loadState } from '../instances.ts';
 import { authenticate, tokenOf } from '../server/auth.ts';
 import type { HttpError } from '../server/http.ts';
 import type { Sink, Subscriber, TerminalSession } from '../sessions/terminal-session.ts';
@@ -65,8 +64,7 @@ export function followServer(deps: FollowDeps) {
     // Look for the learner's session until one is there (or the instructor gives up).
     while (ws.readyState === WebSocket.OPEN) {
       const labId = wantedLab ?? currentLab(deps, cls, learnerId)?.labId;
-      const instanceId = labId ? deps.store.getLearnerLab(learnerId, labId).instanceId : null;
-      const state = instanceId ? loadState(instanceId) : null;
+      const state = labId ? deps.manager.instances.recorded({ learnerId, labId }) : null;
       const node = wantedNode ?? state?.nodes[0];
       if (state && node) {
         if (!state.nodes.includes(node)) return refuse(ws, CloseCode.NotFound, `no node "${node.slice(0, 32)}" in this lab`);

@@ -12,7 +12,7 @@ import { decodeFrame, encodeAck, encodeText, Op, type Frame } from '@ebpf-lab/pr
 import { after, before } from 'node:test';
 import WebSocket from 'ws';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const labdBin = join(repoRoot, 'apps/labd/bin/labd.mjs');
 const labBin = join(repoRoot, 'apps/labd/bin/lab.mjs');
 export const WEB_ORIGIN = 'http://127.0.0.1:3000';

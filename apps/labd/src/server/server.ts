@@ -2,8 +2,9 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mountClasses } from '../classes/mount.ts';
-import { config } from '../config.ts';
+import { initConfig } from '../config.ts';
 import { getDriver } from '../drivers/registry.ts';
+import { labCatalog } from '../engine.ts';
 import { endHoldersOf } from '../sessions/holder/holders.ts';
 import { restoreSessions } from '../sessions/holder/restore.ts';
 import { SessionRegistry } from '../sessions/registry.ts';
@@ -16,6 +17,7 @@ import { discardRest, HttpError, sendError } from './http.ts';
 import { hostCheck, type HostCheck } from './host-check.ts';
 import { httpErrorOf, LabManager } from './lab-manager.ts';
 import { policyOf, trustWarning } from './policy.ts';
+import { addLabsRoutes } from './labs-routes.ts';
 import { apiRoutes, newLearnerLimiter } from './routes.ts';
 
 export interface Labd { url: string; address: AddressInfo; store: Store; registry: SessionRegistry; manager: LabManager; close(): Promise<void> }
@@ -67,9 +69,8 @@ function vmOnStart(): void {
 }
 
 export async function startLabd(cfg: ServerConfig): Promise<Labd> {
-  // The engine reads its state dir from the environment; set it before anything asks config().
-  process.env.ELAB_STATE_DIR = cfg.stateDir;
-  if (config().stateDir !== cfg.stateDir) throw new Error(`labd state dir ${cfg.stateDir} differs from the engine's ${config().stateDir}`);
+  // The engine (drivers, instance files, terminals) finds its paths through config(): one Config.
+  initConfig(cfg.paths);
   mkdirSync(cfg.stateDir, { recursive: true });
   chmodSync(cfg.stateDir, 0o700);
   await reapLeftovers();
@@ -91,6 +92,7 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   const newLearners = newLearnerLimiter();
   const router = apiRoutes(store, manager, policy, newLearners);
   const terminal = terminalServer({ store, manager, registry, allowedOrigins: cfg.allowedOrigins });
+  addLabsRoutes(router, store, labCatalog());
   const classes = mountClasses(router, { store, manager, registry, allowedOrigins: cfg.allowedOrigins, policy, newLearners });
 
   // Known once the server listens (the port may be 0 until then); nothing is served before that.
