@@ -15,6 +15,20 @@ export const pods: Pod[] = spec.topology.pods.map((p) => {
 });
 export const nodeIps = new Map(spec.topology.nodes.map((n) => [n.ip, n.name]));
 
+/** The internet stand-in beyond the nodes' uplink (lab.yaml topology.outside). */
+export const outside = (() => {
+  const o = spec.topology.outside;
+  if (!o) throw new Error('lab.yaml: the egress step needs topology.outside');
+  return o;
+})();
+
+/** A node's address on the nodes' segment, by name. */
+export function nodeIp(name: string): string {
+  const n = spec.topology.nodes.find((x) => x.name === name);
+  if (!n?.ip) throw new Error(`lab.yaml has no node ${name} with an explicit ip`);
+  return n.ip;
+}
+
 export function pod(name: string): Pod {
   const p = pods.find((x) => x.name === name);
   if (!p) throw new Error(`lab.yaml has no pod ${name}`);
