@@ -7,6 +7,7 @@ import type { InstanceState } from '../types.ts';
 import { LocalLink } from './ssh-link.ts';
 import { processAlive as alive } from './vagrant-cli.ts';
 import { VagrantInstance } from './vagrant-instance.ts';
+import { httpErrorOf } from '../../http/errors.ts';
 
 // Everything VagrantInstance sends into the guest (exec wrapper, env, timeouts, file access),
 // run by LocalLink with this host's bash against a temp dir standing in for the guest workdir.
@@ -76,7 +77,8 @@ test('files: the same refusals (and HTTP statuses) as the host-side workdir', as
   symlinkSync('/etc/hostname', join(workdir, 'link-out'));
   symlinkSync('/etc', join(workdir, 'dir-out'));
   writeFileSync(join(workdir, 'big'), Buffer.alloc(1024 * 1024 + 1));
-  const status = async (p: Promise<unknown>) => { try { await p; return 200; } catch (e) { return (e as { status?: number }).status ?? 500; } };
+  // The status labd answers with: the refusal's kind through the one HTTP mapping.
+  const status = async (p: Promise<unknown>) => { try { await p; return 200; } catch (e) { return httpErrorOf(e).status; } };
   assert.equal(await status(inst.readFile('../x')), 403);
   assert.equal(await status(inst.readFile('/etc/hostname')), 400);
   assert.equal(await status(inst.readFile('')), 400);
