@@ -16,7 +16,7 @@ import { UNPACK_PROGRAM } from './guest-files.ts';
 import { checkHost, type HostDeps } from './host-check.ts';
 import { fixForUpFailure } from './machine-readable.ts';
 import { CONTAINER_PREFIX, labelledContainers, vagrant, vagrantUp, type VagrantDriverState } from './vagrant-cli.ts';
-import { destroyVagrantInstance, GUEST_WORKDIR, sshLinkOf, VagrantInstance } from './vagrant-instance.ts';
+import { destroyVagrantInstance, GUEST_WORKDIR, sshLinkOf, VagrantInstance, vagrantInstance } from './vagrant-instance.ts';
 
 const MIN = 60_000;
 
@@ -132,7 +132,7 @@ export class VagrantDriver implements LabDriver {
 
       phase = 'copying the starter files into the guest';
       onProgress({ phase: 'files', message: `copying starter files to ${GUEST_WORKDIR}`, fraction: 0.65 });
-      const inst = new VagrantInstance(state);
+      const inst = vagrantInstance(state);
       const tar = execFileSync('tar', ['-C', seed, '-cf', '-', '.'], { maxBuffer: 1 << 30 });
       const unpacked = await inst.exec(UNPACK_PROGRAM, { stdin: tar.toString('base64'), timeoutMs: 5 * MIN });
       if (unpacked.code !== 0) throw new UpError(phase, `unpacking in the guest failed (exit ${unpacked.code}): ${unpacked.stderr.trim().slice(-300)}`, 'check free space in the guest');
@@ -183,7 +183,7 @@ export class VagrantDriver implements LabDriver {
     return text ? `\ncontainer log (last lines):\n${text}` : '';
   }
 
-  attach(state: InstanceState): LabInstance { return new VagrantInstance(state); }
+  attach(state: InstanceState): LabInstance { return vagrantInstance(state); }
 
   /**
    * Instances with vagrant state, and containers labelled org.ebpf-lab.driver=vagrant, whose

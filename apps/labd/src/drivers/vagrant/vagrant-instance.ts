@@ -72,8 +72,6 @@ export class VagrantInstance implements LabInstance {
 
   private get d(): VagrantDriverState { return ds(this.state); }
 
-  /** libvirt on TCG emulates every instruction (as the vm driver's guests): checks and scripts get 4x the time. */
-  get timeScale(): number { return this.d.libvirtDriver === 'qemu' ? 4 : 1; }
 
   protected node(name?: string): string {
     const n = name ?? this.state.nodes[0]!;
@@ -186,3 +184,17 @@ export class VagrantInstance implements LabInstance {
     if (errors.length) throw new Error(`lab ${this.state.id} was not fully removed: ${errors.join('; ')} (try again with: lab reap)`);
   }
 }
+
+/**
+ * A libvirt lab. On TCG every instruction is emulated: checks and scripts get 4x the time, as the
+ * vm driver's guests; a cluster's VMs also share the host's cores, and lab-on crosses VMs: 8x.
+ */
+export class LibvirtInstance extends VagrantInstance {
+  get timeScale(): number {
+    const d = ds(this.state);
+    return d.libvirtDriver === 'qemu' ? (d.nodesEnv ? 8 : 4) : 1;
+  }
+}
+
+export const vagrantInstance = (state: InstanceState): VagrantInstance =>
+  ds(state).provider === 'libvirt' ? new LibvirtInstance(state) : new VagrantInstance(state);
