@@ -163,7 +163,8 @@ export class VagrantInstance implements LabInstance {
    * objects from others'); a VM has a kernel of its own.
    */
   async pids(): Promise<Set<number>> {
-    const r = await this.exec(PIDS_PROGRAM, { timeoutMs: 15_000 });
+    // Scaled like checks: on a loaded TCG host one SSH round trip alone can take seconds.
+    const r = await this.exec(PIDS_PROGRAM, { timeoutMs: 15_000 * ((this as LabInstance).timeScale ?? 1) });
     if (r.code !== 0) throw new Error(`listing the lab's processes failed (exit ${r.code}): ${r.stderr.trim().slice(-200)}`);
     return new Set(r.stdout.split('\n').filter((l) => /^\d+$/.test(l)).map(Number));
   }
