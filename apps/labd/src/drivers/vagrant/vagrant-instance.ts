@@ -163,8 +163,7 @@ export class VagrantInstance implements LabInstance {
    * objects from others'); a VM has a kernel of its own.
    */
   async pids(): Promise<Set<number>> {
-    // Scaled like checks: on a loaded TCG host one SSH round trip alone can take seconds.
-    const r = await this.exec(PIDS_PROGRAM, { timeoutMs: 15_000 * ((this as LabInstance).timeScale ?? 1) });
+    const r = await this.exec(PIDS_PROGRAM, { timeoutMs: 15_000 });
     if (r.code !== 0) throw new Error(`listing the lab's processes failed (exit ${r.code}): ${r.stderr.trim().slice(-200)}`);
     return new Set(r.stdout.split('\n').filter((l) => /^\d+$/.test(l)).map(Number));
   }
@@ -194,6 +193,11 @@ export class LibvirtInstance extends VagrantInstance {
   get timeScale(): number {
     const d = ds(this.state);
     return d.libvirtDriver === 'qemu' ? (d.nodesEnv ? 8 : 4) : 1;
+  }
+
+  /** A check's own exec limits too (curl --max-time 2 with 5 s to spare timed out on three TCG VMs). */
+  override exec(cmd: string, opts: ExecOptions = {}): Promise<LabExecResult> {
+    return super.exec(cmd, opts.timeoutMs ? { ...opts, timeoutMs: opts.timeoutMs * this.timeScale } : opts);
   }
 }
 
