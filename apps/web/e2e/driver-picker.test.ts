@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { screenText, waitForScreen } from './terminal-screen';
-import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
 
 const isRoot = process.getuid?.() === 0;
 interface Choice { name: string; supported: boolean; ok: boolean; missing: { what: string; fix: string }[] }
@@ -27,7 +27,7 @@ describe('driver picker', { skip: !isRoot && 'needs root: labd makes network nam
     stateDir = tempStateDir();
     const port = await freePort();
     labd = await startLabd(stateDir, `http://127.0.0.1:${port}`, { ELAB_VAGRANT_PROVIDER: 'virtualbox' });
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
     browser = await launchChromium();
     page = await browser.context.newPage();
   });

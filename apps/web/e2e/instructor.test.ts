@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Op } from '@ebpf-lab/protocol';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
-import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
 import { screenText, waitForScreen } from './terminal-screen';
 
 const isRoot = process.getuid?.() === 0;
@@ -37,7 +37,7 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     stateDir = tempStateDir();
     const port = webPort = await freePort();
     labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
     // Three separate browser profiles: three people, three cookie jars.
     for (let i = 0; i < 3; i++) browsers.push(await launchChromium({ width: 1500, height: 900 }));
     [teacher, ann, bob] = (await Promise.all(browsers.map((b) => b.context.newPage()))) as [Page, Page, Page];
@@ -143,13 +143,15 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
       frame[0] = op;
       frame.set(text, 1);
       ws.send(frame);
-      await new Promise((r) => setTimeout(r, 500));
       const open = ws.readyState === WebSocket.OPEN;
-      ws.close();
-      return open;
+      // The server's answer to our close comes after it handled the frame before it (one ordered
+      // connection through the web's proxy to labd): from then on a forwarded frame would be in Ann's pty.
+      const closed = new Promise<number>((r) => { ws.onclose = (ev) => r(ev.code); });
+      ws.close(1000);
+      return { open, code: await closed };
     }, { classId, learnerId: (await teacher.locator('[data-testid=roster-Ann]').getAttribute('data-learner'))!, op: Op.Input, probe });
-    assert.ok(sent, 'the socket was open when the frame went out');
-    await teacher.waitForTimeout(500);
+    assert.ok(sent.open, 'the socket was open when the frame went out');
+    assert.equal(sent.code, 1000, 'and closed cleanly: labd answered the close, after the frame');
     await typeInLabTerminal(ann, `ls ${probe}-typed ${probe}-socket 2>&1 | wc -l; echo PROBE-$((40+2))\n`);
     await waitForScreen(ann, /^PROBE-42\s*$/m);
     const annScreen = await screenText(ann);
@@ -230,7 +232,7 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
 
   it('a web restart keeps the instructor signed in; signing out ends the session in labd', async () => {
     await web!.stop();
-    web = await startWeb({ ELAB_LABD_URL: labd!.url, ELAB_STATE_DIR: stateDir }, webPort);
+    web = await startWeb({ ELAB_LABD_URL: labd!.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, webPort);
     await teacher.goto(`${web.url}/instructor`);
     await teacher.getByTestId('instructor-home').filter({ hasText: 'Tuesday eBPF' }).waitFor({ timeout: 30_000 });
     const session = (await browsers[0]!.context.cookies()).find((c) => c.name === 'elab_instructor')!.value;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
-import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
 import { waitForScreen } from './terminal-screen';
 
 const isRoot = process.getuid?.() === 0;
@@ -39,7 +39,7 @@ describe('lab panel with many members', { skip: !isRoot && 'needs root: labd mak
     stateDir = tempStateDir();
     const webPort = await freePort();
     labd = await startLabd(stateDir, `http://127.0.0.1:${webPort}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, webPort);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, webPort);
     browser = await launchChromium({ width: 1280, height: 800 });
     page = await browser.context.newPage();
   });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
-import { downLabs, freePort, repoRoot, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { downLabs, freePort, repoRoot, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
 import { screenText, waitForScreen } from './terminal-screen';
 
 const isRoot = process.getuid?.() === 0;
@@ -62,7 +62,7 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     stateDir = tempStateDir();
     webPort = await freePort();
     labd = await startLabd(stateDir, `http://127.0.0.1:${webPort}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, webPort);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, webPort);
     browser = await launchChromium();
     page = await browser.context.newPage();
     // Record every value the progress bar takes, however briefly it shows.
@@ -145,7 +145,7 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     await web!.stop(); // the web server goes away under the open page
     await page.locator('[data-testid=terminal-status]', { hasText: 'reconnecting' }).waitFor({ timeout: 30_000 });
     await shot(page, '07-reconnecting');
-    web = await startWeb({ ELAB_LABD_URL: labd!.url, ELAB_STATE_DIR: stateDir }, webPort);
+    web = await startWeb({ ELAB_LABD_URL: labd!.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, webPort);
     await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 30_000 }).catch(async (e: Error) => {
       const status = await term(page).getAttribute('data-status');
       const text = await page.getByTestId('terminal-status').innerText().catch(() => '');

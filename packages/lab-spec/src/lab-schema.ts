@@ -8,9 +8,9 @@ export const CAPABILITIES = [
 export const Capability = z.enum(CAPABILITIES);
 export type Capability = z.infer<typeof Capability>;
 
-export const DRIVER_NAMES = ['netns', 'vagrant', 'kind', 'vm'] as const;
-export const DriverName = z.enum(DRIVER_NAMES);
-export type DriverName = z.infer<typeof DriverName>;
+// The driver names are part of the HTTP contract too (GET /v1/lab answers with one): defined there.
+import { DriverName } from '@ebpf-lab/api';
+export { DRIVER_NAMES, DriverName } from '@ebpf-lab/api';
 
 // Names end up inside interface and namespace names, which the kernel caps at 15 characters.
 const shortName = z.string().regex(/^[a-z][a-z0-9-]{0,9}$/, 'lower-case letters, digits and dashes, at most 10 characters, starting with a letter');
@@ -41,10 +41,21 @@ export const TopologySpec = z.object({
 }).strict();
 export type TopologySpec = z.infer<typeof TopologySpec>;
 
+/**
+ * What the lesson's editor opens first: the file the learner must edit. `open` is a path in the
+ * lab's workdir (under files/ or an `include` path; loadLab checks which). Per lab, and per step
+ * when steps edit different files (the step's wins while it is the learner's current one).
+ */
+export const EditorSpec = z.object({
+  open: z.string().regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'a relative path in the lab workdir, without ".."'),
+}).strict();
+export type EditorSpec = z.infer<typeof EditorSpec>;
+
 export const StepSpec = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
   title: z.string().min(1),
   timeoutSeconds: z.number().int().positive().max(600).default(30),
+  editor: EditorSpec.optional(),
 }).strict();
 export type StepSpec = z.infer<typeof StepSpec>;
 
@@ -116,5 +127,6 @@ export const LabSpec = z.object({
   kind: KindSpec.optional(),
   vm: VmSpec.optional(),
   limits: LimitsSpec.optional(),
+  editor: EditorSpec.optional(),
 }).strict();
 export type LabSpec = z.infer<typeof LabSpec>;

@@ -1,18 +1,25 @@
 'use client';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Locale } from '@/lib/i18n';
-import { explain, labApi, labUrl, type CheckResultView, type LabState, type Progress } from './lab-api';
+import { Progress } from '@ebpf-lab/api';
+import { explain, labApi, labUrl, type CheckResultView, type LabView } from './lab-api';
+
+/** A start's progress as the panel shows it: labd's events, or the page's own "starting" before the first. */
+type ShownProgress = Omit<Progress, 'message'> & { message?: string };
 
 type Sender = (text: string) => void;
 
 interface LabContextValue {
   labId: string;
   locale: Locale;
-  stepTitles: { id: string; title: string }[];
+  /** The lab's steps in order; `editor` is the file a step's learner edits (lab.yaml steps[].editor.open). */
+  stepTitles: { id: string; title: string; editor?: string }[];
+  /** The file the editor opens when the current step names none (lab.yaml editor.open). */
+  editorFile?: string;
   /** The lab's drivers from lab.yaml; the panel offers a choice when there are several. */
   drivers: string[];
-  lab: LabState | null;
-  progress: Progress | null;
+  lab: LabView | null;
+  progress: ShownProgress | null;
   error: string | null;
   results: Record<string, CheckResultView | undefined>;
   check(step: string): Promise<void>;
@@ -39,9 +46,9 @@ export function useLab(): LabContextValue | null {
  * events, and keeps check results. The first call is a plain GET so that the learner cookie is set
  * by exactly one request before the stream, the start and the terminal go out together.
  */
-export function LabProvider({ labId, locale, steps, drivers = [], children }: { labId: string; locale: Locale; steps: { id: string; title: string }[]; drivers?: string[]; children: ReactNode }) {
-  const [lab, setLab] = useState<LabState | null>(null);
-  const [progress, setProgress] = useState<Progress | null>(null);
+export function LabProvider({ labId, locale, steps, drivers = [], editorFile, children }: { labId: string; locale: Locale; steps: { id: string; title: string; editor?: string }[]; drivers?: string[]; editorFile?: string; children: ReactNode }) {
+  const [lab, setLab] = useState<LabView | null>(null);
+  const [progress, setProgress] = useState<ShownProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [results, setResults] = useState<Record<string, CheckResultView | undefined>>({});
   const [attempt, setAttempt] = useState(0);
@@ -68,7 +75,10 @@ export function LabProvider({ labId, locale, steps, drivers = [], children }: { 
       };
       src.onmessage = (ev) => {
         if (!isCurrent()) return src.close();
-        const p = JSON.parse(ev.data as string) as Progress;
+        // Events are labd's, passed through by the web: parsed with the contract, not trusted by shape.
+        const parsed = Progress.safeParse(JSON.parse(ev.data as string));
+        if (!parsed.success) return settle();
+        const p = parsed.data;
         // A 'down' without a fraction is labd saying nothing is starting; a reset's 'down' has one.
         const idle = p.phase === 'down' && p.fraction === undefined;
         if (!idle) setProgress(p);
@@ -107,7 +117,7 @@ export function LabProvider({ labId, locale, steps, drivers = [], children }: { 
   }, [labId, attempt, follow]);
 
   const value = useMemo<LabContextValue>(() => ({
-    labId, locale, stepTitles: steps, drivers, lab, progress, error, results,
+    labId, locale, stepTitles: steps, editorFile, drivers, lab, progress, error, results,
     async check(step) {
       const out = await labApi.checks(labId, step).catch((e: Error): CheckResultView[] => [{ step, status: 'error', message: e.message }]);
       setResults((r) => ({ ...r, ...Object.fromEntries(out.map((x) => [x.step, x])) }));
@@ -141,7 +151,7 @@ export function LabProvider({ labId, locale, steps, drivers = [], children }: { 
       setError(null);
       setProgress({ phase: how, fraction: 0 });
       setLab((l) => (l ? { ...l, state: 'starting' } : l));
-      let s: LabState;
+      let s: LabView;
       try {
         s = await (how === 'start' ? labApi.start(labId, driver) : labApi.reset(labId, driver));
       } catch (e) {
@@ -164,7 +174,7 @@ export function LabProvider({ labId, locale, steps, drivers = [], children }: { 
       sender.current = send;
       if (send) for (const t of pending.current.splice(0)) send(t);
     },
-  }), [labId, locale, steps, drivers, lab, progress, error, results, follow]);
+  }), [labId, locale, steps, editorFile, drivers, lab, progress, error, results, follow]);
 
   return <LabContext.Provider value={value}>{children}</LabContext.Provider>;
 }
