@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../apps/web/e2e/browser.ts';
 import { downLabs, freePort, serviceTokenFile, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
+import { keystrokeEcho, pct } from './lib/keystroke-echo.ts';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,24 +26,6 @@ function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return m ? Number(m[1]) : 0;
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
-
-// Page-side probes, as source text: this file is type-checked without the DOM library.
-const PROBE = `(() => {
-  const rows = document.querySelector('[data-testid=terminal-lab] .xterm-rows');
-  const lat = { typed: '', pending: null, samples: [], reset() { this.typed = ''; this.pending = null; } };
-  document.addEventListener('keydown', (e) => {
-    if (e.key.length !== 1 || e.ctrlKey) return;
-    lat.typed += e.key;
-    lat.pending = { t0: performance.now(), want: lat.typed };
-  }, true);
-  new MutationObserver(() => {
-    const p = lat.pending;
-    if (p && rows.textContent.includes(p.want)) { lat.samples.push(performance.now() - p.t0); lat.pending = null; }
-  }).observe(rows, { childList: true, subtree: true, characterData: true });
-  window.__lat = lat;
-})()`;
-
 async function screenHas(page: Page, text: string, timeoutMs: number): Promise<void> {
   await page.waitForFunction(`document.querySelector('[data-testid=terminal-lab] .xterm-rows').textContent.includes(${JSON.stringify(text)})`, undefined, { timeout: timeoutMs, polling: 50 });
 }
@@ -60,18 +43,7 @@ try {
   await page.keyboard.type('echo READY-$((20+1))\n');
   await screenHas(page, 'READY-21', 20_000);
 
-  await page.evaluate(PROBE);
-  const letters = 'abcdefghijklmnopqrstuvwxyz';
-  for (let i = 0; i < KEYS; i++) {
-    if (i % BATCH === 0) {
-      await page.keyboard.press('Control+U');
-      await page.evaluate('window.__lat.reset()');
-    }
-    await page.keyboard.press(letters[(i + Math.floor(i / BATCH)) % letters.length]!);
-    await page.waitForFunction('window.__lat.pending === null', undefined, { timeout: 5000, polling: 'raf' });
-  }
-  await page.keyboard.press('Control+U');
-  const samples = (await page.evaluate('window.__lat.samples')) as number[];
+  const samples = await keystrokeEcho(page, KEYS, { perLine: BATCH, timeoutMs: 5000 });
   console.log(`keystroke → screen (${samples.length} keys): p50 ${pct(samples, 50).toFixed(1)} ms, p99 ${pct(samples, 99).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms`);
 
   // base64 of 3/4·N bytes is N bytes of printable text in 100-column lines.

@@ -40,6 +40,9 @@ else
   say "npm dependencies: up to date with package-lock.json"
 fi
 
+say "Building labd and the lab CLI into JavaScript (apps/labd/dist; ~1 s)"
+node apps/labd/bin/build.mjs
+
 say "Building the eBPF programs (bpf/)"
 make -s -C bpf
 say "Setup done"

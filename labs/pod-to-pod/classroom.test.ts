@@ -19,6 +19,7 @@ const TERMINALS: Record<string, string[]> = {
   attach: ['k8s-w2'],
   identities: ['k8s-w2'],
   policy: ['k8s-w2', 'tiefighter', 'xwing', 'k8s-w2'],
+  egress: ['netpod', 'internet', 'k8s-s', 'netpod', 'k8s-s'],
 };
 
 // Every pod-to-pod lab uses the same pod IPs and pins its maps at the same path on its own
@@ -43,7 +44,7 @@ test('two pod-to-pod labs on one host: each passes with the lesson\'s commands, 
     }
     for (const id of ids) {
       const r = JSON.parse(lab(['check', id, '--json'], { env }).stdout) as { step: string; status: string; message: string }[];
-      assert.deepEqual(r.map((c) => `${c.step}=${c.status}`), ['cross-node=pass', 'attach=pass', 'identities=pass', 'policy=pass'], JSON.stringify(r, null, 1));
+      assert.deepEqual(r.map((c) => `${c.step}=${c.status}`), ['cross-node=pass', 'attach=pass', 'identities=pass', 'policy=pass', 'egress=pass'], JSON.stringify(r, null, 1));
     }
     // A real answer from a real webpod, only in the other lab: B's webpod1 never served it.
     const theirs = lab(['exec', a, '--', 'cat', 'webpod1.txt'], { env });

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The `lab` CLI. TypeScript sources run through tsx, so there is no build step to forget.
-import { register } from 'tsx/esm/api';
+// The `lab` CLI: the built JavaScript when current, else the sources through tsx (bin/launch.mjs).
+import { launch } from './launch.mjs';
 
-register();
-await import('../src/cli.ts');
+await launch('cli');

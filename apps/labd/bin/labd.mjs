@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The lab daemon. TypeScript sources run through tsx, so there is no build step to forget.
-import { register } from 'tsx/esm/api';
+// The lab daemon: the built JavaScript when current, else the sources through tsx (bin/launch.mjs).
+import { launch } from './launch.mjs';
 
-register();
-const { main } = await import('../src/labd.ts');
+const { main } = await launch('labd');
 await main(process.argv.slice(2));

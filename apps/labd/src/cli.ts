@@ -3,17 +3,20 @@ import type { CheckResult, DriverName } from '@ebpf-lab/lab-spec';
 import { DRIVER_NAMES } from '@ebpf-lab/lab-spec';
 import { intFlag, parseArgs, strFlag, type ParsedArgs } from './cli-args.ts';
 import { configFrom, initConfig, readEnv } from './config.ts';
-import { doctor } from './doctor.ts';
-import { driverNames, getDriver } from './drivers/registry.ts';
-import { allLabs, checkSteps, openInstance, solveSteps, upLab } from './engine.ts';
 import { LabError, usageError } from './errors.ts';
-import { grade, toJUnit } from './grade.ts';
-import { evidenceCsv, gradeSubmissions } from './grade-class.ts';
-import { listStateIds, loadState } from './instances.ts';
-import { formatTable, selftest } from './selftest.ts';
-import { attachTerminal } from './cli-shell.ts';
-import { endHoldersOf, reapHolders } from './sessions/holder/holders.ts';
-import { instanceLive } from './sessions/holder/restore.ts';
+
+// Each command loads only what it uses: `lab list` should not parse the grader, the selftest
+// runner or the terminal code (a whole `lab` process is the unit a user waits for).
+const doctorMod = () => import('./doctor.ts');
+const registry = () => import('./drivers/registry.ts');
+const engine = () => import('./engine.ts');
+const gradeMod = () => import('./grade.ts');
+const gradeClass = () => import('./grade-class.ts');
+const instances = () => import('./instances.ts');
+const selftestMod = () => import('./selftest.ts');
+const cliShell = () => import('./cli-shell.ts');
+const holdersMod = () => import('./sessions/holder/holders.ts');
+const restore = () => import('./sessions/holder/restore.ts');
 
 const HELP = `lab — eBPF Lab command line
 
@@ -72,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
       // labd parses the environment together with its own flags (--state-dir) and sets the Config.
       return (await import('./labd.ts')).serve(restArgv);
     case 'doctor': {
+      const { doctor } = await doctorMod();
       const rep = await doctor({ fresh: args.flags.has('fresh'), vm: true });
       if (json(args)) { out(JSON.stringify(rep, null, 2)); return 0; }
       out(`kernel ${rep.kernel}`);
@@ -79,18 +83,20 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'labs': {
-      const labs = allLabs();
+      const labs = (await engine()).allLabs();
       if (json(args)) { out(JSON.stringify(labs.map((r) => (r.ok ? { id: r.lab.spec.id, ok: true, title: r.lab.spec.title, drivers: r.lab.spec.drivers, steps: r.lab.steps.map((s) => s.id) } : { id: r.id, ok: false, error: r.error.message })), null, 2)); return 0; }
       for (const r of labs) out(r.ok ? `${r.lab.spec.id.padEnd(22)} ${r.lab.spec.title} [${r.lab.spec.drivers.join(', ')}]` : `${r.id.padEnd(22)} BROKEN: ${r.error.message}`);
       return labs.every((r) => r.ok) ? 0 : 1;
     }
     case 'up': {
       const labId = need(args, 'lab id (see: lab labs)');
+      const { upLab } = await engine();
       const { inst } = await upLab(labId, driverFlag(args), (p) => { if (!json(args)) process.stderr.write(`  ${p.phase}: ${p.message}\n`); });
       if (json(args)) out(JSON.stringify(inst.state)); else out(inst.state.id);
       return 0;
     }
     case 'list': {
+      const [{ listStateIds, loadState }, { getDriver }] = await Promise.all([instances(), registry()]);
       const states = listStateIds().map(loadState).filter((s) => s !== null);
       const rows = await Promise.all(states.map(async (s) => ({ ...s, alive: await (await getDriver(s.driver)).attach(s).alive() })));
       if (json(args)) { out(JSON.stringify(rows, null, 2)); return 0; }
@@ -98,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'exec': {
-      const { inst } = await openInstance(need(args, 'instance id'));
+      const { inst } = await (await engine()).openInstance(need(args, 'instance id'));
       if (args.rest.length === 0) throw usageError('nothing to run', 'usage: lab exec <instance> -- CMD...');
       const cmdline = args.rest.length === 1 ? args.rest[0]! : args.rest.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
       const r = await inst.exec(cmdline, { node: strFlag(args, 'node'), timeoutMs: intFlag(args, 'timeout', 600, 1, 86400) * 1000 });
@@ -108,22 +114,26 @@ async function main(argv: string[]): Promise<number> {
       return r.code;
     }
     case 'shell': {
+      const [{ openInstance }, { attachTerminal }] = await Promise.all([engine(), cliShell()]);
       const { inst } = await openInstance(need(args, 'instance id'));
       return attachTerminal(inst, strFlag(args, 'node'));
     }
     case 'check': {
+      const { openInstance, checkSteps } = await engine();
       const { lab, inst } = await openInstance(need(args, 'instance id'));
       const rs = await checkSteps(inst, lab, strFlag(args, 'step'));
       if (json(args)) out(JSON.stringify(rs, null, 2)); else printChecks(rs);
       return rs.every((r) => r.status === 'pass') ? 0 : rs.some((r) => r.status === 'error') ? 3 : 1;
     }
     case 'solve': {
+      const { openInstance, solveSteps } = await engine();
       const { lab, inst } = await openInstance(need(args, 'instance id'));
       await solveSteps(inst, lab, strFlag(args, 'step'));
       return 0;
     }
     case 'down': {
       if (args.positional.length === 0) throw usageError('missing instance id', 'usage: lab down <instance>...');
+      const [{ loadState }, { getDriver }, { endHoldersOf }] = await Promise.all([instances(), registry(), holdersMod()]);
       for (const id of args.positional) {
         const s = loadState(id);
         if (!s) throw usageError(`no lab instance "${id}"`, 'see: lab list');
@@ -135,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'reap': {
       const all = args.flags.has('all');
+      const [{ driverNames, getDriver }, { reapHolders }, { instanceLive }] = await Promise.all([registry(), holdersMod(), restore()]);
       const reports: { driver: string; removed: string[]; kept: string[]; errors: string[]; skipped?: string }[] = [];
       // Every driver reaps its own leftovers; one whose tools are absent has nothing to reap and says so.
       for (const d of driverFlag(args) ? [driverFlag(args)!] : driverNames()) {
@@ -152,6 +163,7 @@ async function main(argv: string[]): Promise<number> {
       return reports.every((r) => r.errors.length === 0) ? 0 : 1;
     }
     case 'selftest': {
+      const [{ allLabs }, { selftest, formatTable }] = await Promise.all([engine(), selftestMod()]);
       const ids = args.positional.length ? args.positional : allLabs().filter((r) => r.ok && r.lab.spec.drivers.includes(driverFlag(args) ?? 'netns')).map((r) => (r.ok ? r.lab.spec.id : ''));
       // A lab left out for its driver is a skip, and says so (scripts/test.sh counts SKIP lines).
       if (!args.positional.length) for (const r of allLabs()) if (r.ok && !ids.includes(r.lab.spec.id)) process.stderr.write(`SKIP: selftest ${r.lab.spec.id} — runs on ${r.lab.spec.drivers.join(', ')}, not ${driverFlag(args) ?? 'netns'}\n`);
@@ -175,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
       const many = strFlag(args, 'submissions');
       if (many) {
         // The CSV goes to --csv FILE, else to stdout; progress goes to stderr so stdout stays CSV.
+        const { gradeSubmissions, evidenceCsv } = await gradeClass();
         const g = await gradeSubmissions(labId, many, { driver: driverFlag(args), jobs: intFlag(args, 'jobs', 1, 1, 16), onLearner: (l, s) => process.stderr.write(`graded ${l}: ${s}\n`), onDriver: (d) => process.stderr.write(`grading on the ${d} driver\n`) });
         const csvFile = strFlag(args, 'csv');
         if (csvFile) { writeFileSync(csvFile, evidenceCsv(g)); process.stderr.write(`wrote ${csvFile} (${g.rows.length} rows, ${g.learners.length} learners)\n`); } else process.stdout.write(evidenceCsv(g));
@@ -182,6 +195,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const sub = strFlag(args, 'submission');
       if (!sub) throw usageError('missing --submission DIR (or --submissions DIR)', 'usage: lab grade <lab> --submission DIR [--json FILE] [--junit FILE], or lab grade <lab> --submissions DIR [--csv FILE]');
+      const { grade, toJUnit } = await gradeMod();
       const rep = await grade(labId, sub, driverFlag(args));
       const jf = strFlag(args, 'json');
       if (jf) writeFileSync(jf, JSON.stringify(rep, null, 2));

@@ -16,7 +16,7 @@ export const missingError = (message: string, hint?: string) => new LabError(mes
  * What kind of refusal a domain error is. Core modules (lab manager, builds, workdir, classes)
  * say only this; http/errors.ts is the one place that turns a kind into an HTTP status.
  */
-export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'gone' | 'too-large' | 'unmet' | 'too-many' | 'unavailable';
+export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'gone' | 'too-large' | 'unmet' | 'too-many' | 'unavailable' | 'no-space';
 
 /** A refusal of the domain: what was wrong (message), what to do (hint), and facts a client acts on (extra). */
 export class DomainError extends LabError {

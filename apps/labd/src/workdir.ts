@@ -4,9 +4,9 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { MAX_FILE_BYTES } from '@ebpf-lab/protocol';
 import { DomainError } from './errors.ts';
 
-/** A refused file request: a bad path, one that leads outside the workdir, a missing or oversized file. */
+/** A refused file request: a bad path, one that leads outside the workdir, a missing or oversized file, a full disk. */
 export class FileAccessError extends DomainError {
-  constructor(message: string, kind: 'invalid' | 'forbidden' | 'not-found' | 'too-large') {
+  constructor(message: string, kind: 'invalid' | 'forbidden' | 'not-found' | 'too-large' | 'no-space') {
     super(kind, message, kind === 'invalid' || kind === 'forbidden' ? 'give a path relative to the lab workdir, e.g. bpf/hello/hello.bpf.c' : undefined, kind === 'invalid' ? { field: 'path' } : undefined);
     this.name = 'FileAccessError';
   }

@@ -15,6 +15,20 @@ export const pods: Pod[] = spec.topology.pods.map((p) => {
 });
 export const nodeIps = new Map(spec.topology.nodes.map((n) => [n.ip, n.name]));
 
+/** The internet stand-in beyond the nodes' uplink (lab.yaml topology.outside). */
+export const outside = (() => {
+  const o = spec.topology.outside;
+  if (!o) throw new Error('lab.yaml: the egress step needs topology.outside');
+  return o;
+})();
+
+/** A node's address on the nodes' segment, by name. */
+export function nodeIp(name: string): string {
+  const n = spec.topology.nodes.find((x) => x.name === name);
+  if (!n?.ip) throw new Error(`lab.yaml has no node ${name} with an explicit ip`);
+  return n.ip;
+}
+
 export function pod(name: string): Pod {
   const p = pods.find((x) => x.name === name);
   if (!p) throw new Error(`lab.yaml has no pod ${name}`);
@@ -45,7 +59,9 @@ export function parseWhoami(text: string): Whoami {
 
 /** curl from one pod to another's port 80. Exit 28 = timed out (dropped), 7 = refused. */
 export async function curlFrom(ctx: CheckContext, from: string, to: string, maxTime = 2): Promise<{ code: number; body: string }> {
-  const r = await ctx.exec(`curl -s --max-time ${maxTime} http://${pod(to).ip}/`, { node: from, timeoutMs: (maxTime + 5) * 1000 });
+  // In a slow (emulated, loaded) guest an allowed connection can take longer than 2 s: not a drop.
+  const t = Math.ceil(maxTime * (ctx.timeScale ?? 1));
+  const r = await ctx.exec(`curl -s --max-time ${t} http://${pod(to).ip}/`, { node: from, timeoutMs: (t + 5) * 1000 });
   return { code: r.code, body: r.stdout };
 }
 

@@ -30,6 +30,12 @@ export interface CheckContext {
   json<T = unknown>(cmd: string, opts?: { node?: string; timeoutMs?: number }): Promise<T>;
   readFile(path: string): Promise<string | null>;
   /**
+   * How many times slower than the host this lab runs: 1 on netns, 4 or more in an emulated (TCG)
+   * guest, more on a loaded host. Step and exec limits are scaled already; a check scales its own
+   * waits inside the lab with it (curl --max-time), or a slow guest reads as dropped packets.
+   */
+  timeScale?: number;
+  /**
    * Pids of every process that belongs to this lab, as the lab's own commands see them (its PID
    * namespace for netns, the VM's for vagrant), so `ctx.exec('cat /proc/PID/…')` and
    * `bpftool perf show` pids match; checks use them to tell the lab's programs from others'.

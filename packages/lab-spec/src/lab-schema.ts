@@ -31,13 +31,27 @@ export const PodSpec = z.object({
 }).strict();
 
 /**
+ * A host outside the cluster (an internet stand-in): it sits on the nodes' segment at `uplinkIp`,
+ * is every node's default gateway, holds `ip` itself and knows no route to any pod CIDR, as a
+ * real upstream router would not. Pods reach it only through their node, and it can answer them
+ * only when the node masquerades (pod-to-pod's egress step).
+ */
+export const OutsideSpec = z.object({
+  name: shortName,
+  ip: ipv4,
+  uplinkIp: ipv4.optional(),
+}).strict();
+
+/**
  * The lab's network. One node and no pods is the "single" topology; several nodes joined on one
- * L2 segment with pods routed between node pod CIDRs is the "model cluster".
+ * L2 segment with pods routed between node pod CIDRs is the "model cluster", optionally with one
+ * `outside` host beyond the nodes' uplink.
  */
 export const TopologySpec = z.object({
   nodes: z.array(NodeSpec).min(1).default([{ name: 'lab' }]),
   nodeCidr: cidr.default('192.168.10.0/24'),
   pods: z.array(PodSpec).default([]),
+  outside: OutsideSpec.optional(),
 }).strict();
 export type TopologySpec = z.infer<typeof TopologySpec>;
 

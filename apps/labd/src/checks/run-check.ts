@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { CheckContext, CheckFunction, CheckOutcome, CheckResult, LoadedLab, LoadedStep } from '@ebpf-lab/lab-spec';
 import type { LabInstance } from '../drivers/types.ts';
+import { ensureTsLoader } from '../ts-loader.ts';
 
 const STATUSES = new Set(['pass', 'fail', 'error']);
 
@@ -27,9 +28,11 @@ function validOutcome(x: unknown): x is CheckOutcome {
 }
 
 function contextFor(inst: LabInstance, lab: LoadedLab, step: LoadedStep, signal: AbortSignal, deadline: number, mode: 'live' | 'grade'): CheckContext {
-  const remaining = (t?: number) => Math.max(1, Math.min(t ?? Infinity, deadline - Date.now()));
+  // A check's own per-command limits are in host time too: a slow guest stretches them like the step's.
+  const scale = inst.timeScale ?? 1;
+  const remaining = (t?: number) => Math.max(1, Math.min(t === undefined ? Infinity : t * scale, deadline - Date.now()));
   return {
-    labId: lab.spec.id, instanceId: inst.state.id, stepId: step.id, signal, mode,
+    labId: lab.spec.id, instanceId: inst.state.id, stepId: step.id, signal, mode, timeScale: scale,
     exec: (cmd, o) => inst.exec(cmd, { node: o?.node, timeoutMs: remaining(o?.timeoutMs), signal }),
     async json<T>(cmd: string, o?: { node?: string; timeoutMs?: number }): Promise<T> {
       const r = await inst.exec(cmd, { node: o?.node, timeoutMs: remaining(o?.timeoutMs), signal });
@@ -58,6 +61,7 @@ export async function runCheck(inst: LabInstance, lab: LoadedLab, step: LoadedSt
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   try {
+    await ensureTsLoader();
     const mod = (await import(pathToFileURL(step.check.path).href)) as { default?: CheckFunction };
     if (typeof mod.default !== 'function') return done({ status: 'error', message: `${step.check.path} has no default export function` });
     const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => { abort.abort(); reject(new Error('timeout')); }, timeoutMs); });

@@ -15,6 +15,8 @@ export const STATUS_OF: Record<ErrorKind, number> = {
   unmet: 424,
   'too-many': 429,
   unavailable: 503,
+  /** The lab's disk is full (Insufficient Storage): nothing was written. */
+  'no-space': 507,
 };
 
 /** A refusal only the transport knows (405 method, 421 Host): no core module throws one. */

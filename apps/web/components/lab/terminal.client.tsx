@@ -30,7 +30,11 @@ export default function TerminalView({ labId, node, active, locale }: { labId: s
     if (!el) return;
     const term = new Terminal({
       allowProposedApi: true, // the unicode11 addon uses the proposed unicode API
-      cursorBlink: true,
+      // No blinking: xterm restarts the blink animation on every keystroke, so each keydown asks for
+      // a frame, and Chromium holds the page's other tasks (the echo's WebSocket message among them)
+      // until that frame is drawn: ~10 ms more to every echo and ~15 ms to its paint
+      // (scripts/profile-terminal.ts shows the message landing right after that frame).
+      cursorBlink: false,
       fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, monospace',
       fontSize: 13,
       scrollback: 10_000,

@@ -137,7 +137,10 @@ async function startHolder(member: Member, cgroups: string[], dir: string, h: Ho
   for (const s of [child.stdout!, child.stderr!]) { s.on('data', collect); s.on('error', () => {}); }
   // Once started, labd reads no more: a later write from the lab ends in EPIPE, never on disk.
   const stopReading = () => { for (const s of [child.stdout!, child.stderr!]) s.destroy(); };
-  const deadline = Date.now() + 15_000;
+  // A generous ceiling (a holder that dies is noticed at once below; this only bounds one that
+  // hangs): on a shared 2-core host at load 30-40, a pod-to-pod lab's eleven holders, all in one
+  // CPU-limited cgroup, settled after ~21 s, and after more than 60 s with two labs starting at once.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const m = existsSync(ready) ? /^(\d+)\n$/.exec(readFileSync(ready, 'utf8')) : null;
     if (m) {

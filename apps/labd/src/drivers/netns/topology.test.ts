@@ -113,3 +113,26 @@ test('model cluster: inconsistent topologies are refused with the offending name
   assert.throws(plan({ nodes: [{ name: 'a', podCidr: '10.0.0.0/16' }, { name: 'b', podCidr: '10.0.3.0/24' }] }), /overlap/);
   assert.throws(plan({ nodes: [{ name: 'a', ip: '10.9.9.9' }, { name: 'b' }] }), /outside nodeCidr/);
 });
+
+test('outside host: on the switch at the uplink address, its own ip behind it, no route to any pod CIDR', () => {
+  const plan = planTopology(ID, TopologySpec.parse({ ...cluster, outside: { name: 'internet', ip: '203.0.113.10' } }));
+  assert.deepEqual(plan.members.at(-1), { name: 'internet', kind: 'outside', netns: 'elab12cd-internet' });
+  assert.deepEqual(plan.addresses.internet, { ip: '203.0.113.10', uplinkIp: '192.168.10.254' });
+  const own = commands(plan.script).filter((c) => c.includes('elab12cd-internet'));
+  assert.ok(own.includes('ip -n elab12cd-internet addr add 203.0.113.10/32 dev lo'), own.join('\n'));
+  assert.ok(own.includes('ip -n elab12cd-internet addr add 192.168.10.254/24 dev eth0'), own.join('\n'));
+  assert.deepEqual(own.filter((c) => / route add /.test(c)), [], 'the outside host must not know the pod CIDRs');
+  // Every node, and only the nodes, leave the cluster through it.
+  const defaults = commands(plan.script).filter((c) => / route add default via 192\.168\.10\.254 /.test(c));
+  assert.deepEqual(defaults.map((c) => c.split(' ')[2]), ['elab12cd-k8s-s', 'elab12cd-k8s-w1', 'elab12cd-k8s-w2']);
+  for (const n of interfaceNames(plan.script)) assert.ok(n.length <= IFNAME_MAX, n);
+});
+
+test('outside host: refused when its addresses belong to the cluster or clash', () => {
+  const plan = (outside: unknown) => () => planTopology(ID, TopologySpec.parse({ ...cluster, outside }));
+  assert.throws(plan({ name: 'internet', ip: '172.16.1.200' }), /inside 172\.16\.1\.0\/24/);
+  assert.throws(plan({ name: 'internet', ip: '192.168.10.77' }), /inside 192\.168\.10\.0\/24/);
+  assert.throws(plan({ name: 'internet', ip: '203.0.113.10', uplinkIp: '192.168.10.101' }), /both have the address 192\.168\.10\.101/);
+  assert.throws(plan({ name: 'internet', ip: '203.0.113.10', uplinkIp: '10.0.0.1' }), /outside nodeCidr/);
+  assert.throws(plan({ name: 'netpod', ip: '203.0.113.10' }), /"netpod" is used twice/);
+});

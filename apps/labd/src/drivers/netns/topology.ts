@@ -1,7 +1,7 @@
 import type { TopologySpec } from '@ebpf-lab/lab-spec';
 
-/** One network namespace of a lab: a node, a pod, or the switch that joins nodes. */
-export interface Member { name: string; kind: 'node' | 'pod' | 'switch'; netns: string }
+/** One network namespace of a lab: a node, a pod, the host outside the cluster, or the switch that joins them. */
+export interface Member { name: string; kind: 'node' | 'pod' | 'outside' | 'switch'; netns: string }
 
 export interface MemberAddress {
   ip?: string;
@@ -10,6 +10,8 @@ export interface MemberAddress {
   node?: string;
   gateway?: string;
   hostDev?: string;
+  /** The outside host: its address on the nodes' segment, which is every node's default gateway. */
+  uplinkIp?: string;
 }
 
 export interface TopologyPlan {
@@ -64,7 +66,7 @@ export function planTopology(id: string, topo: TopologySpec): TopologyPlan {
   const members: Member[] = [];
   const lines: string[] = [];
   const addresses: TopologyPlan['addresses'] = {};
-  const cluster = topo.nodes.length > 1 || topo.pods.length > 0;
+  const cluster = topo.nodes.length > 1 || topo.pods.length > 0 || topo.outside !== undefined;
 
   for (const node of topo.nodes) {
     members.push({ name: node.name, kind: 'node', netns: ns(node.name) });
@@ -79,7 +81,7 @@ export function planTopology(id: string, topo: TopologySpec): TopologyPlan {
     if (had) throw new Error(`topology: ${who} and ${had} both have the address ${ip}`);
     used.set(ip, who);
   };
-  for (const n of [...topo.nodes, ...topo.pods]) {
+  for (const n of [...topo.nodes, ...topo.pods, ...(topo.outside ? [topo.outside] : [])]) {
     if (names.has(n.name)) throw new Error(`topology: the name "${n.name}" is used twice (nodes, pods and "${SWITCH}" share one namespace list)`);
     names.add(n.name);
   }
@@ -143,5 +145,39 @@ export function planTopology(id: string, topo: TopologySpec): TopologyPlan {
       `ip -n ${nns} route add ${ip}/32 dev ${lxc}`,
     );
   }
+  if (topo.outside) lines.push(...planOutside(topo, ns, sw, claim, [...nodeCidr.values()], members, addresses));
   return { members, script: lines.join('\n'), addresses };
+}
+
+/**
+ * The outside host: a port on the nodes' switch with `uplinkIp` (default: the last host address
+ * of nodeCidr), its own `ip` on loopback behind it, and no route to any pod CIDR. Every node
+ * gets a default route via the uplink, so a pod's packet for the outside leaves through its node's
+ * eth0; the reply finds its way back only if the node rewrote the source to its own address.
+ */
+function planOutside(topo: TopologySpec, ns: (n: string) => string, sw: string, claim: (ip: string, who: string) => void,
+  podCidrs: string[], members: Member[], addresses: TopologyPlan['addresses']): string[] {
+  const o = topo.outside!;
+  const uplink = o.uplinkIp ?? ipAt(topo.nodeCidr, 2 ** (32 - prefixLen(topo.nodeCidr)) - 2);
+  if (!inCidr(uplink, topo.nodeCidr)) throw new Error(`topology: outside "${o.name}" has uplinkIp ${uplink}, outside nodeCidr ${topo.nodeCidr}`);
+  for (const c of [topo.nodeCidr, ...podCidrs]) {
+    if (inCidr(o.ip, c)) throw new Error(`topology: outside "${o.name}" has ip ${o.ip}, inside ${c}: an outside host needs an address the cluster does not own`);
+  }
+  claim(uplink, `outside "${o.name}"`);
+  claim(o.ip, `outside "${o.name}"`);
+  const ons = ns(o.name), port = `n-${o.name}`;
+  checkName(port, 'switch port');
+  members.push({ name: o.name, kind: 'outside', netns: ons });
+  addresses[o.name] = { ip: o.ip, uplinkIp: uplink };
+  return [
+    `ip netns add ${ons}`, `ip -n ${ons} link set lo up`,
+    // rp_filter off as on the nodes: an un-masqueraded packet from a pod must arrive (and be
+    // seen in tcpdump) even though no reply can go back; strict rp_filter would hide it.
+    `ip netns exec ${ons} sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0`,
+    `ip -n ${ons} addr add ${o.ip}/32 dev lo`,
+    `ip -n ${ons} link add eth0 type veth peer name ${port} netns ${sw}`,
+    `ip -n ${sw} link set ${port} master br0 up`,
+    `ip -n ${ons} addr add ${uplink}/${prefixLen(topo.nodeCidr)} dev eth0`, `ip -n ${ons} link set eth0 up`,
+    ...topo.nodes.map((n) => `ip -n ${ns(n.name)} route add default via ${uplink} dev eth0`),
+  ];
 }

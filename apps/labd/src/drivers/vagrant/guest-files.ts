@@ -40,9 +40,12 @@ export const WRITE_PROGRAM = [
   ...RESOLVE,
   `[ "$p" != "$root" ] && [ ! -d "$p" ] || exit ${CODES.notRegular}`,
   'mkdir -p -- "$(dirname -- "$p")" || exit 1',
-  // Decode fully before touching the file, so a broken transfer leaves the old contents.
-  'tmp=$(mktemp) || exit 1',
-  'if base64 -d > "$tmp"; then cat -- "$tmp" > "$p"; rc=$?; else rc=1; fi',
+  // Decode fully into a file beside the target, then rename it over: a broken transfer or a full
+  // disk (ENOSPC while decoding) leaves the old contents, never a truncated file.
+  'tmp=$(mktemp -- "$(dirname -- "$p")/.lab-write.XXXXXX") || exit 1',
+  'if base64 -d > "$tmp"; then',
+  '  if [ -e "$p" ]; then chmod --reference="$p" -- "$tmp" && chown --reference="$p" -- "$tmp"; else chmod 0644 -- "$tmp"; fi && mv -f -- "$tmp" "$p"; rc=$?',
+  'else rc=1; fi',
   'rm -f -- "$tmp"; exit $rc',
 ].join('\n');
 
@@ -51,6 +54,7 @@ export const UNPACK_PROGRAM = 'base64 -d | tar -x --no-same-owner -f - -C "$LAB_
 
 /** Turns a guest program's exit into the refusal workdir.ts would have made, or null when it worked. */
 export function fileError(userPath: string, code: number, stderr: string): FileAccessError | Error | null {
+  if (code !== 0 && /No space left on device/.test(stderr)) return diskFull(userPath);
   switch (code) {
     case 0: return null;
     case CODES.outside: return new FileAccessError(`"${userPath}" leads outside the lab workdir (through a symlink)`, 'forbidden');
@@ -61,6 +65,12 @@ export function fileError(userPath: string, code: number, stderr: string): FileA
     case CODES.noWorkdir: return new Error('the lab workdir does not exist in the guest');
     default: return new Error(`file access to "${userPath}" in the lab failed (exit ${code}): ${stderr.trim().slice(-300)}`);
   }
+}
+
+/** The learner filled the lab's disk: say so, say nothing was lost, and name the two ways out. */
+export function diskFull(userPath: string): FileAccessError {
+  return new FileAccessError(`the lab's disk is full (No space left on device), so "${userPath}" was not saved; what it held before is kept. `
+    + 'Delete files you no longer need in the lab (du -xsh /srv/lab/* /tmp/* | sort -h shows the big ones), then save again; or Reset the lab for a fresh disk.', 'no-space');
 }
 
 export function checkWriteSize(data: Buffer | string): Buffer {

@@ -140,9 +140,12 @@ export class VagrantInstance implements LabInstance {
     };
   }
 
+  /** The limit of a command this class runs itself (file access, pids); an emulated guest stretches it. */
+  protected ownLimit(ms: number): number { return ms; }
+
   async readFile(path: string): Promise<Buffer> {
     const rel = checkRelPath(path);
-    const r = await this.exec(READ_PROGRAM, { env: { LAB_REL: rel }, timeoutMs: 30_000 });
+    const r = await this.exec(READ_PROGRAM, { env: { LAB_REL: rel }, timeoutMs: this.ownLimit(30_000) });
     const err = fileError(path, r.code, r.stderr);
     if (err) throw err;
     return Buffer.from(r.stdout.trim(), 'base64');
@@ -151,7 +154,7 @@ export class VagrantInstance implements LabInstance {
   async writeFile(path: string, data: Buffer | string): Promise<void> {
     const buf = checkWriteSize(data);
     const rel = checkRelPath(path);
-    const r = await this.exec(WRITE_PROGRAM, { env: { LAB_REL: rel }, stdin: buf.toString('base64'), timeoutMs: 30_000 });
+    const r = await this.exec(WRITE_PROGRAM, { env: { LAB_REL: rel }, stdin: buf.toString('base64'), timeoutMs: this.ownLimit(30_000) });
     const err = fileError(path, r.code, r.stderr);
     if (err) throw err;
   }
@@ -163,7 +166,7 @@ export class VagrantInstance implements LabInstance {
    * objects from others'); a VM has a kernel of its own.
    */
   async pids(): Promise<Set<number>> {
-    const r = await this.exec(PIDS_PROGRAM, { timeoutMs: 15_000 });
+    const r = await this.exec(PIDS_PROGRAM, { timeoutMs: this.ownLimit(15_000) });
     if (r.code !== 0) throw new Error(`listing the lab's processes failed (exit ${r.code}): ${r.stderr.trim().slice(-200)}`);
     return new Set(r.stdout.split('\n').filter((l) => /^\d+$/.test(l)).map(Number));
   }

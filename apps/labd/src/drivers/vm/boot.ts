@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statfsSync } from 'node:fs';
+import { LabError } from '../../errors.ts';
 import type { VmSpec } from '@ebpf-lab/lab-spec';
 import { chooseAccel, type VmImage } from './image.ts';
 import { BootError, freePort, runTool, startQemu, waitForBoot } from './qemu.ts';
@@ -22,6 +23,25 @@ export function newVmState(id: string, hostDir: string, img: VmImage, spec: VmSp
   };
 }
 
+/** Free space a new guest needs where its overlay goes (ELAB_VM_MIN_FREE_MIB; default 1024). */
+export function minFreeMiB(): number {
+  const n = Number(process.env.ELAB_VM_MIN_FREE_MIB);
+  return Number.isFinite(n) && n >= 0 ? n : 1024;
+}
+
+/**
+ * A guest's overlay grows on the host as the guest writes, and QEMU pauses a guest whose host
+ * disk is full (every command in it then hangs). So a guest is not started on a filesystem
+ * without room: the refusal names the directory, what is free, and what to do.
+ */
+export function checkHostSpace(dir: string, needMiB = minFreeMiB()): void {
+  const s = statfsSync(dir);
+  const freeMiB = Math.floor((Number(s.bavail) * Number(s.bsize)) / 2 ** 20);
+  if (freeMiB >= needMiB) return;
+  throw new LabError(`not enough disk space for a vm lab: ${dir} has ${freeMiB} MiB free, a guest needs at least ${needMiB} MiB there (its disk grows on the host as it writes)`,
+    'free space on that filesystem (lab reap removes what crashed labs left), or point ELAB_STATE_DIR (labd --state-dir) at a larger disk; ELAB_VM_MIN_FREE_MIB sets the minimum. No lab was started.', 3);
+}
+
 /**
  * Makes the overlay and key and starts QEMU (detached); `onStarted` runs as soon as the pid is
  * known so the caller can persist it before waiting. Retries when the SSH port was taken in
@@ -29,6 +49,7 @@ export function newVmState(id: string, hostDir: string, img: VmImage, spec: VmSp
  */
 export async function launchVm(d: VmDriverState, img: VmImage, o: { extraCmdline?: string; onStarted?: () => void } = {}): Promise<void> {
   mkdirSync(d.hostDir, { recursive: true });
+  checkHostSpace(d.hostDir);
   const made = await runTool('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', img.base, '-F', 'qcow2', d.overlay, `${d.diskGiB}G`], 60_000);
   if (made.code === 127) throw new Error('qemu-img not found: apt-get install qemu-utils');
   if (made.code !== 0) throw new Error(`qemu-img create (the instance's copy-on-write disk) failed: ${made.out.trim().slice(-300)}`);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import type { LabError } from '../../errors.ts';
 import { findImage } from './image.ts';
 import { labQemus, qemuArgs } from './qemu.ts';
 import { VmDriver } from './vm-driver.ts';
+import { tcgTimeScale, VmInstance } from './vm-instance.ts';
 
 // No guest boots here: the checks that come before QEMU, and the command line QEMU gets.
 const stateDir = mkdtempSync(join(tmpdir(), 'elab-vm-unit-'));
@@ -77,4 +79,20 @@ test('supports(): nodes and pods become namespaces in the guest; a topology that
     assert.match(r.fix, /fix the topology in .*pod-to-pod\/lab.yaml/);
   }
   await assert.rejects(new VmDriver().up(clash), (e: LabError) => e.exitCode === 2 && /topology: .*used twice/.test(e.message));
+});
+
+test('TCG time scale: 4x on an idle host, growing with the load per core, capped at 16x', () => {
+  assert.equal(tcgTimeScale(0.3, 2), 4);
+  assert.equal(tcgTimeScale(2, 2), 4);
+  assert.equal(tcgTimeScale(5, 2), 10);
+  assert.equal(tcgTimeScale(25, 2), 16);
+  assert.equal(tcgTimeScale(25, 0), 16, 'no core count: still capped');
+});
+
+test('a pool guest still starting (no QEMU pid yet) is alive while its maker lives, a leftover after', async () => {
+  const state = (creatorPid: number) => ({ id: 'poolxx', labId: '(warm pool)', driver: 'vm' as const, createdAt: '', workdir: '/srv/lab', nodes: ['lab'],
+    driverState: { name: 'elpoolxx', phase: 'pool', creatorPid, hostDir: join(stateDir, 'nope'), sshConfig: '/nonexistent', controlPath: '/nonexistent', accel: 'tcg' } });
+  assert.equal(await new VmInstance(state(process.pid)).alive(), true, 'another state dir\'s reap must keep it');
+  const gone = spawnSync('true').pid!;
+  assert.equal(await new VmInstance(state(gone)).alive(), false, 'its maker died: a leftover');
 });

@@ -1,8 +1,8 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { config } from '../../config.ts';
 
 /**
  * The holder program as one plain-JS file. One holder runs per open terminal, so it must be
@@ -17,7 +17,8 @@ export function holderProgram(dir: string): Promise<string> {
   return (built ??= (async () => {
     const ptyPath = createRequire(import.meta.url).resolve('node-pty');
     const out = await build({
-      entryPoints: [fileURLToPath(new URL('./holder-entry.ts', import.meta.url))],
+      // From the repository root, not this file: labd may run from its bundle in apps/labd/dist.
+      entryPoints: [join(config().repoRoot, 'apps/labd/src/sessions/holder/holder-entry.ts')],
       bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent',
       plugins: [{
         name: 'node-pty-by-path',

@@ -1,0 +1,5 @@
+// Types for build-manifest.mjs (plain JS so that bin/ starts without a TypeScript loader).
+export const REPO: string;
+export const DIST: string;
+export function hashInputs(inputs: string[], repo?: string): string;
+export function staleReason(dist?: string, repo?: string): string | null;

@@ -1,0 +1,5 @@
+# Exempts only k8s-s's own pod CIDR (Cilium's default without ipv4NativeRoutingCIDR): pods on the other nodes are masqueraded too.
+set -eu
+lab-on k8s-s iptables -t nat -A POSTROUTING -s 172.16.0.0/24 ! -d 172.16.0.0/24 -o eth0 -j MASQUERADE
+lab-on netpod sh -c 'curl -s --max-time 5 http://203.0.113.10/ > outside.txt'
+lab-on k8s-s sh -c 'grep 203.0.113.10 /proc/net/nf_conntrack > conntrack.txt'

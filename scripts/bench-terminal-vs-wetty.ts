@@ -1,0 +1,119 @@
+/**
+ * Our lesson page's terminal beside WeTTY (xterm.js + node-pty over socket.io), in one run, one
+ * headless Chromium, the same protocol-agnostic probe (scripts/lib/echo-probe.ts):
+ *   - keystroke → echo's WebSocket message, keystroke → the frame after it (p50/p99), in rounds
+ *     that alternate between the two so machine load hits both alike;
+ *   - `cat` of an N MB file → until its end marker is on screen (MB/s), alternating too.
+ * WeTTY is not a dependency: install it pinned into a scratch directory outside the repo first
+ *   mkdir -p /tmp/wetty && cd /tmp/wetty && npm install wetty@3.2.0
+ * and pass --wetty /tmp/wetty (it then runs as `wetty --host 127.0.0.1 --command bash`, loopback only,
+ * a root shell like a netns lab's, stopped at the end).
+ *   node --import tsx scripts/bench-terminal-vs-wetty.ts --wetty DIR [--rounds 5] [--keys 60] [--mb 20]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../apps/web/e2e/browser.ts';
+import { downLabs, freePort, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
+import { ECHO_PROBE, pct, typeAndTime, type EchoSamples } from './lib/echo-probe.ts';
+
+const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : dflt; };
+const WETTY_DIR = arg('wetty', '');
+const ROUNDS = Number(arg('rounds', '5'));
+const KEYS = Number(arg('keys', '60'));
+const MB = Number(arg('mb', '20'));
+const wettyMain = join(WETTY_DIR, 'node_modules/wetty/build/main.js');
+if (!WETTY_DIR || !existsSync(wettyMain)) {
+  console.error(`bench-terminal-vs-wetty: no WeTTY at ${wettyMain || '(none given)'}; install it outside the repo:\n  mkdir -p /tmp/wetty && cd /tmp/wetty && npm install wetty@3.2.0\nthen pass --wetty /tmp/wetty`);
+  process.exit(2);
+}
+if (process.getuid?.() !== 0) { console.error('bench-terminal-vs-wetty: run as root (labd makes network namespaces)'); process.exit(2); }
+
+interface Target { name: string; page: Page; screenHas(text: string): string; dir: string }
+const ours = (text: string) => `document.querySelector('[data-testid=terminal-lab] .xterm-rows').textContent.includes(${JSON.stringify(text)})`;
+// WeTTY draws with WebGL/canvas: read its xterm buffer (it exposes the Terminal as window.wetty_term).
+const wettys = (text: string) => `(() => { const b = window.wetty_term?.buffer.active; if (!b) return false; for (let i = Math.max(0, b.length - 80); i < b.length; i++) if (b.getLine(i)?.translateToString(true).includes(${JSON.stringify(text)})) return true; return false; })()`;
+
+async function ready(t: Target): Promise<void> {
+  await t.page.locator('.xterm-helper-textarea').first().waitFor({ state: 'attached', timeout: 120_000 });
+  await t.page.waitForTimeout(1500); // WeTTY's login/shell start; ours is already open
+  await t.page.locator('.xterm-helper-textarea').first().focus();
+  await t.page.keyboard.type('echo READY-$((20+1))\n');
+  await t.page.waitForFunction(t.screenHas('READY-21'), undefined, { timeout: 60_000, polling: 100 });
+}
+
+async function throughput(t: Target, bytes: number): Promise<number> {
+  const file = `${t.dir}big.txt`;
+  // base64 of 3/4·N bytes is N bytes of printable text in 100-column lines.
+  await t.page.keyboard.type(`head -c ${Math.round((bytes * 3) / 4 * 100 / 101)} /dev/urandom | base64 -w 100 > ${file}; echo MADE-$((3+4))\n`);
+  await t.page.waitForFunction(t.screenHas('MADE-7'), undefined, { timeout: 120_000, polling: 100 });
+  const t0 = performance.now();
+  await t.page.keyboard.type(`clear; cat ${file}; echo CAT-DONE-$((4+4))\n`);
+  await t.page.waitForFunction(t.screenHas('CAT-DONE-8'), undefined, { timeout: 900_000, polling: 50 });
+  const secs = (performance.now() - t0) / 1000;
+  await t.page.keyboard.type(`rm -f ${file}; clear\n`);
+  return bytes / 1e6 / secs;
+}
+
+const stateDir = tempStateDir();
+const port = await freePort();
+const wettyPort = await freePort();
+const scratch = mkdtempSync(join(tmpdir(), 'elab-wetty-'));
+const labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
+const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+const wetty = spawn(process.execPath, [wettyMain, '--host', '127.0.0.1', '--port', String(wettyPort), '--base', '/', '--command', 'bash'], { cwd: scratch, stdio: ['ignore', 'pipe', 'pipe'] });
+wetty.on('error', (e) => console.error(`wetty: ${e.message}`));
+let wettyOut = '';
+wetty.stdout!.on('data', (c: Buffer) => { wettyOut += c; });
+wetty.stderr!.on('data', (c: Buffer) => { wettyOut += c; });
+const browser = await launchChromium({ width: 1400, height: 900 });
+const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+try {
+  for (let i = 0; !wettyOut.includes(String(wettyPort)) && i < 300; i++) await new Promise((r) => setTimeout(r, 100));
+  const open = async (url: string) => { const p = await browser.context.newPage(); await p.addInitScript(ECHO_PROBE); await p.goto(url); return p; };
+  const targets: Target[] = [
+    { name: 'eBPF Lab lesson page', page: await open(`${web.url}/en/hello-ebpf`), screenHas: ours, dir: '' },
+    { name: 'WeTTY 3.2.0', page: await open(`http://127.0.0.1:${wettyPort}/`), screenHas: wettys, dir: `${scratch}/` },
+  ];
+  await targets[0]!.page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 120_000 });
+  for (const t of targets) await ready(t);
+  const load0 = load();
+  const all = new Map<string, EchoSamples>(targets.map((t) => [t.name, { echo: [], paint: [], sent: [] }]));
+  const rounds = new Map<string, { echoP50: number; paintP50: number }[]>(targets.map((t) => [t.name, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const t of r % 2 ? [...targets].reverse() : targets) {
+      await t.page.bringToFront();
+      await t.page.locator('.xterm-helper-textarea').first().focus();
+      const s = await typeAndTime(t.page, KEYS);
+      const a = all.get(t.name)!;
+      a.echo.push(...s.echo); a.paint.push(...s.paint); a.sent.push(...s.sent);
+      rounds.get(t.name)!.push({ echoP50: pct(s.echo, 50), paintP50: pct(s.paint, 50) });
+    }
+  }
+  const mbs = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  for (let r = 0; r < 2; r++) {
+    for (const t of r % 2 ? [...targets].reverse() : targets) {
+      await t.page.bringToFront();
+      await t.page.locator('.xterm-helper-textarea').first().focus();
+      mbs.get(t.name)!.push(await throughput(t, MB * 1e6));
+    }
+  }
+  const f = (x: number) => x.toFixed(1).padStart(6);
+  const med = (xs: number[]) => pct(xs, 50);
+  console.log(`bench-terminal-vs-wetty: ${ROUNDS} alternating rounds of ${KEYS} keys, ${MB} MB cat ×2; load average ${load0} at start, ${load()} at end`);
+  console.log('                         echo p50   p99 | paint p50   p99 | round-median echo p50  paint p50 | cat MB/s');
+  for (const t of targets) {
+    const a = all.get(t.name)!;
+    const rs = rounds.get(t.name)!;
+    console.log(`  ${t.name.padEnd(22)} ${f(pct(a.echo, 50))} ${f(pct(a.echo, 99))} | ${f(pct(a.paint, 50))} ${f(pct(a.paint, 99))} | ${f(med(rs.map((x) => x.echoP50)))}               ${f(med(rs.map((x) => x.paintP50)))} | ${mbs.get(t.name)!.map((x) => x.toFixed(1)).join(', ')}`);
+  }
+} finally {
+  await browser.close();
+  wetty.kill('SIGTERM');
+  await web.stop();
+  await labd.stop();
+  downLabs(stateDir);
+  rmSync(scratch, { recursive: true, force: true });
+}
