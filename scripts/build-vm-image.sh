@@ -8,9 +8,11 @@
 #   initrd.img   a tiny busybox initramfs with just the modules to mount /dev/vda
 # in $LAB_CACHE_DIR/vm-<tag>/, tag = hash of every input; an image with that tag is never rebuilt.
 #
-# Usage: scripts/build-vm-image.sh [--print-dir] [--force]
-#   --print-dir  print the image directory the current inputs give, build nothing
-#   --force      rebuild the VM image (the shared rootfs tarball is reused when cached)
+# Usage: scripts/build-vm-image.sh [--print-dir] [--force] [--vagrant-box]
+#   --print-dir    print the image directory the current inputs give, build nothing
+#   --force        rebuild the VM image (the shared rootfs tarball is reused when cached)
+#   --vagrant-box  second output: the same image as a vagrant-libvirt box, added to Vagrant
+#                  (scripts/vm/vagrant-box.sh); prints the box name instead of the directory
 # Prints the image directory as the only line on stdout; progress and timings go to stderr.
 set -euo pipefail
 
@@ -27,15 +29,24 @@ die() { log "error: $*"; exit 1; }
 now() { date +%s.%N; }
 took() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
 
-print_only=0 force=0
+print_only=0 force=0 box=0
 for arg in "$@"; do
   case "$arg" in
     --print-dir) print_only=1 ;;
+    --vagrant-box) box=1 ;;
     --force) force=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
     *) die "unknown argument '$arg' (see --help)" ;;
   esac
 done
+
+if [ "$box" = 1 ]; then
+  rest=()
+  for arg in "$@"; do [ "$arg" = --vagrant-box ] || rest+=("$arg"); done
+  dir=$("$0" "${rest[@]}" | tail -n1) || exit 1
+  [ "$print_only" = 1 ] && exec "$repo/scripts/vm/vagrant-box.sh" --print-name "$dir"
+  exec "$repo/scripts/vm/vagrant-box.sh" "$dir"
+fi
 
 rootfs_ref=$("$repo/scripts/build-vagrant-image.sh" --print-ref) || die "cannot compute the rootfs tag"
 tag=$(

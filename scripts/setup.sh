@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what eBPF Lab needs on a fresh Debian 12 machine and builds it. Idempotent.
-# usage: sudo scripts/setup.sh [--with-tests]   (--with-tests adds chromium, docker.io, vagrant, debootstrap)
+# usage: sudo scripts/setup.sh [--with-tests]   (--with-tests adds chromium, docker.io, vagrant, vagrant-libvirt, libvirt, debootstrap)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 need_root setup.sh "$@"
@@ -9,7 +9,8 @@ cd "$REPO"
 PKGS=(clang llvm libbpf-dev bpftool bpftrace iproute2 iptables make gcc pkg-config libelf-dev zlib1g-dev
       util-linux procps curl iputils-ping python3 g++ strace tcpdump)
 [ "${1:-}" = --with-tests ] && PKGS+=(chromium fonts-noto-cjk docker.io vagrant debootstrap openssh-client rsync tmux
-                                     qemu-system-x86 qemu-utils e2fsprogs cpio kmod)
+                                     qemu-system-x86 qemu-utils e2fsprogs cpio kmod
+                                     vagrant-libvirt libvirt-daemon-system libvirt-clients dnsmasq-base)
 
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done

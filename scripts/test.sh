@@ -5,7 +5,8 @@
 # Stages (in order, see STAGE_TABLE): typecheck (tsc per package, import rules, format check), unit (unit + integration tests, real namespaces),
 # selftest (every netns lab: fresh → fail → solve → pass, wrong/ caught, alt/ accepted, 3 times,
 # 2 labs at once), web (Playwright in Debian's chromium against real labd), vagrant (docker-provider
-# VM, real BPF inside), vm (QEMU guests with their own kernel: kprobes), mutate (breaks the code on
+# VM, real BPF inside), vagrant-libvirt (real VMs: hello-ebpf with a kprobe, pod-to-pod on three
+# VMs, the host left as found), vm (QEMU guests with their own kernel: kprobes), mutate (breaks the code on
 # purpose and expects the named tests to fail: scripts/mutations.txt).
 # A stage whose script is missing or not executable FAILS: it never disappears from a green run.
 # Every skip prints `SKIP: <what> — <reason>`; the summary counts them by reason and the last line
@@ -25,6 +26,7 @@ unit       node --import tsx --test $NODE_TEST_FLAGS $(find packages apps labs s
 selftest   node apps/labd/bin/lab.mjs selftest --repeat 3 --jobs 2
 web        scripts/test-web.sh
 vagrant    scripts/test-vagrant.sh
+vagrant-libvirt scripts/test-vagrant-libvirt.sh
 vm         scripts/test-vm.sh
 mutate     scripts/mutate.sh
 EOF

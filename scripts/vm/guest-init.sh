@@ -31,10 +31,40 @@ hostname "${name:-ebpf-lab-vm}"
 
 # User-mode networking (slirp, restrict=on): the guest is 10.0.2.15 and reaches nothing but
 # what the host forwards to it. No udev here, so the NIC driver is loaded by hand.
+# As a Vagrant box (vagrant-libvirt, built by build-vm-image.sh --vagrant-box) the kernel command
+# line says instead:
+#   elab.net=dhcp           eth0 is on libvirt's management network; Vagrant finds the guest by
+#                           its DHCP lease, so the address must come from there
+#   elab.addr=IF:IP/LEN     a static address (the private network of a multi-machine cluster)
+#   elab.routes=CIDR@GW,... routes over it (each node's pod CIDR via that node), and forwarding on
 modprobe virtio_net 2>/dev/null
 ip link set lo up
-ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2 ||
-  say "WARNING: no network on eth0"
+if [ "$(arg elab.net)" = dhcp ]; then
+  cat >/run/ebpf-lab-udhcpc <<'SCRIPT'
+#!/bin/sh
+case "$1" in bound|renew) ;; *) exit 0 ;; esac
+ip addr flush dev "$interface"
+ip addr add "$ip/${mask:-24}" dev "$interface"
+[ -z "$router" ] || ip route replace default via "${router%% *}" dev "$interface"
+SCRIPT
+  chmod 0755 /run/ebpf-lab-udhcpc
+  ip link set eth0 up
+  # Forks into the background (renewing the lease) once it holds one.
+  busybox udhcpc -i eth0 -s /run/ebpf-lab-udhcpc -t 30 -T 2 -n >/dev/null 2>&1 ||
+    say "WARNING: no DHCP lease on eth0"
+else
+  ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2 ||
+    say "WARNING: no network on eth0"
+fi
+addr=$(arg elab.addr)
+if [ -n "$addr" ]; then
+  ip link set "${addr%%:*}" up && ip addr add "${addr#*:}" dev "${addr%%:*}" || say "WARNING: cannot put ${addr#*:} on ${addr%%:*}"
+fi
+routes=$(arg elab.routes)
+if [ -n "$routes" ]; then
+  sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  for r in ${routes//,/ }; do ip route replace "${r%@*}" via "${r#*@}" || say "WARNING: no route ${r%@*} via ${r#*@}"; done
+fi
 # The overlay may be larger than the base image: grow the filesystem to it, in the background.
 resize2fs /dev/vda >/dev/null 2>&1 &
 

@@ -62,9 +62,9 @@ export function killProgram(token: string, pidDir = GUEST_PID_DIR): string {
   return `if [ -s ${f} ]; then kill -KILL -- "-$(cat ${f})" 2>/dev/null; rm -f -- ${f}; fi; exit 0`;
 }
 
-/** An interactive root login shell in the workdir, with the lab's environment. */
-export function shellProgram(cwd: string, env: Record<string, string>): string {
-  return [exportLine(env), `mkdir -p -- ${shq(cwd)} && cd -- ${shq(cwd)}`, 'exec /bin/bash --login'].join('\n');
+/** An interactive root login shell in the workdir, with the lab's environment (`via`: e.g. lab-on MEMBER). */
+export function shellProgram(cwd: string, env: Record<string, string>, via = ''): string {
+  return [exportLine(env), `mkdir -p -- ${shq(cwd)} && cd -- ${shq(cwd)}`, `exec ${via}/bin/bash --login`].join('\n');
 }
 
 /** Every pid in the guest's pid namespace, as the guest numbers them (what /proc/<pid>/fdinfo needs). */

@@ -68,13 +68,24 @@ test('VirtualBox present, docker absent: virtualbox is chosen; the pinned box is
 });
 
 test('box missing for the chosen provider: the exact `vagrant box add`', async () => {
-  const h = await checkHost({ path: fakePath({ ...BASE, VBoxManage: OK, virsh: OK }), env: env({ ELAB_VAGRANT_PROVIDER: 'libvirt' }) });
-  assert.deepEqual(h.report.missing, [{ what: 'the box bento/ubuntu-24.04 202508.03.0 for libvirt is not added', fix: 'vagrant box add bento/ubuntu-24.04 --box-version 202508.03.0 --provider libvirt' }]);
+  const h = await checkHost({ path: fakePath({ ...BASE, VBoxManage: OK }), env: env({ ELAB_VAGRANT_PROVIDER: 'virtualbox', LAB_BOX_VERSION: '1.0' }) });
+  assert.deepEqual(h.report.missing, [{ what: 'the box bento/ubuntu-24.04 1.0 for virtualbox is not added', fix: 'vagrant box add bento/ubuntu-24.04 --box-version 1.0 --provider virtualbox' }]);
+});
+
+test('libvirt: our box not added, libvirtd not started: the build script and libvirt-host.sh; Vagrant\'s home is not /root', async () => {
+  const h = await checkHost({ path: fakePath({ ...BASE, virsh: 'echo "error: failed to connect to the hypervisor" >&2; exit 1' }), env: env({ ELAB_VAGRANT_PROVIDER: 'libvirt', LAB_BOX: 'elab-box-0123456789ab', LAB_CACHE_DIR: '/var/cache/x' }) });
+  assert.deepEqual(h.report.missing.map((m) => m.fix), [FIXES.ownBox, FIXES.libvirtd]);
+  assert.match(h.report.missing[1]!.what, /failed to connect to the hypervisor/);
+  assert.equal(h.vagrantHome, '/var/cache/x/vagrant.d');
+  const added = fakePath({ ...BASE, virsh: OK, vagrant: `[ "$VAGRANT_HOME" = /var/cache/x/vagrant.d ] && echo "1,,box-name,elab-box-0123456789ab" && echo "1,,box-provider,libvirt" && echo "1,,box-version,0"; echo "1,,plugin-name,vagrant-libvirt"` });
+  const ok = await checkHost({ path: added, env: env({ ELAB_VAGRANT_PROVIDER: 'libvirt', LAB_BOX: 'elab-box-0123456789ab', LAB_CACHE_DIR: '/var/cache/x' }) });
+  assert.deepEqual(ok.report, { ok: true, missing: [] });
+  assert.equal(ok.box, 'elab-box-0123456789ab');
 });
 
 test('libvirt without virsh or the plugin: both fixes', async () => {
   const path = fakePath({ ssh: OK, 'ssh-keygen': OK, vagrant: `case "$1" in box) echo "1,,box-name,bento/ubuntu-24.04"; echo "1,,box-provider,libvirt"; echo "1,,box-version,202508.03.0" ;; esac` });
-  const h = await checkHost({ path, env: env({ ELAB_VAGRANT_PROVIDER: 'libvirt' }) });
+  const h = await checkHost({ path, env: env({ ELAB_VAGRANT_PROVIDER: 'libvirt', LAB_BOX: 'bento/ubuntu-24.04' }) });
   assert.deepEqual(h.report.missing.map((m) => m.fix), [FIXES.virsh, FIXES.libvirtPlugin]);
 });
 

@@ -24,6 +24,8 @@ export const FIXES = {
   virsh: 'apt-get install libvirt-daemon-system libvirt-clients',
   libvirtPlugin: 'apt-get install vagrant-libvirt',
   box: (provider: string, box = PINNED_BOX) => `vagrant box add ${box.name} --box-version ${box.version} --provider ${provider}`,
+  ownBox: 'build and add it: sudo scripts/build-vm-image.sh --vagrant-box',
+  libvirtd: 'start libvirtd and define the storage pool elab-pool: sudo scripts/libvirt-host.sh start',
 } as const;
 
 export interface HostDeps {
@@ -39,14 +41,17 @@ export interface VagrantHost {
   provider: Provider;
   /** docker provider: the image the container runs. */
   image?: string;
+  /** libvirt provider: the box (ours unless LAB_BOX says otherwise) and Vagrant's home holding it. */
+  box?: string;
+  vagrantHome?: string;
   report: CapabilityReport;
 }
 
-type Runner = (cmd: string, args: string[]) => Promise<RunResult>;
+type Runner = (cmd: string, args: string[], extraEnv?: NodeJS.ProcessEnv) => Promise<RunResult>;
 
 function runner(deps: HostDeps): Runner {
   const env = deps.path === undefined ? process.env : { ...process.env, PATH: deps.path };
-  return (cmd, args) => run(cmd, args, { timeoutMs: 30_000, env: { ...env, VAGRANT_CHECKPOINT_DISABLE: '1' } });
+  return (cmd, args, extraEnv = {}) => run(cmd, args, { timeoutMs: 30_000, env: { ...env, VAGRANT_CHECKPOINT_DISABLE: '1', ...extraEnv } });
 }
 
 export async function defaultImageRef(env: NodeJS.ProcessEnv = process.env): Promise<string> {
@@ -56,6 +61,23 @@ export async function defaultImageRef(env: NodeJS.ProcessEnv = process.env): Pro
   const ref = r.stdout.trim();
   if (r.code !== 0 || !ref) throw new Error(`${script} --print-ref failed: ${(r.stderr || r.stdout).trim().slice(-300)}`);
   return ref;
+}
+
+/**
+ * libvirt's QEMU (user libvirt-qemu) reads the kernel from the box, so Vagrant's home must not be
+ * under /root: $VAGRANT_HOME, else $LAB_CACHE_DIR/vagrant.d (where scripts/vm/vagrant-box.sh adds it).
+ */
+export function libvirtVagrantHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.VAGRANT_HOME?.trim() || join(env.LAB_CACHE_DIR?.trim() || '/var/cache/ebpf-lab', 'vagrant.d');
+}
+
+/** The box of the vm driver's current image: elab-box-<tag> (scripts/build-vm-image.sh --vagrant-box). */
+export async function ownBoxName(): Promise<string> {
+  const script = join(config().repoRoot, 'scripts/build-vm-image.sh');
+  const r = await run('/bin/bash', [script, '--vagrant-box', '--print-dir'], { timeoutMs: 30_000 });
+  const name = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.code !== 0 || !/^elab-box-\w+$/.test(name)) throw new Error(`${script} --vagrant-box --print-dir failed: ${(r.stderr || r.stdout).trim().slice(-300)}`);
+  return name;
 }
 
 async function dockerState(at: (t: string) => string | null, sh: Runner): Promise<'ok' | 'no-cli' | 'down' | 'denied'> {
@@ -126,6 +148,17 @@ export async function checkHost(deps: HostDeps = {}): Promise<VagrantHost> {
       if (provider === 'libvirt') {
         const plugins = await sh('vagrant', ['plugin', 'list', '--machine-readable']);
         if (!plugins.stdout.includes('vagrant-libvirt')) missing.push({ what: 'the vagrant-libvirt plugin is not installed', fix: FIXES.libvirtPlugin });
+      }
+      if (provider === 'libvirt') {
+        const home = libvirtVagrantHome(env);
+        const box = env.LAB_BOX?.trim() || await ownBoxName();
+        const list = parseBoxList((await sh('vagrant', ['box', 'list', '--machine-readable'], { VAGRANT_HOME: home })).stdout);
+        if (!list.some((b) => b.name === box && b.provider === 'libvirt')) {
+          missing.push({ what: `the box ${box} for libvirt is not added to ${home}`, fix: box.startsWith('elab-box-') ? FIXES.ownBox : `VAGRANT_HOME=${home} vagrant box add ${box} --provider libvirt` });
+        }
+        const pool = await sh('virsh', ['-c', 'qemu:///system', 'pool-info', 'elab-pool']);
+        if (at('virsh') && pool.code !== 0) missing.push({ what: `libvirtd does not answer, or has no storage pool elab-pool (${(pool.stderr || pool.stdout).trim().split('\n').pop()})`, fix: FIXES.libvirtd });
+        return { provider, box, vagrantHome: home, report: { ok: missing.length === 0, missing } };
       }
       const box = { name: env.LAB_BOX?.trim() || PINNED_BOX.name, version: env.LAB_BOX_VERSION?.trim() || PINNED_BOX.version };
       const list = parseBoxList((await sh('vagrant', ['box', 'list', '--machine-readable'])).stdout);

@@ -24,6 +24,15 @@ export interface VagrantDriverState {
   creatorPid: number;
   /** `vagrant up` while it runs: reap kills it when its creator died, or it would finish a machine nobody owns. */
   upPid?: number;
+  /** libvirt: the box (ours: elab-box-<tag>), where Vagrant keeps it, kvm or qemu (TCG), VM size. */
+  box?: string;
+  vagrantHome?: string;
+  libvirtDriver?: 'kvm' | 'qemu';
+  memoryMb?: number;
+  /** A cluster lab: LAB_NODES for the Vagrantfile (cluster.ts); the first node is `machine`. */
+  nodesEnv?: string;
+  /** Every Vagrant machine of the instance (one per node). */
+  machines?: string[];
 }
 
 export const CONTAINER_PREFIX = 'ebpf-lab-';
@@ -52,6 +61,11 @@ export function vagrantEnv(state: InstanceState, forUp = false): NodeJS.ProcessE
     LAB_INSTANCE_ID: state.id,
     LAB_MACHINE_NAME: d.machine,
     ...(d.image ? { LAB_DOCKER_IMAGE: d.image } : {}),
+    ...(d.box ? { LAB_BOX: d.box } : {}),
+    ...(d.vagrantHome ? { VAGRANT_HOME: d.vagrantHome } : {}),
+    ...(d.libvirtDriver ? { LAB_LIBVIRT_DRIVER: d.libvirtDriver } : {}),
+    ...(d.memoryMb ? { LAB_MEMORY_MB: String(d.memoryMb), LAB_CPUS: '1' } : {}),
+    ...(d.nodesEnv ? { LAB_NODES: d.nodesEnv } : {}),
     // The Vagrantfile refuses a key path whose files are gone (a half-removed instance).
     ...(d.key && existsSync(d.key) && existsSync(`${d.key}.pub`) ? { LAB_SSH_PRIVATE_KEY: d.key } : {}),
   };

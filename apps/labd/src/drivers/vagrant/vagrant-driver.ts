@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadedLab } from '@ebpf-lab/lab-spec';
@@ -10,13 +10,20 @@ import { instanceDir, listStateIds, loadState, loadStateAnywhere, newInstanceId,
 import { run } from '../../proc.ts';
 import { copyInto } from '../../workdir.ts';
 import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport, Support } from '../types.ts';
+import { chooseAccel, findImage } from '../vm/image.ts';
+import { clusterSetupProgram, isCluster, labNodesEnv, planCluster } from './cluster.ts';
 import { UNPACK_PROGRAM } from './guest-files.ts';
 import { checkHost, type HostDeps } from './host-check.ts';
 import { fixForUpFailure } from './machine-readable.ts';
 import { CONTAINER_PREFIX, labelledContainers, vagrant, vagrantUp, type VagrantDriverState } from './vagrant-cli.ts';
-import { destroyVagrantInstance, GUEST_WORKDIR, sshLinkOf, VagrantInstance } from './vagrant-instance.ts';
+import { destroyVagrantInstance, GUEST_WORKDIR, sshLinkOf, VagrantInstance, vagrantInstance } from './vagrant-instance.ts';
 
 const MIN = 60_000;
+
+/** kvm when a probe guest really boots on it (the vm driver's probe, cached per boot), else qemu (TCG). */
+async function libvirtDriver(): Promise<'kvm' | 'qemu'> {
+  try { return (await chooseAccel(findImage())).accel === 'kvm' ? 'kvm' : 'qemu'; } catch { return 'qemu'; }
+}
 const ID_RE = /^[a-z0-9]{6}$/;
 
 /** A step of `up` that failed: `phase` is what it was doing, `hint` what the user can do. */
@@ -39,11 +46,15 @@ export class VagrantDriver implements LabDriver {
     return (await checkHost(this.deps)).report;
   }
 
+  /** One machine anywhere; a cluster (a VM per node, pods as namespaces in them) on libvirt only. */
   supports(lab: LoadedLab): Support {
     const topo = lab.spec.topology;
-    if (topo.nodes.length !== 1 || topo.pods.length) {
-      return { ok: false, why: `the vagrant driver runs one machine, and this lab has ${topo.nodes.length} node(s) and ${topo.pods.length} pod(s)`, fix: 'run it on the netns driver: --driver netns' };
+    if (!isCluster(topo)) return { ok: true };
+    const provider = (this.deps.env ?? process.env).ELAB_VAGRANT_PROVIDER?.trim();
+    if (provider !== 'libvirt') {
+      return { ok: false, why: `the vagrant driver builds clusters (a VM per node) on the libvirt provider only, and this lab has ${topo.nodes.length} node(s) and ${topo.pods.length} pod(s)`, fix: 'use ELAB_VAGRANT_PROVIDER=libvirt (scripts/libvirt-host.sh start, scripts/build-vm-image.sh --vagrant-box), or --driver netns / vm' };
     }
+    try { planCluster('xxxxxx', topo); } catch (e) { return { ok: false, why: (e as Error).message, fix: `fix the topology in ${lab.dir}/lab.yaml` }; }
     return { ok: true };
   }
 
@@ -58,10 +69,19 @@ export class VagrantDriver implements LabDriver {
     const id = newInstanceId();
     const hostDir = instanceDir(id);
     mkdirSync(hostDir, { recursive: true });
+    const cluster = planCluster(id, topo);
+    const ownBox = !!host.box?.startsWith('elab-box-');
     const d: VagrantDriverState = {
       provider: host.provider, machine: topo.nodes[0]!.name, image: host.image, hostDir,
       sshConfig: join(hostDir, 'ssh-config'), controlPath: controlPathFor(id, hostDir), key: join(hostDir, 'id_ed25519'),
       phase: 'creating', creatorPid: process.pid,
+      ...(host.provider === 'libvirt' ? {
+        box: host.box, vagrantHome: host.vagrantHome, libvirtDriver: await libvirtDriver(),
+        // Three TCG guests share the host's cores: small VMs, 1 vCPU each.
+        memoryMb: Number(process.env.LAB_MEMORY_MB) || 640,
+      } : {}),
+      ...(isCluster(topo) ? { nodesEnv: labNodesEnv(cluster) } : {}),
+      machines: cluster.nodes.map((n) => n.name),
     };
     const state: InstanceState = {
       id, labId: lab.spec.id, driver: 'vagrant', createdAt: new Date().toISOString(), workdir: GUEST_WORKDIR, nodes: [d.machine],
@@ -101,9 +121,18 @@ export class VagrantDriver implements LabDriver {
       phase = 'opening the SSH connection';
       await sshLinkOf(state).start().catch((e: Error) => { throw new UpError(phase, e.message, `check that sshd runs in the guest: cd vagrant && vagrant ssh (log: ${d.hostDir}/ssh-master.log)`); });
 
+      if (ownBox) {
+        phase = d.nodesEnv ? `building the cluster (${cluster.nodes.length} VMs, ${cluster.pods.length} pods)` : 'installing lab-on';
+        onProgress({ phase: 'network', message: phase, fraction: 0.6 });
+        const built = await new VagrantInstance(state).exec(clusterSetupProgram(id, cluster, GUEST_WORKDIR, readFileSync(d.key, 'utf8')), { timeoutMs: 5 * MIN });
+        if (built.code !== 0) throw new UpError(phase, `exit ${built.code}: ${built.stderr.trim().slice(-400)}`, 'see the VMs\' consoles: virsh console elab-<id>-<node>');
+        state.nodes = [...cluster.nodes.map((n) => n.name), ...cluster.pods.map((p) => p.name)];
+        saveState(state);
+      }
+
       phase = 'copying the starter files into the guest';
       onProgress({ phase: 'files', message: `copying starter files to ${GUEST_WORKDIR}`, fraction: 0.65 });
-      const inst = new VagrantInstance(state);
+      const inst = vagrantInstance(state);
       const tar = execFileSync('tar', ['-C', seed, '-cf', '-', '.'], { maxBuffer: 1 << 30 });
       const unpacked = await inst.exec(UNPACK_PROGRAM, { stdin: tar.toString('base64'), timeoutMs: 5 * MIN });
       if (unpacked.code !== 0) throw new UpError(phase, `unpacking in the guest failed (exit ${unpacked.code}): ${unpacked.stderr.trim().slice(-300)}`, 'check free space in the guest');
@@ -154,7 +183,7 @@ export class VagrantDriver implements LabDriver {
     return text ? `\ncontainer log (last lines):\n${text}` : '';
   }
 
-  attach(state: InstanceState): LabInstance { return new VagrantInstance(state); }
+  attach(state: InstanceState): LabInstance { return vagrantInstance(state); }
 
   /**
    * Instances with vagrant state, and containers labelled org.ebpf-lab.driver=vagrant, whose

@@ -6,7 +6,7 @@ import { unregister } from '../../instances.ts';
 import { run } from '../../proc.ts';
 import type { ExecOptions, InstanceState, LabExecResult, LabInstance, ShellCommand } from '../types.ts';
 import { checkRelPath, checkWriteSize, fileError, READ_PROGRAM, WRITE_PROGRAM } from './guest-files.ts';
-import { execProgram, GUEST_PID_DIR, killProgram, PIDS_PROGRAM, shellProgram } from './guest-program.ts';
+import { execProgram, GUEST_PID_DIR, killProgram, PIDS_PROGRAM, shellProgram, shq } from './guest-program.ts';
 import { SshLink, type GuestLink } from './ssh-link.ts';
 import { CONTAINER_PREFIX, dotfileDir, ds, isVagrantProcess, labelledContainers, processAlive, vagrant, type VagrantDriverState } from './vagrant-cli.ts';
 
@@ -17,7 +17,8 @@ const GUEST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 export function sshLinkOf(state: InstanceState): SshLink {
   const d = ds(state);
-  return new SshLink({ configFile: d.sshConfig, controlPath: d.controlPath, host: d.machine, logFile: `${d.hostDir}/ssh-master.log` });
+  // Our libvirt box logs in as root with the instance's key: no sudo per command.
+  return new SshLink({ configFile: d.sshConfig, controlPath: d.controlPath, host: d.machine, logFile: `${d.hostDir}/ssh-master.log`, root: !!d.box?.startsWith('elab-box-') });
 }
 
 /**
@@ -71,10 +72,19 @@ export class VagrantInstance implements LabInstance {
 
   private get d(): VagrantDriverState { return ds(this.state); }
 
+
   protected node(name?: string): string {
     const n = name ?? this.state.nodes[0]!;
-    if (!this.state.nodes.includes(n)) throw new LabError(`lab ${this.state.id} has no node "${n}"`, `nodes: ${this.state.nodes.join(', ')} (one machine: its nodes and pods are network namespaces in it, if any)`, 2);
+    if (!this.state.nodes.includes(n)) throw new LabError(`lab ${this.state.id} has no node "${n}"`, `nodes: ${this.state.nodes.join(', ')}`, 2);
     return n;
+  }
+
+  /**
+   * How a command reaches member `node`: labd's one connection goes to the first node; in a
+   * cluster the guest's lab-on takes it to another VM or into a pod's namespace (cluster.ts).
+   */
+  protected via(node: string): string {
+    return this.d.nodesEnv && node !== this.state.nodes[0] ? `lab-on ${shq(node)} ` : '';
   }
 
   protected env(node: string, extra?: Record<string, string>): Record<string, string> {
@@ -94,8 +104,9 @@ export class VagrantInstance implements LabInstance {
   async exec(cmd: string, opts: ExecOptions = {}): Promise<LabExecResult> {
     const node = this.node(opts.node);
     const token = randomBytes(8).toString('hex');
+    const via = this.via(node);
     const program = execProgram({
-      cwd: this.state.workdir, env: this.env(node, opts.env), cmd, token, pidDir: this.pidDir,
+      cwd: this.state.workdir, env: this.env(node, opts.env), cmd: via ? `exec ${via}/bin/bash -c ${shq(cmd)}` : cmd, token, pidDir: this.pidDir,
       timeoutS: opts.timeoutMs ? opts.timeoutMs / 1000 + 5 : 0,
     });
     const local = new AbortController();
@@ -122,7 +133,7 @@ export class VagrantInstance implements LabInstance {
 
   shellCommand(opts: { node?: string }): ShellCommand {
     const node = this.node(opts.node);
-    const [file, args] = this.link.ptyArgv(shellProgram(this.state.workdir, this.env(node)));
+    const [file, args] = this.link.ptyArgv(shellProgram(this.state.workdir, this.env(node), this.via(node)));
     return {
       file, args, cwd: existsSync(this.d.hostDir) ? this.d.hostDir : '/',
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', TERM: 'xterm-256color', LANG: 'C.UTF-8' },
@@ -176,3 +187,22 @@ export class VagrantInstance implements LabInstance {
     if (errors.length) throw new Error(`lab ${this.state.id} was not fully removed: ${errors.join('; ')} (try again with: lab reap)`);
   }
 }
+
+/**
+ * A libvirt lab. On TCG every instruction is emulated: checks and scripts get 4x the time, as the
+ * vm driver's guests; a cluster's VMs also share the host's cores, and lab-on crosses VMs: 8x.
+ */
+export class LibvirtInstance extends VagrantInstance {
+  get timeScale(): number {
+    const d = ds(this.state);
+    return d.libvirtDriver === 'qemu' ? (d.nodesEnv ? 8 : 4) : 1;
+  }
+
+  /** A check's own exec limits too (curl --max-time 2 with 5 s to spare timed out on three TCG VMs). */
+  override exec(cmd: string, opts: ExecOptions = {}): Promise<LabExecResult> {
+    return super.exec(cmd, opts.timeoutMs ? { ...opts, timeoutMs: opts.timeoutMs * this.timeScale } : opts);
+  }
+}
+
+export const vagrantInstance = (state: InstanceState): VagrantInstance =>
+  ds(state).provider === 'libvirt' ? new LibvirtInstance(state) : new VagrantInstance(state);

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# libvirt on a host without systemd, for the vagrant driver's libvirt provider (CI stage
+# vagrant-libvirt), leaving the host as it was found.
+#   start    records the host's state (daemons running, LIBVIRT_* iptables chains, forwarding
+#            sysctls) in $STATE, starts virtlogd and libvirtd (-d, not -l: no socket activation
+#            here) unless they run, and defines the storage pool elab-pool
+#   cleanup  removes every libvirt object named elab-* (domains, their volumes, networks, the
+#            pool), stops the daemons it started, deletes the LIBVIRT_* chains that were not
+#            there before and restores the sysctls. Safe to run twice, and after a crash.
+#   check    exits 1, saying what, if anything of ours is left or the host differs from $STATE
+# usage: sudo scripts/libvirt-host.sh start|cleanup|check   (STATE: $LIBVIRT_HOST_STATE,
+#        default /run/ebpf-lab-libvirt-host)
+set -uo pipefail
+STATE=${LIBVIRT_HOST_STATE:-/run/ebpf-lab-libvirt-host}
+POOL=elab-pool POOL_DIR=${LAB_CACHE_DIR:-/var/cache/ebpf-lab}/libvirt-pool
+SYSCTLS=(net.ipv4.ip_forward net.ipv6.conf.all.forwarding)
+TABLES=(filter nat mangle)
+export LIBVIRT_DEFAULT_URI=qemu:///system
+log() { printf 'libvirt-host: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "must run as root: sudo $0 $*"
+
+chains() { local t; for t in "${TABLES[@]}"; do iptables -t "$t" -S 2>/dev/null | awk -v t="$t" '$1 == "-N" && $2 ~ /^LIBVIRT_/ { print t, $2 }'; done; }
+sysctls() { local s; for s in "${SYSCTLS[@]}"; do echo "$s $(sysctl -n "$s" 2>/dev/null)"; done; }
+running() { pgrep -x "$1" >/dev/null; }
+ours() { virsh "$1" --all --name 2>/dev/null | grep '^elab-' || true; }
+snapshot() { running libvirtd && echo "libvirtd running"; running virtlogd && echo "virtlogd running"; chains | sed 's/^/chain /'; sysctls | sed 's/^/sysctl /'; }
+
+start() {
+  if [ ! -f "$STATE" ]; then
+    snapshot >"$STATE.tmp" && mv "$STATE.tmp" "$STATE"
+  fi
+  command -v libvirtd >/dev/null || die "libvirtd not found: apt-get install libvirt-daemon-system libvirt-clients"
+  running virtlogd || virtlogd -d || die "virtlogd -d failed"
+  running libvirtd || libvirtd -d || die "libvirtd -d failed"
+  local i
+  for i in $(seq 60); do virsh version >/dev/null 2>&1 && break; sleep 0.5; done
+  virsh version >/dev/null 2>&1 || die "libvirtd does not answer on $LIBVIRT_DEFAULT_URI"
+  if ! virsh pool-info "$POOL" >/dev/null 2>&1; then
+    mkdir -p "$POOL_DIR"
+    virsh -q pool-define-as "$POOL" dir --target "$POOL_DIR" >/dev/null && virsh -q pool-start "$POOL" >/dev/null ||
+      die "cannot define the storage pool $POOL"
+  fi
+  virsh pool-list --name | awk '{ print $1 }' | grep -qx "$POOL" || virsh -q pool-start "$POOL" >/dev/null || die "cannot start the storage pool $POOL"
+  log "libvirtd ready (pool $POOL at $POOL_DIR)"
+}
+
+cleanup() {
+  local d n v t c rule
+  if virsh version >/dev/null 2>&1; then
+    for d in $(ours list); do virsh -q destroy "$d" >/dev/null 2>&1; virsh -q undefine "$d" --nvram >/dev/null 2>&1 || virsh -q undefine "$d" >/dev/null 2>&1; log "removed domain $d"; done
+    for n in $(ours net-list); do virsh -q net-destroy "$n" >/dev/null 2>&1; virsh -q net-undefine "$n" >/dev/null 2>&1; log "removed network $n"; done
+    if virsh pool-info "$POOL" >/dev/null 2>&1; then
+      virsh -q pool-refresh "$POOL" >/dev/null 2>&1
+      for v in $(virsh vol-list "$POOL" 2>/dev/null | awk 'NR > 2 && $1 { print $1 }'); do virsh -q vol-delete "$v" --pool "$POOL" >/dev/null && log "removed volume $v"; done
+      virsh -q pool-destroy "$POOL" >/dev/null 2>&1; virsh -q pool-undefine "$POOL" >/dev/null 2>&1; log "removed pool $POOL"
+    fi
+    # Volumes of ours in other pools (a box uploaded while the Vagrantfile named another pool).
+    for p in $(virsh pool-list --name 2>/dev/null); do
+      for v in $(virsh vol-list "$p" 2>/dev/null | awk 'NR > 2 && $1 ~ /^elab-/ { print $1 }'); do virsh -q vol-delete "$v" --pool "$p" >/dev/null && log "removed volume $v from pool $p"; done
+    done
+  fi
+  rm -rf "$POOL_DIR"
+  [ -f "$STATE" ] || { log "no recorded state ($STATE): daemons, chains and sysctls left as they are"; return 0; }
+  grep -qx 'libvirtd running' "$STATE" || stop_daemon libvirtd
+  grep -qx 'virtlogd running' "$STATE" || stop_daemon virtlogd
+  while read -r t c; do
+    grep -qx "chain $t $c" "$STATE" && continue
+    iptables -t "$t" -S | grep -- "-j $c\$" | sed 's/^-A /-D /' | while read -r rule; do eval "iptables -t $t $rule"; done
+    iptables -t "$t" -F "$c" 2>/dev/null
+  done < <(chains)
+  while read -r t c; do grep -qx "chain $t $c" "$STATE" || { iptables -t "$t" -X "$c" && log "removed iptables chain $t/$c"; }; done < <(chains)
+  while read -r _ s v; do [ -n "$v" ] && [ "$(sysctl -n "$s")" != "$v" ] && sysctl -qw "$s=$v" && log "restored $s=$v"; done < <(grep '^sysctl ' "$STATE")
+  rm -f "$STATE"
+}
+
+stop_daemon() {
+  local pid i
+  pid=$(pgrep -x "$1") || return 0
+  # Only what the start above launched: the state file says it was not running before.
+  kill $pid 2>/dev/null
+  for i in $(seq 50); do running "$1" || break; sleep 0.2; done
+  running "$1" && kill -9 $pid 2>/dev/null
+  log "stopped $1 (pid $pid)"
+}
+
+check() {
+  local bad=() saved
+  if virsh version >/dev/null 2>&1; then
+    [ -z "$(ours list)" ] || bad+=("domains: $(ours list | xargs)")
+    [ -z "$(ours net-list)" ] || bad+=("networks: $(ours net-list | xargs)")
+    virsh pool-info "$POOL" >/dev/null 2>&1 && bad+=("pool $POOL")
+  fi
+  saved=${1:-}
+  if [ -n "$saved" ]; then
+    [ "$(chains)" = "$(sed -n 's/^chain //p' "$saved")" ] || bad+=("iptables chains: now [$(chains | xargs)], before [$(sed -n 's/^chain //p' "$saved" | xargs)]")
+    [ "$(sysctls)" = "$(sed -n 's/^sysctl //p' "$saved")" ] || bad+=("sysctls: now [$(sysctls | xargs)], before [$(sed -n 's/^sysctl //p' "$saved" | xargs)]")
+    for dmn in libvirtd virtlogd; do
+      if grep -qx "$dmn running" "$saved"; then running $dmn || bad+=("$dmn was running and is not"); else ! running $dmn || bad+=("$dmn still runs"); fi
+    done
+  fi
+  [ ${#bad[@]} -eq 0 ] || { log "left behind: ${bad[*]}"; return 1; }
+  log "nothing of ours is left${saved:+; chains, sysctls and daemons as before}"
+}
+
+case "${1:-}" in
+  start) start ;;
+  cleanup) cleanup ;;
+  check) check "${2:-}" ;;
+  snapshot) snapshot ;;
+  *) die "usage: $0 start|cleanup|check [SNAPSHOT]|snapshot" ;;
+esac
