@@ -32,6 +32,14 @@ mutate     scripts/mutate.sh
 EOF
 )
 ALL_STAGES=$(awk 'NF { print $1 }' <<<"$STAGE_TABLE" | xargs)
+# Stages CI does not run by default, each with the reason its SKIP line prints. vagrant-libvirt
+# boots four TCG VMs one after another (34 min at load 30-45 on this 2-core host; its first full
+# run failed on exec limits since fixed, and no green run exists yet): run it with
+# STAGES=vagrant-libvirt or ELAB_OPTIN_STAGES=1.
+declare -A OPTIN=([vagrant-libvirt]="opt-in: four TCG VMs, ~34 min on this host and not yet green here (STAGES=vagrant-libvirt runs it)")
+if [ -z "${STAGES:-}" ] && [ "${ELAB_OPTIN_STAGES:-0}" != 1 ]; then
+  STAGES=$(for s in $ALL_STAGES; do [ -n "${OPTIN[$s]:-}" ] || echo "$s"; done | xargs)
+fi
 STAGES=${STAGES:-$ALL_STAGES}
 for s in $STAGES; do
   [[ " $ALL_STAGES " == *" $s "* ]] || die "STAGES names \"$s\", which is not a stage; the stages are: $ALL_STAGES"
@@ -41,7 +49,7 @@ LOG=$(mktemp "${TMPDIR:-/tmp}/elab-test-XXXXXX.log")
 passed=() failed=()
 stage() {
   local name=$1 cmd=$2 first=${2%% *}
-  if [[ " $STAGES " != *" $name "* ]]; then echo "SKIP: stage $name — not in STAGES=\"$STAGES\"" | tee -a "$LOG"; return 0; fi
+  if [[ " $STAGES " != *" $name "* ]]; then echo "SKIP: stage $name — ${OPTIN[$name]:-not in STAGES=\"$STAGES\"}" | tee -a "$LOG"; return 0; fi
   say "stage $name: $cmd"
   local t0=$SECONDS
   if [[ $first == scripts/* ]] && ! [ -f "$first" -a -x "$first" ]; then
