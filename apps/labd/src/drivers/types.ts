@@ -1,4 +1,5 @@
-import type { DriverName, ExecResult, LoadedLab } from '@ebpf-lab/lab-spec';
+import type { DriverName, LoadedLab } from '@ebpf-lab/lab-spec';
+import type { ExecResult } from '@ebpf-lab/check-sdk';
 
 export interface Progress { phase: string; message: string; /** 0..1 when known */ fraction?: number }
 export type OnProgress = (p: Progress) => void;

@@ -1,5 +1,5 @@
 // Browser-side calls to the web's own /api/lab routes (never to labd: the browser has no token).
-import type { CheckStatus } from '@ebpf-lab/lab-spec';
+import type { CheckStatus } from '@ebpf-lab/check-sdk';
 
 export type LabPhase = 'down' | 'starting' | 'ready' | 'error';
 export interface StepStatus { id: string; title: string; status: string; attempts: number; lastMessage?: string | null }
