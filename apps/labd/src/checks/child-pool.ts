@@ -67,6 +67,11 @@ export function takeChild(): CheckChild {
   return c;
 }
 
+/** Starts the waiting child now (labd at start-up), so even the first check run is warm. */
+export function prewarmCheckChild(): void {
+  if (keepWarm() && !warm) startWarm();
+}
+
 /** Ends the waiting child (labd shutdown, tests). */
 export function stopWarmChild(): void {
   warm?.kill();

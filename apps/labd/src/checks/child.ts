@@ -8,7 +8,8 @@
 import { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { CheckContext, CheckFunction, ExecResult } from '@ebpf-lab/check-sdk';
-import { lineSplitter, type ChildMessage, type ParentMessage } from './protocol.ts';
+import { lineSplitter } from './lines.ts';
+import type { ChildMessage, ParentMessage } from './protocol.ts';
 
 type Call = Extract<ChildMessage, { id: number }>;
 /** A call before it has an id (Omit distributed over the union). */

@@ -5,6 +5,7 @@
  * child runs lab code: anything malformed becomes an `error` verdict, never a pass or fail.
  */
 import { z } from 'zod';
+export { lineSplitter } from './lines.ts';
 
 /** A line from the child longer than this ends the run as `error` (a verdict is a few hundred bytes). */
 export const MAX_CHILD_LINE = 256 * 1024;
@@ -43,25 +44,4 @@ export function parseChildLine(line: string): ChildMessage | string {
   const r = childMessage.safeParse(raw);
   if (!r.success) return `a message that does not fit the protocol (${r.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ')})`;
   return r.data;
-}
-
-/**
- * Splits a byte stream into lines, calling `onLine` for each; `onOverflow` when a line grows past
- * `max` without a newline (then nothing more is delivered), so a runaway writer cannot fill memory.
- */
-export function lineSplitter(max: number, onLine: (line: string) => void, onOverflow: () => void): (chunk: Buffer) => void {
-  let buf = '';
-  let dead = false;
-  return (chunk) => {
-    if (dead) return;
-    buf += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line.length > max) { dead = true; onOverflow(); return; }
-      if (line.trim()) onLine(line);
-    }
-    if (buf.length > max) { dead = true; onOverflow(); }
-  };
 }

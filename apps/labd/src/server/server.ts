@@ -14,6 +14,7 @@ import { ensureFixedTokens } from './auth.ts';
 import type { ServerConfig } from './env.ts';
 import { discardRest, HttpError, sendError } from './http.ts';
 import { hostCheck, type HostCheck } from './host-check.ts';
+import { prewarmCheckChild, stopWarmChild } from '../checks/child-pool.ts';
 import { httpErrorOf, LabManager } from './lab-manager.ts';
 import { policyOf, trustWarning } from './policy.ts';
 import { apiRoutes, newLearnerLimiter } from './routes.ts';
@@ -135,6 +136,8 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   const address = server.address() as AddressInfo;
   hosts = hostCheck(address, cfg.host, cfg.allowedHosts);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // A learner's first check then finds a check child already started (checks/child-pool.ts).
+  prewarmCheckChild();
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
@@ -145,6 +148,7 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
     registry.releaseAll();
     await manager.drain(DRAIN_MS);
     server.closeAllConnections();
+    stopWarmChild();
     store.close();
   })());
 
