@@ -2,11 +2,11 @@
 // editor tab, in Chromium at a laptop-sized window, against the real labd and a real netns lab.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { screenshotDir } from './harness';
 import { waitForScreen } from './terminal-screen';
+import { browserStack } from './support/stack';
 
 const isRoot = process.getuid?.() === 0;
 const MEMBERS = ['k8s-s', 'k8s-w1', 'k8s-w2', 'netpod', 'webpod1', 'webpod2', 'tiefighter', 'xwing', 'deathstar'];
@@ -29,33 +29,13 @@ async function tabBoxes(page: Page): Promise<{ row: Box; tabs: Box[] }> {
 const visibleIn = (t: Box, row: Box) => t.left >= row.left - 0.5 && t.right <= row.right + 0.5;
 
 describe('lab panel with many members', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
-  let stateDir = '';
-  let labd: Proc | undefined;
-  let web: Proc | undefined;
-  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
-  let page: Page;
-
-  before(async () => {
-    stateDir = tempStateDir();
-    const webPort = await freePort();
-    labd = await startLabd(stateDir, `http://127.0.0.1:${webPort}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, webPort);
-    browser = await launchChromium({ width: 1280, height: 800 });
-    page = await browser.context.newPage();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await web?.stop();
-    await labd?.stop();
-    if (stateDir) downLabs(stateDir);
-  });
+  const fx = browserStack({ viewport: { width: 1280, height: 800 } });
 
   it('shows every member tab and the editor tab whole: no label wrapped, cut or hidden', async () => {
-    await page.goto(`${web!.url}/en/pod-to-pod`);
-    await page.getByTestId('tab-deathstar').waitFor({ timeout: 60_000 });
-    await page.screenshot({ path: join(screenshotDir, 'lab-panel-nine-members.png') });
-    const { row, tabs } = await tabBoxes(page);
+    await fx.page.goto(`${fx.web.url}/en/pod-to-pod`);
+    await fx.page.getByTestId('tab-deathstar').waitFor({ timeout: 60_000 });
+    await fx.page.screenshot({ path: join(screenshotDir, 'lab-panel-nine-members.png') });
+    const { row, tabs } = await tabBoxes(fx.page);
     assert.deepEqual(tabs.map((t) => t.text.trim()), [...MEMBERS, 'Editor'], 'every member has a tab, with its name as the label, then the editor');
     const lineHeight = tabs[0]!.bottom - tabs[0]!.top;
     const rows = new Set(tabs.map((t) => Math.round(t.top)));
@@ -68,11 +48,11 @@ describe('lab panel with many members', { skip: !isRoot && 'needs root: labd mak
   });
 
   it('clicking the last member tab opens its shell', async () => {
-    await page.getByTestId('tab-deathstar').click();
-    assert.equal(await page.getByTestId('tab-deathstar').getAttribute('aria-selected'), 'true');
-    await page.locator('[data-testid=terminal-deathstar][data-status=open]').waitFor({ timeout: 60_000 });
-    await page.locator('[data-testid=terminal-deathstar] .xterm-helper-textarea').focus();
-    await page.keyboard.type('hostname; echo "node=$LAB_NODE"\n');
-    await waitForScreen(page, /^node=deathstar\s*$/m, { testid: 'terminal-deathstar', timeoutMs: 30_000 });
+    await fx.page.getByTestId('tab-deathstar').click();
+    assert.equal(await fx.page.getByTestId('tab-deathstar').getAttribute('aria-selected'), 'true');
+    await fx.page.locator('[data-testid=terminal-deathstar][data-status=open]').waitFor({ timeout: 60_000 });
+    await fx.page.locator('[data-testid=terminal-deathstar] .xterm-helper-textarea').focus();
+    await fx.page.keyboard.type('hostname; echo "node=$LAB_NODE"\n');
+    await waitForScreen(fx.page, /^node=deathstar\s*$/m, { testid: 'terminal-deathstar', timeoutMs: 30_000 });
   });
 });
