@@ -48,11 +48,12 @@ const isOutcome = (x: unknown) => !!x && typeof x === 'object' && typeof (x as {
 
 async function run(r: Run): Promise<void> {
   const abort = new AbortController();
-  // labd kills this process at the deadline; the signal lets a polite check stop a little earlier.
-  setTimeout(() => abort.abort(), Math.max(1, r.remainingMs - 200)).unref();
   try {
     const mod = (await import(pathToFileURL(r.checkPath).href)) as { default?: CheckFunction };
     if (typeof mod.default !== 'function') { send({ t: 'crash', message: `${r.checkPath} has no default export function` }); return; }
+    send({ t: 'started' });
+    // labd kills this process at the deadline; the signal lets a polite check stop a little earlier.
+    setTimeout(() => abort.abort(), Math.max(1, r.timeoutMs - 200)).unref();
     const outcome = await mod.default(contextFor(r, abort.signal));
     // labd validates the shape; this only catches a check that returned nothing at all.
     if (!isOutcome(outcome)) { send({ t: 'crash', message: `${r.checkPath} returned something that is not {status, message}` }); return; }

@@ -24,6 +24,8 @@ export const childMessage = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('exec'), id: z.number().int(), cmd: z.string(), ...opts }),
   z.strictObject({ t: z.literal('readFile'), id: z.number().int(), path: z.string() }),
   z.strictObject({ t: z.literal('labPids'), id: z.number().int() }),
+  /** check.ts is imported: the step's timeout starts now (start-up and import have their own limit). */
+  z.strictObject({ t: z.literal('started') }),
   z.strictObject({ t: z.literal('verdict'), outcome }),
   /** The check threw, had no default export, or returned something that is not an outcome. */
   z.strictObject({ t: z.literal('crash'), message: z.string() }),
@@ -32,7 +34,7 @@ export type ChildMessage = z.infer<typeof childMessage>;
 
 /** What labd sends: the one run request, then replies to calls. labd is trusted, so these are typed, not parsed. */
 export type ParentMessage =
-  | { t: 'run'; checkPath: string; labId: string; instanceId: string; stepId: string; mode: 'live' | 'grade'; remainingMs: number }
+  | { t: 'run'; checkPath: string; labId: string; instanceId: string; stepId: string; mode: 'live' | 'grade'; timeoutMs: number }
   | { t: 'reply'; id: number; ok: true; value: unknown }
   | { t: 'reply'; id: number; ok: false; error: string };
 

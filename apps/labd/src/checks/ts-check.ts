@@ -9,6 +9,12 @@ import type { LabInstance } from '../drivers/types.ts';
 import { takeChild } from './child-pool.ts';
 import { lineSplitter, MAX_CHILD_LINE, parseChildLine, type ChildMessage, type ParentMessage } from './protocol.ts';
 
+/**
+ * How long node, tsx and the import of check.ts (with its lab's helpers) may take before the step's
+ * own timeout starts: in process, a check's import was never counted against it either.
+ */
+export const CHECK_START_MS = 30_000;
+
 /** stdout and stderr together; a check that prints more than this is stopped (it is only kept for error messages). */
 export const MAX_CHILD_OUTPUT = 1024 * 1024;
 
@@ -24,7 +30,8 @@ export function crashLine(stderr: string): string {
 
 export function runTsCheck(inst: LabInstance, run: TsCheckRun): Promise<CheckOutcome> {
   const child = takeChild();
-  const deadline = Date.now() + run.timeoutMs;
+  // Set when the child says check.ts is imported; until then exec calls cannot come.
+  let deadline = Date.now() + CHECK_START_MS + run.timeoutMs;
   const abort = new AbortController();
   let output = 0;
   let stderr = '';
@@ -72,6 +79,12 @@ export function runTsCheck(inst: LabInstance, run: TsCheckRun): Promise<CheckOut
     child.chan.on('data', lineSplitter(MAX_CHILD_LINE, (line) => {
       const m = parseChildLine(line);
       if (typeof m === 'string') return broken(`the check process sent ${m}`);
+      if (m.t === 'started') {
+        clearTimeout(timer);
+        deadline = Date.now() + run.timeoutMs;
+        timer = setTimeout(() => broken(`the check did not finish within ${run.timeoutS}s`), run.timeoutMs);
+        return;
+      }
       if (m.t === 'verdict') return finish(m.outcome);
       if (m.t === 'crash') return broken(m.message);
       void answer(m);
@@ -83,7 +96,7 @@ export function runTsCheck(inst: LabInstance, run: TsCheckRun): Promise<CheckOut
       broken(`the check process ${signal ? `was killed (${signal})` : `exited (code ${code})`} before giving a verdict${why ? `: ${why}` : ''}`);
     }, 100));
 
-    timer = setTimeout(() => broken(`the check did not finish within ${run.timeoutS}s`), run.timeoutMs);
-    send({ t: 'run', checkPath: run.checkPath, labId: run.labId, instanceId: inst.state.id, stepId: run.stepId, mode: run.mode, remainingMs: run.timeoutMs });
+    timer = setTimeout(() => broken(`the check process did not start and import ${run.checkPath} within ${CHECK_START_MS / 1000}s`), CHECK_START_MS);
+    send({ t: 'run', checkPath: run.checkPath, labId: run.labId, instanceId: inst.state.id, stepId: run.stepId, mode: run.mode, timeoutMs: run.timeoutMs });
   });
 }
