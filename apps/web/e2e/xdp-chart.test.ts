@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { screenshotDir } from './harness';
 import { waitForScreen } from './terminal-screen';
-import { browserStack } from './support/stack';
+import { browserStack, resetToStep } from './support/stack';
 
 const isRoot = process.getuid?.() === 0;
 const LAB = 'xdp';
@@ -36,19 +36,7 @@ describe('the XDP lesson and its measured chart', { skip: !isRoot && 'needs root
     await fx.page.goto(`${fx.web.url}/en/xdp`);
     await fx.page.locator('[data-testid=lab-panel][data-lab-state=ready]').waitFor({ timeout: 90_000 });
     // Straight to the measure step: labd runs the solve.sh of xdp, tc and iptables.
-    const reset = await fx.page.request.post(`${fx.web.url}/api/lab/${LAB}/reset`, { data: { step: 'measure' } });
-    assert.equal(reset.status(), 200, await reset.text());
-    for (const end = Date.now() + 180_000; ;) {
-      const s = (await (await fx.page.request.get(`${fx.web.url}/api/lab/${LAB}`)).json()) as { state: string; error?: string };
-      if (s.state === 'ready') break;
-      assert.notEqual(s.state, 'error', s.error);
-      assert.ok(Date.now() < end, 'the reset to the measure step finished in time');
-      await fx.page.waitForTimeout(500);
-    }
-    await fx.page.reload();
-    await fx.page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 });
-    await waitForScreen(fx.page, /[#$]\s*$/m);
-    await fx.page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
+    await resetToStep(fx, LAB, 'measure');
     await fx.page.keyboard.type('./measure.sh --sizes 64,1400 --seconds 1 && echo MEASURED-$((6*7))\n');
     await waitForScreen(fx.page, /^MEASURED-42\s*$/m, { timeoutMs: 180_000 });
 

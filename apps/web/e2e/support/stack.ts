@@ -5,10 +5,12 @@
  * fill in; `after` closes the browser, stops web and labd, and takes down every lab labd made
  * (labs outlive labd by design), whatever `before` got to.
  */
+import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../browser';
 import { downLabs, freePort, startLabd, startWeb, tempStateDir, type Proc } from '../harness';
+import { waitForScreen } from '../terminal-screen';
 
 export interface StackOptions {
   /** Extra environment for labd (e.g. ELAB_VAGRANT_PROVIDER). */
@@ -62,4 +64,24 @@ export function browserStack(opts: StackOptions = {}): Stack {
     if (fx.stateDir) downLabs(fx.stateDir);
   });
   return fx;
+}
+
+/**
+ * Resets the learner's lab straight to `step` (labd solves the steps before it), waits until it is
+ * ready, reloads the page and leaves the focus in the lab terminal at a prompt.
+ */
+export async function resetToStep(fx: Stack, lab: string, step: string): Promise<void> {
+  const reset = await fx.page.request.post(`${fx.web.url}/api/lab/${lab}/reset`, { data: { step } });
+  assert.equal(reset.status(), 200, await reset.text());
+  for (const end = Date.now() + 180_000; ;) {
+    const s = (await (await fx.page.request.get(`${fx.web.url}/api/lab/${lab}`)).json()) as { state: string; error?: string };
+    if (s.state === 'ready') break;
+    assert.notEqual(s.state, 'error', s.error);
+    assert.ok(Date.now() < end, `the reset to the ${step} step finished in time`);
+    await fx.page.waitForTimeout(500);
+  }
+  await fx.page.reload();
+  await fx.page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 });
+  await waitForScreen(fx.page, /[#$]\s*$/m);
+  await fx.page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
 }
