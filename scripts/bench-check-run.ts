@@ -1,7 +1,7 @@
 // What running check.ts in a child process costs over calling it in labd's own process (the
 // anchor: how checks ran before, module cached after the first import). Both run in the same
 // process, interleaved round by round, so machine load affects them alike.
-// Variants: in-process; child taken warm (the pool's waiting child had time to start); child
+// Variants: in-process; child taken warm (the pool's waiting child has said ready); child
 // started cold (ELAB_CHECK_WARM=0). Two checks: one that returns at once (pure overhead) and one
 // that makes 5 ctx.exec calls (adds the per-call round trip over fd 3). The "lab" is the host
 // shell in a temp dir, the same for every variant.
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CheckContext, CheckFunction } from '@ebpf-lab/check-sdk';
-import { prewarmCheckChild, stopWarmChild } from '../apps/labd/src/checks/child-pool.ts';
+import { prewarmCheckChild, stopWarmChildren, warmChildReady } from '../apps/labd/src/checks/child-pool.ts';
 import { runTsCheck } from '../apps/labd/src/checks/ts-check.ts';
 import type { LabInstance } from '../apps/labd/src/drivers/types.ts';
 
@@ -58,6 +58,9 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(0.9 * xs.length))]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// The waiting child is unref'd (it must not hold labd's process open), so awaiting its readiness
+// alone would let this script's event loop run dry.
+const keepAlive = setInterval(() => {}, 1000);
 const results: Record<string, number[]> = {};
 const add = (k: string, v: number) => (results[k] ??= []).push(v);
 // Prime: the first in-process import pays tsx's transform once; the warm pool starts its child.
@@ -67,14 +70,15 @@ await sleep(2000);
 for (let i = 0; i < rounds; i++) {
   for (const [name, path] of Object.entries(checks)) {
     add(`${name} in-process (anchor)`, await inProcess(path));
-    await sleep(1500); // lets the waiting child finish starting, as between a learner's clicks
+    await warmChildReady(); // as between a learner's clicks: the waiting child has started
     add(`${name} child, warm`, await child(path, true));
-    stopWarmChild();
+    stopWarmChildren();
     add(`${name} child, cold`, await child(path, false));
     process.env.ELAB_CHECK_WARM = '1';
     prewarmCheckChild();
   }
 }
-stopWarmChild();
+stopWarmChildren();
+clearInterval(keepAlive);
 console.log(`check run latency over ${rounds} rounds (ms)`);
 for (const [k, xs] of Object.entries(results)) console.log(`${k.padEnd(34)} median ${median(xs).toFixed(1).padStart(7)}  p90 ${p90(xs).toFixed(1).padStart(7)}`);

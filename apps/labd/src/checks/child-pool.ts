@@ -1,8 +1,8 @@
 /**
  * Check children (checks/child.ts), one per run. Starting node with the tsx loader costs a few
- * hundred milliseconds, so one child is kept started and waiting: a run takes it and a new one
- * starts in the background. A waiting child has not imported any check yet, so a check edited on
- * disk is still read fresh by the run that takes it.
+ * hundred milliseconds (seconds on a loaded host), so a few children are kept started and waiting:
+ * a run takes one and a new one starts in the background. A waiting child has imported no check,
+ * so a check edited on disk is still read fresh by the run that takes it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -20,6 +20,8 @@ export interface CheckChild {
   chan: Socket;
   /** Kills the child's whole process group (it is a group leader), whatever it started. */
   kill(): void;
+  /** Settles when the child has said `ready` (or has ended). */
+  ready: Promise<void>;
 }
 
 function start(): CheckChild {
@@ -37,43 +39,59 @@ function start(): CheckChild {
   // Errors surface through the run that uses the child (exit before a verdict); never crash labd.
   proc.on('error', () => {});
   chan.on('error', () => {});
-  return { proc, chan, kill };
+  // The first thing a child writes is its `ready` line; the run's own reader attaches only later.
+  const ready = new Promise<void>((resolve) => { chan.once('data', () => resolve()); proc.once('exit', () => resolve()); });
+  return { proc, chan, kill, ready };
 }
 
-/** Whether a waiting child should be kept (off with ELAB_CHECK_WARM=0, e.g. to measure cold starts). */
-const keepWarm = () => process.env.ELAB_CHECK_WARM !== '0';
-
-let warm: CheckChild | null = null;
-
-function startWarm(): void {
-  const c = start();
-  // A waiting child must not keep a CLI process alive, and it exits by itself when labd does
-  // (its fd 3 reaches end of file).
-  c.proc.unref();
-  c.chan.unref();
-  (c.proc.stdout as Socket | null)?.unref();
-  (c.proc.stderr as Socket | null)?.unref();
-  c.proc.once('exit', () => { if (warm === c) warm = null; });
-  warm = c;
+/**
+ * How many started children wait for a run (ELAB_CHECK_WARM, default 2: a "check all" runs steps
+ * back to back, faster than one child starts; 0 turns waiting children off, e.g. to measure cold starts).
+ */
+function warmCount(): number {
+  const n = Number(process.env.ELAB_CHECK_WARM ?? 2);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 8) : 0;
 }
 
-/** A child ready for one run: the waiting one if it is still alive, else a new one. */
+let warm: CheckChild[] = [];
+const alive = (c: CheckChild) => c.proc.exitCode === null && c.proc.signalCode === null;
+
+function topUp(): void {
+  while (warm.length < warmCount()) {
+    const c = start();
+    // A waiting child must not keep a CLI process alive, and it exits by itself when labd does
+    // (its fd 3 reaches end of file).
+    c.proc.unref();
+    c.chan.unref();
+    (c.proc.stdout as Socket | null)?.unref();
+    (c.proc.stderr as Socket | null)?.unref();
+    c.proc.once('exit', () => { warm = warm.filter((w) => w !== c); });
+    warm.push(c);
+  }
+}
+
+/** A child for one run: the longest-waiting one still alive, else a new one. */
 export function takeChild(): CheckChild {
-  let c = warm;
-  warm = null;
-  if (!c || c.proc.exitCode !== null || c.proc.signalCode !== null) c = start();
+  warm = warm.filter(alive);
+  let c = warm.shift();
+  if (!c) c = start();
   else { c.proc.ref(); c.chan.ref(); (c.proc.stdout as Socket | null)?.ref(); (c.proc.stderr as Socket | null)?.ref(); }
-  if (keepWarm()) startWarm();
+  topUp();
   return c;
 }
 
-/** Starts the waiting child now (labd at start-up), so even the first check run is warm. */
+/** Starts the waiting children now (labd at start-up), so even the first check run is warm. */
 export function prewarmCheckChild(): void {
-  if (keepWarm() && !warm) startWarm();
+  topUp();
 }
 
-/** Ends the waiting child (labd shutdown, tests). */
-export function stopWarmChild(): void {
-  warm?.kill();
-  warm = null;
+/** Settles when every waiting child is ready to take a run; for benchmarks. */
+export async function warmChildReady(): Promise<void> {
+  await Promise.all(warm.map((c) => c.ready));
+}
+
+/** Ends the waiting children (labd shutdown, tests). */
+export function stopWarmChildren(): void {
+  for (const c of warm) c.kill();
+  warm = [];
 }

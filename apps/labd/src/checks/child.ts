@@ -80,4 +80,5 @@ const onLine = (line: string) => {
 chan.on('data', lineSplitter(Number.POSITIVE_INFINITY, onLine, () => {}));
 // labd went away (or closed the channel): nobody will read a verdict, so stop.
 chan.on('end', () => process.exit(0));
+send({ t: 'ready' });
 chan.on('error', () => process.exit(0));

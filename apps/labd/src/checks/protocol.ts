@@ -24,6 +24,8 @@ export const childMessage = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('exec'), id: z.number().int(), cmd: z.string(), ...opts }),
   z.strictObject({ t: z.literal('readFile'), id: z.number().int(), path: z.string() }),
   z.strictObject({ t: z.literal('labPids'), id: z.number().int() }),
+  /** The child is up and waiting for `run` (sent once, at start). */
+  z.strictObject({ t: z.literal('ready') }),
   /** check.ts is imported: the step's timeout starts now (start-up and import have their own limit). */
   z.strictObject({ t: z.literal('started') }),
   z.strictObject({ t: z.literal('verdict'), outcome }),

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { LabInstance } from '../drivers/types.ts';
-import { stopWarmChild } from './child-pool.ts';
+import { stopWarmChildren } from './child-pool.ts';
 import { crashLine, runTsCheck } from './ts-check.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'elab-ts-check-'));
 writeFileSync(join(dir, 'note.txt'), 'from the workdir');
-after(() => stopWarmChild());
+after(() => stopWarmChildren());
 
 const inst = {
   state: { id: 'test01' },

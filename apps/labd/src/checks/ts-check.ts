@@ -79,6 +79,7 @@ export function runTsCheck(inst: LabInstance, run: TsCheckRun): Promise<CheckOut
     child.chan.on('data', lineSplitter(MAX_CHILD_LINE, (line) => {
       const m = parseChildLine(line);
       if (typeof m === 'string') return broken(`the check process sent ${m}`);
+      if (m.t === 'ready') return;
       if (m.t === 'started') {
         clearTimeout(timer);
         deadline = Date.now() + run.timeoutMs;

@@ -14,7 +14,7 @@ import { ensureFixedTokens } from './auth.ts';
 import type { ServerConfig } from './env.ts';
 import { discardRest, HttpError, sendError } from './http.ts';
 import { hostCheck, type HostCheck } from './host-check.ts';
-import { prewarmCheckChild, stopWarmChild } from '../checks/child-pool.ts';
+import { prewarmCheckChild, stopWarmChildren } from '../checks/child-pool.ts';
 import { httpErrorOf, LabManager } from './lab-manager.ts';
 import { policyOf, trustWarning } from './policy.ts';
 import { apiRoutes, newLearnerLimiter } from './routes.ts';
@@ -148,7 +148,7 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
     registry.releaseAll();
     await manager.drain(DRAIN_MS);
     server.closeAllConnections();
-    stopWarmChild();
+    stopWarmChildren();
     store.close();
   })());
 
