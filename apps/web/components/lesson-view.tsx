@@ -53,7 +53,7 @@ export async function LessonView({ locale, slug, lesson, translated }: { locale:
   if (!labCheck.lab) return shell(article);
   const lab = labCheck.lab;
   return (
-    <LabProvider labId={lab.id} locale={locale} steps={lab.steps.map((s) => ({ id: s.id, title: s.title }))} drivers={lab.drivers}>
+    <LabProvider labId={lab.id} locale={locale} steps={lab.steps.map((s) => ({ id: s.id, title: s.title, editor: s.editor }))} drivers={lab.drivers} editorFile={lab.editor}>
       {shell(article, <LabPanel locale={locale} labTitle={lab.title} />)}
     </LabProvider>
   );

@@ -32,6 +32,6 @@ export function mdxComponents({ locale, lab }: { locale: Locale; lab?: LabSummar
       );
     },
     Doctor: () => <DoctorTable />,
-    ResultChart: ({ file }: { file: string }) => <ResultChart file={file} />,
+    ResultChart: ({ file, title, labels }: { file: string; title?: string; labels?: Record<string, string> }) => <ResultChart file={file} title={title} labels={labels} />,
   };
 }

@@ -143,13 +143,15 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
       frame[0] = op;
       frame.set(text, 1);
       ws.send(frame);
-      await new Promise((r) => setTimeout(r, 500));
       const open = ws.readyState === WebSocket.OPEN;
-      ws.close();
-      return open;
+      // The server's answer to our close comes after it handled the frame before it (one ordered
+      // connection through the web's proxy to labd): from then on a forwarded frame would be in Ann's pty.
+      const closed = new Promise<number>((r) => { ws.onclose = (ev) => r(ev.code); });
+      ws.close(1000);
+      return { open, code: await closed };
     }, { classId, learnerId: (await teacher.locator('[data-testid=roster-Ann]').getAttribute('data-learner'))!, op: Op.Input, probe });
-    assert.ok(sent, 'the socket was open when the frame went out');
-    await teacher.waitForTimeout(500);
+    assert.ok(sent.open, 'the socket was open when the frame went out');
+    assert.equal(sent.code, 1000, 'and closed cleanly: labd answered the close, after the frame');
     await typeInLabTerminal(ann, `ls ${probe}-typed ${probe}-socket 2>&1 | wc -l; echo PROBE-$((40+2))\n`);
     await waitForScreen(ann, /^PROBE-42\s*$/m);
     const annScreen = await screenText(ann);

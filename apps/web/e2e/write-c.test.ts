@@ -2,15 +2,17 @@
 // and a real netns lab: open the shipped execcount in the editor, Build & load, see the verifier's
 // marker on the unguarded add, fix it, load it, start it in the terminal, and pass the step's check.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { screenshotDir } from './harness';
+import { repoRoot, screenshotDir } from './harness';
 import { waitForScreen } from './terminal-screen';
 import { browserStack } from './support/stack';
 
 const isRoot = process.getuid?.() === 0;
 const FILE = 'bpf/execcount/execcount.bpf.c';
+const FIRST_STEP_FILE = 'bpf/execsnoop/execsnoop.bpf.c';
 const ADD = '\t__sync_fetch_and_add(count, 1);';
 
 interface Built { stage: string; markers: { line: number; message: string }[] }
@@ -33,8 +35,13 @@ describe('write-c: fix what the verifier rejects, in the browser', { skip: !isRo
     await fx.page.goto(`${fx.web.url}/en/write-c`);
     await fx.page.locator('[data-testid=lab-panel][data-lab-state=ready]').waitFor({ timeout: 90_000 });
     await fx.page.getByTestId('tab-editor').click();
-    // Monaco first: the editor opens a path only once it exists (its default file is hello's, absent here).
-    await fx.page.locator('.monaco-editor .view-lines').waitFor({ timeout: 60_000 });
+    // The editor opens what the first step (field) edits, as write-c's lab.yaml says: execsnoop's BPF C.
+    await fx.page.locator(`.editor-host[data-open-path="${FIRST_STEP_FILE}"]`).waitFor({ timeout: 60_000 });
+    await fx.page.locator('.monaco-editor .view-lines').filter({ hasText: 'bpf_ringbuf_reserve(&events,' }).waitFor({ timeout: 30_000 });
+    assert.equal(await fx.page.getByTestId('editor-path').inputValue(), FIRST_STEP_FILE, 'the path box names it');
+    const shown = await fx.page.evaluate(() => (window as unknown as { monaco: typeof import('monaco-editor') }).monaco.editor.getEditors()[0]!.getModel()!.getValue());
+    assert.equal(shown, readFileSync(join(repoRoot, FIRST_STEP_FILE), 'utf8'), 'the editor holds that file, as shipped');
+    // The verifier step's file is the other one; the learner opens it by name.
     await fx.page.getByTestId('editor-path').fill(FILE);
     await fx.page.getByTestId('editor-path').press('Enter');
     await fx.page.locator(`.editor-host[data-open-path="${FILE}"]`).waitFor({ timeout: 60_000 }).catch(async (e: Error) => {

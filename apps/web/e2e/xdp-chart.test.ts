@@ -12,14 +12,20 @@ import { browserStack, resetToStep } from './support/stack';
 const isRoot = process.getuid?.() === 0;
 const LAB = 'xdp';
 const RESULT = 'results/xdp.json';
-const LEGEND = /XDP \(xdp_drop on veth\)[\s\S]*tc clsact ingress[\s\S]*iptables raw PREROUTING/;
+/** What the reader sees, in the lesson's language: the result file holds data; the lesson names the chart. */
+const WORDS = {
+  en: { title: /^Dropping a UDP flood: XDP, tc and iptables\b/, metrics: ['Packets dropped per second', 'Packets the flood sent per second'], legend: /XDP \(xdp_drop on veth\)[\s\S]*tc clsact ingress[\s\S]*iptables raw PREROUTING/, env: /^kernel: / },
+  ko: { title: /^UDP 플러드 드롭하기: XDP, tc, iptables\b/, metrics: ['초당 드롭한 패킷', '플러드가 초당 보낸 패킷'], legend: /XDP \(veth의 xdp_drop\)[\s\S]*tc clsact 인그레스[\s\S]*iptables raw PREROUTING/, env: /^커널: / },
+};
 
 interface Drawn { label: string | null; series: { line: number; points: string[] }[] }
 
-async function drawnCharts(page: Page): Promise<Drawn[]> {
+async function drawnCharts(page: Page, words: (typeof WORDS)['en']): Promise<Drawn[]> {
   const chart = page.getByTestId('result-chart');
   await chart.locator('svg.metric-chart').first().waitFor({ timeout: 30_000 });
-  assert.match(await chart.locator('.legend').innerText(), LEGEND);
+  assert.match(await chart.locator('.legend').innerText(), words.legend);
+  assert.match(await chart.getByTestId('result-chart-title').innerText(), words.title, 'the title is the lesson\'s, in its language');
+  assert.match(await chart.locator('.env').innerText(), words.env);
   return chart.locator('svg.metric-chart').evaluateAll((els) => els.map((svg) => ({
     label: svg.getAttribute('aria-label'),
     series: [...svg.querySelectorAll('g')].map((g) => ({
@@ -50,8 +56,8 @@ describe('the XDP lesson and its measured chart', { skip: !isRoot && 'needs root
     for (const locale of ['en', 'ko'] as const) {
       const before = fx.pageErrors.length;
       await fx.page.goto(`${fx.web.url}/${locale}/xdp`);
-      const svgs = await drawnCharts(fx.page);
-      assert.equal(svgs.length, 2, 'one chart per metric (dropped pps, sent pps)');
+      const svgs = await drawnCharts(fx.page, WORDS[locale]);
+      assert.deepEqual(svgs.map((svg) => svg.label), WORDS[locale].metrics, 'one chart per metric (dropped pps, sent pps), named in the page\'s language');
       for (const svg of svgs) {
         assert.equal(svg.series.length, 3, `${svg.label}: three series`);
         for (const s of svg.series) assert.ok(s.points.length === 2 && s.line === 2, `${svg.label}: two points joined by a line: ${JSON.stringify(s)}`);
@@ -63,6 +69,8 @@ describe('the XDP lesson and its measured chart', { skip: !isRoot && 'needs root
       await chart.scrollIntoViewIfNeeded();
       await chart.screenshot({ path: join(screenshotDir, `xdp-chart-${locale}.png`) });
       assert.deepEqual(fx.pageErrors.slice(before), [], 'no uncaught exception in the page');
+      // The chart's visible words, not only attributes: the title and a metric name are on screen.
+      assert.ok(await chart.getByText(WORDS[locale].metrics[0]!, { exact: true }).isVisible(), `"${WORDS[locale].metrics[0]}" is on screen`);
     }
   });
 });

@@ -8,6 +8,10 @@
 export type StepStatus = 'pending' | 'pass' | 'fail' | 'error';
 export type LabState = 'down' | 'starting' | 'ready' | 'error';
 
+/** The languages a class's lessons can be in (content/<language>/); a class without one is 'en'. */
+export const CLASS_LANGUAGES = ['en', 'ko'] as const;
+export type ClassLanguage = (typeof CLASS_LANGUAGES)[number];
+
 /** A class's lesson (labId null: a reading-only lesson). */
 export interface ClassLesson { slug: string; title: string; labId: string | null }
 
@@ -38,7 +42,7 @@ export interface RosterRow {
 }
 
 export interface Roster {
-  class: { id: string; name: string; code: string; createdAt: string; endedAt: string | null; lessons: ClassLesson[] };
+  class: { id: string; name: string; code: string; language: ClassLanguage; createdAt: string; endedAt: string | null; lessons: ClassLesson[] };
   stuckRule: string;
   learners: RosterRow[];
 }

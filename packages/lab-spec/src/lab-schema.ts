@@ -41,10 +41,21 @@ export const TopologySpec = z.object({
 }).strict();
 export type TopologySpec = z.infer<typeof TopologySpec>;
 
+/**
+ * What the lesson's editor opens first: the file the learner must edit. `open` is a path in the
+ * lab's workdir (under files/ or an `include` path; loadLab checks which). Per lab, and per step
+ * when steps edit different files (the step's wins while it is the learner's current one).
+ */
+export const EditorSpec = z.object({
+  open: z.string().regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'a relative path in the lab workdir, without ".."'),
+}).strict();
+export type EditorSpec = z.infer<typeof EditorSpec>;
+
 export const StepSpec = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
   title: z.string().min(1),
   timeoutSeconds: z.number().int().positive().max(600).default(30),
+  editor: EditorSpec.optional(),
 }).strict();
 export type StepSpec = z.infer<typeof StepSpec>;
 
@@ -121,5 +132,6 @@ export const LabSpec = z.object({
   kind: KindSpec.optional(),
   vm: VmSpec.optional(),
   limits: LimitsSpec.optional(),
+  editor: EditorSpec.optional(),
 }).strict();
 export type LabSpec = z.infer<typeof LabSpec>;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadLabs } from './load-lab.ts';
+import { loadLab, loadLabs } from './load-lab.ts';
 
 const fixtures = join(fileURLToPath(import.meta.url), '../../fixtures');
 
@@ -70,4 +70,29 @@ test('lib: names files of the lab library (labs/_lib); a missing one is a load e
   const [bad] = loadLabs(root);
   assert.ok(bad && !bad.ok);
   assert.match(bad.error.message, /uses-lib\/lab\.yaml: lib\.0: "nothere\.py" is not a file in .*_lib; name a file of the lab library/);
+});
+
+/** A one-step lab in a temp folder, its lab.yaml ending with `extra`. */
+function tempLab(id: string, extra: string, files: Record<string, string> = {}): string {
+  const labs = mkdtempSync(join(tmpdir(), 'elab-spec-test-'));
+  const dir = join(labs, id);
+  mkdirSync(join(dir, 'steps', 'only'), { recursive: true });
+  writeFileSync(join(dir, 'steps', 'only', 'check.sh'), 'exit 0\n');
+  writeFileSync(join(dir, 'steps', 'only', 'solve.sh'), 'true\n');
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, 'files', path, '..'), { recursive: true });
+    writeFileSync(join(dir, 'files', path), text);
+  }
+  writeFileSync(join(dir, 'lab.yaml'), `id: ${id}\ntitle: T\ndrivers: [netns]\ninclude: [bpf/Makefile, bpf/tool]\n${extra}`);
+  return dir;
+}
+
+test('editor.open (per lab and per step) must be a file the lab puts in its workdir', () => {
+  const ok = loadLab(tempLab('ed-ok', 'editor: { open: src/main.c }\nsteps:\n  - { id: only, title: S, editor: { open: bpf/tool/tool.bpf.c } }\n', { 'src/main.c': '' }));
+  assert.equal(ok.spec.editor?.open, 'src/main.c');
+  assert.equal(ok.steps[0]!.editor?.open, 'bpf/tool/tool.bpf.c');
+  assert.throws(() => loadLab(tempLab('ed-bad', 'steps:\n  - { id: only, title: S, editor: { open: bpf/other/x.c } }\n')),
+    /steps\.0\.editor\.open: "bpf\/other\/x\.c" is not a file this lab puts in its workdir: .*include \(bpf\/Makefile, bpf\/tool\)/);
+  assert.throws(() => loadLab(tempLab('ed-up', 'editor: { open: ../etc/passwd }\nsteps:\n  - { id: only, title: S }\n')), /editor\.open: .*without "\.\."/);
+  assert.throws(() => loadLab(tempLab('ed-key', 'editor: { file: a.c }\nsteps:\n  - { id: only, title: S }\n')), /editor/);
 });

@@ -2,12 +2,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { SpecError } from './errors.ts';
-import { LabSpec } from './lab-schema.ts';
+import { LabSpec, type EditorSpec } from './lab-schema.ts';
 
 export interface LoadedStep {
   id: string;
   title: string;
   timeoutSeconds: number;
+  /** The file the lesson's editor opens while this is the learner's step. */
+  editor?: EditorSpec;
   dir: string;
   check: { kind: 'ts' | 'sh'; path: string };
   solve: string;
@@ -71,6 +73,11 @@ function loadVariants(file: string, field: string, sdir: string, kind: 'wrong' |
 }
 
 /** Loads one lab folder; throws SpecError naming the file and field on any problem. */
+/** A workdir path the lab ships: a file of its files/, or inside one of its `include` paths. */
+function inWorkdir(spec: LabSpec, dir: string, path: string): boolean {
+  return spec.include.some((inc) => path === inc || path.startsWith(`${inc.replace(/\/+$/, '')}/`)) || existsSync(join(dir, 'files', path));
+}
+
 export function loadLab(dir: string): LoadedLab {
   const file = join(dir, 'lab.yaml');
   if (!existsSync(file)) throw new SpecError(file, [{ field: '', message: 'missing: every lab folder needs a lab.yaml' }]);
@@ -79,6 +86,9 @@ export function loadLab(dir: string): LoadedLab {
   const spec = parsed.data;
   const folder = dir.split('/').filter(Boolean).pop();
   if (folder !== spec.id) throw new SpecError(file, [{ field: 'id', message: `is "${spec.id}" but the folder is "${folder}"; they must match` }]);
+  const editorIssues = [{ field: 'editor.open', path: spec.editor?.open }, ...spec.steps.map((s, i) => ({ field: `steps.${i}.editor.open`, path: s.editor?.open }))]
+    .flatMap(({ field, path }) => (path && !inWorkdir(spec, dir, path) ? [{ field, message: `"${path}" is not a file this lab puts in its workdir: give a path under files/ or under one of include (${spec.include.join(', ') || 'none'})` }] : []));
+  if (editorIssues.length) throw new SpecError(file, editorIssues);
 
   const steps = spec.steps.map((step, i): LoadedStep => {
     const sdir = join(dir, 'steps', step.id);

@@ -1,10 +1,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { ClassLesson } from '@ebpf-lab/lab-spec';
+import type { ClassLanguage, ClassLesson } from '@ebpf-lab/lab-spec';
 import type { StepStatus, Store } from '../store/store.ts';
 
 export type { ClassLesson };
-export interface ClassRow { id: string; name: string; code: string; createdAt: string; endedAt: string | null; lessons: ClassLesson[] }
+export interface ClassRow { id: string; name: string; code: string; language: ClassLanguage; createdAt: string; endedAt: string | null; lessons: ClassLesson[] }
 export interface Member { learnerId: string; displayName: string; joinedAt: string }
 export type Broadcast =
   | { id: number; classId: string; kind: 'message'; message: string; createdAt: string }
@@ -34,7 +34,7 @@ function newCode(): string {
 
 const now = () => new Date().toISOString();
 
-type ClassDb = { id: string; name: string; code: string; created_at: string; ended_at: string | null };
+type ClassDb = { id: string; name: string; code: string; language: ClassLanguage; created_at: string; ended_at: string | null };
 type BroadcastDb = { id: number; class_id: string; kind: 'message' | 'goto'; message: string | null; lesson: string | null; step: string | null; created_at: string };
 
 function toBroadcast(r: BroadcastDb): Broadcast {
@@ -53,14 +53,14 @@ export class ClassStore {
 
   constructor(readonly store: Store) { this.db = store.db; }
 
-  create(name: string, lessons: ClassLesson[]): ClassRow {
+  create(name: string, lessons: ClassLesson[], language: ClassLanguage = 'en'): ClassRow {
     const id = `c${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
     const createdAt = now();
     this.db.transaction(() => {
       // A collision of 40-bit codes among live classes is unlikely; the UNIQUE index makes it a retry, not a mix-up.
       for (let tries = 0; ; tries++) {
         try {
-          this.db.prepare('INSERT INTO classes (id, name, code, created_at) VALUES (?, ?, ?, ?)').run(id, name, newCode(), createdAt);
+          this.db.prepare('INSERT INTO classes (id, name, code, language, created_at) VALUES (?, ?, ?, ?, ?)').run(id, name, newCode(), language, createdAt);
           break;
         } catch (e) {
           if (tries > 5 || !String((e as Error).message).includes('UNIQUE')) throw e;
@@ -75,23 +75,28 @@ export class ClassStore {
   private withLessons(r: ClassDb): ClassRow {
     const lessons = (this.db.prepare('SELECT slug, title, lab_id FROM class_lessons WHERE class_id = ? ORDER BY position').all(r.id) as
       { slug: string; title: string; lab_id: string | null }[]).map((l) => ({ slug: l.slug, title: l.title, labId: l.lab_id }));
-    return { id: r.id, name: r.name, code: r.code, createdAt: r.created_at, endedAt: r.ended_at, lessons };
+    return { id: r.id, name: r.name, code: r.code, language: r.language, createdAt: r.created_at, endedAt: r.ended_at, lessons };
   }
 
   get(id: string): ClassRow | null {
-    const r = this.db.prepare('SELECT id, name, code, created_at, ended_at FROM classes WHERE id = ?').get(id) as ClassDb | undefined;
+    const r = this.db.prepare('SELECT id, name, code, language, created_at, ended_at FROM classes WHERE id = ?').get(id) as ClassDb | undefined;
     return r ? this.withLessons(r) : null;
   }
 
   byCode(code: string): ClassRow | null {
-    const r = this.db.prepare('SELECT id, name, code, created_at, ended_at FROM classes WHERE code = ?').get(code) as ClassDb | undefined;
+    const r = this.db.prepare('SELECT id, name, code, language, created_at, ended_at FROM classes WHERE code = ?').get(code) as ClassDb | undefined;
     return r ? this.withLessons(r) : null;
   }
 
   list(): (ClassRow & { members: number })[] {
-    const rows = this.db.prepare('SELECT id, name, code, created_at, ended_at FROM classes ORDER BY created_at DESC, id').all() as ClassDb[];
+    const rows = this.db.prepare('SELECT id, name, code, language, created_at, ended_at FROM classes ORDER BY created_at DESC, id').all() as ClassDb[];
     const count = this.db.prepare('SELECT COUNT(*) AS n FROM class_members WHERE class_id = ?');
     return rows.map((r) => ({ ...this.withLessons(r), members: (count.get(r.id) as { n: number }).n }));
+  }
+
+  /** Changes the lessons' language; learners who join from now on open that language's lessons. */
+  setLanguage(id: string, language: ClassLanguage): void {
+    this.db.prepare('UPDATE classes SET language = ? WHERE id = ?').run(language, id);
   }
 
   end(id: string): void {

@@ -130,7 +130,9 @@ test('follow shows the learner\'s terminal live, and input from the follower nev
   f.ws.send(encodeText(Op.Input, 'touch /tmp/followed-$LAB_INSTANCE; echo INJECTED\r'));
   f.ws.send(encodeResize(10, 3));
   f.ws.send(new Uint8Array([Op.Pause]));
-  await new Promise((r) => setTimeout(r, 800));
+  // labd's pong comes after it handled every frame before the ping (one ordered connection): a
+  // forwarded frame would be in Ann's pty by then, ahead of her probe.
+  await new Promise<void>((resolve, reject) => { f.ws.once('pong', () => resolve()); f.ws.ping((e?: Error) => e && reject(e)); });
   ann.type('stty size; ls /tmp/followed-$LAB_INSTANCE 2>&1 | tail -1; echo PROBE-$((40+2))\r');
   await ann.waitFor(() => ann.text().includes('PROBE-42'), 'the probe');
   assert.match(ann.text(), /No such file/, 'the follower\'s command never ran');
@@ -179,8 +181,11 @@ test('a broadcast reaches the learners\' streams and the room; a go-to names les
   // A new page load repeats the last message, never the go-to.
   const again = await SseReader.open(`${labd.url}/v1/classes/learner-events?learner=${people.ann.learnerId}`, labd.serviceToken);
   await again.waitFor((e) => e.event === 'broadcast', 'the replayed message');
-  await new Promise((r) => setTimeout(r, 300));
-  assert.deepEqual(again.events.filter((e) => e.event === 'broadcast').map((e) => [e.data.kind, e.data.replay]), [['message', true]]);
+  // What the connect replays comes before anything live: once a new message arrives, the replay is complete.
+  const live = await call(labd.url, 'POST', '/v1/classes/broadcast', instructor, { classId, message: 'After the reload' });
+  assert.equal(live.status, 201);
+  await again.waitFor((e) => e.event === 'broadcast' && e.data.id === live.body.id, 'the live message after the replay');
+  assert.deepEqual(again.events.filter((e) => e.event === 'broadcast').map((e) => [e.data.kind, e.data.replay ?? false]), [['message', true], ['message', false]]);
   again.close();
   room.close();
 });

@@ -96,7 +96,7 @@ async function row(deps: RosterDeps, cls: ClassRow, m: Member, now: number): Pro
 export async function buildRoster(deps: RosterDeps, cls: ClassRow, now = Date.now()): Promise<Roster> {
   const learners = await Promise.all(deps.classes.members(cls.id).map((m) => row(deps, cls, m, now)));
   return {
-    class: { id: cls.id, name: cls.name, code: cls.code, createdAt: cls.createdAt, endedAt: cls.endedAt, lessons: cls.lessons },
+    class: { id: cls.id, name: cls.name, code: cls.code, language: cls.language, createdAt: cls.createdAt, endedAt: cls.endedAt, lessons: cls.lessons },
     stuckRule: STUCK_RULE,
     learners,
   };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findLab } from '../engine.ts';
 import { guards, tokenOf } from '../server/auth.ts';
-import { DisplayName } from '@ebpf-lab/lab-spec';
+import { CLASS_LANGUAGES, DisplayName } from '@ebpf-lab/lab-spec';
 import { HOST_KERNEL_DRIVERS, type Policy } from '../server/policy.ts';
 import { RateLimiter } from '../server/rate-limit.ts';
 import { ClientField, createLearnerFor } from '../server/routes.ts';
@@ -14,10 +14,16 @@ import { labSteps, type RosterDeps } from './roster.ts';
 import { openSse } from './sse.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/).max(100);
+/** The lessons' language; a wrong one is named together with the ones there are. */
+const Language = z.enum(CLASS_LANGUAGES, {
+  error: (iss) => `the lessons' language must be one of ${CLASS_LANGUAGES.join(', ')} (got ${JSON.stringify(iss.input)?.slice(0, 20) ?? 'nothing'})`,
+});
 const CreateBody = z.object({
   name: z.string().trim().min(1).max(100),
   lessons: z.array(z.object({ slug: z.string().regex(/^[a-z0-9][a-z0-9/-]*$/).max(200), title: z.string().trim().min(1).max(200), labId: id.nullable().optional() })).min(1).max(50),
+  language: Language.optional(),
 });
+const LanguageBody = z.object({ classId: z.string().min(1).max(64), language: Language });
 const ClassBody = z.object({ classId: z.string().min(1).max(64) });
 const BroadcastBody = z.object({
   classId: z.string().min(1).max(64),
@@ -58,8 +64,8 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
     if (!c) { misses.hit(key); throw new HttpError(404, 'no class has this join code', 'check the code with your instructor'); }
     return c;
   };
-  const publicView = (c: ClassRow) => ({ classId: c.id, name: c.name, lessons: c.lessons, ended: c.endedAt !== null });
-  const summary = (c: ClassRow) => ({ classId: c.id, name: c.name, code: c.code, joinPath: `/join/${c.code}`, lessons: c.lessons, createdAt: c.createdAt, endedAt: c.endedAt });
+  const publicView = (c: ClassRow) => ({ classId: c.id, name: c.name, language: c.language, lessons: c.lessons, ended: c.endedAt !== null });
+  const summary = (c: ClassRow) => ({ classId: c.id, name: c.name, code: c.code, language: c.language, joinPath: `/join/${c.code}`, lessons: c.lessons, createdAt: c.createdAt, endedAt: c.endedAt });
 
   // Sign-in sessions: opened with the instructor token itself (a session cannot open another, so
   // one never outlives its 12 h), ended with the session's own token.
@@ -85,8 +91,17 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
           'give the lab the vm driver, or, if every learner may be root on this host, start labd with --trust-learners (ELAB_TRUST_LEARNERS=1)', { reason: 'isolation' });
       }
     }
-    const c = classes.create(body.name, body.lessons.map((l) => ({ slug: l.slug, title: l.title, labId: l.labId ?? null })));
+    const c = classes.create(body.name, body.lessons.map((l) => ({ slug: l.slug, title: l.title, labId: l.labId ?? null })), body.language ?? 'en');
     sendJson(res, 201, summary(c));
+  });
+
+  // Also after the end: the class's results and lessons stay, so its language may still be corrected.
+  r.add('POST', '/v1/classes/language', auth.instructor, async ({ req, res }) => {
+    const body = await readJson(req, LanguageBody);
+    const c = classOf(body.classId);
+    classes.setLanguage(c.id, body.language);
+    rooms.poke(c.id);
+    sendJson(res, 200, summary(classes.get(c.id)!));
   });
 
   r.add('GET', '/v1/classes', auth.instructor, async ({ res }) => {

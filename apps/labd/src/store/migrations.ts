@@ -122,4 +122,11 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE tokens ADD COLUMN session_hash TEXT;
     `,
   },
+  {
+    // The language of a class's lessons, so a join link opens them in it; existing classes are English.
+    id: '005-class-language',
+    sql: `
+      ALTER TABLE classes ADD COLUMN language TEXT NOT NULL DEFAULT 'en' CHECK (language IN ('en', 'ko'));
+    `,
+  },
 ];

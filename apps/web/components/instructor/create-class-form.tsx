@@ -1,5 +1,6 @@
 'use client';
 import { useState } from 'react';
+import { LanguageSelect } from './class-language';
 
 /** Name + lessons (in course order) → a class; then the room, which shows the join code. */
 export function CreateClassForm({ lessons }: { lessons: { slug: string; title: string; labId: string | null }[] }) {
@@ -8,7 +9,7 @@ export function CreateClassForm({ lessons }: { lessons: { slug: string; title: s
     setError(null);
     const res = await fetch('/instructor/api/classes', {
       method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: form.get('name'), lessons: form.getAll('lesson') }),
+      body: JSON.stringify({ name: form.get('name'), lessons: form.getAll('lesson'), language: form.get('language') }),
     });
     const j = (await res.json().catch(() => ({}))) as { classId?: string; error?: string };
     if (res.ok && j.classId) window.location.assign(`/instructor/${j.classId}`);
@@ -17,6 +18,7 @@ export function CreateClassForm({ lessons }: { lessons: { slug: string; title: s
   return (
     <form className="create-class" action={submit} data-testid="create-class">
       <label>Class name <input type="text" name="name" required maxLength={100} data-testid="class-name" /></label>
+      <label>Lessons in (the join link opens them in this language) <LanguageSelect name="language" testid="class-language" /></label>
       <fieldset>
         <legend>Lessons</legend>
         {lessons.map((l) => (

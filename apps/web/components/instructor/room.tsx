@@ -2,6 +2,7 @@
 import dynamic from 'next/dynamic';
 import { useEffect, useState } from 'react';
 import { BroadcastForm } from './broadcast-form';
+import { ClassLanguageSwitch } from './class-language';
 import { RosterTable } from './roster-table';
 import type { Roster } from '@ebpf-lab/lab-spec';
 
@@ -57,6 +58,7 @@ export function Room({ initial, lessons }: { initial: Roster; lessons: RoomLesso
         <h1>{roster.class.name}</h1>
         <span>Join code <span className="join-code" data-testid="join-code">{roster.class.code}</span></span>
         <a href={joinUrl} data-testid="join-url">{joinUrl}</a>
+        <ClassLanguageSwitch classId={classId} language={roster.class.language ?? 'en'} />
         <span className="muted">{live ? '● live' : '○ reconnecting…'}{ended ? ` · ended ${new Date(roster.class.endedAt!).toLocaleString()}` : ''}</span>
       </div>
       <p className="muted">Stuck means {roster.stuckRule}.</p>

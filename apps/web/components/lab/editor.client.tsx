@@ -6,6 +6,7 @@ import { labApi, type BuildResult } from './lab-api';
 import { sameFile, toMarkers } from './diagnostics';
 import { loadMonaco } from './monaco-loader';
 
+/** For a lab whose lab.yaml names no editor file (`editor.open`). */
 const DEFAULT_FILE = 'bpf/hello/hello.bpf.c';
 const LANGS: Record<string, string> = { c: 'c', h: 'c', bt: 'c', sh: 'shell', json: 'json', yaml: 'yaml', yml: 'yaml', md: 'markdown', py: 'python' };
 
@@ -14,11 +15,19 @@ function toolOf(path: string): string | null {
   return /^bpf\/([a-z0-9_-]+)\//.exec(path)?.[1] ?? null;
 }
 
-export default function EditorView({ labId, locale }: { labId: string; locale: Locale }) {
+/**
+ * `file`: what the learner's current step edits. It opens first, and again when the step changes,
+ * unless the open file has edits not yet saved (those are never thrown away).
+ */
+export default function EditorView({ labId, locale, file }: { labId: string; locale: Locale; file?: string }) {
   const t = messages(locale);
   const host = useRef<HTMLDivElement>(null);
   const mon = useRef<{ monaco: typeof Monaco; editor: Monaco.editor.IStandaloneCodeEditor } | null>(null);
-  const [path, setPath] = useState(DEFAULT_FILE);
+  const wanted = file ?? DEFAULT_FILE;
+  const firstFile = useRef(wanted);
+  /** The text as last read or saved: the open model differs from it only by unsaved edits. */
+  const saved = useRef<string | null>(null);
+  const [path, setPath] = useState(wanted);
   const [openPath, setOpenPath] = useState<string | null>(null);
   const [status, setStatus] = useState('');
   const [busy, setBusy] = useState(false);
@@ -36,7 +45,9 @@ export default function EditorView({ labId, locale }: { labId: string; locale: L
       const model = m.monaco.editor.getModel(uri) ?? m.monaco.editor.createModel(text, lang, uri);
       if (model.getValue() !== text) model.setValue(text);
       m.editor.setModel(model);
+      saved.current = text;
       setOpenPath(p);
+      setPath(p);
       setBuild(null);
       setStatus('');
     } catch (e) {
@@ -50,7 +61,7 @@ export default function EditorView({ labId, locale }: { labId: string; locale: L
       if (disposed || !host.current) return;
       const editor = monaco.editor.create(host.current, { automaticLayout: true, minimap: { enabled: false }, fontSize: 13, scrollBeyondLastLine: false, theme: 'vs' });
       mon.current = { monaco, editor };
-      void open(DEFAULT_FILE);
+      void open(firstFile.current);
     }, (e: Error) => setStatus(e.message));
     return () => {
       disposed = true;
@@ -59,11 +70,20 @@ export default function EditorView({ labId, locale }: { labId: string; locale: L
     };
   }, [open]);
 
+  useEffect(() => {
+    const model = mon.current?.editor.getModel();
+    if (!mon.current || !openPath || openPath === wanted) return;
+    if (model && saved.current !== null && model.getValue() !== saved.current) return;
+    void open(wanted);
+  }, [wanted]); // eslint-disable-line react-hooks/exhaustive-deps -- only a change of step reopens
+
   const save = async (): Promise<boolean> => {
     const model = mon.current?.editor.getModel();
     if (!model || !openPath) return false;
     try {
-      await labApi.writeFile(labId, openPath, model.getValue());
+      const text = model.getValue();
+      await labApi.writeFile(labId, openPath, text);
+      saved.current = text;
       setStatus(t.saved);
       return true;
     } catch (e) {

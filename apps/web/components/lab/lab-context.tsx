@@ -8,7 +8,10 @@ type Sender = (text: string) => void;
 interface LabContextValue {
   labId: string;
   locale: Locale;
-  stepTitles: { id: string; title: string }[];
+  /** The lab's steps in order; `editor` is the file a step's learner edits (lab.yaml steps[].editor.open). */
+  stepTitles: { id: string; title: string; editor?: string }[];
+  /** The file the editor opens when the current step names none (lab.yaml editor.open). */
+  editorFile?: string;
   /** The lab's drivers from lab.yaml; the panel offers a choice when there are several. */
   drivers: string[];
   lab: LabState | null;
@@ -39,7 +42,7 @@ export function useLab(): LabContextValue | null {
  * events, and keeps check results. The first call is a plain GET so that the learner cookie is set
  * by exactly one request before the stream, the start and the terminal go out together.
  */
-export function LabProvider({ labId, locale, steps, drivers = [], children }: { labId: string; locale: Locale; steps: { id: string; title: string }[]; drivers?: string[]; children: ReactNode }) {
+export function LabProvider({ labId, locale, steps, drivers = [], editorFile, children }: { labId: string; locale: Locale; steps: { id: string; title: string; editor?: string }[]; drivers?: string[]; editorFile?: string; children: ReactNode }) {
   const [lab, setLab] = useState<LabState | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -107,7 +110,7 @@ export function LabProvider({ labId, locale, steps, drivers = [], children }: { 
   }, [labId, attempt, follow]);
 
   const value = useMemo<LabContextValue>(() => ({
-    labId, locale, stepTitles: steps, drivers, lab, progress, error, results,
+    labId, locale, stepTitles: steps, editorFile, drivers, lab, progress, error, results,
     async check(step) {
       const out = await labApi.checks(labId, step).catch((e: Error): CheckResultView[] => [{ step, status: 'error', message: e.message }]);
       setResults((r) => ({ ...r, ...Object.fromEntries(out.map((x) => [x.step, x])) }));
@@ -164,7 +167,7 @@ export function LabProvider({ labId, locale, steps, drivers = [], children }: { 
       sender.current = send;
       if (send) for (const t of pending.current.splice(0)) send(t);
     },
-  }), [labId, locale, steps, drivers, lab, progress, error, results, follow]);
+  }), [labId, locale, steps, editorFile, drivers, lab, progress, error, results, follow]);
 
   return <LabContext.Provider value={value}>{children}</LabContext.Provider>;
 }

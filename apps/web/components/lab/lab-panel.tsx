@@ -3,6 +3,7 @@ import dynamic from 'next/dynamic';
 import { useState } from 'react';
 import { messages, type Locale } from '@/lib/i18n';
 import { DriverPicker } from './driver-picker';
+import { editorFileFor } from './editor-file';
 import { useLab } from './lab-context';
 
 // xterm and Monaco are fetched only when the lab panel needs them, never in the page's first JS.
@@ -29,6 +30,7 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
   const multi = ctx.drivers.length > 1;
   const failed = !!error || lab?.state === 'error';
   const showPicker = multi && ((picking && ready) || (failed && lab?.state !== 'starting'));
+  const editorFile = editorFileFor(ctx.stepTitles, (s) => ctx.results[s]?.status === 'pass', ctx.editorFile);
 
   const open = (name: string) => {
     setTab(name);
@@ -91,7 +93,7 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
             ))}
             {editorOpened && (
               <div className="tab-panel" hidden={active !== EDITOR_TAB}>
-                <Editor labId={ctx.labId} locale={locale} />
+                <Editor labId={ctx.labId} locale={locale} file={editorFile} />
               </div>
             )}
           </div>

@@ -4,7 +4,7 @@ import { labApi } from './lab-api';
 import { useLab } from './lab-context';
 
 // labs/iptables-vs-ebpf/RESULTS.md: format ebpf-lab.results/v1.
-interface Results {
+export interface Results {
   format: 'ebpf-lab.results/v1';
   title?: string;
   x: { key: string; label: string; scale?: 'linear' | 'log' };
@@ -54,8 +54,29 @@ function MetricChart({ r, metric }: { r: Results; metric: Results['metrics'][num
   );
 }
 
-/** <ResultChart file="results/x.json" />: one small SVG chart per metric from the lab's result file. */
-export function ResultChart({ file }: { file: string }) {
+/**
+ * The lesson's own words over the file's: a result file is data, written in one language by the
+ * lab's scripts, so the lesson names the chart (`title`) and translates the labels it knows
+ * (`labels`, by the x key, metric keys, series ids and env keys). Keys it does not name keep the
+ * file's label, so a new series still shows.
+ */
+export function localize(r: Results, title: string | undefined, labels: Record<string, string> = {}): Results {
+  const own = (key: string, fallback: string) => (Object.hasOwn(labels, key) ? labels[key]! : fallback);
+  return {
+    ...r,
+    title: title ?? r.title,
+    x: { ...r.x, label: own(r.x.key, r.x.label) },
+    metrics: r.metrics.map((m) => ({ ...m, label: own(m.key, m.label) })),
+    series: r.series.map((s) => ({ ...s, label: own(s.id, s.label) })),
+    ...(r.env ? { env: Object.fromEntries(Object.entries(r.env).map(([k, v]) => [own(`env.${k}`, k), v])) } : {}),
+  };
+}
+
+/**
+ * <ResultChart file="results/x.json" title="…" labels={{ key: '…' }} />: one small SVG chart per
+ * metric from the lab's result file, titled and labelled in the lesson's language.
+ */
+export function ResultChart({ file, title, labels }: { file: string; title?: string; labels?: Record<string, string> }) {
   const ctx = useLab();
   const [r, setR] = useState<Results | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -66,15 +87,15 @@ export function ResultChart({ file }: { file: string }) {
     labApi.readFile(labId, file).then((text) => {
       const doc = JSON.parse(text) as Results;
       if (doc.format !== 'ebpf-lab.results/v1') throw new Error(`${file}: format is not ebpf-lab.results/v1`);
-      setR(doc);
+      setR(localize(doc, title, labels));
       setError(null);
     }).catch((e: Error) => setError(e.message));
   };
   // eslint-disable-next-line react-hooks/exhaustive-deps -- reload when the lab becomes ready
-  useEffect(load, [labId, ready, file]);
+  useEffect(load, [labId, ready, file, title, JSON.stringify(labels ?? {})]);
   return (
     <figure className="result-chart" data-testid="result-chart">
-      <figcaption>{r?.title ?? file} <button type="button" onClick={load} disabled={!ready}>↻</button></figcaption>
+      <figcaption data-testid="result-chart-title">{r?.title ?? title ?? file} <button type="button" onClick={load} disabled={!ready}>↻</button></figcaption>
       {error && <p className="muted">{file}: {error}</p>}
       {r && (
         <>

@@ -3,15 +3,19 @@ import { loadLab, SpecError } from '@ebpf-lab/lab-spec';
 import { displayPath } from './lessons';
 import { contentPaths } from './paths';
 
-export interface LabSummary { id: string; title: string; drivers: string[]; steps: { id: string; title: string; hint?: string }[] }
+/** `editor`: the file the lesson's editor opens (lab.yaml `editor.open`), per lab and per step. */
+export interface LabSummary { id: string; title: string; drivers: string[]; editor?: string; steps: { id: string; title: string; hint?: string; editor?: string }[] }
 
-/** The parts of labs/<id>/lab.yaml a lesson page shows: drivers (for the picker), step titles and hints. */
+/** The parts of labs/<id>/lab.yaml a lesson page shows: drivers (for the picker), step titles and hints, the editor's file. */
 export function labSummary(labId: string): { ok: true; lab: LabSummary } | { ok: false; error: SpecError } {
   try {
     const lab = loadLab(join(contentPaths().labsDir, labId));
     return {
       ok: true,
-      lab: { id: lab.spec.id, title: lab.spec.title, drivers: lab.spec.drivers, steps: lab.steps.map((s) => ({ id: s.id, title: s.title, hint: s.hint?.trim() })) },
+      lab: {
+        id: lab.spec.id, title: lab.spec.title, drivers: lab.spec.drivers, ...(lab.spec.editor ? { editor: lab.spec.editor.open } : {}),
+        steps: lab.steps.map((s) => ({ id: s.id, title: s.title, hint: s.hint?.trim(), ...(s.editor ? { editor: s.editor.open } : {}) })),
+      },
     };
   } catch (e) {
     if (e instanceof SpecError) return { ok: false, error: new SpecError(displayPath(e.file), e.issues) };

@@ -1,10 +1,10 @@
-import type { ClassLesson, Roster } from '@ebpf-lab/lab-spec';
+import type { ClassLanguage, ClassLesson, Roster } from '@ebpf-lab/lab-spec';
 import { errorOf, labdFetch, labdJson, LabdError } from './client';
 import { serviceToken } from './env';
 
-export type { ClassLesson };
-export interface ClassSummary { classId: string; name: string; code: string; joinPath: string; lessons: ClassLesson[]; createdAt: string; endedAt: string | null; members?: number }
-export interface PublicClass { classId: string; name: string; lessons: ClassLesson[]; ended: boolean }
+export type { ClassLanguage, ClassLesson };
+export interface ClassSummary { classId: string; name: string; code: string; language: ClassLanguage; joinPath: string; lessons: ClassLesson[]; createdAt: string; endedAt: string | null; members?: number }
+export interface PublicClass { classId: string; name: string; language: ClassLanguage; lessons: ClassLesson[]; ended: boolean }
 
 /** Instructor calls: the token comes from the instructor's server-side session, never from the browser. */
 export const instructorApi = {
@@ -16,7 +16,9 @@ export const instructorApi = {
     throw await errorOf(res);
   },
   list: (token: string) => labdJson<{ classes: ClassSummary[] }>('/v1/classes', token).then((r) => r.classes),
-  create: (token: string, name: string, lessons: ClassLesson[]) => labdJson<ClassSummary>('/v1/classes', token, { method: 'POST', body: { name, lessons } }),
+  /** `language` unchecked here: labd validates it and its 400 names the allowed values. */
+  create: (token: string, name: string, lessons: ClassLesson[], language?: string) => labdJson<ClassSummary>('/v1/classes', token, { method: 'POST', body: { name, lessons, ...(language ? { language } : {}) } }),
+  setLanguage: (token: string, classId: string, language: string) => labdJson<ClassSummary>('/v1/classes/language', token, { method: 'POST', body: { classId, language } }),
   roster: (token: string, classId: string) => labdJson<Roster>('/v1/classes/roster', token, { query: new URLSearchParams({ class: classId }).toString() }),
   broadcast: (token: string, body: { classId: string; message?: string; goto?: { lesson: string; step?: string } }) => labdJson<unknown>('/v1/classes/broadcast', token, { method: 'POST', body }),
   end: (token: string, classId: string) => labdJson<{ reaped: string[]; errors: string[]; endedAt: string }>('/v1/classes/end', token, { method: 'POST', body: { classId } }),
@@ -37,7 +39,7 @@ export const classApi = {
     }
   },
   join: (code: string, displayName: string, learnerId: string | undefined, client: string | undefined) =>
-    labdJson<PublicClass & { learnerId: string; displayName: string; session: string; expiresAt: string }>('/v1/classes/join', serviceToken(), {
+    labdJson<PublicClass & { learnerId: string; displayName: string; session: string; expiresAt: string; stoppedLabs?: string[] }>('/v1/classes/join', serviceToken(), {
       method: 'POST', body: { code, displayName, ...(learnerId ? { learnerId } : {}), ...(client ? { client } : {}) },
     }),
   events: (learnerId: string, signal: AbortSignal) => labdFetch('/v1/classes/learner-events', { token: serviceToken(), signal, query: new URLSearchParams({ learner: learnerId }).toString() }),

@@ -54,7 +54,11 @@ async function handle(req: Request, ctx: Ctx): Promise<Response> {
         const known = courseLessons();
         const lessons = wanted.map((slug) => known.find((l) => l.slug === slug)).filter((l) => l !== undefined);
         if (!lessons.length || lessons.length !== wanted.length) return json(400, { error: 'pick one or more lessons of the course' });
-        return json(201, await instructorApi.create(token, String(b.name ?? ''), lessons));
+        return json(201, await instructorApi.create(token, String(b.name ?? ''), lessons, typeof b.language === 'string' ? b.language : undefined));
+      }
+      case 'POST language': {
+        const b = await body(req);
+        return json(200, await instructorApi.setLanguage(token, String(b.classId ?? ''), String(b.language ?? '')));
       }
       case 'GET roster': return json(200, await instructorApi.roster(token, classId));
       case 'GET events': return passThrough(await instructorApi.events(token, classId, req.signal), { 'x-accel-buffering': 'no' });

@@ -5,7 +5,6 @@ import { decodeLearnerCookie, LEARNER_COOKIE, learnerOf, readCookie, setCookieHe
 import { clientOf, requestRefusal } from '@/lib/request-guard';
 import { BodyTooLarge, readFormBody, tooLargeResponse } from '@/lib/body-limit';
 import { displayNameProblem } from '@ebpf-lab/lab-spec';
-import { DEFAULT_LOCALE } from '@/lib/i18n';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,7 +13,8 @@ const back = (req: Request, code: string, error: string) =>
 
 /**
  * The join form's POST: enrols the browser's learner (or a new one) under the display name, sets
- * the learner cookie (their lab identity) and the class marker, and goes to the first lesson.
+ * the learner cookie (their lab identity) and the class marker, and goes to the first lesson in
+ * the class's language (or to the join page's notice of labs the join stopped).
  */
 export async function POST(req: Request): Promise<Response> {
   const refused = requestRefusal(req.method, req.headers);
@@ -30,7 +30,11 @@ export async function POST(req: Request): Promise<Response> {
   try {
     const joined = await classApi.join(code, name, known?.id, clientOf(req.headers));
     const first = joined.lessons[0]?.slug;
-    const headers = new Headers({ location: first ? `/${DEFAULT_LOCALE}/${first}` : '/' });
+    const lesson = first ? `/${joined.language ?? 'en'}/${first}` : '/';
+    // Labs labd stopped on joining: the join page says so (in the class's language) before the lesson.
+    const stopped = joined.stoppedLabs ?? [];
+    const location = stopped.length ? `/join/${encodeURIComponent(code)}?stopped=${encodeURIComponent(stopped.join(','))}` : lesson;
+    const headers = new Headers({ location });
     headers.append('set-cookie', setCookieHeader(learnerOf(joined)));
     headers.append('set-cookie', classCookieHeader(joined.classId));
     return new Response(null, { status: 303, headers });
