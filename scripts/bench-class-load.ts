@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeFrame, Op } from '@ebpf-lab/protocol';
 import { labCgroupBase } from '../apps/labd/src/drivers/netns/cgroup.ts';
-import { call, downAllLabs, startLabd, Term } from '../apps/labd/src/server/labd-harness.ts';
+import { call, downAllLabs, startLabd, Term } from '../apps/labd/src/test-support/labd-harness.ts';
 import { SseReader } from '../apps/labd/src/classes/sse-reader.ts';
 
 const N = Number(process.argv[2] ?? 30);

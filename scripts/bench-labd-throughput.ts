@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { FlowControl, Op, encodeAck } from '@ebpf-lab/protocol';
-import { downAllLabs, learner, startLabd, Term, upLab } from '../apps/labd/src/server/labd-harness.ts';
+import { downAllLabs, learner, startLabd, Term, upLab } from '../apps/labd/src/test-support/labd-harness.ts';
 
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : dflt; };
 const mib = Number(arg('mib', '50'));

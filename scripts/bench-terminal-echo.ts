@@ -7,7 +7,7 @@
  *   node --import tsx scripts/bench-terminal-echo.ts [--keys 400]   (root: it starts a netns lab)
  */
 import { Op } from '@ebpf-lab/protocol';
-import { downAllLabs, learner, startLabd, Term, upLab } from '../apps/labd/src/server/labd-harness.ts';
+import { downAllLabs, learner, startLabd, Term, upLab } from '../apps/labd/src/test-support/labd-harness.ts';
 
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : dflt; };
 const KEYS = Number(arg('keys', '400'));

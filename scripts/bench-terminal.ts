@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../apps/web/e2e/browser.ts';
-import { downLabs, freePort, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
+import { downLabs, freePort, serviceTokenFile, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,7 +50,7 @@ async function screenHas(page: Page, text: string, timeoutMs: number): Promise<v
 const stateDir = tempStateDir();
 const port = await freePort();
 const labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
-const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
 const browser = await launchChromium({ width: 1400, height: 900 });
 try {
   const page = await browser.context.newPage();

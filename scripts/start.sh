@@ -33,7 +33,8 @@ pids+=($!)
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$LABD_PORT/" && break; kill -0 "${pids[0]}" 2>/dev/null || die "labd exited; see the messages above"; sleep 0.1; done
 
 say "Starting the web on 127.0.0.1:$WEB_PORT"
-PORT=$WEB_PORT HOST=127.0.0.1 npm run -s -w @ebpf-lab/web start &
+# The web gets labd's service token explicitly; it reads the file before it drops root.
+ELAB_SERVICE_TOKEN_FILE="$ELAB_STATE_DIR/service-token" PORT=$WEB_PORT HOST=127.0.0.1 npm run -s -w @ebpf-lab/web start &
 pids+=($!)
 for _ in $(seq 300); do curl -s -o /dev/null "http://127.0.0.1:$WEB_PORT/" && break; kill -0 "${pids[1]}" 2>/dev/null || die "the web server exited; see the messages above"; sleep 0.2; done
 

@@ -2,7 +2,7 @@
 # Runs every test of eBPF Lab on this machine, installing what is missing first.
 # usage: sudo scripts/test.sh            (all stages)
 #        STAGES="unit selftest" sudo -E scripts/test.sh   (a subset, for development)
-# Stages (in order, see STAGE_TABLE): typecheck, unit (unit + integration tests, real namespaces),
+# Stages (in order, see STAGE_TABLE): typecheck (tsc per package, import rules, format check), unit (unit + integration tests, real namespaces),
 # selftest (every netns lab: fresh → fail → solve → pass, wrong/ caught, alt/ accepted, 3 times,
 # 2 labs at once), web (Playwright in Debian's chromium against real labd), vagrant (docker-provider
 # VM, real BPF inside), vm (QEMU guests with their own kernel: kprobes), mutate (breaks the code on
@@ -20,8 +20,8 @@ cd "$REPO"
 # One line per stage: name, then the command (run with bash -c, from the repo root). A command that
 # starts with scripts/ must be an executable file there. Adding a stage is adding a line.
 STAGE_TABLE=$(cat <<'EOF'
-typecheck  npx tsc -p packages/protocol && npx tsc -p tsconfig.json && npx tsc -p apps/web --noEmit
-unit       node --import tsx --test $NODE_TEST_FLAGS $(find packages apps labs -name "*.test.ts" -not -path "*/node_modules/*" -not -path "apps/web/e2e/*" | sort)
+typecheck  npx tsc -b tsconfig.build.json && npx tsc -p tsconfig.json && npx tsc -p apps/web --noEmit && node scripts/check-imports.mjs && npx prettier --check $(cat scripts/formatted-paths.txt)
+unit       node --import tsx --test $NODE_TEST_FLAGS $(find packages apps labs scripts -name "*.test.ts" -not -path "*/node_modules/*" -not -path "apps/web/e2e/*" | sort)
 selftest   node apps/labd/bin/lab.mjs selftest --repeat 3 --jobs 2
 web        scripts/test-web.sh
 vagrant    scripts/test-vagrant.sh

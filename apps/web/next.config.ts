@@ -6,7 +6,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 const config: NextConfig = {
   // The workspace packages ship TypeScript sources (with .ts import specifiers).
-  transpilePackages: ['@ebpf-lab/protocol', '@ebpf-lab/lab-spec', '@ebpf-lab/check-sdk'],
+  transpilePackages: ['@ebpf-lab/protocol', '@ebpf-lab/lab-spec', '@ebpf-lab/api'],
   turbopack: { root: resolve(here, '../..') },
   outputFileTracingRoot: resolve(here, '../..'),
   // ELAB_WEB_DIST_DIR (e.g. .next-mine): a build of its own, so a rebuild never pulls chunks from

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import next from 'next';
-import { labdEnv, serviceToken } from './lib/labd/env';
+import { serviceToken, webConfig } from './lib/labd/env';
 import { exposureProblem } from './lib/exposure';
 import { CLIENT_HEADER, clientAddress, requestRefusal, upgradeRefusal } from './lib/request-guard';
 import { proxyTerminalUpgrade, TERMINAL_PATH } from './lib/labd/terminal-upgrade';
@@ -15,28 +15,35 @@ import { refuse } from './lib/labd/ws-splice';
 import { bodyLimitFor, declaredTooLarge } from './lib/body-limit';
 
 const dev = process.argv.includes('--dev');
-const port = Number(process.env.PORT ?? 3000);
-const hostname = process.env.HOST ?? '127.0.0.1';
 const dir = dirname(fileURLToPath(import.meta.url));
-// A bad variable (an origin with a path, a port out of range) stops the start with its name.
-try { labdEnv(); } catch (e) { console.error(`web: ${(e as Error).message}`); process.exit(2); }
+// The web's one config, parsed once here; Next's routes get the same object (lib/labd/env.ts). A bad
+// variable (an origin with a path, a port out of range) stops the start with its name and value.
+let cfg: ReturnType<typeof webConfig>;
+try { cfg = webConfig(); } catch (e) { console.error(`web: ${(e as Error).message}`); process.exit(2); }
+const { port, host: hostname } = cfg;
+if (process.env.ELAB_STATE_DIR && !process.env.ELAB_SERVICE_TOKEN && !process.env.ELAB_SERVICE_TOKEN_FILE) {
+  console.warn('web: ELAB_STATE_DIR is not read by the web; give labd\'s token with ELAB_SERVICE_TOKEN_FILE=<stateDir>/service-token');
+}
 
 /**
- * The web never needs root. Started as root (e.g. by scripts/start.sh next to labd), it reads the
- * root-only service token first (waiting up to 30 s for labd to write it), hands it to Next
- * through the environment, and drops to ELAB_WEB_USER (default nobody) before serving anything.
+ * labd writes its service token at first start; started together (scripts/start.sh), give it up to
+ * 30 s. Reading it here, before dropping root, keeps the value for when the root-only file is no
+ * longer readable (lib/labd/env.ts).
  */
-async function dropRoot(): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  // labd writes its token at first start; started together, give it a moment.
-  for (let i = 0; !process.env.ELAB_SERVICE_TOKEN; i++) {
-    try {
-      process.env.ELAB_SERVICE_TOKEN = serviceToken();
-    } catch (e) {
-      if (i >= 60) { console.warn(`web: ${(e as Error).message}; lab calls will fail`); break; }
+async function awaitServiceToken(): Promise<void> {
+  const { token } = webConfig();
+  if (!token.value && !token.file) { console.warn('web: no ELAB_SERVICE_TOKEN or ELAB_SERVICE_TOKEN_FILE: lab calls will fail'); return; }
+  for (let i = 0; ; i++) {
+    try { serviceToken(); return; } catch (e) {
+      if (i >= 60) { console.warn(`web: ${(e as Error).message}; lab calls will fail`); return; }
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+/** The web never needs root: started as root, it drops to ELAB_WEB_USER (default nobody) before serving anything. */
+function dropRoot(): void {
+  if (process.getuid?.() !== 0) return;
   const user = process.env.ELAB_WEB_USER ?? 'nobody';
   const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
   process.setgroups?.([]);
@@ -103,7 +110,8 @@ server.on('upgrade', (req, socket, head) => {
   else socket.destroy();
 });
 await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, hostname, resolve));
-if (!dev) await dropRoot();
+await awaitServiceToken();
+if (!dev) dropRoot();
 const exposed = await exposureProblem(hostname);
 if (exposed) { console.error(`web: refusing to serve: ${exposed}`); process.exit(2); }
 await app.prepare();

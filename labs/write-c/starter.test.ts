@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseVerifierLog } from '../../apps/labd/src/server/diagnostics.ts';
+import { parseVerifierLog } from '../../apps/labd/src/core/diagnostics.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const SRC = join(repo, 'bpf/execcount/execcount.bpf.c');

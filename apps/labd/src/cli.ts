@@ -3,6 +3,7 @@ import type { DriverName } from '@ebpf-lab/lab-spec';
 import type { CheckResult } from '@ebpf-lab/check-sdk';
 import { DRIVER_NAMES } from '@ebpf-lab/lab-spec';
 import { intFlag, parseArgs, strFlag, type ParsedArgs } from './cli-args.ts';
+import { configFrom, initConfig, readEnv } from './config.ts';
 import { doctor } from './doctor.ts';
 import { driverNames, getDriver } from './drivers/registry.ts';
 import { allLabs, checkSteps, openInstance, solveSteps, upLab } from './engine.ts';
@@ -62,9 +63,15 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...restArgv] = argv;
   // `lab grade --json FILE` names a file; everywhere else --json is a switch.
   const args = parseArgs(restArgv, ['driver', 'node', 'timeout', 'step', 'repeat', 'submission', 'submissions', 'csv', 'jobs', 'junit', ...(cmd === 'grade' ? ['json'] : [])]);
+  // The one Config of this process, from the environment, parsed before any command runs: a bad
+  // variable stops every command with its name, not only the ones that happen to read it.
+  if (cmd && !['serve', 'help', '--help', '-h'].includes(cmd)) initConfig(configFrom(readEnv()));
   switch (cmd) {
     case undefined: case 'help': case '--help': case '-h':
       out(HELP); return 0;
+    case 'serve':
+      // labd parses the environment together with its own flags (--state-dir) and sets the Config.
+      return (await import('./labd.ts')).serve(restArgv);
     case 'doctor': {
       const rep = await doctor({ fresh: args.flags.has('fresh'), vm: true });
       if (json(args)) { out(JSON.stringify(rep, null, 2)); return 0; }
@@ -185,8 +192,6 @@ async function main(argv: string[]): Promise<number> {
       out(`score: ${rep.score}/${rep.max}`);
       return 0;
     }
-    case 'serve':
-      return (await import('./labd.ts')).serve(restArgv);
     default:
       throw usageError(`unknown command "${cmd}"`, HELP);
   }

@@ -2,29 +2,30 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DriverName, LoadedLab, LoadedStep } from '@ebpf-lab/lab-spec';
 import type { CheckResult } from '@ebpf-lab/check-sdk';
-import { loadLabs, SpecError } from '@ebpf-lab/lab-spec';
+import { SpecError } from '@ebpf-lab/lab-spec';
 import { runCheck } from './checks/run-check.ts';
 import { config } from './config.ts';
 import { getDriver } from './drivers/registry.ts';
+import { LabCatalog } from './lab-catalog.ts';
 import type { LabInstance, OnProgress } from './drivers/types.ts';
 import { unmetRequirements } from './doctor.ts';
 import { LabError, missingError, usageError } from './errors.ts';
 import { listStateIds, loadState } from './instances.ts';
 
+let catalog: LabCatalog | undefined;
+
+/** The process's one catalog of config().labsDir: loaded once, reloaded lab by lab as files change. */
+export function labCatalog(): LabCatalog {
+  return (catalog ??= new LabCatalog(config().labsDir));
+}
+
 export function allLabs() {
-  return loadLabs(config().labsDir);
+  return labCatalog().list();
 }
 
 /** Finds a lab by id. A broken lab.yaml is reported for that lab alone. */
 export function findLab(id: string): LoadedLab {
-  const all = allLabs();
-  const hit = all.find((r) => (r.ok ? r.lab.spec.id : r.id) === id);
-  if (!hit) {
-    const names = all.map((r) => (r.ok ? r.lab.spec.id : `${r.id} (broken)`)).join(', ');
-    throw usageError(`unknown lab "${id}"`, `labs in ${config().labsDir}: ${names || 'none'}`);
-  }
-  if (!hit.ok) throw new LabError(`lab "${id}" cannot be loaded: ${hit.error.message}`, 'fix the file and field named above', 2);
-  return hit.lab;
+  return labCatalog().find(id);
 }
 
 export function findStep(lab: LoadedLab, stepId: string): LoadedStep {

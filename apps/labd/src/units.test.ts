@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { interpretShellCheck } from './checks/run-check.ts';
 import { parseArgs } from './cli-args.ts';
 import { findFlaky } from './selftest.ts';
+import { STATUS_OF } from './http/errors.ts';
 import { confine, FileAccessError, readConfined, writeConfined } from './workdir.ts';
 
 test('check.sh exit codes: 0 pass, 1 fail, anything else or a timeout is error — never the learner\'s fault', () => {
@@ -44,7 +45,7 @@ test('the file API is confined to the workdir: .., absolute paths and symlinks o
   writeFileSync(join(work, 'bpf', 'ok.c'), 'inside');
   symlinkSync(join(root, 'secret'), join(work, 'link-out'));
   symlinkSync(root, join(work, 'dir-out'));
-  const status = async (p: Promise<unknown>) => { try { await p; return 200; } catch (e) { assert.ok(e instanceof FileAccessError, String(e)); return e.status; } };
+  const status = async (p: Promise<unknown>) => { try { await p; return 200; } catch (e) { assert.ok(e instanceof FileAccessError, String(e)); return STATUS_OF[e.kind]; } };
   assert.equal((await readConfined(work, 'bpf/ok.c')).toString(), 'inside');
   assert.equal(await status(readConfined(work, '../../etc/passwd')), 403);
   assert.equal(await status(readConfined(work, '/etc/passwd')), 400);

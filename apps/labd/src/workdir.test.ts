@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { STATUS_OF } from './http/errors.ts';
 import { FileAccessError, readConfined, writeConfined } from './workdir.ts';
 
 // Swaps `d` (a real directory) and `l` (a symlink to the outside) with renameat2(RENAME_EXCHANGE)
@@ -22,7 +23,7 @@ while True:
 `;
 
 const status = async (p: Promise<unknown>): Promise<number | string> => {
-  try { return String(await p); } catch (e) { if (e instanceof FileAccessError) return e.status; throw e; }
+  try { return String(await p); } catch (e) { if (e instanceof FileAccessError) return STATUS_OF[e.kind]; throw e; }
 };
 
 test('a symlink swapped in mid-request never lets a read or a write leave the workdir', { timeout: 60_000 }, async () => {

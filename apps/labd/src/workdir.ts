@@ -2,11 +2,12 @@ import { closeSync, constants, cpSync, lstatSync, mkdirSync, openSync, readlinkS
 import { open, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { MAX_FILE_BYTES } from '@ebpf-lab/protocol';
+import { DomainError } from './errors.ts';
 
-/** A refused file request; `status` is the HTTP status the API answers with. */
-export class FileAccessError extends Error {
-  constructor(message: string, readonly status: 400 | 403 | 404 | 413) {
-    super(message);
+/** A refused file request: a bad path, one that leads outside the workdir, a missing or oversized file. */
+export class FileAccessError extends DomainError {
+  constructor(message: string, kind: 'invalid' | 'forbidden' | 'not-found' | 'too-large') {
+    super(kind, message, kind === 'invalid' || kind === 'forbidden' ? 'give a path relative to the lab workdir, e.g. bpf/hello/hello.bpf.c' : undefined, kind === 'invalid' ? { field: 'path' } : undefined);
     this.name = 'FileAccessError';
   }
 }
@@ -24,12 +25,12 @@ function inside(root: string, p: string): boolean {
  * the path are judged here; what they lead to is judged while opening (openBeneath).
  */
 export function confine(workdir: string, userPath: string): string[] {
-  if (typeof userPath !== 'string' || userPath.length === 0 || userPath.includes('\0')) throw new FileAccessError('path is empty or has a NUL byte', 400);
-  if (isAbsolute(userPath)) throw new FileAccessError(`"${userPath}" is absolute; give a path relative to the lab workdir`, 400);
+  if (typeof userPath !== 'string' || userPath.length === 0 || userPath.includes('\0')) throw new FileAccessError('path is empty or has a NUL byte', 'invalid');
+  if (isAbsolute(userPath)) throw new FileAccessError(`"${userPath}" is absolute; give a path relative to the lab workdir`, 'invalid');
   const target = resolve(workdir, userPath);
-  if (!inside(workdir, target)) throw new FileAccessError(`"${userPath}" is outside the lab workdir`, 403);
+  if (!inside(workdir, target)) throw new FileAccessError(`"${userPath}" is outside the lab workdir`, 'forbidden');
   const names = relative(workdir, target).split(sep).filter(Boolean);
-  if (names.length === 0) throw new FileAccessError('that is the lab workdir itself; name a file in it', 400);
+  if (names.length === 0) throw new FileAccessError('that is the lab workdir itself; name a file in it', 'invalid');
   return names;
 }
 
@@ -40,11 +41,11 @@ const at = (dirFd: number, name: string) => `/proc/self/fd/${dirFd}/${name}`;
 
 function refusal(e: unknown, userPath: string): Error {
   switch (code(e)) {
-    case 'ENOENT': return new FileAccessError(`"${userPath}" does not exist in the lab workdir`, 404);
-    case 'ELOOP': return new FileAccessError(`"${userPath}" leads through a symlink; the file API opens only real files and directories in the lab workdir`, 403);
-    case 'ENOTDIR': return new FileAccessError(`part of "${userPath}" is not a directory`, 400);
-    case 'EISDIR': return new FileAccessError(`"${userPath}" is a directory, not a file`, 400);
-    case 'ENXIO': return new FileAccessError(`"${userPath}" is not a regular file`, 400);
+    case 'ENOENT': return new FileAccessError(`"${userPath}" does not exist in the lab workdir`, 'not-found');
+    case 'ELOOP': return new FileAccessError(`"${userPath}" leads through a symlink; the file API opens only real files and directories in the lab workdir`, 'forbidden');
+    case 'ENOTDIR': return new FileAccessError(`part of "${userPath}" is not a directory`, 'invalid');
+    case 'EISDIR': return new FileAccessError(`"${userPath}" is a directory, not a file`, 'invalid');
+    case 'ENXIO': return new FileAccessError(`"${userPath}" is not a regular file`, 'invalid');
     default: return e as Error;
   }
 }
@@ -87,9 +88,9 @@ function openParent(workdir: string, dirs: string[], create: boolean, userPath: 
 /** What an open descriptor really is: a regular file below the workdir, or a refusal. */
 async function checkOpened(fh: FileHandle, workdir: string, userPath: string): Promise<Stats> {
   const st = await fh.stat();
-  if (!st.isFile()) throw new FileAccessError(`"${userPath}" is not a regular file`, 400);
+  if (!st.isFile()) throw new FileAccessError(`"${userPath}" is not a regular file`, 'invalid');
   // Belt and braces: the walk cannot leave the workdir, and the kernel agrees where the file is.
-  if (!inside(realpathSync(workdir), readlinkSync(`/proc/self/fd/${fh.fd}`))) throw new FileAccessError(`"${userPath}" is outside the lab workdir`, 403);
+  if (!inside(realpathSync(workdir), readlinkSync(`/proc/self/fd/${fh.fd}`))) throw new FileAccessError(`"${userPath}" is outside the lab workdir`, 'forbidden');
   return st;
 }
 
@@ -110,7 +111,7 @@ export async function readConfined(workdir: string, userPath: string): Promise<B
   }
   try {
     const st = await checkOpened(fh, workdir, userPath);
-    if (st.size > MAX_FILE_BYTES) throw new FileAccessError(`"${userPath}" is ${st.size} bytes; the editor opens files up to ${MAX_FILE_BYTES}`, 413);
+    if (st.size > MAX_FILE_BYTES) throw new FileAccessError(`"${userPath}" is ${st.size} bytes; the editor opens files up to ${MAX_FILE_BYTES}`, 'too-large');
     return await fh.readFile();
   } finally {
     await fh.close();
@@ -119,7 +120,7 @@ export async function readConfined(workdir: string, userPath: string): Promise<B
 
 export async function writeConfined(workdir: string, userPath: string, data: Buffer | string): Promise<void> {
   const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-  if (size > MAX_FILE_BYTES) throw new FileAccessError(`${size} bytes is over the ${MAX_FILE_BYTES}-byte limit for lab files`, 413);
+  if (size > MAX_FILE_BYTES) throw new FileAccessError(`${size} bytes is over the ${MAX_FILE_BYTES}-byte limit for lab files`, 'too-large');
   const names = confine(workdir, userPath);
   const dirFd = openParent(workdir, names.slice(0, -1), true, userPath);
   let fh: FileHandle;

@@ -36,7 +36,7 @@ export async function LessonView({ locale, slug, lesson, translated }: { locale:
   if (!lesson.ok) return shell(<LessonError error={lesson.error} locale={locale} />);
 
   const { frontMatter: fm } = lesson;
-  const labCheck = fm.lab ? checkLessonLab(lesson.file, fm.lab, fm.steps) : {};
+  const labCheck = fm.lab ? await checkLessonLab(lesson.file, fm.lab, fm.steps) : {};
   if (labCheck.error) return shell(<LessonError error={labCheck.error} locale={locale} />);
   const compiled = await compileLesson(lesson.file, lesson.mtimeMs, lesson.body, lesson.bodyLine);
   if (!compiled.ok) return shell(<LessonError error={compiled.error} locale={locale} />);

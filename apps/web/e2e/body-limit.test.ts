@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { MAX_FILE_BYTES } from '@ebpf-lab/protocol';
-import { downLabs, freePort, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { downLabs, freePort, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
 
 const skip = process.getuid?.() !== 0 && 'needs root (labd, netns labs)';
 const MiB = 1024 * 1024;
@@ -61,7 +61,7 @@ describe('web body limits', { skip }, () => {
     origin = `http://127.0.0.1:${port}`;
     host = `127.0.0.1:${port}`;
     labd = await startLabd(stateDir, origin);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
   });
 
   after(async () => {

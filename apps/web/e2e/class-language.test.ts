@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
-import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
 
 const isRoot = process.getuid?.() === 0;
 const skip = !isRoot && 'needs root: labd makes network namespaces';
@@ -22,7 +22,7 @@ async function setUp(trustLearners: boolean, people: number): Promise<Setup & { 
   const stateDir = tempStateDir();
   const port = await freePort();
   const labd = await startLabd(stateDir, `http://127.0.0.1:${port}`, {}, 0, { trustLearners });
-  const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+  const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
   const browsers = [];
   for (let i = 0; i < people; i++) browsers.push(await launchChromium({ width: 1400, height: 900 }));
   return { stateDir, labd, web, browsers, pages: await Promise.all(browsers.map((b) => b.context.newPage())) };

@@ -56,7 +56,7 @@ export function tempStateDir(): string {
 
 /**
  * `port` 0 lets the kernel pick; a restart test passes the previous labd's port so the web finds it again.
- * The browser tests use several learners and classes on netns, hence --trust-learners (labd's server/policy.ts).
+ * The browser tests use several learners and classes on netns, hence --trust-learners (labd's core/policy.ts).
  */
 export function startLabd(stateDir: string, allowedOrigin: string, env: Record<string, string> = {}, port = 0, opts: { trustLearners?: boolean } = {}): Promise<Proc> {
   const trust = opts.trustLearners === false ? [] : ['--trust-learners'];
@@ -64,6 +64,12 @@ export function startLabd(stateDir: string, allowedOrigin: string, env: Record<s
     cwd: repoRoot, env: { ...process.env, ELAB_ALLOWED_ORIGINS: allowedOrigin, ...env }, ready: /labd listening on (http:\/\/\S+)/, what: 'labd',
   });
 }
+
+/**
+ * The web gets labd's service token explicitly (ELAB_SERVICE_TOKEN_FILE), as scripts/start.sh gives
+ * it; it never looks into labd's state dir on its own.
+ */
+export const serviceTokenFile = (stateDir: string): string => join(stateDir, 'service-token');
 
 /** Takes down every lab the test's labd made (labs outlive labd by design), then its state. */
 export function downLabs(stateDir: string): void {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Op } from '@ebpf-lab/protocol';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser';
-import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
 import { screenText, waitForScreen } from './terminal-screen';
 
 const isRoot = process.getuid?.() === 0;
@@ -37,7 +37,7 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     stateDir = tempStateDir();
     const port = webPort = await freePort();
     labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
     // Three separate browser profiles: three people, three cookie jars.
     for (let i = 0; i < 3; i++) browsers.push(await launchChromium({ width: 1500, height: 900 }));
     [teacher, ann, bob] = (await Promise.all(browsers.map((b) => b.context.newPage()))) as [Page, Page, Page];
@@ -232,7 +232,7 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
 
   it('a web restart keeps the instructor signed in; signing out ends the session in labd', async () => {
     await web!.stop();
-    web = await startWeb({ ELAB_LABD_URL: labd!.url, ELAB_STATE_DIR: stateDir }, webPort);
+    web = await startWeb({ ELAB_LABD_URL: labd!.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, webPort);
     await teacher.goto(`${web.url}/instructor`);
     await teacher.getByTestId('instructor-home').filter({ hasText: 'Tuesday eBPF' }).waitFor({ timeout: 30_000 });
     const session = (await browsers[0]!.context.cookies()).find((c) => c.name === 'elab_instructor')!.value;

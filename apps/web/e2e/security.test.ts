@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { encodeText, Op } from '@ebpf-lab/protocol';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
-import { downLabs, freePort, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { downLabs, freePort, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
 
 const skip = process.getuid?.() !== 0 && 'needs root (labd, netns labs)';
 
@@ -50,7 +50,7 @@ describe('web security', { skip }, () => {
     origin = `http://127.0.0.1:${port}`;
     host = `127.0.0.1:${port}`;
     labd = await startLabd(stateDir, origin);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
   });
 
   after(async () => {
@@ -172,13 +172,13 @@ describe('web settings', { skip }, () => {
     // labd's default policy (no --trust-learners): it must stop a web served beyond loopback.
     const labd = await startLabd(stateDir, secureOrigin, {}, 0, { trustLearners: false });
     try {
-      const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir, ELAB_WEB_ORIGIN: secureOrigin }, port);
+      const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir), ELAB_WEB_ORIGIN: secureOrigin }, port);
       try {
         const r = await http(web.url, 'POST', '/api/learner', { headers: { host: `localhost:${port}`, origin: secureOrigin } });
         assert.equal(r.status, 201, r.body);
         assert.match(String(r.headers['set-cookie']), /; Secure/, 'the learner cookie is Secure');
       } finally { await web.stop(); }
-      const exposed = startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir, ELAB_WEB_ORIGIN: 'https://lab.example.org' });
+      const exposed = startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir), ELAB_WEB_ORIGIN: 'https://lab.example.org' });
       exposed.then((w) => w.stop(), () => {}); // should it start after all, it must not outlive the test
       await assert.rejects(exposed, /refusing to serve: the web is served at https:\/\/lab.example.org, beyond loopback, but labd believes it is served on loopback only/);
     } finally {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { downLabs, freePort, startLabd, startWeb, tempStateDir, type Proc } from './harness';
+import { downLabs, freePort, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
 
 const isRoot = process.getuid?.() === 0;
 const EVIL = 'https://evil.example';
@@ -37,7 +37,7 @@ describe('the web\'s cookies and its same-origin check', { skip: !isRoot && 'nee
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     labd = await startLabd(stateDir, origin);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
   });
 
   after(async () => {

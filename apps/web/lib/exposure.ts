@@ -24,7 +24,7 @@ export async function exposureProblem(listenHost: string, waitMs = 30_000): Prom
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
-      const p = await labdJson<{ trustLearners: boolean; exposed: string | null }>('/v1/policy', serviceToken());
+      const p = await labdJson('GET /v1/policy', serviceToken());
       if (p.trustLearners || p.exposed) return null;
       return `${beyond}, beyond loopback, but labd believes it is served on loopback only and would give a netns lab (a root shell on its host) to whoever comes first. `
         + "Set ELAB_ALLOWED_ORIGINS on labd to the web's public origin(s) (labd then refuses netns labs and learners use the vm driver), or, if every learner may be root on that host, start labd with --trust-learners and the web with ELAB_TRUST_LEARNERS=1.";

@@ -8,9 +8,9 @@ export const CAPABILITIES = [
 export const Capability = z.enum(CAPABILITIES);
 export type Capability = z.infer<typeof Capability>;
 
-export const DRIVER_NAMES = ['netns', 'vagrant', 'kind', 'vm'] as const;
-export const DriverName = z.enum(DRIVER_NAMES);
-export type DriverName = z.infer<typeof DriverName>;
+// The driver names are part of the HTTP contract too (GET /v1/lab answers with one): defined there.
+import { DriverName } from '@ebpf-lab/api';
+export { DRIVER_NAMES, DriverName } from '@ebpf-lab/api';
 
 // Names end up inside interface and namespace names, which the kernel caps at 15 characters.
 const shortName = z.string().regex(/^[a-z][a-z0-9-]{0,9}$/, 'lower-case letters, digits and dashes, at most 10 characters, starting with a letter');

@@ -124,19 +124,26 @@ export function loadLab(dir: string): LoadedLab {
   };
 }
 
-/** Loads every lab under labsDir. A broken lab is reported on its own; the others still load. */
-export function loadLabs(labsDir: string): LabLoadResult[] {
+/** The lab folders under labsDir, in name order; folders starting with "_" or "." hold shared material. */
+export function labFolders(labsDir: string): string[] {
   if (!existsSync(labsDir)) return [];
   return readdirSync(labsDir, { withFileTypes: true })
-    // Folders starting with "_" or "." hold shared material, not labs.
     .filter((d) => d.isDirectory() && !/^[_.]/.test(d.name))
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((d): LabLoadResult => {
-      try {
-        return { ok: true, lab: loadLab(join(labsDir, d.name)) };
-      } catch (e) {
-        if (e instanceof SpecError) return { ok: false, id: d.name, error: e };
-        throw e;
-      }
-    });
+    .map((d) => d.name)
+    .sort((a, b) => a.localeCompare(b));
+}
+
+/** loadLab for one folder of a labs/ tree: a SpecError becomes that lab's result, not a throw. */
+export function loadLabResult(labsDir: string, name: string): LabLoadResult {
+  try {
+    return { ok: true, lab: loadLab(join(labsDir, name)) };
+  } catch (e) {
+    if (e instanceof SpecError) return { ok: false, id: name, error: e };
+    throw e;
+  }
+}
+
+/** Loads every lab under labsDir. A broken lab is reported on its own; the others still load. */
+export function loadLabs(labsDir: string): LabLoadResult[] {
+  return labFolders(labsDir).map((name) => loadLabResult(labsDir, name));
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { MIGRATIONS } from '../store/migrations.ts';
 import { openDatabase } from '../store/store.ts';
-import { call, startLabd, tempDir, type LabdProcess } from '../server/labd-harness.ts';
+import { call, startLabd, tempDir, type LabdProcess } from '../test-support/labd-harness.ts';
 
 let labd: LabdProcess;
 let instructor: string;

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { CloseCode, encodeResize, encodeText, Op } from '@ebpf-lab/protocol';
 import WebSocket from 'ws';
 import { labCgroupBase } from '../drivers/netns/cgroup.ts';
-import { call, downAllLabs, isRoot, startLabd, Term, upLab, WEB_ORIGIN, type LabdProcess } from '../server/labd-harness.ts';
+import { call, downAllLabs, isRoot, startLabd, Term, upLab, WEB_ORIGIN, type LabdProcess } from '../test-support/labd-harness.ts';
 import { SseReader } from './sse-reader.ts';
 
 const skip = !isRoot && 'needs root (real netns labs)';

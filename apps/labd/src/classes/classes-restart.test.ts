@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { call, isRoot, labdOnStateDir, upLab } from '../server/labd-harness.ts';
+import { call, isRoot, labdOnStateDir, upLab } from '../test-support/labd-harness.ts';
 import { SseReader } from './sse-reader.ts';
 
 const skip = !isRoot && 'needs root (real netns labs)';

@@ -1,5 +1,5 @@
 import type { Progress } from '../drivers/types.ts';
-import { isFinal } from '../server/lab-manager.ts';
+import { isFinal } from '../core/lab-manager.ts';
 import type { ClassRow } from './class-store.ts';
 import type { RosterDeps } from './roster.ts';
 

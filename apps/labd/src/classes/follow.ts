@@ -1,9 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, decodeFrame, Op } from '@ebpf-lab/protocol';
 import { WebSocket, type RawData } from 'ws';
-import { loadState } from '../instances.ts';
-import { authenticate, tokenOf } from '../server/auth.ts';
-import type { HttpError } from '../server/http.ts';
+import { authenticate, tokenOf } from '../http/auth.ts';
 import type { Sink, Subscriber, TerminalSession } from '../sessions/terminal-session.ts';
 import { currentLab, type RosterDeps } from './roster.ts';
 import { wsEndpoint } from '../sessions/ws-endpoint.ts';
@@ -47,7 +45,7 @@ export function followServer(deps: FollowDeps) {
     const origin = req.headers.origin;
     if (!origin || !deps.allowedOrigins.includes(origin)) return refuse(ws, CloseCode.Forbidden, `origin ${origin ?? '(none)'} is not allowed`);
     let principal;
-    try { principal = authenticate(deps.store, tokenOf(req, url, true)); } catch (e) { return refuse(ws, CloseCode.Unauthorized, (e as HttpError).message); }
+    try { principal = authenticate(deps.store, tokenOf(req, url, true)); } catch (e) { return refuse(ws, CloseCode.Unauthorized, (e as Error).message); }
     if (principal.kind !== 'instructor') return refuse(ws, CloseCode.Forbidden, 'following a terminal needs the instructor token');
 
     const cls = deps.classes.get(url.searchParams.get('class') ?? '');
@@ -65,8 +63,7 @@ export function followServer(deps: FollowDeps) {
     // Look for the learner's session until one is there (or the instructor gives up).
     while (ws.readyState === WebSocket.OPEN) {
       const labId = wantedLab ?? currentLab(deps, cls, learnerId)?.labId;
-      const instanceId = labId ? deps.store.getLearnerLab(learnerId, labId).instanceId : null;
-      const state = instanceId ? loadState(instanceId) : null;
+      const state = labId ? deps.manager.instances.recorded({ learnerId, labId }) : null;
       const node = wantedNode ?? state?.nodes[0];
       if (state && node) {
         if (!state.nodes.includes(node)) return refuse(ws, CloseCode.NotFound, `no node "${node.slice(0, 32)}" in this lab`);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { call, isRoot, labdOnStateDir } from '../server/labd-harness.ts';
+import { call, isRoot, labdOnStateDir } from '../test-support/labd-harness.ts';
 import { Store } from '../store/store.ts';
 
 const skip = !isRoot && 'needs root (labd reaps labs at start)';

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Router } from '../server/http.ts';
-import type { LabManager } from '../server/lab-manager.ts';
-import type { Policy } from '../server/policy.ts';
-import type { RateLimiter } from '../server/rate-limit.ts';
+import type { Router } from '../http/http.ts';
+import type { LabManager } from '../core/lab-manager.ts';
+import type { Policy } from '../core/policy.ts';
+import type { RateLimiter } from '../core/rate-limit.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
 import type { Store } from '../store/store.ts';
 import { ClassStore } from './class-store.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CheckResult } from '@ebpf-lab/check-sdk';
-import type { LabManager } from '../server/lab-manager.ts';
+import type { LabManager } from '../core/lab-manager.ts';
 import { SessionRegistry } from '../sessions/registry.ts';
 import { Store } from '../store/store.ts';
 import { ClassStore, normalizeCode } from './class-store.ts';

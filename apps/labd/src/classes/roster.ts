@@ -1,6 +1,6 @@
 import type { Roster, RosterRow, RosterStep } from '@ebpf-lab/lab-spec';
 import { findLab } from '../engine.ts';
-import type { LabManager } from '../server/lab-manager.ts';
+import type { LabManager } from '../core/lab-manager.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
 import type { Store } from '../store/store.ts';
 import type { Attempt, ClassRow, ClassStore, Member } from './class-store.ts';
@@ -35,16 +35,9 @@ export function stuckReason(r: { done: boolean; stepSince: string; failStreak: n
   return null;
 }
 
-/** Step titles change only when lab.yaml is edited; findLab is slow, so a roster tick reads a cached copy. */
-const LAB_CACHE_MS = 30_000;
-const labCache = new Map<string, { at: number; steps: { id: string; title: string }[] }>();
+/** Step titles from the lab catalog (kept in memory, reloaded when lab.yaml changes). */
 export function labSteps(labId: string): { id: string; title: string }[] {
-  const hit = labCache.get(labId);
-  if (hit && Date.now() - hit.at < LAB_CACHE_MS) return hit.steps;
-  let steps: { id: string; title: string }[] = [];
-  try { steps = findLab(labId).steps.map((s) => ({ id: s.id, title: s.title })); } catch { /* a lab removed mid-class shows no steps */ }
-  labCache.set(labId, { at: Date.now(), steps });
-  return steps;
+  try { return findLab(labId).steps.map((s) => ({ id: s.id, title: s.title })); } catch { return []; /* a lab removed mid-class shows no steps */ }
 }
 
 /** The lab a learner is working in: the class lab they touched last, else the first one. */

@@ -1,36 +1,17 @@
-import { z } from 'zod';
 import { findLab } from '../engine.ts';
-import { guards, tokenOf } from '../server/auth.ts';
-import { CLASS_LANGUAGES, DisplayName } from '@ebpf-lab/lab-spec';
-import { HOST_KERNEL_DRIVERS, type Policy } from '../server/policy.ts';
-import { RateLimiter } from '../server/rate-limit.ts';
-import { ClientField, createLearnerFor } from '../server/routes.ts';
-import { HttpError, readJson, sendJson, type Router } from '../server/http.ts';
+import { guards, tokenOf } from '../http/auth.ts';
+import { HOST_KERNEL_DRIVERS, type Policy } from '../core/policy.ts';
+import { RateLimiter } from '../core/rate-limit.ts';
+import { createLearnerFor } from '../core/learners.ts';
+import { reply, requestOf } from '../http/contract.ts';
+import { Conflict, Forbidden, Gone, Invalid, NotFound, TooMany } from '../errors.ts';
+import type { Router } from '../http/http.ts';
 import { normalizeCode, type ClassRow } from './class-store.ts';
 import { endClass } from './end-class.ts';
 import { classResults, resultsCsv } from './export.ts';
 import type { Rooms } from './room.ts';
 import { labSteps, type RosterDeps } from './roster.ts';
 import { openSse } from './sse.ts';
-
-const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/).max(100);
-/** The lessons' language; a wrong one is named together with the ones there are. */
-const Language = z.enum(CLASS_LANGUAGES, {
-  error: (iss) => `the lessons' language must be one of ${CLASS_LANGUAGES.join(', ')} (got ${JSON.stringify(iss.input)?.slice(0, 20) ?? 'nothing'})`,
-});
-const CreateBody = z.object({
-  name: z.string().trim().min(1).max(100),
-  lessons: z.array(z.object({ slug: z.string().regex(/^[a-z0-9][a-z0-9/-]*$/).max(200), title: z.string().trim().min(1).max(200), labId: id.nullable().optional() })).min(1).max(50),
-  language: Language.optional(),
-});
-const LanguageBody = z.object({ classId: z.string().min(1).max(64), language: Language });
-const ClassBody = z.object({ classId: z.string().min(1).max(64) });
-const BroadcastBody = z.object({
-  classId: z.string().min(1).max(64),
-  message: z.string().trim().min(1).max(500).optional(),
-  goto: z.object({ lesson: z.string().min(1).max(200), step: id.optional() }).optional(),
-}).refine((b) => b.message || b.goto, { message: 'give a message, a goto, or both' });
-const JoinBody = z.object({ code: z.string().min(1).max(32), displayName: DisplayName, learnerId: z.string().min(1).max(64).optional(), client: ClientField });
 
 /**
  * Wrong join codes are throttled per client (the browser's address, which the web passes on):
@@ -51,17 +32,17 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
   const misses = new RateLimiter(WRONG_CODE_LIMIT, WRONG_CODE_WINDOW_MS);
 
   const classOf = (idOrNull: string | null): ClassRow => {
-    if (!idOrNull) throw new HttpError(400, 'missing class id', 'pass ?class=<classId> (or classId in the body)');
+    if (!idOrNull) throw new Invalid('class', 'missing class id', 'pass ?class=<classId> (or classId in the body)');
     const c = classes.get(idOrNull);
-    if (!c) throw new HttpError(404, `no class "${idOrNull.slice(0, 64)}"`, 'list classes with GET /v1/classes');
+    if (!c) throw new NotFound(`no class "${idOrNull.slice(0, 64)}"`, 'list classes with GET /v1/classes');
     return c;
   };
   const byCode = (raw: string, client: string | undefined): ClassRow => {
     const key = client ?? 'service';
-    if (misses.blocked(key)) throw new HttpError(429, 'too many wrong join codes from this address', `wait ${misses.retryAfterS(key)} s and check the code`, { retryAfterS: misses.retryAfterS(key) });
+    if (misses.blocked(key)) throw new TooMany('too many wrong join codes from this address', `wait ${misses.retryAfterS(key)} s and check the code`, { retryAfterS: misses.retryAfterS(key) });
     const code = normalizeCode(raw);
     const c = code ? classes.byCode(code) : null;
-    if (!c) { misses.hit(key); throw new HttpError(404, 'no class has this join code', 'check the code with your instructor'); }
+    if (!c) { misses.hit(key); throw new NotFound('no class has this join code', 'check the code with your instructor'); }
     return c;
   };
   const publicView = (c: ClassRow) => ({ classId: c.id, name: c.name, language: c.language, lessons: c.lessons, ended: c.endedAt !== null });
@@ -70,46 +51,50 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
   // Sign-in sessions: opened with the instructor token itself (a session cannot open another, so
   // one never outlives its 12 h), ended with the session's own token.
   r.add('POST', '/v1/instructor/sessions', auth.instructor, async ({ res }, p) => {
-    if (p.session) throw new HttpError(403, 'a session token cannot open another session', 'sign in with the instructor token');
-    sendJson(res, 201, deps.store.openInstructorSession(INSTRUCTOR_SESSION_MS));
+    if (p.session) throw new Forbidden('a session token cannot open another session', 'sign in with the instructor token');
+    reply(res, 'POST /v1/instructor/sessions', deps.store.openInstructorSession(INSTRUCTOR_SESSION_MS));
   });
   r.add('DELETE', '/v1/instructor/sessions', auth.instructor, async ({ req, res, url }, p) => {
-    if (!p.session) throw new HttpError(400, 'this is the instructor token, not a session', 'send the session token to end; rotate the instructor token by replacing <stateDir>/instructor-token');
+    if (!p.session) throw new Invalid('authorization', 'this is the instructor token, not a session', 'send the session token to end; rotate the instructor token by replacing <stateDir>/instructor-token');
     deps.store.endInstructorSession(tokenOf(req, url, false)!);
-    sendJson(res, 200, { ok: true });
+    reply(res, 'DELETE /v1/instructor/sessions', { ok: true });
   });
 
   r.add('POST', '/v1/classes', auth.instructor, async ({ req, res }) => {
-    const body = await readJson(req, CreateBody);
+    const body = await requestOf(req, 'POST /v1/classes');
     for (const l of body.lessons) {
       if (!l.labId) continue;
       let drivers: string[];
-      try { drivers = findLab(l.labId).spec.drivers; } catch (e) { throw new HttpError(400, `lesson "${l.slug}": lab "${l.labId}" is not available on this server`, (e as Error).message); }
+      try { drivers = findLab(l.labId).spec.drivers; } catch (e) { throw new Invalid('lessons', `lesson "${l.slug}": lab "${l.labId}" is not available on this server`, (e as Error).message); }
       // A class is many learners: a lab that only runs on the host's kernel cannot be isolated between them.
       if (!deps.policy.trustLearners && drivers.every((d) => HOST_KERNEL_DRIVERS.has(d))) {
-        throw new HttpError(403, `lesson "${l.slug}": lab "${l.labId}" runs only on ${drivers.join(', ')}, which shares this host's kernel and root with every lab shell, so labd does not serve it to a class`,
+        throw new Forbidden(`lesson "${l.slug}": lab "${l.labId}" runs only on ${drivers.join(', ')}, which shares this host's kernel and root with every lab shell, so labd does not serve it to a class`,
           'give the lab the vm driver, or, if every learner may be root on this host, start labd with --trust-learners (ELAB_TRUST_LEARNERS=1)', { reason: 'isolation' });
       }
     }
     const c = classes.create(body.name, body.lessons.map((l) => ({ slug: l.slug, title: l.title, labId: l.labId ?? null })), body.language ?? 'en');
-    sendJson(res, 201, summary(c));
+    reply(res, 'POST /v1/classes', summary(c));
   });
 
   // Also after the end: the class's results and lessons stay, so its language may still be corrected.
   r.add('POST', '/v1/classes/language', auth.instructor, async ({ req, res }) => {
-    const body = await readJson(req, LanguageBody);
+    const body = await requestOf(req, 'POST /v1/classes/language');
     const c = classOf(body.classId);
     classes.setLanguage(c.id, body.language);
     rooms.poke(c.id);
-    sendJson(res, 200, summary(classes.get(c.id)!));
+    reply(res, 'POST /v1/classes/language', summary(classes.get(c.id)!));
   });
 
   r.add('GET', '/v1/classes', auth.instructor, async ({ res }) => {
-    sendJson(res, 200, { classes: classes.list().map((c) => ({ ...summary(c), members: c.members })) });
+    reply(res, 'GET /v1/classes', { classes: classes.list().map((c) => ({ ...summary(c), members: c.members })) });
   });
 
   r.add('GET', '/v1/classes/roster', auth.instructor, async ({ res, url }) => {
-    sendJson(res, 200, await rooms.roster(classOf(url.searchParams.get('class')).id));
+    const c = classOf(url.searchParams.get('class'));
+    // Classes are never deleted, so a class found a moment ago has a roster; the contract says never null.
+    const roster = await rooms.roster(c.id);
+    if (!roster) throw new NotFound(`no class "${c.id}"`, 'list classes with GET /v1/classes');
+    reply(res, 'GET /v1/classes/roster', roster);
   });
 
   r.add('GET', '/v1/classes/events', auth.instructor, async ({ req, res, url }) => {
@@ -122,27 +107,27 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
   });
 
   r.add('POST', '/v1/classes/broadcast', auth.instructor, async ({ req, res }) => {
-    const body = await readJson(req, BroadcastBody);
+    const body = await requestOf(req, 'POST /v1/classes/broadcast');
     const c = classOf(body.classId);
-    if (c.endedAt) throw new HttpError(409, 'the class has ended');
+    if (c.endedAt) throw new Conflict('the class has ended');
     let b;
     if (body.goto) {
       const lesson = c.lessons.find((l) => l.slug === body.goto!.lesson);
-      if (!lesson) throw new HttpError(404, `lesson "${body.goto.lesson}" is not in this class`, `lessons: ${c.lessons.map((l) => l.slug).join(', ')}`);
+      if (!lesson) throw new NotFound(`lesson "${body.goto.lesson}" is not in this class`, `lessons: ${c.lessons.map((l) => l.slug).join(', ')}`);
       const step = body.goto.step;
-      if (step && !(lesson.labId && labSteps(lesson.labId).some((s) => s.id === step))) throw new HttpError(404, `lesson "${lesson.slug}" has no step "${step}"`);
+      if (step && !(lesson.labId && labSteps(lesson.labId).some((s) => s.id === step))) throw new NotFound(`lesson "${lesson.slug}" has no step "${step}"`);
       b = classes.addBroadcast(c.id, { kind: 'goto', lesson: lesson.slug, step: step ?? null, message: body.message ?? null });
     } else {
       b = classes.addBroadcast(c.id, { kind: 'message', message: body.message! });
     }
     rooms.publish(b);
-    sendJson(res, 201, b);
+    reply(res, 'POST /v1/classes/broadcast', b);
   });
 
   r.add('GET', '/v1/classes/export', auth.instructor, async ({ res, url }) => {
     const c = classOf(url.searchParams.get('class'));
     const format = url.searchParams.get('format') ?? 'json';
-    if (format !== 'json' && format !== 'csv') throw new HttpError(400, `unknown format "${format.slice(0, 10)}"`, 'format=json or format=csv');
+    if (format !== 'json' && format !== 'csv') throw new Invalid('format', `unknown format "${format.slice(0, 10)}"`, 'format=json or format=csv');
     const e = classResults(classes, deps.store, c);
     const stamp = e.exportedAt.slice(0, 19).replace(/[:T]/g, '-');
     const name = `class-${c.code}-${stamp}.${format}`;
@@ -155,21 +140,21 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
   });
 
   r.add('POST', '/v1/classes/end', auth.instructor, async ({ req, res }) => {
-    const c = classOf((await readJson(req, ClassBody)).classId);
+    const c = classOf((await requestOf(req, 'POST /v1/classes/end')).classId);
     const report = await endClass(deps, c);
     rooms.ended(c.id, report.endedAt);
-    sendJson(res, 200, report);
+    reply(res, 'POST /v1/classes/end', report);
   });
 
   // The web (service token) acts for learners: it knows who they are from their signed cookie.
   r.add('GET', '/v1/classes/lookup', auth.service, async ({ res, url }) => {
-    sendJson(res, 200, publicView(byCode(url.searchParams.get('code') ?? '', url.searchParams.get('client')?.slice(0, 100) || undefined)));
+    reply(res, 'GET /v1/classes/lookup', publicView(byCode(url.searchParams.get('code') ?? '', url.searchParams.get('client')?.slice(0, 100) || undefined)));
   });
 
   r.add('POST', '/v1/classes/join', auth.service, async ({ req, res }) => {
-    const body = await readJson(req, JoinBody);
+    const body = await requestOf(req, 'POST /v1/classes/join');
     const c = byCode(body.code, body.client);
-    if (c.endedAt) throw new HttpError(410, 'this class has ended', 'ask your instructor for the code of a running class');
+    if (c.endedAt) throw new Gone('this class has ended', 'ask your instructor for the code of a running class');
     const learner = (body.learnerId && deps.store.getLearner(body.learnerId)) || createLearnerFor(deps.store, deps.policy, deps.newLearners, body.displayName, body.client);
     const m = classes.join(c.id, learner.id, body.displayName);
     rooms.poke(c.id);
@@ -180,12 +165,12 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
       : undefined;
     // A fresh browser session comes with every join: the web's cookie carries it.
     const session = deps.store.openLearnerSession(learner.id, deps.policy.learnerSessionMs);
-    sendJson(res, 201, { learnerId: learner.id, displayName: m.displayName, joinedAt: m.joinedAt, ...publicView(c), ...session, stoppedLabs, ...(notice ? { notice } : {}) });
+    reply(res, 'POST /v1/classes/join', { learnerId: learner.id, displayName: m.displayName, joinedAt: m.joinedAt, ...publicView(c), ...session, stoppedLabs, ...(notice ? { notice } : {}) });
   });
 
   r.add('GET', '/v1/classes/learner-events', auth.service, async ({ req, res, url }) => {
     const learnerId = url.searchParams.get('learner') ?? '';
-    if (!deps.store.getLearner(learnerId)) throw new HttpError(404, 'no such learner');
+    if (!deps.store.getLearner(learnerId)) throw new NotFound('no such learner');
     const sse = openSse(req, res);
     const stop = rooms.watchLearner(learnerId, sse.send);
     await sse.closed;

@@ -1,7 +1,9 @@
 import type { DriverName, LoadedLab } from '@ebpf-lab/lab-spec';
 import type { ExecResult } from '@ebpf-lab/check-sdk';
 
-export interface Progress { phase: string; message: string; /** 0..1 when known */ fraction?: number }
+// Progress events travel to the browser as they are (GET /v1/lab/events): the contract defines them.
+import type { Progress } from '@ebpf-lab/api';
+export type { Progress };
 export type OnProgress = (p: Progress) => void;
 
 export interface ExecOptions {

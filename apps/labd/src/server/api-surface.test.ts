@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { release } from 'node:os';
 import { after, before, test } from 'node:test';
-import { call, isRoot, learner, startLabd, WEB_ORIGIN, type LabdProcess } from './labd-harness.ts';
+import { parseResponse } from '@ebpf-lab/api';
+import { call, isRoot, learner, startLabd, WEB_ORIGIN, type LabdProcess } from '../test-support/labd-harness.ts';
 
 let labd: LabdProcess;
 let ann: { learnerId: string; token: string };
@@ -114,4 +115,32 @@ test('Host allowlist: its own address and loopback names with its port are serve
     assert.equal((await withHost(named.url, '/v1/policy', 'labd.internal:7000')).status, 401);
     assert.equal((await withHost(named.url, '/v1/policy', 'labd.internal:7001')).status, 421, 'a listed port is the only one');
   } finally { await named.stop(); }
+});
+
+test('live answers match packages/api, the contract the web parses them with', async () => {
+  // The harness runs labd with ELAB_CHECK_RESPONSES=1, so a broken answer would already be a 500;
+  // parsing here as well proves what the web receives is what the schema says.
+  const svc = labd.serviceToken;
+  const l = await call(labd.url, 'POST', '/v1/learners', svc, { displayName: 'Contract' });
+  assert.equal(l.status, 201, l.text);
+  const created = parseResponse('POST /v1/learners', l.body);
+  const t = await call(labd.url, 'POST', '/v1/tokens', svc, { learnerId: created.learnerId, labId: 'hello-ebpf', session: created.session });
+  assert.equal(t.status, 201, t.text);
+  const token = parseResponse('POST /v1/tokens', t.body).token;
+  const answers = [
+    ['GET /v1/policy', await call(labd.url, 'GET', '/v1/policy', svc)],
+    ['GET /v1/lab', await call(labd.url, 'GET', '/v1/lab', token)],
+    ['GET /v1/lab/drivers', await call(labd.url, 'GET', '/v1/lab/drivers', token)],
+    ['GET /v1/doctor', await call(labd.url, 'GET', '/v1/doctor', token)],
+    ['DELETE /v1/learners/session', await call(labd.url, 'DELETE', '/v1/learners/session', svc, { session: created.session })],
+  ] as const;
+  for (const [key, r] of answers) {
+    assert.equal(r.status, 200, `${key}: ${r.text}`);
+    parseResponse(key, r.body);
+  }
+  // An error answer has the contract's shape too: what was wrong and what to do.
+  const bad = await call(labd.url, 'POST', '/v1/learners', svc, { displayName: '' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.field, 'displayName', bad.text);
+  assert.ok(bad.body.error && bad.body.hint, bad.text);
 });

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { call, downAllLabs, isRoot, learner, startLabd, upLab, type LabdProcess } from './labd-harness.ts';
+import { call, downAllLabs, isRoot, learner, startLabd, upLab, type LabdProcess } from '../test-support/labd-harness.ts';
 
 const skip = !isRoot && 'needs root (a real netns lab)';
 

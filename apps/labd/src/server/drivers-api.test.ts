@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { which } from '../host-caps.ts';
-import { call, downAllLabs, isRoot, learner, startLabd, type LabdProcess } from './labd-harness.ts';
+import { call, downAllLabs, isRoot, learner, startLabd, type LabdProcess } from '../test-support/labd-harness.ts';
 
 const noVirtualBox = !which('VBoxManage', process.env.PATH ?? '');
 let labd: LabdProcess;

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { isLoopbackHost } from './policy.ts';
+import { isLoopbackHost } from '../core/policy.ts';
 
 /**
  * The Host header values labd answers to. A page on any other name (DNS rebinding: evil.example

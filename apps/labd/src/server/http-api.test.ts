@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { call, isRoot, labdBin, learner, tempDir, twoLearnersWithLab } from './labd-harness.ts';
+import { call, isRoot, labdBin, learner, tempDir, twoLearnersWithLab } from '../test-support/labd-harness.ts';
 
 const skip = !isRoot && 'needs root (real netns labs)';
 const fx = twoLearnersWithLab(skip);

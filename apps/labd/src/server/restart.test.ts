@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { Op } from '@ebpf-lab/protocol';
-import { call, isRoot, labdOnStateDir, learner, Term, upLab } from './labd-harness.ts';
+import { call, isRoot, labdOnStateDir, learner, Term, upLab } from '../test-support/labd-harness.ts';
 
 const skip = !isRoot && 'needs root (real netns labs)';
 const { stateDir, start } = labdOnStateDir(skip);

@@ -1,39 +1,23 @@
-import { z } from 'zod';
 import { doctor } from '../doctor.ts';
 import { checkSteps } from '../engine.ts';
 import type { Store } from '../store/store.ts';
 import { MAX_FILE_BYTES } from '../workdir.ts';
-import { guards } from './auth.ts';
-import { DisplayName } from '@ebpf-lab/lab-spec';
-import type { Policy } from './policy.ts';
-import { RateLimiter } from './rate-limit.ts';
-import { buildTool, TOOL_NAME } from './build.ts';
-import { HttpError, readBody, readJson, Router, sendJson } from './http.ts';
-import { isFinal, type LabManager } from './lab-manager.ts';
-
-/** Who the web is acting for: the browser's address, for per-client limits (never a credential). */
-export const ClientField = z.string().min(1).max(100).optional();
-const LearnerBody = z.object({ displayName: DisplayName, client: ClientField });
-const TokenBody = z.object({ learnerId: z.string().min(1).max(64), labId: z.string().min(1).max(100), session: z.string().min(1).max(100).optional() });
-const SessionBody = z.object({ session: z.string().min(1).max(100) });
-/** New learners per client address: enough for a classroom behind one NAT, not for a flood. */
-const NEW_LEARNERS_PER_CLIENT = 30;
-const NEW_LEARNER_WINDOW_MS = 10 * 60_000;
-/** One per labd: POST /v1/learners and class joins draw on the same allowance. */
-export const newLearnerLimiter = () => new RateLimiter(NEW_LEARNERS_PER_CLIENT, NEW_LEARNER_WINDOW_MS);
-const StepBody = z.object({ step: z.string().min(1).max(100).optional() });
-/** Any name: one the lab does not run on is refused by LabManager with the allowed list. */
-const DriverField = z.string().min(1).max(40).optional();
-const StartBody = z.object({ driver: DriverField }).passthrough();
-const ResetBody = StepBody.extend({ driver: DriverField });
-const BuildBody = z.object({ tool: z.string().regex(TOOL_NAME, 'a tool folder name under bpf/, e.g. "hello"') });
+import { guards } from '../http/auth.ts';
+import type { Policy } from '../core/policy.ts';
+import type { RateLimiter } from '../core/rate-limit.ts';
+import { buildTool } from '../core/build.ts';
+import { createLearnerFor, newLearnerLimiter } from '../core/learners.ts';
+import { Invalid, NotFound, Unauthorized } from '../errors.ts';
+import { reply, requestOf } from '../http/contract.ts';
+import { readBody, Router } from '../http/http.ts';
+import { isFinal, type LabManager } from '../core/lab-manager.ts';
 
 /** SSE comments keep proxies from closing a quiet stream while a slow lab starts. */
 const SSE_HEARTBEAT_MS = 15_000;
 
 function pathParam(url: URL): string {
   const p = url.searchParams.get('path');
-  if (!p) throw new HttpError(400, 'missing ?path=', 'give a path relative to the lab workdir, e.g. ?path=bpf/hello/hello.bpf.c');
+  if (!p) throw new Invalid('path', 'missing ?path=', 'give a path relative to the lab workdir, e.g. ?path=bpf/hello/hello.bpf.c');
   return p;
 }
 
@@ -43,47 +27,47 @@ export function apiRoutes(store: Store, manager: LabManager, policy: Policy, new
   const r = new Router();
 
   r.add('POST', '/v1/learners', auth.service, async ({ req, res }) => {
-    const body = await readJson(req, LearnerBody);
+    const body = await requestOf(req, 'POST /v1/learners');
     const l = createLearnerFor(store, policy, newLearners, body.displayName, body.client);
-    sendJson(res, 201, { learnerId: l.id, displayName: l.displayName, ...store.openLearnerSession(l.id, policy.learnerSessionMs) });
+    reply(res, 'POST /v1/learners', { learnerId: l.id, displayName: l.displayName, ...store.openLearnerSession(l.id, policy.learnerSessionMs) });
   });
 
   // Ends a browser session: its cookie stops working and the lab tokens minted through it die.
   r.add('DELETE', '/v1/learners/session', auth.service, async ({ req, res }) => {
-    const body = await readJson(req, SessionBody);
-    sendJson(res, 200, { ended: store.endLearnerSession(body.session) });
+    const body = await requestOf(req, 'DELETE /v1/learners/session');
+    reply(res, 'DELETE /v1/learners/session', { ended: store.endLearnerSession(body.session) });
   });
 
   // The web asks at start whether labd knows it is served beyond loopback (web/lib/exposure.ts).
   r.add('GET', '/v1/policy', auth.service, async ({ res }) => {
     const { trustLearners, exposed, maxLabs, maxLabsPerLearner, maxLearners } = policy;
-    sendJson(res, 200, { trustLearners, exposed, maxLabs, maxLabsPerLearner, maxLearners });
+    reply(res, 'GET /v1/policy', { trustLearners, exposed, maxLabs, maxLabsPerLearner, maxLearners });
   });
 
   r.add('POST', '/v1/tokens', auth.service, async ({ req, res }) => {
-    const body = await readJson(req, TokenBody);
-    if (!store.getLearner(body.learnerId)) throw new HttpError(404, `no learner "${body.learnerId}"`, 'create one with POST /v1/learners');
+    const body = await requestOf(req, 'POST /v1/tokens');
+    if (!store.getLearner(body.learnerId)) throw new NotFound(`no learner "${body.learnerId}"`, 'create one with POST /v1/learners');
     if (body.session !== undefined && store.learnerOfSession(body.session) !== body.learnerId) {
-      throw new HttpError(401, 'this learner session has ended or expired', 'start again from the lesson page (a new session comes with POST /v1/learners or a class join)', { reason: 'session' });
+      throw new Unauthorized('this learner session has ended or expired', 'start again from the lesson page (a new session comes with POST /v1/learners or a class join)', { reason: 'session' });
     }
     manager.lab({ kind: 'learner', learnerId: body.learnerId, labId: body.labId });
-    sendJson(res, 201, { token: store.mintLearnerToken(body.learnerId, body.labId, body.session) });
+    reply(res, 'POST /v1/tokens', { token: store.mintLearnerToken(body.learnerId, body.labId, body.session) });
   });
 
-  r.add('GET', '/v1/lab', auth.learner, async ({ res }, p) => sendJson(res, 200, await manager.view(p)));
+  r.add('GET', '/v1/lab', auth.learner, async ({ res }, p) => reply(res, 'GET /v1/lab', await manager.view(p)));
 
   r.add('POST', '/v1/lab', auth.learner, async ({ req, res }, p) => {
-    const body = await readJson(req, StartBody);
+    const body = await requestOf(req, 'POST /v1/lab');
     await manager.start(p, body.driver);
-    sendJson(res, 200, await manager.view(p));
+    reply(res, 'POST /v1/lab', await manager.view(p));
   });
 
   r.add('DELETE', '/v1/lab', auth.learner, async ({ res }, p) => {
     await manager.stop(p);
-    sendJson(res, 200, await manager.view(p));
+    reply(res, 'DELETE /v1/lab', await manager.view(p));
   });
 
-  r.add('GET', '/v1/lab/drivers', auth.learner, async ({ res }, p) => sendJson(res, 200, await manager.drivers.list(manager.lab(p))));
+  r.add('GET', '/v1/lab/drivers', auth.learner, async ({ res }, p) => reply(res, 'GET /v1/lab/drivers', await manager.drivers.list(manager.lab(p))));
 
   r.add('GET', '/v1/lab/events', auth.learner, async ({ req, res }, p) => {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -105,20 +89,20 @@ export function apiRoutes(store: Store, manager: LabManager, policy: Policy, new
   });
 
   r.add('POST', '/v1/lab/reset', auth.learner, async ({ req, res }, p) => {
-    const body = await readJson(req, ResetBody);
+    const body = await requestOf(req, 'POST /v1/lab/reset');
     await manager.reset(p, body.step, body.driver);
-    sendJson(res, 200, await manager.view(p));
+    reply(res, 'POST /v1/lab/reset', await manager.view(p));
   });
 
   r.add('POST', '/v1/lab/checks', auth.learner, async ({ req, res }, p) => {
-    const body = await readJson(req, StepBody);
+    const body = await requestOf(req, 'POST /v1/lab/checks');
     const run = await manager.ready(p);
     if (body.step && !run.lab.steps.some((s) => s.id === body.step)) {
-      throw new HttpError(404, `lab "${p.labId}" has no step "${body.step}"`, `steps: ${run.lab.steps.map((s) => s.id).join(', ')}`);
+      throw new NotFound(`lab "${p.labId}" has no step "${body.step}"`, `steps: ${run.lab.steps.map((s) => s.id).join(', ')}`);
     }
     const results = await manager.withInstance(run, () => checkSteps(run.inst, run.lab, body.step));
     store.recordChecks(p.learnerId, p.labId, run.inst.state.id, results);
-    sendJson(res, 200, results.map((x) => ({ step: x.step, status: x.status, message: x.message, expected: x.expected, actual: x.actual, ms: x.ms })));
+    reply(res, 'POST /v1/lab/checks', results.map((x) => ({ step: x.step, status: x.status, message: x.message, expected: x.expected, actual: x.actual, ms: x.ms })));
   });
 
   r.add('GET', '/v1/lab/files', auth.learner, async ({ res, url }, p) => {
@@ -139,28 +123,12 @@ export function apiRoutes(store: Store, manager: LabManager, policy: Policy, new
   });
 
   r.add('POST', '/v1/lab/build', auth.learner, async ({ req, res }, p) => {
-    const body = await readJson(req, BuildBody);
+    const body = await requestOf(req, 'POST /v1/lab/build');
     const run = await manager.ready(p);
-    sendJson(res, 200, await manager.withInstance(run, () => buildTool(run.inst, body.tool)));
+    reply(res, 'POST /v1/lab/build', await manager.withInstance(run, () => buildTool(run.inst, body.tool)));
   });
 
-  r.add('GET', '/v1/doctor', auth.any, async ({ res }) => sendJson(res, 200, await doctor()));
+  r.add('GET', '/v1/doctor', auth.any, async ({ res }) => reply(res, 'GET /v1/doctor', await doctor()));
 
   return r;
-}
-
-/**
- * A new learner, within the limits: `client` (the browser's address, as the web saw it) may make
- * NEW_LEARNERS_PER_CLIENT a window, and labd holds at most policy.maxLearners in all.
- */
-export function createLearnerFor(store: Store, policy: Policy, limiter: RateLimiter, displayName: string, client: string | undefined) {
-  const key = client ?? 'service';
-  if (client && limiter.blocked(key)) {
-    throw new HttpError(429, 'too many new learners from this address', `try again in ${limiter.retryAfterS(key)} s`, { reason: 'learner-rate', retryAfterS: limiter.retryAfterS(key) });
-  }
-  if (store.learnerCount() >= policy.maxLearners) {
-    throw new HttpError(503, `this server has reached its limit of ${policy.maxLearners} learners`, 'the operator can raise ELAB_MAX_LEARNERS', { reason: 'learner-limit' });
-  }
-  if (client) limiter.hit(key);
-  return store.createLearner(displayName);
 }

@@ -2,32 +2,31 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mountClasses } from '../classes/mount.ts';
-import { config } from '../config.ts';
+import { initConfig } from '../config.ts';
 import { getDriver } from '../drivers/registry.ts';
+import { labCatalog } from '../engine.ts';
 import { endHoldersOf } from '../sessions/holder/holders.ts';
 import { restoreSessions } from '../sessions/holder/restore.ts';
 import { SessionRegistry } from '../sessions/registry.ts';
 import { terminalServer, TERMINAL_PATH } from '../sessions/ws-terminal.ts';
 import { Store } from '../store/store.ts';
-import { FileAccessError } from '../workdir.ts';
-import { ensureFixedTokens } from './auth.ts';
+import { ensureFixedTokens } from '../http/auth.ts';
 import type { ServerConfig } from './env.ts';
-import { discardRest, HttpError, sendError } from './http.ts';
+import { httpErrorOf, sendError, TransportError } from '../http/errors.ts';
+import { assertRoutesMatchContract } from '../http/contract.ts';
+import { discardRest } from '../http/http.ts';
 import { hostCheck, type HostCheck } from './host-check.ts';
 import { prewarmCheckChild, stopWarmChildren } from '../checks/child-pool.ts';
-import { httpErrorOf, LabManager } from './lab-manager.ts';
-import { policyOf, trustWarning } from './policy.ts';
-import { apiRoutes, newLearnerLimiter } from './routes.ts';
+import { LabManager } from '../core/lab-manager.ts';
+import { policyOf, trustWarning } from '../core/policy.ts';
+import { newLearnerLimiter } from '../core/learners.ts';
+import { addLabsRoutes } from './labs-routes.ts';
+import { apiRoutes } from './routes.ts';
 
 export interface Labd { url: string; address: AddressInfo; store: Store; registry: SessionRegistry; manager: LabManager; close(): Promise<void> }
 
 /** How long a shutdown waits for labs still starting, so their instance ids get recorded. */
 const DRAIN_MS = 30_000;
-
-function toHttpError(e: unknown): HttpError {
-  if (e instanceof FileAccessError) return new HttpError(e.status, e.message);
-  return httpErrorOf(e);
-}
 
 /**
  * Browsers on the web's origin may call labd directly (the editor's file saves); other origins get
@@ -68,9 +67,8 @@ function vmOnStart(): void {
 }
 
 export async function startLabd(cfg: ServerConfig): Promise<Labd> {
-  // The engine reads its state dir from the environment; set it before anything asks config().
-  process.env.ELAB_STATE_DIR = cfg.stateDir;
-  if (config().stateDir !== cfg.stateDir) throw new Error(`labd state dir ${cfg.stateDir} differs from the engine's ${config().stateDir}`);
+  // The engine (drivers, instance files, terminals) finds its paths through config(): one Config.
+  initConfig(cfg.paths);
   mkdirSync(cfg.stateDir, { recursive: true });
   chmodSync(cfg.stateDir, 0o700);
   await reapLeftovers();
@@ -92,7 +90,9 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   const newLearners = newLearnerLimiter();
   const router = apiRoutes(store, manager, policy, newLearners);
   const terminal = terminalServer({ store, manager, registry, allowedOrigins: cfg.allowedOrigins });
+  addLabsRoutes(router, store, labCatalog());
   const classes = mountClasses(router, { store, manager, registry, allowedOrigins: cfg.allowedOrigins, policy, newLearners });
+  assertRoutesMatchContract(router.keys());
 
   // Known once the server listens (the port may be 0 until then); nothing is served before that.
   let hosts: HostCheck | undefined;
@@ -100,15 +100,14 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
     const url = new URL(req.url ?? '/', 'http://labd');
     if (!hosts?.allows(req.headers.host)) {
       discardRest(req, res);
-      sendError(res, new HttpError(421, hosts?.refusal(req.headers.host) ?? 'labd is starting'));
+      sendError(res, new TransportError(421, hosts?.refusal(req.headers.host) ?? 'labd is starting'));
       return;
     }
     if (cors(req, res, cfg.allowedOrigins)) return;
     router.dispatch({ req, res, url }).catch((e: unknown) => {
-      const h = toHttpError(e);
-      if (h.status >= 500) process.stderr.write(`labd: ${req.method} ${url.pathname}: ${(e as Error).stack ?? String(e)}\n`);
+      if (httpErrorOf(e).status >= 500) process.stderr.write(`labd: ${req.method} ${url.pathname}: ${(e as Error).stack ?? String(e)}\n`);
       discardRest(req, res);
-      sendError(res, h);
+      sendError(res, e);
     });
   });
   server.on('upgrade', (req, socket, head) => {

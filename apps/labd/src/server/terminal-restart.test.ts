@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { join } from 'node:path';
 import { Op } from '@ebpf-lab/protocol';
 import { holderAlive, listRecords, procStartTime } from '../sessions/holder/records.ts';
-import { downAllLabs, isRoot, labdBin, learner, startLabd, tempDir, Term, upLab, type LabdProcess } from './labd-harness.ts';
+import { downAllLabs, isRoot, labdBin, learner, startLabd, tempDir, Term, upLab, type LabdProcess } from '../test-support/labd-harness.ts';
 import { spawnSync } from 'node:child_process';
 
 const skip = !isRoot && 'needs root (real netns labs)';

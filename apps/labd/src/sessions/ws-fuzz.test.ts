@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { call, downAllLabs, isRoot, learner, startLabd, Term, upLab, WEB_ORIGIN, type LabdProcess } from '../server/labd-harness.ts';
+import { call, downAllLabs, isRoot, learner, startLabd, Term, upLab, WEB_ORIGIN, type LabdProcess } from '../test-support/labd-harness.ts';
 
 const skip = !isRoot && 'needs root (real netns labs)';
 let labd: LabdProcess;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CloseCode, encodeAck, encodeResize, FlowControl, Op } from '@ebpf-lab/protocol';
-import { call, isRoot, learner, Term, twoLearnersWithLab } from '../server/labd-harness.ts';
+import { call, isRoot, learner, Term, twoLearnersWithLab } from '../test-support/labd-harness.ts';
 
 const skip = !isRoot && 'needs root (real netns labs)';
 const fx = twoLearnersWithLab(skip);

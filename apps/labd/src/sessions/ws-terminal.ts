@@ -1,9 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, decodeFrame } from '@ebpf-lab/protocol';
 import { WebSocket, type RawData } from 'ws';
-import { authenticate, tokenOf } from '../server/auth.ts';
-import { HttpError } from '../server/http.ts';
-import type { LabManager } from '../server/lab-manager.ts';
+import { authenticate, tokenOf } from '../http/auth.ts';
+import type { LabManager } from '../core/lab-manager.ts';
 import type { Store } from '../store/store.ts';
 import { startHolder } from './holder/holder-client.ts';
 import type { SessionRegistry } from './registry.ts';
@@ -43,7 +42,7 @@ export function terminalServer(deps: TerminalDeps) {
     try {
       principal = authenticate(deps.store, tokenOf(req, url, true));
     } catch (e) {
-      ws.close(CloseCode.Unauthorized, (e as HttpError).message);
+      ws.close(CloseCode.Unauthorized, (e as Error).message);
       return;
     }
     if (principal.kind !== 'learner') { ws.close(CloseCode.Forbidden, 'a terminal needs a learner token'); return; }

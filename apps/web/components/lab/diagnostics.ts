@@ -15,7 +15,7 @@ export function toMarkers(monaco: typeof Monaco, model: Monaco.editor.ITextModel
     const col = Math.max(1, d.column ?? model.getLineFirstNonWhitespaceColumn(line) ?? 1);
     const word = d.column ? model.getWordAtPosition({ lineNumber: line, column: col }) : null;
     return {
-      severity: d.severity === 'warning' ? monaco.MarkerSeverity.Warning : d.severity === 'note' ? monaco.MarkerSeverity.Info : monaco.MarkerSeverity.Error,
+      severity: d.severity === 'warning' ? monaco.MarkerSeverity.Warning : d.severity === 'info' ? monaco.MarkerSeverity.Info : monaco.MarkerSeverity.Error,
       message: d.message,
       startLineNumber: line,
       startColumn: word?.startColumn ?? col,

@@ -4,7 +4,7 @@ import { messages } from '@/lib/i18n';
 import { labApi } from './lab-api';
 import { useLab } from './lab-context';
 
-interface DoctorReport { kernel: string; items: { name: string; ok: boolean | null; detail: string; fix?: string }[] }
+import type { DoctorReport } from '@ebpf-lab/api';
 
 /** <Doctor />: the learner's own `lab doctor` report, asked of labd through the web. */
 export function DoctorTable() {
@@ -15,7 +15,7 @@ export function DoctorTable() {
   const sessionReady = !!ctx?.lab; // the first lab call has set the learner cookie
   useEffect(() => {
     if (!labId || !sessionReady) return;
-    labApi.doctor(labId).then((r) => setReport(r as DoctorReport), (e: Error) => setError(e.message));
+    labApi.doctor(labId).then((r) => setReport(r), (e: Error) => setError(e.message));
   }, [labId, sessionReady]);
   if (!ctx) return <p className="callout warning">&lt;Doctor /&gt; needs a lesson with a lab.</p>;
   const t = messages(ctx.locale);

@@ -1,15 +1,8 @@
 // Browser-side calls to the web's own /api/lab routes (never to labd: the browser has no token).
-import type { CheckStatus } from '@ebpf-lab/check-sdk';
+// The web passes labd's answers through, so they are parsed with labd's own contract (packages/api).
+import { ErrorBody, parseResponse, type JsonKey, type ResponseOf } from '@ebpf-lab/api';
 
-export type LabPhase = 'down' | 'starting' | 'ready' | 'error';
-export interface StepStatus { id: string; title: string; status: string; attempts: number; lastMessage?: string | null }
-export interface LabState { labId: string; instanceId: string | null; state: LabPhase; driver?: string; nodes: string[]; error?: string; steps: StepStatus[] }
-/** One row of labd's GET /v1/lab/drivers. */
-export interface DriverChoice { name: string; supported: boolean; ok: boolean; missing: { what: string; fix: string }[] }
-export interface Progress { phase: string; message?: string; fraction?: number }
-export interface CheckResultView { step: string; status: CheckStatus; message: string; expected?: string; actual?: string; ms?: number }
-export interface Diagnostic { file: string; line: number; column?: number; severity: string; message: string }
-export interface BuildResult { ok: boolean; stage: 'compile' | 'load' | 'done'; log: string; diagnostics: Diagnostic[] }
+export type { BuildResult, CheckResultView, Diagnostic, DriverChoice, LabView, Progress } from '@ebpf-lab/api';
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string, readonly hint?: string) {
@@ -21,20 +14,19 @@ export function labUrl(labId: string, route = ''): string {
   return `/api/lab/${encodeURIComponent(labId)}${route ? `/${route}` : ''}`;
 }
 
-async function call<T>(url: string, init?: RequestInit, as: 'auto' | 'text' = 'auto'): Promise<T> {
+async function send(url: string, init?: RequestInit): Promise<Response> {
   const res = await fetch(url, { ...init, credentials: 'same-origin', cache: 'no-store' });
   if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { error?: string; hint?: string };
-    throw new ApiError(res.status, body.error ?? `${res.status} ${res.statusText}`, body.hint);
+    const body = ErrorBody.safeParse(await res.json().catch(() => null));
+    if (body.success) throw new ApiError(res.status, body.data.error, body.data.hint);
+    throw new ApiError(res.status, `${res.status} ${res.statusText}`);
   }
-  if (res.status === 204) return undefined as T;
-  return as === 'auto' && (res.headers.get('content-type') ?? '').includes('json') ? ((await res.json()) as T) : ((await res.text()) as T);
+  return res;
 }
 
-/** labd may describe nodes as names or as objects with a name; the UI only needs names. */
-function normalize(raw: LabState & { nodes: unknown[] }): LabState {
-  const nodes = (raw.nodes ?? []).map((n) => (typeof n === 'string' ? n : String((n as { name?: string }).name ?? n)));
-  return { ...raw, nodes };
+/** A JSON answer of labd's endpoint `key`, checked against its schema: a mismatch throws naming the field. */
+async function call<K extends JsonKey>(key: K, url: string, init?: RequestInit): Promise<ResponseOf<K>> {
+  return parseResponse(key, await (await send(url, init)).json());
 }
 
 const postJson = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -49,21 +41,22 @@ export const labApi = {
    */
   state: async (labId: string) => {
     try {
-      return normalize(await call(labUrl(labId)));
+      return await call('GET /v1/lab', labUrl(labId));
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 401)) throw e;
-      await call('/api/learner', { method: 'POST' });
-      return normalize(await call(labUrl(labId)));
+      await send('/api/learner', { method: 'POST' });
+      return call('GET /v1/lab', labUrl(labId));
     }
   },
-  stop: async (labId: string) => normalize(await call(labUrl(labId), { method: 'DELETE' })),
-  start: async (labId: string, driver?: string) => normalize(await call(labUrl(labId), driver ? postJson({ driver }) : { method: 'POST' })),
-  reset: async (labId: string, driver?: string) => normalize(await call(labUrl(labId, 'reset'), postJson(driver ? { driver } : {}))),
-  drivers: (labId: string) => call<DriverChoice[]>(labUrl(labId, 'drivers')),
-  checks: (labId: string, step?: string) => call<CheckResultView[]>(labUrl(labId, 'checks'), postJson(step ? { step } : {})),
-  readFile: (labId: string, path: string) => call<string>(`${labUrl(labId, 'files')}?path=${encodeURIComponent(path)}`, undefined, 'text'),
-  writeFile: (labId: string, path: string, text: string) =>
-    call<void>(`${labUrl(labId, 'files')}?path=${encodeURIComponent(path)}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: text }),
-  build: (labId: string, tool: string) => call<BuildResult>(labUrl(labId, 'build'), postJson({ tool })),
-  doctor: (labId: string) => call<unknown>(labUrl(labId, 'doctor')),
+  stop: (labId: string) => call('DELETE /v1/lab', labUrl(labId), { method: 'DELETE' }),
+  start: (labId: string, driver?: string) => call('POST /v1/lab', labUrl(labId), driver ? postJson({ driver }) : { method: 'POST' }),
+  reset: (labId: string, driver?: string) => call('POST /v1/lab/reset', labUrl(labId, 'reset'), postJson(driver ? { driver } : {})),
+  drivers: (labId: string) => call('GET /v1/lab/drivers', labUrl(labId, 'drivers')),
+  checks: (labId: string, step?: string) => call('POST /v1/lab/checks', labUrl(labId, 'checks'), postJson(step ? { step } : {})),
+  readFile: async (labId: string, path: string) => (await send(`${labUrl(labId, 'files')}?path=${encodeURIComponent(path)}`)).text(),
+  writeFile: async (labId: string, path: string, text: string) => {
+    await send(`${labUrl(labId, 'files')}?path=${encodeURIComponent(path)}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: text });
+  },
+  build: (labId: string, tool: string) => call('POST /v1/lab/build', labUrl(labId, 'build'), postJson({ tool })),
+  doctor: (labId: string) => call('GET /v1/doctor', labUrl(labId, 'doctor')),
 };

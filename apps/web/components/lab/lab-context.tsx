@@ -1,7 +1,11 @@
 'use client';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Locale } from '@/lib/i18n';
-import { explain, labApi, labUrl, type CheckResultView, type LabState, type Progress } from './lab-api';
+import { Progress } from '@ebpf-lab/api';
+import { explain, labApi, labUrl, type CheckResultView, type LabView } from './lab-api';
+
+/** A start's progress as the panel shows it: labd's events, or the page's own "starting" before the first. */
+type ShownProgress = Omit<Progress, 'message'> & { message?: string };
 
 type Sender = (text: string) => void;
 
@@ -14,8 +18,8 @@ interface LabContextValue {
   editorFile?: string;
   /** The lab's drivers from lab.yaml; the panel offers a choice when there are several. */
   drivers: string[];
-  lab: LabState | null;
-  progress: Progress | null;
+  lab: LabView | null;
+  progress: ShownProgress | null;
   error: string | null;
   results: Record<string, CheckResultView | undefined>;
   check(step: string): Promise<void>;
@@ -43,8 +47,8 @@ export function useLab(): LabContextValue | null {
  * by exactly one request before the stream, the start and the terminal go out together.
  */
 export function LabProvider({ labId, locale, steps, drivers = [], editorFile, children }: { labId: string; locale: Locale; steps: { id: string; title: string; editor?: string }[]; drivers?: string[]; editorFile?: string; children: ReactNode }) {
-  const [lab, setLab] = useState<LabState | null>(null);
-  const [progress, setProgress] = useState<Progress | null>(null);
+  const [lab, setLab] = useState<LabView | null>(null);
+  const [progress, setProgress] = useState<ShownProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [results, setResults] = useState<Record<string, CheckResultView | undefined>>({});
   const [attempt, setAttempt] = useState(0);
@@ -71,7 +75,10 @@ export function LabProvider({ labId, locale, steps, drivers = [], editorFile, ch
       };
       src.onmessage = (ev) => {
         if (!isCurrent()) return src.close();
-        const p = JSON.parse(ev.data as string) as Progress;
+        // Events are labd's, passed through by the web: parsed with the contract, not trusted by shape.
+        const parsed = Progress.safeParse(JSON.parse(ev.data as string));
+        if (!parsed.success) return settle();
+        const p = parsed.data;
         // A 'down' without a fraction is labd saying nothing is starting; a reset's 'down' has one.
         const idle = p.phase === 'down' && p.fraction === undefined;
         if (!idle) setProgress(p);
@@ -144,7 +151,7 @@ export function LabProvider({ labId, locale, steps, drivers = [], editorFile, ch
       setError(null);
       setProgress({ phase: how, fraction: 0 });
       setLab((l) => (l ? { ...l, state: 'starting' } : l));
-      let s: LabState;
+      let s: LabView;
       try {
         s = await (how === 'start' ? labApi.start(labId, driver) : labApi.reset(labId, driver));
       } catch (e) {

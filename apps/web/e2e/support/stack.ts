@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../browser';
-import { downLabs, freePort, startLabd, startWeb, tempStateDir, type Proc } from '../harness';
+import { downLabs, freePort, serviceTokenFile, startLabd, startWeb, tempStateDir, type Proc } from '../harness';
 import { waitForScreen } from '../terminal-screen';
 
 export interface StackOptions {
@@ -41,7 +41,8 @@ export function browserStack(opts: StackOptions = {}): Stack {
   const fx = { pageErrors: [] as string[] } as Stack;
   let started = false;
   fx.startLabd = async (port = 0) => (fx.labd = await startLabd(fx.stateDir, fx.origin, opts.labdEnv, port));
-  fx.startWeb = async () => (fx.web = await startWeb({ ELAB_LABD_URL: fx.labd.url, ELAB_STATE_DIR: fx.stateDir }, fx.webPort));
+  // The web gets labd's service token explicitly, as scripts/start.sh gives it (it never reads labd's state dir).
+  fx.startWeb = async () => (fx.web = await startWeb({ ELAB_LABD_URL: fx.labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(fx.stateDir) }, fx.webPort));
 
   before(async () => {
     started = true;

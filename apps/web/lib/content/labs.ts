@@ -1,31 +1,35 @@
-import { join } from 'node:path';
-import { loadLab, SpecError } from '@ebpf-lab/lab-spec';
-import { displayPath } from './lessons';
-import { contentPaths } from './paths';
+import type { LabListing } from '@ebpf-lab/api';
+import { SpecError } from '@ebpf-lab/lab-spec';
+import { LabdError, labdJson } from '../labd/client';
+import { serviceToken } from '../labd/env';
 
 /** `editor`: the file the lesson's editor opens (lab.yaml `editor.open`), per lab and per step. */
 export interface LabSummary { id: string; title: string; drivers: string[]; editor?: string; steps: { id: string; title: string; hint?: string; editor?: string }[] }
 
-/** The parts of labs/<id>/lab.yaml a lesson page shows: drivers (for the picker), step titles and hints, the editor's file. */
-export function labSummary(labId: string): { ok: true; lab: LabSummary } | { ok: false; error: SpecError } {
+
+/**
+ * The parts of a lab a lesson page shows (drivers for the picker, step titles and hints), as labd
+ * serves them: the web never reads labs/ itself, so it shows exactly the labs labd will start.
+ */
+export async function labSummary(labId: string): Promise<{ ok: true; lab: LabSummary } | { ok: false; error: SpecError }> {
+  const file = `labs/${labId}/lab.yaml`;
+  let labs: LabListing[];
   try {
-    const lab = loadLab(join(contentPaths().labsDir, labId));
-    return {
-      ok: true,
-      lab: {
-        id: lab.spec.id, title: lab.spec.title, drivers: lab.spec.drivers, ...(lab.spec.editor ? { editor: lab.spec.editor.open } : {}),
-        steps: lab.steps.map((s) => ({ id: s.id, title: s.title, hint: s.hint?.trim(), ...(s.editor ? { editor: s.editor.open } : {}) })),
-      },
-    };
+    labs = (await labdJson('GET /v1/labs', serviceToken())).labs;
   } catch (e) {
-    if (e instanceof SpecError) return { ok: false, error: new SpecError(displayPath(e.file), e.issues) };
-    throw e;
+    const hint = e instanceof LabdError && e.hint ? ` (${e.hint})` : '';
+    return { ok: false, error: new SpecError(file, [{ field: '', message: `labd could not be asked for this lab: ${(e as Error).message}${hint}` }]) };
   }
+  const hit = labs.find((l) => l.id === labId);
+  if (!hit) return { ok: false, error: new SpecError(file, [{ field: '', message: 'missing: labd serves no such lab' }]) };
+  if (!hit.ok) return { ok: false, error: new SpecError(hit.error.file, hit.error.issues) };
+  const { id, title, drivers, editor, steps } = hit;
+  return { ok: true, lab: { id, title, drivers, ...(editor ? { editor } : {}), steps } };
 }
 
 /** A lesson that names a lab or steps the lab does not have is an error in the lesson's file. */
-export function checkLessonLab(file: string, labId: string, steps: string[] | undefined): { lab?: LabSummary; error?: SpecError } {
-  const found = labSummary(labId);
+export async function checkLessonLab(file: string, labId: string, steps: string[] | undefined): Promise<{ lab?: LabSummary; error?: SpecError }> {
+  const found = await labSummary(labId);
   if (!found.ok) {
     const missing = found.error.issues.some((i) => i.message.startsWith('missing'));
     return { error: missing ? new SpecError(file, [{ field: 'lab', message: `no lab "${labId}" (labs/${labId}/lab.yaml)` }]) : found.error };

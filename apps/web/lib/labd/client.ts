@@ -1,3 +1,4 @@
+import { ErrorBody, parseResponse, type JsonKey, type ResponseOf } from '@ebpf-lab/api';
 import { labdEnv, serviceToken } from './env';
 
 /** An error answer from labd ({error, hint?}) or labd being unreachable (status 502). */
@@ -26,34 +27,35 @@ export async function labdFetch(path: string, req: LabdRequest): Promise<Respons
 /** labd's error answer as a LabdError: its JSON `{error, hint}`, or the body as it is when not JSON. */
 export async function errorOf(res: Response): Promise<LabdError> {
   const text = await res.text().catch(() => '');
-  try {
-    const j = JSON.parse(text) as { error?: string; hint?: string };
-    return new LabdError(res.status, j.error ?? text, j.hint);
-  } catch {
-    return new LabdError(res.status, text || res.statusText);
-  }
+  let json: unknown = null;
+  try { json = JSON.parse(text); } catch { /* not JSON: the text is the message */ }
+  const body = ErrorBody.safeParse(json);
+  return body.success ? new LabdError(res.status, body.data.error, body.data.hint) : new LabdError(res.status, text || res.statusText);
 }
 
-/** One JSON call to labd (a body, if any, sent as JSON); any answer but 2xx throws a LabdError. */
-export async function labdJson<T>(path: string, token: string, init: { method?: string; body?: unknown; query?: string } = {}): Promise<T> {
+/**
+ * One JSON call to labd's endpoint `key` ("METHOD /path" of packages/api; a body, if any, sent as
+ * JSON). Any answer but 2xx throws a LabdError; the answer is parsed with the endpoint's schema, so
+ * a labd that breaks the contract is named here, not deep in a page.
+ */
+export async function labdJson<K extends JsonKey>(key: K, token: string, init: { body?: unknown; query?: string } = {}): Promise<ResponseOf<K>> {
+  const [method, path] = key.split(' ') as [string, string];
   const res = await labdFetch(path, {
-    method: init.method ?? 'GET', token, query: init.query,
+    method, token, query: init.query,
     ...(init.body !== undefined ? { body: JSON.stringify(init.body), contentType: 'application/json' } : {}),
   });
   if (!res.ok) throw await errorOf(res);
-  return (await res.json()) as T;
+  return parseResponse(key, await res.json());
 }
 
-const serviceCall = <T>(path: string, body: unknown): Promise<T> => labdJson<T>(path, serviceToken(), { method: 'POST', body });
-
-export interface CreatedLearner { learnerId: string; displayName: string; session: string; expiresAt: string }
+export type CreatedLearner = ResponseOf<'POST /v1/learners'>;
 
 /** A new learner and its first session; `client` is the browser's address, for labd's per-client rate. */
 export function createLearner(displayName: string, client?: string): Promise<CreatedLearner> {
-  return serviceCall('/v1/learners', { displayName, ...(client ? { client } : {}) });
+  return labdJson('POST /v1/learners', serviceToken(), { body: { displayName, ...(client ? { client } : {}) } });
 }
 
 /** A lab token that lives only as long as the learner session it is minted through. */
 export async function mintLearnerToken(learnerId: string, labId: string, session: string): Promise<string> {
-  return (await serviceCall<{ token: string }>('/v1/tokens', { learnerId, labId, session })).token;
+  return (await labdJson('POST /v1/tokens', serviceToken(), { body: { learnerId, labId, session } })).token;
 }

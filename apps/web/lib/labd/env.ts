@@ -1,11 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 
+/**
+ * Every variable the web reads, in one schema (labd's address and token, the public face, the
+ * lesson folder). It is parsed once per process: server.ts parses it at start and Next's bundle
+ * (same process, its own copy of this module) finds the same object through globalThis.
+ */
 const Env = z.object({
   ELAB_LABD_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:7420'),
-  ELAB_SERVICE_TOKEN: z.string().min(20).optional(),
-  ELAB_STATE_DIR: z.string().min(1).default('/var/lib/ebpf-lab'),
+  /** The web→labd service token, given explicitly: the value, or a file holding it (scripts/start.sh). */
+  ELAB_SERVICE_TOKEN: z.string().min(20, 'at least 20 characters: labd\'s service token').optional(),
+  ELAB_SERVICE_TOKEN_FILE: z.string().min(1).optional(),
   /**
    * The web's public origin(s), comma-separated (e.g. https://lab.example.org): the only Host and
    * Origin besides loopback the web answers. The first is the Origin labd is told for terminal
@@ -23,38 +29,81 @@ const Env = z.object({
   /** Secure cookies: "auto" (default) when a public origin is https, else "1" (always) or "0" (never). */
   ELAB_SECURE_COOKIES: z.enum(['auto', '1', '0', 'true', 'false'], { message: 'use auto, 1 or 0' }).default('auto'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
   /** "1": a reverse proxy on loopback fronts the web; the client address is the last X-Forwarded-For entry. */
   ELAB_TRUST_PROXY: z.enum(['0', '1', ''], { message: 'use 1 or 0' }).optional(),
   /** Serving the web beyond loopback while labd serves netns labs (root on the host): see lib/exposure.ts. */
   ELAB_TRUST_LEARNERS: z.enum(['0', '1', 'true', 'false', ''], { message: 'use 1 or 0' }).optional(),
+  /** Lessons (content/<locale>/*.mdx); tests point it at fixtures. */
+  ELAB_CONTENT_DIR: z.string().min(1).optional(),
 });
 
-export interface LabdEnv { labdUrl: string; stateDir: string; webOrigin?: string; publicOrigins: string[]; secureCookies: boolean; port: number; trustLearners: boolean; trustProxy: boolean }
+export interface WebConfig {
+  labdUrl: string; webOrigin?: string; publicOrigins: string[]; secureCookies: boolean; port: number; host: string;
+  trustLearners: boolean; trustProxy: boolean; repoRoot: string; contentDir: string;
+  /** Where the service token comes from; serviceToken() reads it. */
+  token: { value?: string; file?: string; lastRead?: string };
+}
+/** The old name: most callers want labd's address and the public face. */
+export type LabdEnv = WebConfig;
 
-let cached: LabdEnv | undefined;
+function findRepoRoot(from: string): string {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).workspaces) return dir;
+    if (dirname(dir) === dir) throw new Error(`cannot find the repository root (a package.json with "workspaces") above ${from}`);
+  }
+}
 
-/** Validates an environment (a bad variable names itself) into the web's settings. */
-export function parseWebEnv(vars: Record<string, string | undefined>): LabdEnv {
+/** Validates an environment into the web's settings; a bad variable is named with its value. */
+export function parseWebEnv(vars: Record<string, string | undefined>, cwd = process.cwd()): WebConfig {
   const env = Env.safeParse(vars);
-  if (!env.success) throw new Error(`environment: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!env.success) {
+    const lines = env.error.issues.map((i) => {
+      const name = String(i.path[0] ?? '?');
+      return `${name}${/TOKEN/.test(name) ? '' : `=${JSON.stringify(vars[name])}`}: ${i.message}`;
+    });
+    throw new Error(`environment: ${lines.join('; ')} (fix or unset the variables named)`);
+  }
   const d = env.data;
   const secure = d.ELAB_SECURE_COOKIES === 'auto' ? d.ELAB_WEB_ORIGIN.some((o) => o.startsWith('https:')) : d.ELAB_SECURE_COOKIES === '1' || d.ELAB_SECURE_COOKIES === 'true';
-  return { labdUrl: d.ELAB_LABD_URL.replace(/\/$/, ''), stateDir: d.ELAB_STATE_DIR, webOrigin: d.ELAB_WEB_ORIGIN[0], publicOrigins: d.ELAB_WEB_ORIGIN, secureCookies: secure, port: d.PORT, trustLearners: d.ELAB_TRUST_LEARNERS === '1' || d.ELAB_TRUST_LEARNERS === 'true', trustProxy: d.ELAB_TRUST_PROXY === '1' };
+  // Content is read at request time from the repository, never traced into the build.
+  const repoRoot = findRepoRoot(cwd);
+  return {
+    labdUrl: d.ELAB_LABD_URL.replace(/\/$/, ''), webOrigin: d.ELAB_WEB_ORIGIN[0], publicOrigins: d.ELAB_WEB_ORIGIN, secureCookies: secure,
+    port: d.PORT, host: d.HOST, trustLearners: d.ELAB_TRUST_LEARNERS === '1' || d.ELAB_TRUST_LEARNERS === 'true', trustProxy: d.ELAB_TRUST_PROXY === '1',
+    repoRoot,
+    contentDir: resolve(/* turbopackIgnore: true */ d.ELAB_CONTENT_DIR ?? join(repoRoot, 'content')),
+    token: { value: d.ELAB_SERVICE_TOKEN, file: d.ELAB_SERVICE_TOKEN_FILE && resolve(/* turbopackIgnore: true */ d.ELAB_SERVICE_TOKEN_FILE) },
+  };
 }
 
-/** labd's address, where its service token lives, and the web's public face; validated once. */
-export function labdEnv(): LabdEnv {
-  return (cached ??= parseWebEnv(process.env));
+const KEY = Symbol.for('ebpf-lab.web-config');
+const shared = globalThis as { [KEY]?: WebConfig };
+
+/** The process's one WebConfig, parsed from the environment the first time anything asks. */
+export function webConfig(): WebConfig {
+  return (shared[KEY] ??= parseWebEnv(process.env));
 }
+export const labdEnv = webConfig;
 
 /**
- * The service token: ELAB_SERVICE_TOKEN, else <stateDir>/service-token (labd writes it at first
- * start). Read on every call that needs it (a labd re-install rotates it); never logged.
+ * The service token: ELAB_SERVICE_TOKEN, else the file ELAB_SERVICE_TOKEN_FILE names (read again
+ * on each call while readable, so a labd re-install that rotates it is followed; the last value
+ * read is kept for when it is not, e.g. after the web dropped root). Never logged.
  */
 export function serviceToken(): string {
-  const fromEnv = process.env.ELAB_SERVICE_TOKEN;
-  if (fromEnv) return fromEnv;
-  const file = join(labdEnv().stateDir, 'service-token');
-  if (!existsSync(file)) throw new Error(`no labd service token: set ELAB_SERVICE_TOKEN or start labd once so it writes ${file}`);
-  return readFileSync(file, 'utf8').trim();
+  const t = webConfig().token;
+  if (t.value) return t.value;
+  if (!t.file) throw new Error('no labd service token: set ELAB_SERVICE_TOKEN, or ELAB_SERVICE_TOKEN_FILE=<labd state dir>/service-token (scripts/start.sh does)');
+  let why: string;
+  try {
+    const v = readFileSync(t.file, 'utf8').trim();
+    if (v) return (t.lastRead = v);
+    why = 'it is empty';
+  } catch (e) {
+    why = `cannot read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+  }
+  if (t.lastRead) return t.lastRead;
+  throw new Error(`no labd service token in ELAB_SERVICE_TOKEN_FILE ${t.file}: ${why}; labd writes <stateDir>/service-token at first start`);
 }

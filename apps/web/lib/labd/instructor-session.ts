@@ -14,7 +14,7 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const cookieAttrs = (): string => `Path=/instructor; HttpOnly; SameSite=Strict${secureAttr()}`;
 
 export async function createInstructorSession(instructorToken: string): Promise<{ setCookie: string }> {
-  const s = await labdJson<{ token: string; expiresAt: string }>('/v1/instructor/sessions', instructorToken, { method: 'POST' });
+  const s = await labdJson('POST /v1/instructor/sessions', instructorToken);
   const maxAge = Math.max(0, Math.floor((Date.parse(s.expiresAt) - Date.now()) / 1000));
   return { setCookie: `${INSTRUCTOR_COOKIE}=${s.token}; ${cookieAttrs()}; Max-Age=${maxAge}` };
 }

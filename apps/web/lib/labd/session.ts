@@ -111,5 +111,5 @@ export async function endLearnerSession(cookieHeader: string | null | undefined)
   const known = decodeLearnerCookie(readCookie(cookieHeader, LEARNER_COOKIE));
   if (!known) return;
   for (const key of [...tokens.keys()]) if (key.startsWith(`${known.session}\0`)) tokens.delete(key);
-  await labdJson('/v1/learners/session', serviceToken(), { method: 'DELETE', body: { session: known.session } }).catch(() => undefined);
+  await labdJson('DELETE /v1/learners/session', serviceToken(), { body: { session: known.session } }).catch(() => undefined);
 }

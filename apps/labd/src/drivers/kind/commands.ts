@@ -1,20 +1,20 @@
 import type { HelmReleaseSpec } from '@ebpf-lab/lab-spec';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
+import { instanceIdOf, prefixOf } from '../lab-names.ts';
 
 // Pure argument and name construction for the kind driver, so all of it is unit-tested
 // without docker, kind or helm.
 
 /** `el<id>`: the same prefix the netns driver uses, so `lab reap` recognises leftovers. */
-export const clusterName = (id: string) => `el${id}`;
+export const clusterName = (id: string) => prefixOf(id);
 
-const CLUSTER_RE = /^el([a-z0-9]{6})$/;
 
 /** Instance ids of lab clusters among `kind get clusters` lines (other clusters are not ours). */
 export function labClusterIds(lines: string): string[] {
   const ids = new Set<string>();
   for (const l of lines.split('\n')) {
-    const m = CLUSTER_RE.exec(l.trim());
-    if (m) ids.add(m[1]!);
+    const id = instanceIdOf(l.trim(), 'none');
+    if (id) ids.add(id);
   }
   return [...ids].sort();
 }

@@ -9,6 +9,7 @@ import { readConfined, writeConfined } from '../../workdir.ts';
 import type { ExecOptions, InstanceState, LabExecResult, LabInstance, ShellCommand } from '../types.ts';
 import { dockerExecArgs, kindDeleteArgs, pidsOfContainers, resolveTarget, type Target } from './commands.ts';
 import { kubeConfigFrom, podExec } from './kube.ts';
+import { processAlive } from '../../proc-stat.ts';
 
 export interface KindDriverState {
   cluster: string;
@@ -23,12 +24,7 @@ export interface KindDriverState {
 
 const KIND_LABEL = 'io.x-k8s.kind.cluster';
 
-export function processAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch { return false; }
-}
+export { processAlive };
 
 /** Node containers of a cluster, by docker label: works even where the kind binary is gone. */
 export async function clusterContainers(cluster: string, runningOnly = false): Promise<string[]> {

@@ -5,6 +5,7 @@ import { run } from '../../proc.ts';
 import { destroyCgroup, labCgroupBase } from './cgroup.ts';
 import { destroyV1Cgroups, unmountUnder } from './limits.ts';
 import { prefixOf } from './topology.ts';
+import { instanceIdOf } from '../lab-names.ts';
 
 /** Network namespaces on this host that belong to lab instances, by instance id. */
 export async function labNetnsByInstance(): Promise<Map<string, string[]>> {
@@ -12,8 +13,8 @@ export async function labNetnsByInstance(): Promise<Map<string, string[]>> {
   const dir = '/run/netns';
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
-    const m = /^el([a-z0-9]{6})-/.exec(name);
-    if (m) out.set(m[1]!, [...(out.get(m[1]!) ?? []), name]);
+    const id = instanceIdOf(name, 'dash');
+    if (id) out.set(id, [...(out.get(id) ?? []), name]);
   }
   return out;
 }
@@ -24,8 +25,8 @@ export async function labHostLinks(): Promise<Map<string, string[]>> {
   const r = await run('ip', ['-j', 'link', 'show']);
   if (r.code !== 0) return out;
   for (const l of JSON.parse(r.stdout || '[]') as { ifname: string }[]) {
-    const m = /^el([a-z0-9]{6})/.exec(l.ifname);
-    if (m) out.set(m[1]!, [...(out.get(m[1]!) ?? []), l.ifname]);
+    const id = instanceIdOf(l.ifname, 'any');
+    if (id) out.set(id, [...(out.get(id) ?? []), l.ifname]);
   }
   return out;
 }

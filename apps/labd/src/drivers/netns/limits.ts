@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { LimitsSpec } from '@ebpf-lab/lab-spec';
 import { run } from '../../proc.ts';
 import { cgroup2Root, destroyCgroup, LAB_CGROUP_PARENT } from './cgroup.ts';
+import { instanceIdOf } from '../lab-names.ts';
 
 export type LabLimits = Required<LimitsSpec>;
 
@@ -95,7 +96,7 @@ export function v1LabIds(): string[] {
   for (const p of v1Places()) {
     const base = join(p.root, LAB_CGROUP_PARENT);
     if (!existsSync(base)) continue;
-    for (const n of readdirSync(base)) { const m = /^el([a-z0-9]{6})$/.exec(n); if (m) ids.push(m[1]!); }
+    for (const n of readdirSync(base)) { const id = instanceIdOf(n, 'none'); if (id) ids.push(id); }
   }
   return ids;
 }

@@ -14,6 +14,8 @@ import { cgroupPids, labCgroupBase } from './cgroup.ts';
 import { destroyInstance, labHostLinks, labNetnsByInstance } from './destroy.ts';
 import { applyLimits, confinementLacks, memberV1Dirs, mountWorkdir, resolveLimits, v1LabIds } from './limits.ts';
 import { planTopology, prefixOf, type Member } from './topology.ts';
+import { procStartTime } from '../../proc-stat.ts';
+import { instanceIdOf } from '../lab-names.ts';
 
 /** cgroup: the v2 directory; cgroups: it and the v1 ones (memory, pids, cpu) that carry the limits. */
 interface NetnsMemberState extends Member { cgroup: string; cgroups?: string[]; holderPid: number; holderStart: string }
@@ -21,17 +23,8 @@ interface NetnsDriverState { members: NetnsMemberState[]; addresses: Record<stri
 
 const LAB_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/**
- * Field 22 of /proc/<pid>/stat, which tells a live holder from a reused pid; null when the
- * process is gone or a zombie (killed, not yet reaped by its parent).
- */
-function startTime(pid: number): string | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = fields.slice(fields.lastIndexOf(')') + 2).split(' ');
-    return rest[0] === 'Z' || rest[0] === 'X' ? null : (rest[19] ?? null);
-  } catch { return null; }
-}
+/** Field 22 of /proc/<pid>/stat tells a live holder from a reused pid (null: gone or a zombie). */
+const startTime = procStartTime;
 
 /** True once the holder runs its wait loop: it has a `sleep` child (see lab-root.sh's last line). */
 function holderSettled(pid: number): boolean {
@@ -245,7 +238,7 @@ export class NetnsDriver implements LabDriver {
     const ids = new Set<string>([...listStateIds(), ...(await labNetnsByInstance()).keys(), ...(await labHostLinks()).keys(), ...v1LabIds()]);
     try {
       const base = labCgroupBase();
-      if (existsSync(base)) for (const n of readdirSync(base)) { const m = /^el([a-z0-9]{6})$/.exec(n); if (m) ids.add(m[1]!); }
+      if (existsSync(base)) for (const n of readdirSync(base)) { const id = instanceIdOf(n, 'none'); if (id) ids.add(id); }
     } catch { /* no cgroup v2: nothing there to reap */ }
     const report: ReapReport = { removed: [], kept: [], errors: [] };
     for (const id of ids) {

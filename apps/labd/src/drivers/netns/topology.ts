@@ -20,9 +20,8 @@ export interface TopologyPlan {
   addresses: Record<string, MemberAddress>;
 }
 
-/** Instance ids are 6 lower-case base-36 chars; every resource name starts with `el<id>`. */
-export const PREFIX_RE = /^el([a-z0-9]{6})(?:[-_].*|[a-z0-9].*)?$/;
-export const prefixOf = (id: string) => `el${id}`;
+export { PREFIX_RE, prefixOf } from '../lab-names.ts';
+import { prefixOf } from '../lab-names.ts';
 
 /** The kernel's limit for interface names (IFNAMSIZ - 1). */
 export const IFNAME_MAX = 15;

@@ -10,10 +10,10 @@ import { FileAccessError, MAX_FILE_BYTES } from '../../workdir.ts';
 
 /** Host-side part of the checks: shape of the path and `..` that leaves the workdir. */
 export function checkRelPath(userPath: string): string {
-  if (typeof userPath !== 'string' || userPath.length === 0 || userPath.includes('\0')) throw new FileAccessError('path is empty or has a NUL byte', 400);
-  if (posix.isAbsolute(userPath)) throw new FileAccessError(`"${userPath}" is absolute; give a path relative to the lab workdir`, 400);
+  if (typeof userPath !== 'string' || userPath.length === 0 || userPath.includes('\0')) throw new FileAccessError('path is empty or has a NUL byte', 'invalid');
+  if (posix.isAbsolute(userPath)) throw new FileAccessError(`"${userPath}" is absolute; give a path relative to the lab workdir`, 'invalid');
   const norm = posix.normalize(userPath);
-  if (norm === '..' || norm.startsWith('../')) throw new FileAccessError(`"${userPath}" is outside the lab workdir`, 403);
+  if (norm === '..' || norm.startsWith('../')) throw new FileAccessError(`"${userPath}" is outside the lab workdir`, 'forbidden');
   return norm;
 }
 
@@ -53,11 +53,11 @@ export const UNPACK_PROGRAM = 'base64 -d | tar -x --no-same-owner -f - -C "$LAB_
 export function fileError(userPath: string, code: number, stderr: string): FileAccessError | Error | null {
   switch (code) {
     case 0: return null;
-    case CODES.outside: return new FileAccessError(`"${userPath}" leads outside the lab workdir (through a symlink)`, 403);
-    case CODES.missing: return new FileAccessError(`"${userPath}" does not exist in the lab workdir`, 404);
-    case CODES.notRegular: return new FileAccessError(`"${userPath}" is not a regular file`, 400);
-    case CODES.tooBig: return new FileAccessError(`"${userPath}" is over ${MAX_FILE_BYTES} bytes; the editor opens files up to ${MAX_FILE_BYTES}`, 413);
-    case CODES.symlink: return new FileAccessError(`"${userPath}" is a symlink; write the file it points to instead`, 403);
+    case CODES.outside: return new FileAccessError(`"${userPath}" leads outside the lab workdir (through a symlink)`, 'forbidden');
+    case CODES.missing: return new FileAccessError(`"${userPath}" does not exist in the lab workdir`, 'not-found');
+    case CODES.notRegular: return new FileAccessError(`"${userPath}" is not a regular file`, 'invalid');
+    case CODES.tooBig: return new FileAccessError(`"${userPath}" is over ${MAX_FILE_BYTES} bytes; the editor opens files up to ${MAX_FILE_BYTES}`, 'too-large');
+    case CODES.symlink: return new FileAccessError(`"${userPath}" is a symlink; write the file it points to instead`, 'forbidden');
     case CODES.noWorkdir: return new Error('the lab workdir does not exist in the guest');
     default: return new Error(`file access to "${userPath}" in the lab failed (exit ${code}): ${stderr.trim().slice(-300)}`);
   }
@@ -65,6 +65,6 @@ export function fileError(userPath: string, code: number, stderr: string): FileA
 
 export function checkWriteSize(data: Buffer | string): Buffer {
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  if (buf.length > MAX_FILE_BYTES) throw new FileAccessError(`${buf.length} bytes is over the ${MAX_FILE_BYTES}-byte limit for lab files`, 413);
+  if (buf.length > MAX_FILE_BYTES) throw new FileAccessError(`${buf.length} bytes is over the ${MAX_FILE_BYTES}-byte limit for lab files`, 'too-large');
   return buf;
 }

@@ -6,6 +6,7 @@ import { run, type RunResult } from '../../proc.ts';
 import type { InstanceState, OnProgress } from '../types.ts';
 import type { Provider } from './host-check.ts';
 import { UpTracker } from './machine-readable.ts';
+import { processAlive } from '../../proc-stat.ts';
 
 /** What the vagrant driver keeps per instance, next to the common InstanceState. */
 export interface VagrantDriverState {
@@ -126,13 +127,7 @@ export async function labelledContainers(id?: string): Promise<{ name: string; i
   return r.stdout.split('\n').filter(Boolean).map((l) => { const [name = '', instance = ''] = l.split('\t'); return { name, instance }; });
 }
 
-export function processAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch { return false; }
-}
+export { processAlive };
 
 /** True when pid is still a `vagrant` process (not a reused pid). */
 export function isVagrantProcess(pid: number | undefined): boolean {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { missingError } from '../../errors.ts';
+import { instanceIdOf } from '../lab-names.ts';
 
 /** Where one guest's files live on the host; every name carries the instance prefix el<id>. */
 export interface VmPaths {
@@ -116,8 +117,8 @@ export function labQemus(): Map<string, number> {
     const argv = cmdlineOf(Number(e));
     if (!argv || !argv[0]?.includes('qemu-system')) continue;
     const i = argv.indexOf('-name');
-    const m = i >= 0 ? /^guest=(el[a-z0-9]{6}),process=\1$/.exec(argv[i + 1] ?? '') : null;
-    if (m) found.set(m[1]!, Number(e));
+    const m = i >= 0 ? /^guest=([^,]+),process=\1$/.exec(argv[i + 1] ?? '') : null;
+    if (m && instanceIdOf(m[1]!, 'none')) found.set(m[1]!, Number(e));
   }
   return found;
 }

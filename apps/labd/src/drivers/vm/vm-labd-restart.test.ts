@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { call, downAllLabs, learner, startLabd, tempDir } from '../../server/labd-harness.ts';
+import { call, downAllLabs, learner, startLabd, tempDir } from '../../test-support/labd-harness.ts';
 import { labQemus } from './qemu.ts';
 import { VmDriver } from './vm-driver.ts';
 

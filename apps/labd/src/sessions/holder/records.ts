@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { procStartTime } from '../../proc-stat.ts';
 
 // Shared by labd and the holder program, so nothing here may need labd's config (the holder is a
 // bundle of its own; see bundle.ts).
@@ -26,14 +27,7 @@ const recordPathOf = (dir: string, id: string) => join(dir, `${id}.json`);
 /** Unix socket paths are limited to 108 bytes (sun_path), including the terminating NUL. */
 export const MAX_SOCKET_PATH = 107;
 
-/** The start time of a live process, or null when it is gone or a zombie. */
-export function procStartTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[0] === 'Z' || rest[0] === 'X' ? null : (rest[19] ?? null);
-  } catch { return null; }
-}
+export { procStartTime };
 
 export const holderAlive = (r: HolderRecord) => procStartTime(r.holderPid) === r.holderStart;
 

@@ -12,7 +12,7 @@ import { decodeFrame, encodeAck, encodeText, Op, type Frame } from '@ebpf-lab/pr
 import { after, before } from 'node:test';
 import WebSocket from 'ws';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const labdBin = join(repoRoot, 'apps/labd/bin/labd.mjs');
 const labBin = join(repoRoot, 'apps/labd/bin/lab.mjs');
 export const WEB_ORIGIN = 'http://127.0.0.1:3000';
@@ -24,13 +24,14 @@ export const tempDir = () => mkdtempSync(join(tmpdir(), 'elab-labd-test-'));
 
 /**
  * The tests run several learners and classes on the netns driver, which labd serves only with
- * --trust-learners (server/policy.ts); `trustLearners: false` runs labd with its default policy.
+ * --trust-learners (core/policy.ts); `trustLearners: false` runs labd with its default policy.
  */
 export async function startLabd(opts: { stateDir?: string; args?: string[]; env?: NodeJS.ProcessEnv; trustLearners?: boolean } = {}): Promise<LabdProcess> {
   const stateDir = opts.stateDir ?? tempDir();
   const trust = opts.trustLearners === false ? [] : ['--trust-learners'];
   const proc = spawn(process.execPath, [labdBin, '--port', '0', '--state-dir', stateDir, ...trust, ...(opts.args ?? [])], {
-    env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+    // Every answer is checked against packages/api: one that breaks the contract is a 500 naming the field.
+    env: { ...process.env, ELAB_CHECK_RESPONSES: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   proc.stdout!.on('data', (c: Buffer) => { out += c.toString(); });

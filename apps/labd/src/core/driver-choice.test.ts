@@ -22,7 +22,8 @@ const { newInstanceId, saveState, unregister } = await import('../instances.ts')
 const { SessionRegistry } = await import('../sessions/registry.ts');
 const { Store } = await import('../store/store.ts');
 const { DriverReports } = await import('./driver-reports.ts');
-const { HttpError } = await import('./http.ts');
+const { DomainError } = await import('../errors.ts');
+const { STATUS_OF } = await import('../http/errors.ts');
 const { LabManager } = await import('./lab-manager.ts');
 type InstanceState = import('../drivers/types.ts').InstanceState;
 type LabInstance = import('../drivers/types.ts').LabInstance;
@@ -77,10 +78,11 @@ async function settled(m: InstanceType<typeof LabManager>) {
   throw new Error('the lab never settled');
 }
 
-async function refused(p: Promise<unknown>, status: number): Promise<InstanceType<typeof HttpError>> {
+/** A refusal of the core, as the HTTP layer will answer it. */
+async function refused(p: Promise<unknown>, status: number): Promise<InstanceType<typeof DomainError>> {
   const e = await p.then(() => null, (x: unknown) => x);
-  assert.ok(e instanceof HttpError, `expected HttpError ${status}, got ${String(e)}`);
-  assert.equal(e.status, status, e.message);
+  assert.ok(e instanceof DomainError, `expected a DomainError answered ${status}, got ${String(e)}`);
+  assert.equal(STATUS_OF[e.kind], status, e.message);
   return e;
 }
 
@@ -103,7 +105,7 @@ test("without a choice a start uses the lab's first driver", async () => {
 test('a driver the lab lacks is 400 and one that cannot run here is 424; neither touches the lab', async () => {
   const m = fresh();
   const bad = await refused(m.reset(ann, undefined, 'kind'), 400);
-  assert.deepEqual(bad.extra, { drivers: ['netns', 'vagrant'] });
+  assert.deepEqual(bad.extra, { field: 'driver', drivers: ['netns', 'vagrant'] }, 'the body names the field and the allowed values');
   vagrant.report = { ok: false, missing: [{ what: 'no VM here', fix: 'apt-get install vagrant' }] };
   const cannot = await refused(m.reset(ann, undefined, 'vagrant'), 424);
   assert.deepEqual(cannot.extra, { driver: 'vagrant', missing: vagrant.report.missing });

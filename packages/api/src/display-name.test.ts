@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { DisplayName, displayNameProblem } from './display-name.ts';
 
 test('display names: printable text of 1–60 characters, nothing else', () => {
-  for (const ok of ['Ann', '  Bob  ', '김민수', 'Zoë O\'Neil', 'a'.repeat(60), '🙂 Ann', '👩‍💻 Ann']) assert.equal(displayNameProblem(ok), null, ok);
+  for (const ok of ['Ann', '  Bob  ', '김민수', "Zoë O'Neil", 'a'.repeat(60), '🙂 Ann', '👩‍💻 Ann']) assert.equal(displayNameProblem(ok), null, ok);
   for (const bad of ['Ann\r\nSet-Cookie: x', 'Ann\nBob', 'tab\there', 'nul\0', 'rtl\u202Eevil', 'line\u2028sep', 'esc\x1b[31m']) {
     assert.match(displayNameProblem(bad) ?? '', /printable text only/, JSON.stringify(bad));
   }

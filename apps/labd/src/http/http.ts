@@ -1,13 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-
-/** An error the API answers with: `{error, hint?, ...extra}` and this status. */
-export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly hint?: string, readonly extra?: Record<string, unknown>) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
+import { Invalid, NotFound, TooLarge } from '../errors.ts';
+import { TransportError } from './errors.ts';
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 
@@ -15,11 +9,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   const data = Buffer.from(JSON.stringify(body));
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': data.length, 'cache-control': 'no-store' });
   res.end(data);
-}
-
-export function sendError(res: ServerResponse, e: HttpError): void {
-  if (res.headersSent) { res.destroy(); return; }
-  sendJson(res, e.status, { error: e.message, ...(e.hint ? { hint: e.hint } : {}), ...e.extra });
 }
 
 /**
@@ -46,7 +35,7 @@ export function discardRest(req: IncomingMessage, _res: ServerResponse, maxBytes
  * oversized upload is never held in memory.
  */
 export function readBody(req: IncomingMessage, limit: number, what = 'request body'): Promise<Buffer> {
-  const tooBig = () => new HttpError(413, `the ${what} is over the ${limit}-byte limit`, 'send a smaller body');
+  const tooBig = () => new TooLarge(`the ${what} is over the ${limit}-byte limit`, 'send a smaller body');
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooBig());
   return new Promise((resolve, reject) => {
@@ -69,12 +58,13 @@ export async function readJson<T extends z.ZodType>(req: IncomingMessage, schema
   const raw = await readBody(req, JSON_BODY_LIMIT, 'JSON body');
   let value: unknown = {};
   if (raw.length) {
-    try { value = JSON.parse(raw.toString('utf8')); } catch { throw new HttpError(400, 'the body is not valid JSON'); }
+    try { value = JSON.parse(raw.toString('utf8')); } catch { throw new Invalid('body', 'the body is not valid JSON', 'send a JSON object (or nothing)'); }
   }
   const r = schema.safeParse(value);
   if (!r.success) {
-    const msg = r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-    throw new HttpError(400, `bad request body: ${msg}`);
+    const fields = r.error.issues.map((i) => i.path.join('.') || 'body');
+    const msg = r.error.issues.map((i, n) => `${fields[n]}: ${i.message}`).join('; ');
+    throw new Invalid(fields[0]!, `bad request body: ${msg}`, 'see docs/api.md for the fields of this endpoint');
   }
   return r.data;
 }
@@ -97,13 +87,18 @@ export class Router {
     return this;
   }
 
+  /** Every route as `METHOD /path`, the keys of packages/api's ENDPOINTS. */
+  keys(): string[] {
+    return [...this.routes.values()].flatMap((m) => [...m.values()].map((r) => `${r.method} ${r.path}`));
+  }
+
   async dispatch(ctx: RouteContext): Promise<void> {
     const byMethod = this.routes.get(ctx.url.pathname);
-    if (!byMethod) throw new HttpError(404, `no such endpoint: ${ctx.url.pathname}`, 'see docs/api.md');
+    if (!byMethod) throw new NotFound(`no such endpoint: ${ctx.url.pathname}`, 'see docs/api.md');
     const route = byMethod.get(ctx.req.method ?? 'GET');
     if (!route) {
       ctx.res.setHeader('allow', [...byMethod.keys()].join(', '));
-      throw new HttpError(405, `${ctx.req.method} is not allowed on ${ctx.url.pathname}`, `allowed: ${[...byMethod.keys()].join(', ')}`);
+      throw new TransportError(405, `${ctx.req.method} is not allowed on ${ctx.url.pathname}`, `allowed: ${[...byMethod.keys()].join(', ')}`);
     }
     await route.handler(ctx, route.auth(ctx));
   }

@@ -1,17 +1,11 @@
+import type { DriverChoice } from '@ebpf-lab/api';
 import type { DriverName, LoadedLab } from '@ebpf-lab/lab-spec';
 import { unmetRequirements } from '../doctor.ts';
 import { driverNames, getDriver } from '../drivers/registry.ts';
 import type { CapabilityReport } from '../drivers/types.ts';
 import { LabError } from '../errors.ts';
 
-/** One row of GET /v1/lab/drivers: can the token's lab run on this driver, here and now? */
-export interface DriverChoice {
-  name: DriverName;
-  /** In the lab's lab.yaml `drivers`. */
-  supported: boolean;
-  ok: boolean;
-  missing: { what: string; fix: string }[];
-}
+export type { DriverChoice };
 
 /**
  * A learner's picker asks every few seconds at most, and a class opens it 30 times at once:

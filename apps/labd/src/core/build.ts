@@ -1,10 +1,10 @@
 import type { LabInstance } from '../drivers/types.ts';
-import { parseClangDiagnostics, parseVerifierLog, type Diagnostic } from './diagnostics.ts';
-import { HttpError } from './http.ts';
+import { TOOL_NAME, type BuildResult } from '@ebpf-lab/api';
+import { parseClangDiagnostics, parseVerifierLog } from './diagnostics.ts';
+import { Invalid, NotFound } from '../errors.ts';
 
-export interface BuildResult { ok: boolean; stage: 'compile' | 'load' | 'done'; log: string; diagnostics: Diagnostic[] }
-
-export const TOOL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export type { BuildResult };
+export { TOOL_NAME };
 const LOG_LIMIT = 256 * 1024;
 const COMPILE_TIMEOUT_MS = 180_000;
 const LOAD_TIMEOUT_MS = 60_000;
@@ -19,7 +19,7 @@ const tail = (s: string) => (s.length > LOG_LIMIT ? `[… ${s.length - LOG_LIMIT
  * all, and would also attach, which a build must not do.
  */
 export async function buildTool(inst: LabInstance, tool: string): Promise<BuildResult> {
-  if (!TOOL_NAME.test(tool)) throw new HttpError(400, `"${tool}" is not a tool name`, 'a tool is a folder bpf/<tool>/ holding <tool>.bpf.c, e.g. "hello"');
+  if (!TOOL_NAME.test(tool)) throw new Invalid('tool', `"${tool}" is not a tool name`, 'a tool is a folder bpf/<tool>/ holding <tool>.bpf.c, e.g. "hello"');
   // The workdir as the lab sees it (pwd -P, as make's $(abspath) does): clang prints paths under it.
   const compile = await inst.exec([
     'echo "@@root $(pwd -P)"',
@@ -28,7 +28,7 @@ export async function buildTool(inst: LabInstance, tool: string): Promise<BuildR
     `make -C bpf ${tool} 2>&1; echo "@@exit $?"`,
   ].join('\n'), { timeoutMs: COMPILE_TIMEOUT_MS });
   const out = compile.stdout;
-  if (out.includes('@@missing\n')) throw new HttpError(404, `there is no bpf/${tool}/${tool}.bpf.c in the lab`, 'tools are folders under bpf/ in the lab workdir');
+  if (out.includes('@@missing\n')) throw new NotFound(`there is no bpf/${tool}/${tool}.bpf.c in the lab`, 'tools are folders under bpf/ in the lab workdir');
   const root = /^@@root (.*)$/m.exec(out)?.[1] ?? inst.state.workdir;
   const files = new Set((/^@@files (.*)$/m.exec(out)?.[1] ?? '').split(' ').filter(Boolean));
   const exit = Number(/^@@exit (\d+)$/m.exec(out)?.[1] ?? (compile.timedOut ? 124 : 1));

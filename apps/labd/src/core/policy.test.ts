@@ -1,11 +1,11 @@
-// labd's policy (server/policy.ts) against the real daemon: the netns isolation model, the caps on
+// labd's policy (core/policy.ts) against the real daemon: the netns isolation model, the caps on
 // labs and learners, per-client limits, display names, and learner sessions that can be ended.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { call, downAllLabs, isRoot, startLabd, upLab, type LabdProcess } from './labd-harness.ts';
+import { call, downAllLabs, isRoot, startLabd, upLab, type LabdProcess } from '../test-support/labd-harness.ts';
 
 const skip = !isRoot && 'needs root (real netns labs)';
 const labsDir = join(import.meta.dirname, '../../../../labs');

@@ -2,13 +2,12 @@ import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'no
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { newToken, type Store } from '../store/store.ts';
-import { HttpError, type RouteContext } from './http.ts';
+import { Forbidden, Unauthorized } from '../errors.ts';
+import type { RouteContext } from './http.ts';
 
-export type Principal =
-  | { kind: 'service' }
-  | { kind: 'instructor'; session?: true }
-  | { kind: 'learner'; learnerId: string; labId: string };
-export type LearnerPrincipal = Extract<Principal, { kind: 'learner' }>;
+import type { Principal } from '../core/principal.ts';
+
+export type { LearnerPrincipal, Principal } from '../core/principal.ts';
 
 /**
  * The service and instructor tokens: from env when set, else from `<stateDir>/<kind>-token`,
@@ -49,9 +48,9 @@ export function tokenOf(req: IncomingMessage, url: URL, allowQuery: boolean): st
 }
 
 export function authenticate(store: Store, token: string | null): Principal {
-  if (!token) throw new HttpError(401, 'no token', 'send Authorization: Bearer <token>');
+  if (!token) throw new Unauthorized('no token', 'send Authorization: Bearer <token>');
   const row = store.findToken(token);
-  if (!row) throw new HttpError(401, 'unknown token', 'learner tokens come from POST /v1/tokens; the service token is in <stateDir>/service-token');
+  if (!row) throw new Unauthorized('unknown token', 'learner tokens come from POST /v1/tokens; the service token is in <stateDir>/service-token');
   if (row.kind === 'learner') return { kind: 'learner', learnerId: row.learnerId!, labId: row.labId! };
   if (row.kind === 'instructor') return row.session ? { kind: 'instructor', session: true } : { kind: 'instructor' };
   return { kind: row.kind };
@@ -62,7 +61,7 @@ export function guards(store: Store) {
   const any = (ctx: RouteContext): Principal => authenticate(store, tokenOf(ctx.req, ctx.url, false));
   const of = <K extends Principal['kind']>(kind: K) => (ctx: RouteContext): Extract<Principal, { kind: K }> => {
     const p = any(ctx);
-    if (p.kind !== kind) throw new HttpError(403, `this endpoint needs a ${kind} token, not a ${p.kind} token`);
+    if (p.kind !== kind) throw new Forbidden(`this endpoint needs a ${kind} token, not a ${p.kind} token`);
     return p as Extract<Principal, { kind: K }>;
   };
   return { any, service: of('service'), instructor: of('instructor'), learner: of('learner') };

@@ -1,50 +1,32 @@
+import type { LabView } from '@ebpf-lab/api';
 import type { DriverName, LabState, LoadedLab } from '@ebpf-lab/lab-spec';
-import { getDriver } from '../drivers/registry.ts';
 import type { LabInstance, Progress } from '../drivers/types.ts';
 import { findLab, findStep, runScript, upLab } from '../engine.ts';
-import { LabError } from '../errors.ts';
-import { loadState } from '../instances.ts';
+import { Conflict, Invalid, LabError, NotFound, TooMany, Unavailable, Unmet } from '../errors.ts';
+import { InstanceStore, type Phase } from '../instance-store.ts';
 import type { SessionRegistry } from '../sessions/registry.ts';
 import type { StepStatus, Store } from '../store/store.ts';
-import type { LearnerPrincipal } from './auth.ts';
+import type { LearnerPrincipal } from './principal.ts';
 import { DriverReports } from './driver-reports.ts';
-import { HttpError } from './http.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { HOST_KERNEL_DRIVERS, isolationRefusal, OPEN_POLICY, type Policy } from './policy.ts';
 
 export type { LabState };
-export interface LabView {
-  labId: string;
-  instanceId: string | null;
-  state: LabState;
-  /** The running (or starting) lab's driver; when down, the one the next start uses. */
-  driver: DriverName;
-  nodes: string[];
-  error?: string;
-  steps: { id: string; title: string; status: StepStatus; attempts: number; lastMessage: string | null }[];
-}
+export type { LabView };
 export interface Running { lab: LoadedLab; inst: LabInstance }
 
-/** One learner's lab as labd tracks it in memory; what must survive a restart is in SQLite. */
+/** The progress stream of one learner's lab; its phase and instance are the InstanceStore's. */
 interface Entry {
-  starting: Promise<void> | null;
-  /** The driver of the start in flight. */
-  startingDriver?: DriverName;
   /** Progress of the current (or last) start, replayed to late SSE subscribers. */
   events: Progress[];
   listeners: Set<(p: Progress) => void>;
-  error?: { message: string; hint?: string };
 }
+
+const LAB_STATE: Record<Phase, LabState> = { creating: 'starting', ready: 'ready', failed: 'error', down: 'down' };
 
 const keyOf = (p: LearnerPrincipal) => `${p.learnerId}\0${p.labId}`;
 export const isFinal = (p: Progress) => p.phase === 'ready' || p.phase === 'error';
 
-/** A LabError from the engine as an HTTP answer: bad input is 400, anything else 500. */
-export function httpErrorOf(e: unknown): HttpError {
-  if (e instanceof HttpError) return e;
-  if (e instanceof LabError) return new HttpError(e.exitCode === 2 ? 400 : 500, e.message, e.hint);
-  return new HttpError(500, (e as Error).message ?? String(e));
-}
 
 /**
  * Starts, resets and finds each learner's instance of a lab. Decisions for one learner's lab are
@@ -57,63 +39,58 @@ export class LabManager {
   private instanceLock = new KeyedMutex();
   /** Preflight reports, cached: GET /v1/lab/drivers and an explicit driver choice share them. */
   readonly drivers = new DriverReports();
+  /** Each learner's instance and its phase (creating, ready, failed, down). */
+  readonly instances: InstanceStore;
 
-  constructor(private readonly store: Store, private readonly sessions: SessionRegistry, private readonly policy: Policy = OPEN_POLICY) {}
+  constructor(private readonly store: Store, private readonly sessions: SessionRegistry, private readonly policy: Policy = OPEN_POLICY) {
+    this.instances = new InstanceStore(store);
+  }
 
   private entry(p: LearnerPrincipal): Entry {
     let e = this.entries.get(keyOf(p));
-    if (!e) this.entries.set(keyOf(p), (e = { starting: null, events: [], listeners: new Set() }));
+    if (!e) this.entries.set(keyOf(p), (e = { events: [], listeners: new Set() }));
     return e;
   }
 
   lab(p: LearnerPrincipal): LoadedLab {
-    try { return findLab(p.labId); } catch (e) { throw new HttpError(404, `lab "${p.labId}" is not available on this server`, (e as Error).message); }
+    try { return findLab(p.labId); } catch (e) { throw new NotFound(`lab "${p.labId}" is not available on this server`, (e as Error).message); }
   }
 
   /** The learner's running instance (reattached from its state file after a labd restart), or null. */
   async current(p: LearnerPrincipal): Promise<Running | null> {
-    const { instanceId } = this.store.getLearnerLab(p.learnerId, p.labId);
-    if (!instanceId) return null;
-    const state = loadState(instanceId);
-    if (!state || state.labId !== p.labId) return null;
-    const inst = (await getDriver(state.driver)).attach(state);
-    return (await inst.alive()) ? { lab: this.lab(p), inst } : null;
+    const r = await this.instances.running(p);
+    return r ? { lab: this.lab(p), inst: r.inst } : null;
   }
 
   /**
-   * Where the learner's lab stands, without loading lab.yaml (findLab reads every lab, ~15 ms):
+   * Where the learner's lab stands, without looking at lab.yaml or the lab's files:
    * cheap enough for a live class roster that asks for every learner each second.
    */
   async peek(p: LearnerPrincipal): Promise<{ state: LabState; instanceId: string | null; error?: string }> {
-    const e = this.entries.get(keyOf(p));
-    if (e?.starting) return { state: 'starting', instanceId: null };
-    const { instanceId } = this.store.getLearnerLab(p.learnerId, p.labId);
-    const state = instanceId ? loadState(instanceId) : null;
-    if (state && state.labId === p.labId && (await (await getDriver(state.driver)).attach(state).alive())) return { state: 'ready', instanceId: state.id };
-    return e?.error ? { state: 'error', instanceId: null, error: e.error.message } : { state: 'down', instanceId: null };
+    const r = await this.instances.record(p);
+    return { state: LAB_STATE[r.phase], instanceId: r.instanceId, ...(r.error ? { error: r.error.message } : {}) };
   }
 
   /** The running instance for an endpoint that needs one; 409 when there is none. */
   async ready(p: LearnerPrincipal): Promise<Running> {
-    if (this.entry(p).starting) throw new HttpError(409, 'the lab is still starting', 'wait for {phase:"ready"} on GET /v1/lab/events');
+    if (this.instances.isCreating(p)) throw new Conflict('the lab is still starting', 'wait for {phase:"ready"} on GET /v1/lab/events');
     const cur = await this.current(p);
-    if (!cur) throw new HttpError(409, 'the lab is not running', 'start it with POST /v1/lab');
+    if (!cur) throw new Conflict('the lab is not running', 'start it with POST /v1/lab');
     return cur;
   }
 
   async view(p: LearnerPrincipal): Promise<LabView> {
     const lab = this.lab(p);
-    const e = this.entry(p);
-    const cur = e.starting ? null : await this.current(p);
+    const r = await this.instances.record(p);
     const progress = this.store.progress(p.learnerId, p.labId);
-    const state: LabState = e.starting ? 'starting' : cur ? 'ready' : e.error ? 'error' : 'down';
+    const state = LAB_STATE[r.phase];
     return {
       labId: p.labId,
-      instanceId: cur?.inst.state.id ?? null,
+      instanceId: r.instanceId,
       state,
-      driver: cur?.inst.state.driver ?? (e.starting && e.startingDriver) ?? this.defaultDriver(p, lab),
-      nodes: cur?.inst.state.nodes ?? [],
-      ...(state === 'error' ? { error: e.error!.message } : {}),
+      driver: (r.phase === 'ready' || r.phase === 'creating' ? r.driver : null) ?? this.defaultDriver(p, lab),
+      nodes: r.state?.nodes ?? [],
+      ...(r.error ? { error: r.error.message } : {}),
       steps: lab.steps.map((s) => {
         const pr = progress.get(s.id);
         return { id: s.id, title: s.title, status: pr?.status ?? 'pending', attempts: pr?.attempts ?? 0, lastMessage: pr?.lastMessage ?? null };
@@ -130,11 +107,11 @@ export class LabManager {
     return this.decide.run(keyOf(p), async () => {
       const e = this.entry(p);
       const lab = this.lab(p);
-      if (e.starting) return;
+      if (this.instances.isCreating(p)) return;
       const cur = await this.current(p);
       if (cur) {
         if (driver && driver !== cur.inst.state.driver) {
-          throw new HttpError(409, `the lab is running on the ${cur.inst.state.driver} driver`, `to move it to ${driver}, reset it: POST /v1/lab/reset {"driver":"${driver}"}`);
+          throw new Conflict(`the lab is running on the ${cur.inst.state.driver} driver`, `to move it to ${driver}, reset it: POST /v1/lab/reset {"driver":"${driver}"}`);
         }
         return;
       }
@@ -146,11 +123,11 @@ export class LabManager {
   /** Takes the learner's lab down (its terminals close); the progress stays. */
   stop(p: LearnerPrincipal): Promise<void> {
     return this.decide.run(keyOf(p), async () => {
-      if (this.entry(p).starting) throw new HttpError(409, 'the lab is still starting', 'wait for it to be ready, then stop it');
+      if (this.instances.isCreating(p)) throw new Conflict('the lab is still starting', 'wait for it to be ready, then stop it');
       const cur = await this.current(p);
       if (!cur) return;
       this.sessions.closeInstance(cur.inst.state.id);
-      this.store.setLearnerLab(p.learnerId, p.labId, null, cur.inst.state.driver);
+      this.instances.assign(p, null, cur.inst.state.driver);
       await this.instanceLock.run(cur.inst.state.id, () => cur.inst.down());
     });
   }
@@ -164,15 +141,13 @@ export class LabManager {
    */
   async endHostKernelLabs(learnerId: string): Promise<string[]> {
     if (this.policy.trustLearners) return [];
-    const labIds = new Set(this.store.heldInstances().filter((h) => h.learnerId === learnerId).map((h) => h.labId));
-    for (const k of this.entries.keys()) if (k.startsWith(`${learnerId}\0`)) labIds.add(k.slice(learnerId.length + 1));
+    const labIds = new Set([...this.instances.held(), ...this.instances.inFlight()].filter((h) => h.learnerId === learnerId).map((h) => h.labId));
     const ended: string[] = [];
     for (const labId of labIds) {
       const p: LearnerPrincipal = { kind: 'learner', learnerId, labId };
-      await this.entries.get(keyOf(p))?.starting?.catch(() => {});
-      const { instanceId } = this.store.getLearnerLab(learnerId, labId);
-      const state = instanceId ? loadState(instanceId) : null;
-      if (!state || !HOST_KERNEL_DRIVERS.has(state.driver) || !(await (await getDriver(state.driver)).attach(state).alive())) continue;
+      await this.instances.settled(p);
+      const r = await this.instances.running(p);
+      if (!r || !HOST_KERNEL_DRIVERS.has(r.state.driver)) continue;
       await this.stop(p);
       ended.push(labId);
     }
@@ -196,10 +171,10 @@ export class LabManager {
       }
       const mine = others.filter((o) => o.learnerId === p.learnerId).length;
       if (mine >= this.policy.maxLabsPerLearner) {
-        throw new HttpError(429, `you have ${mine} labs running, the most one learner may have`, 'stop a lab you are done with ("Stop lab" in its panel, or DELETE /v1/lab), then start this one', { reason: 'learner-lab-limit', limit: this.policy.maxLabsPerLearner });
+        throw new TooMany(`you have ${mine} labs running, the most one learner may have`, 'stop a lab you are done with ("Stop lab" in its panel, or DELETE /v1/lab), then start this one', { reason: 'learner-lab-limit', limit: this.policy.maxLabsPerLearner });
       }
       if (others.length >= this.policy.maxLabs) {
-        throw new HttpError(503, `this server already runs ${others.length} labs, its limit`, 'try again when someone stops a lab; the operator can raise --max-labs (ELAB_MAX_LABS)', { reason: 'lab-limit', limit: this.policy.maxLabs });
+        throw new Unavailable(`this server already runs ${others.length} labs, its limit`, 'try again when someone stops a lab; the operator can raise --max-labs (ELAB_MAX_LABS)', { reason: 'lab-limit', limit: this.policy.maxLabs });
       }
       launch();
     });
@@ -208,22 +183,19 @@ export class LabManager {
   /** Every lab that is starting or alive, with its learner and driver. */
   private async liveLabs(): Promise<{ learnerId: string; labId: string; driver: string }[]> {
     const out = new Map<string, { learnerId: string; labId: string; driver: string }>();
-    for (const [k, e] of this.entries) {
-      const [learnerId, labId] = k.split('\0') as [string, string];
-      if (e.starting && e.startingDriver) out.set(k, { learnerId, labId, driver: e.startingDriver });
-    }
-    for (const h of this.store.heldInstances()) {
-      const k = `${h.learnerId}\0${h.labId}`;
+    for (const c of this.instances.inFlight()) out.set(keyOf({ kind: 'learner', ...c }), c);
+    for (const h of this.instances.held()) {
+      const k = keyOf({ kind: 'learner', ...h });
       if (out.has(k)) continue;
-      const state = loadState(h.instanceId);
-      if (state && (await (await getDriver(state.driver)).attach(state).alive())) out.set(k, { learnerId: h.learnerId, labId: h.labId, driver: state.driver });
+      const r = await this.instances.running(h);
+      if (r) out.set(k, { learnerId: h.learnerId, labId: h.labId, driver: r.state.driver });
     }
     return [...out.values()];
   }
 
   /** The driver a start without a choice uses: the learner's last choice if the lab still has it, else the lab's first. */
   private defaultDriver(p: LearnerPrincipal, lab: LoadedLab): DriverName {
-    const remembered = this.store.getLearnerLab(p.learnerId, p.labId).driver as DriverName | null;
+    const remembered = this.instances.owned(p).driver;
     return remembered && lab.spec.drivers.includes(remembered) ? remembered : lab.spec.drivers[0]!;
   }
 
@@ -236,15 +208,14 @@ export class LabManager {
     if (asked === undefined) return this.defaultDriver(p, lab);
     const allowed = lab.spec.drivers;
     if (!(allowed as string[]).includes(asked)) {
-      throw new HttpError(400, `lab "${lab.spec.id}" does not run on the ${asked} driver`, `it runs on: ${allowed.join(', ')}`, { drivers: allowed });
+      throw new Invalid('driver', `lab "${lab.spec.id}" does not run on the ${asked} driver`, `it runs on: ${allowed.join(', ')}`, { drivers: allowed });
     }
     const name = asked as DriverName;
     const r = await this.drivers.forLab(lab, name);
     if (!r.ok) {
-      throw new HttpError(424, `the ${name} driver cannot run here: ${r.missing.map((m) => m.what).join('; ')}`, r.missing.map((m) => m.fix).join('; '), { driver: name, missing: r.missing });
+      throw new Unmet(`the ${name} driver cannot run here: ${r.missing.map((m) => m.what).join('; ')}`, r.missing.map((m) => m.fix).join('; '), { driver: name, missing: r.missing });
     }
-    const { instanceId } = this.store.getLearnerLab(p.learnerId, p.labId);
-    this.store.setLearnerLab(p.learnerId, p.labId, instanceId, name);
+    this.instances.assign(p, this.instances.owned(p).instanceId, name);
     return name;
   }
 
@@ -252,7 +223,7 @@ export class LabManager {
   reset(p: LearnerPrincipal, stepId?: string, driver?: string): Promise<void> {
     return this.decide.run(keyOf(p), async () => {
       const e = this.entry(p);
-      if (e.starting) throw new HttpError(409, 'the lab is already starting', 'wait for it to be ready, then reset');
+      if (this.instances.isCreating(p)) throw new Conflict('the lab is already starting', 'wait for it to be ready, then reset');
       const lab = this.lab(p);
       const before = stepId ? lab.steps.slice(0, lab.steps.indexOf(findStepOr404(lab, stepId))) : [];
       // Without a choice a reset keeps the driver the lab runs on.
@@ -262,7 +233,7 @@ export class LabManager {
         if (old) {
           progress({ phase: 'down', message: `removing lab ${old.inst.state.id}`, fraction: 0 });
           await this.sessions.closeInstance(old.inst.state.id);
-          this.store.setLearnerLab(p.learnerId, p.labId, null, name);
+          this.instances.assign(p, null, name);
           await this.instanceLock.run(old.inst.state.id, () => old.inst.down());
         }
         const { inst } = await this.up(p, name, progress);
@@ -282,50 +253,38 @@ export class LabManager {
   /** Progress of the current start: what happened so far, then live events until ready or error. */
   subscribe(p: LearnerPrincipal, listener: (p: Progress) => void): { past: Progress[]; active: boolean; unsubscribe: () => void } {
     const e = this.entry(p);
-    if (!e.starting) return { past: [], active: false, unsubscribe: () => {} };
+    if (!this.instances.isCreating(p)) return { past: [], active: false, unsubscribe: () => {} };
     e.listeners.add(listener);
     return { past: [...e.events], active: true, unsubscribe: () => e.listeners.delete(listener) };
   }
 
   /** Waits for starts in flight, so a shutting-down labd records the instances it made. */
   async drain(timeoutMs: number): Promise<void> {
-    const pending = [...this.entries.values()].map((e) => e.starting).filter((x) => x !== null);
-    await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    await Promise.race([Promise.allSettled(this.instances.pending()), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
   private async up(p: LearnerPrincipal, driver: DriverName, progress: (x: Progress) => void): Promise<Running> {
     // upLab's own 'ready' is held back: ready is announced only once the instance is recorded,
     // so a client that reacts to it with GET /v1/lab sees the lab as ready.
     const r = await upLab(p.labId, driver, (x) => { if (x.phase !== 'ready') progress(x); });
-    this.store.setLearnerLab(p.learnerId, p.labId, r.inst.state.id, r.inst.state.driver);
+    this.instances.assign(p, r.inst.state.id, r.inst.state.driver);
     return r;
   }
 
   private launch(p: LearnerPrincipal, e: Entry, driver: DriverName, work: (progress: (x: Progress) => void) => Promise<unknown>): void {
-    e.startingDriver = driver;
     e.events = [];
-    e.error = undefined;
     const emit = (x: Progress) => {
       e.events.push(x);
       for (const l of [...e.listeners]) l(x);
     };
-    e.starting = (async () => {
-      try {
-        await work(emit);
-        e.starting = null;
-        emit({ phase: 'ready', message: 'lab ready', fraction: 1 });
-      } catch (err) {
-        const h = httpErrorOf(err);
-        e.error = { message: h.message, hint: h.hint };
-        e.starting = null;
-        emit({ phase: 'error', message: h.hint ? `${h.message} (${h.hint})` : h.message });
-      } finally {
-        e.listeners.clear();
-      }
-    })();
+    const failure = (err: unknown) => ({ message: (err as Error)?.message || String(err), hint: err instanceof LabError ? err.hint : undefined });
+    this.instances.create(p, driver, async () => { await work(emit); }, failure).then(
+      () => emit({ phase: 'ready', message: 'lab ready', fraction: 1 }),
+      (err: unknown) => { const f = failure(err); emit({ phase: 'error', message: f.hint ? `${f.message} (${f.hint})` : f.message }); },
+    ).finally(() => e.listeners.clear());
   }
 }
 
 function findStepOr404(lab: LoadedLab, stepId: string) {
-  try { return findStep(lab, stepId); } catch (e) { throw new HttpError(404, (e as LabError).message, (e as LabError).hint); }
+  try { return findStep(lab, stepId); } catch (e) { throw new NotFound((e as LabError).message, (e as LabError).hint); }
 }

@@ -1,5 +1,4 @@
-import type { ServerConfig } from './env.ts';
-import { HttpError } from './http.ts';
+import { Forbidden } from '../errors.ts';
 
 /**
  * What labd lets learners do: how many labs and learners there may be, and who may get a lab on
@@ -29,7 +28,10 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h.endsWith('.localhost');
 }
 
-export function policyOf(cfg: ServerConfig): Policy {
+/** What of labd's configuration the policy reads (server/env.ts has the rest; core does not import it). */
+export interface PolicyConfig { host: string; allowedOrigins: string[]; trustLearners: boolean; maxLabs: number; maxLabsPerLearner: number; maxLearners: number; learnerSessionDays: number }
+
+export function policyOf(cfg: PolicyConfig): Policy {
   const publicOrigins = cfg.allowedOrigins.filter((o) => !isLoopbackHost(new URL(o).hostname));
   const exposed = !isLoopbackHost(cfg.host)
     ? `labd listens on ${cfg.host}, beyond loopback`
@@ -51,9 +53,8 @@ export function trustWarning(p: Policy): string | null {
 }
 
 /** The refusal for a host-kernel driver, naming why and the two ways forward. */
-export function isolationRefusal(driver: string, why: string): HttpError {
-  return new HttpError(403,
-    `the ${driver} driver shares this host's kernel and root with the lab shell, so labd serves it only to one trusted user on loopback; ${why}`,
+export function isolationRefusal(driver: string, why: string): Forbidden {
+  return new Forbidden(`the ${driver} driver shares this host's kernel and root with the lab shell, so labd serves it only to one trusted user on loopback; ${why}`,
     'use the vm driver (POST /v1/lab {"driver":"vm"}), or, if every learner may be root on this host, start labd with --trust-learners (ELAB_TRUST_LEARNERS=1)',
     { reason: 'isolation', driver });
 }

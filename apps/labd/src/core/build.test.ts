@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { call, downAllLabs, isRoot, learner, startLabd, upLab, type LabdProcess } from './labd-harness.ts';
+import { call, downAllLabs, isRoot, learner, startLabd, upLab, type LabdProcess } from '../test-support/labd-harness.ts';
 
 const skip = !isRoot && 'needs root (real netns labs, clang, bpftool)';
 const SRC = 'bpf/hello/hello.bpf.c';

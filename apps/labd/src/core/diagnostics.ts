@@ -1,4 +1,6 @@
-export interface Diagnostic { file: string; line: number; column: number; severity: 'error' | 'warning' | 'info'; message: string }
+import type { Diagnostic } from '@ebpf-lab/api';
+
+export type { Diagnostic };
 
 /**
  * Turns a path clang printed into one the editor opens: relative to the lab workdir when it is

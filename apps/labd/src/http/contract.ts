@@ -1,0 +1,45 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ENDPOINTS, parseAs, type EndpointKey } from '@ebpf-lab/api';
+import type { z } from 'zod';
+import { readJson, sendJson } from './http.ts';
+
+type WithRequest = { [K in EndpointKey]: (typeof ENDPOINTS)[K] extends { request: z.ZodType } ? K : never }[EndpointKey];
+type WithResponse = { [K in EndpointKey]: (typeof ENDPOINTS)[K]['response'] extends z.ZodType ? K : never }[EndpointKey];
+type RequestOf<K extends WithRequest> = z.infer<Extract<(typeof ENDPOINTS)[K], { request: z.ZodType }>['request']>;
+/** What a handler may answer: the schema's input (labd builds it), before any defaults. */
+type AnswerOf<K extends WithResponse> = z.input<Extract<(typeof ENDPOINTS)[K]['response'], z.ZodType>>;
+
+/**
+ * Answers are checked against packages/api when ELAB_CHECK_RESPONSES=1 (every labd test sets it):
+ * an answer that breaks the contract becomes a 500 naming the field, so a test sees it at once.
+ * Off in production: the check costs a parse of every answer, the roster's included.
+ */
+const checkResponses = () => process.env.ELAB_CHECK_RESPONSES === '1';
+
+/**
+ * Under ELAB_CHECK_RESPONSES=1 labd refuses to start when its routes and packages/api's ENDPOINTS
+ * differ: an endpoint added on one side only is caught by the first test that starts labd.
+ */
+export function assertRoutesMatchContract(routes: string[]): void {
+  if (!checkResponses()) return;
+  const contract = Object.keys(ENDPOINTS);
+  const unlisted = routes.filter((r) => !contract.includes(r));
+  const unrouted = contract.filter((k) => !routes.includes(k));
+  if (unlisted.length || unrouted.length) {
+    throw new Error(
+      `labd's routes and packages/api differ: routed but not in ENDPOINTS: ${unlisted.join(', ') || 'none'}; in ENDPOINTS but not routed: ${unrouted.join(', ') || 'none'}`,
+    );
+  }
+}
+
+/** The JSON body of `key`, parsed with its request schema; a bad field is a 400 naming it. */
+export function requestOf<K extends WithRequest>(req: IncomingMessage, key: K): Promise<RequestOf<K>> {
+  return readJson(req, (ENDPOINTS[key] as { request: z.ZodType }).request) as Promise<RequestOf<K>>;
+}
+
+/** Sends the answer of `key` with its status from the contract (checked first when asked to). */
+export function reply<K extends WithResponse>(res: ServerResponse, key: K, body: AnswerOf<K>): void {
+  const ep = ENDPOINTS[key];
+  if (checkResponses()) parseAs(ep.response as z.ZodType, body, `labd's answer to ${key} breaks packages/api`);
+  sendJson(res, ep.status, body);
+}
