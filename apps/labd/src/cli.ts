@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import type { CheckResult, DriverName } from '@ebpf-lab/lab-spec';
+import type { DriverName } from '@ebpf-lab/lab-spec';
+import type { CheckResult } from '@ebpf-lab/check-sdk';
 import { DRIVER_NAMES } from '@ebpf-lab/lab-spec';
 import { intFlag, parseArgs, strFlag, type ParsedArgs } from './cli-args.ts';
 import { configFrom, initConfig, readEnv } from './config.ts';

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckResult, DriverName, LoadedLab, LoadedStep } from '@ebpf-lab/lab-spec';
+import type { DriverName, LoadedLab, LoadedStep } from '@ebpf-lab/lab-spec';
+import type { CheckResult } from '@ebpf-lab/check-sdk';
 import { SpecError } from '@ebpf-lab/lab-spec';
 import { runCheck } from './checks/run-check.ts';
 import { config } from './config.ts';

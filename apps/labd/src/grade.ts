@@ -1,5 +1,6 @@
 
-import type { CheckResult, DriverName } from '@ebpf-lab/lab-spec';
+import type { DriverName } from '@ebpf-lab/lab-spec';
+import type { CheckResult } from '@ebpf-lab/check-sdk';
 import { checkSteps, copySubmission, runScript, upLab } from './engine.ts';
 
 export interface GradeReport {

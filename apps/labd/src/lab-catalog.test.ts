@@ -10,7 +10,8 @@ let dir: string;
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'catalog-'));
-  for (const id of ['hello-ebpf', 'xdp']) cpSync(join(repoLabs, id), join(dir, id), { recursive: true });
+  // _lib: xdp's lab.yaml names the lab library's record.py, which loadLab finds beside the labs.
+  for (const id of ['hello-ebpf', 'xdp', '_lib']) cpSync(join(repoLabs, id), join(dir, id), { recursive: true });
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -48,6 +49,21 @@ test('a hint edited, a lab added and a lab removed are all seen', () => {
   assert.equal(cat.find('write-c').spec.id, 'write-c');
   rmSync(join(dir, 'write-c'), { recursive: true });
   assert.throws(() => cat.find('write-c'), /unknown lab "write-c"/);
+});
+
+test('a lab-library file that goes away breaks the labs naming it, and coming back restores them', () => {
+  const cat = new LabCatalog(dir, { recheckMs: 0 });
+  assert.equal(cat.find('xdp').spec.id, 'xdp');
+  const lib = join(dir, '_lib/record.py');
+  const text = readFileSync(lib, 'utf8');
+  rmSync(lib);
+  try {
+    assert.throws(() => cat.find('xdp'), /record\.py" is not a file/);
+    assert.equal(cat.find('hello-ebpf').spec.id, 'hello-ebpf', 'a lab without lib: is still served');
+  } finally {
+    writeFileSync(lib, text);
+  }
+  assert.equal(cat.find('xdp').spec.id, 'xdp');
 });
 
 test('within recheckMs the catalog answers from memory', () => {

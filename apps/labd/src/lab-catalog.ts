@@ -27,6 +27,9 @@ function signature(dir: string): string {
   // check/solve/grade scripts coming and going; hint.md and the variant folders are read.
   stamp(dir);
   stamp(join(dir, 'lab.yaml'));
+  // lab.yaml `lib:` files must exist in the lab library beside the labs: one coming or going
+  // changes that folder's mtime.
+  stamp(join(dir, '..', '_lib'));
   const steps = join(dir, 'steps');
   stamp(steps);
   let ids: string[] = [];

@@ -1,4 +1,4 @@
-import type { CheckResult, CheckStatus } from '@ebpf-lab/lab-spec';
+import type { CheckResult, CheckStatus } from '@ebpf-lab/check-sdk';
 
 /** One wrong or alternative solution run on its own fresh lab. */
 export interface VariantResult {

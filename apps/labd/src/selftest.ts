@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { CheckResult, DriverName, LoadedLab, LoadedStep, LoadedVariant } from '@ebpf-lab/lab-spec';
+import type { DriverName, LoadedLab, LoadedStep, LoadedVariant } from '@ebpf-lab/lab-spec';
+import type { CheckResult } from '@ebpf-lab/check-sdk';
 import { checkSteps, findLab, solveSteps, upLab } from './engine.ts';
 import { usageError } from './errors.ts';
 import type { LabInstance } from './drivers/types.ts';

@@ -3,11 +3,11 @@
 // against the real labd and a real netns lab.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
+import { screenshotDir } from './harness';
 import { waitForScreen } from './terminal-screen';
+import { browserStack } from './support/stack';
 
 const isRoot = process.getuid?.() === 0;
 const MEMBERS = ['k8s-s', 'k8s-w1', 'k8s-w2', 'netpod', 'webpod1', 'webpod2', 'tiefighter', 'xwing', 'deathstar', 'internet'];
@@ -31,34 +31,14 @@ async function tabBoxes(page: Page): Promise<{ row: Box; tabs: Box[] }> {
 const visibleIn = (t: Box, row: Box) => t.left >= row.left - 0.5 && t.right <= row.right + 0.5;
 
 describe('lab panel with many members', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
-  let stateDir = '';
-  let labd: Proc | undefined;
-  let web: Proc | undefined;
-  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
-  let page: Page;
-
-  before(async () => {
-    stateDir = tempStateDir();
-    const webPort = await freePort();
-    labd = await startLabd(stateDir, `http://127.0.0.1:${webPort}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, webPort);
-    browser = await launchChromium({ width: 1280, height: 800 });
-    page = await browser.context.newPage();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await web?.stop();
-    await labd?.stop();
-    if (stateDir) downLabs(stateDir);
-  });
+  const fx = browserStack({ viewport: { width: 1280, height: 800 } });
 
   it('shows every member tab and the editor tab whole: no label wrapped, cut or hidden', async () => {
-    await page.goto(`${web!.url}/en/pod-to-pod`);
+    await fx.page.goto(`${fx.web.url}/en/pod-to-pod`);
     // A generous ceiling: the lab starts with the page, and eleven holders take long on a loaded host.
-    await page.getByTestId(`tab-${LAST}`).waitFor({ timeout: 180_000 });
-    await page.screenshot({ path: join(screenshotDir, 'lab-panel-ten-members.png') });
-    const { row, tabs } = await tabBoxes(page);
+    await fx.page.getByTestId(`tab-${LAST}`).waitFor({ timeout: 180_000 });
+    await fx.page.screenshot({ path: join(screenshotDir, 'lab-panel-ten-members.png') });
+    const { row, tabs } = await tabBoxes(fx.page);
     assert.deepEqual(tabs.map((t) => t.text.trim()), [...MEMBERS, 'Editor'], 'every member has a tab, with its name as the label, then the editor');
     const lineHeight = tabs[0]!.bottom - tabs[0]!.top;
     const rows = new Set(tabs.map((t) => Math.round(t.top)));
@@ -71,11 +51,11 @@ describe('lab panel with many members', { skip: !isRoot && 'needs root: labd mak
   });
 
   it('clicking the last member tab opens its shell', async () => {
-    await page.getByTestId(`tab-${LAST}`).click();
-    assert.equal(await page.getByTestId(`tab-${LAST}`).getAttribute('aria-selected'), 'true');
-    await page.locator(`[data-testid=terminal-${LAST}][data-status=open]`).waitFor({ timeout: 60_000 });
-    await page.locator(`[data-testid=terminal-${LAST}] .xterm-helper-textarea`).focus();
-    await page.keyboard.type('hostname; echo "node=$LAB_NODE"\n');
-    await waitForScreen(page, new RegExp(`^node=${LAST}\\s*$`, 'm'), { testid: `terminal-${LAST}`, timeoutMs: 30_000 });
+    await fx.page.getByTestId(`tab-${LAST}`).click();
+    assert.equal(await fx.page.getByTestId(`tab-${LAST}`).getAttribute('aria-selected'), 'true');
+    await fx.page.locator(`[data-testid=terminal-${LAST}][data-status=open]`).waitFor({ timeout: 60_000 });
+    await fx.page.locator(`[data-testid=terminal-${LAST}] .xterm-helper-textarea`).focus();
+    await fx.page.keyboard.type('hostname; echo "node=$LAB_NODE"\n');
+    await waitForScreen(fx.page, new RegExp(`^node=${LAST}\\s*$`, 'm'), { testid: `terminal-${LAST}`, timeoutMs: 30_000 });
   });
 });

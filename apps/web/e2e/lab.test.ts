@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { downLabs, freePort, repoRoot, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
+import { repoRoot, screenshotDir } from './harness';
 import { screenText, waitForScreen } from './terminal-screen';
+import { browserStack } from './support/stack';
 
 const isRoot = process.getuid?.() === 0;
 const LESSON = '/en/hello-ebpf';
@@ -51,157 +51,139 @@ async function buildAndMarkers(page: Page): Promise<{ stage: string; markers: { 
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
-  let stateDir = '';
-  let labd: Proc | undefined;
-  let web: Proc | undefined;
-  let webPort = 0;
-  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
-  let page: Page;
-
-  before(async () => {
-    stateDir = tempStateDir();
-    webPort = await freePort();
-    labd = await startLabd(stateDir, `http://127.0.0.1:${webPort}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, webPort);
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    // Record every value the progress bar takes, however briefly it shows.
-    await page.addInitScript(() => {
-      const w = window as unknown as { __progress: string[] };
-      w.__progress = [];
-      new MutationObserver(() => {
-        for (const el of document.querySelectorAll('[role=progressbar]')) {
-          const v = el.getAttribute('aria-valuenow') ?? '';
-          if (w.__progress.at(-1) !== v) w.__progress.push(v);
-        }
-      }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
-    });
-  });
-
-  after(async () => {
-    await browser?.close();
-    await web?.stop();
-    await labd?.stop();
-    if (stateDir) downLabs(stateDir);
+  const fx = browserStack({
+    preparePage: async (page) => {
+      // Record every value the progress bar takes, however briefly it shows.
+      await page.addInitScript(() => {
+        const w = window as unknown as { __progress: string[] };
+        w.__progress = [];
+        new MutationObserver(() => {
+          for (const el of document.querySelectorAll('[role=progressbar]')) {
+            const v = el.getAttribute('aria-valuenow') ?? '';
+            if (w.__progress.at(-1) !== v) w.__progress.push(v);
+          }
+        }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+      });
+    },
   });
 
   it('while the lab comes up the progress bar only moves forward within 0–100, then a shell computes 6*7', async () => {
-    await page.goto(`${web!.url}${LESSON}`, { waitUntil: 'commit' });
-    await page.getByTestId('lab-panel').waitFor({ timeout: 30_000 });
-    await shot(page, '01-lab-starting');
-    await waitForTerminalOpen(page);
+    await fx.page.goto(`${fx.web.url}${LESSON}`, { waitUntil: 'commit' });
+    await fx.page.getByTestId('lab-panel').waitFor({ timeout: 30_000 });
+    await shot(fx.page, '01-lab-starting');
+    await waitForTerminalOpen(fx.page);
     // A fast machine may never show the bar (or any value between 0 and 100): only what holds
     // however fast the lab starts is asserted: every value shown is a percentage, in order.
-    const seen = (await page.evaluate(() => (window as unknown as { __progress: string[] }).__progress)).map(Number);
+    const seen = (await fx.page.evaluate(() => (window as unknown as { __progress: string[] }).__progress)).map(Number);
     for (const v of seen) assert.ok(Number.isFinite(v) && v >= 0 && v <= 100, `a percentage, saw [${seen.join(', ')}]`);
     assert.deepEqual(seen, [...seen].sort((a, b) => a - b), `the bar never went back, saw [${seen.join(', ')}]`);
-    await typeInTerminal(page, 'echo $((6*7))\n');
-    await waitForScreen(page, /^42\s*$/m);
-    await shot(page, '02-terminal-42');
+    await typeInTerminal(fx.page, 'echo $((6*7))\n');
+    await waitForScreen(fx.page, /^42\s*$/m);
+    await shot(fx.page, '02-terminal-42');
   });
 
   it('a Run block types itself into the terminal and runs', async () => {
-    await page.getByTestId('run-block').first().getByRole('button').click();
-    await waitForScreen(page, new RegExp(`^${release().replace(/\./g, '\\.')}\\s*$`, 'm'));
-    await shot(page, '03-run-block');
+    await fx.page.getByTestId('run-block').first().getByRole('button').click();
+    await waitForScreen(fx.page, new RegExp(`^${release().replace(/\./g, '\\.')}\\s*$`, 'm'));
+    await shot(fx.page, '03-run-block');
   });
 
   it('Check fails with expected and actual before the step is done, passes after', async () => {
-    const check = page.getByTestId('check-bpftrace');
+    const check = fx.page.getByTestId('check-bpftrace');
     await check.scrollIntoViewIfNeeded();
     await check.getByRole('button').click();
-    await page.locator('[data-testid=check-bpftrace][data-status=fail]').waitFor({ timeout: 60_000 });
+    await fx.page.locator('[data-testid=check-bpftrace][data-status=fail]').waitFor({ timeout: 60_000 });
     assert.equal(await check.getByTestId('verdict').innerText(), '✗ not yet', 'the learner reads the verdict');
     assert.match(await check.getByTestId('expected').innerText(), /sys_enter_execve/);
     assert.ok((await check.getByTestId('actual').innerText()).length > 0);
-    await shot(page, '04-check-fail');
+    await shot(fx.page, '04-check-fail');
 
     // What labs/hello-ebpf/steps/bpftrace/solve.sh does, typed by a person.
-    await typeInTerminal(page, "cat > trace-execve.bt <<'BT'\ntracepoint:syscalls:sys_enter_execve\n{\n  printf(\"%-7d %-16s %s\\n\", pid, comm, str(args->filename));\n}\nBT\n");
-    await typeInTerminal(page, 'bpftrace trace-execve.bt > trace-execve.log 2>&1 & bt=$!\n');
-    await typeInTerminal(page, 'for i in $(seq 100); do bpftool -j perf show | grep -q "\\"pid\\":$bt,.*sys_enter_execve" && break; sleep 0.1; done; echo ATTACHED-$((40+2))\n');
-    await waitForScreen(page, /^ATTACHED-42\s*$/m, { timeoutMs: 30_000 });
+    await typeInTerminal(fx.page, "cat > trace-execve.bt <<'BT'\ntracepoint:syscalls:sys_enter_execve\n{\n  printf(\"%-7d %-16s %s\\n\", pid, comm, str(args->filename));\n}\nBT\n");
+    await typeInTerminal(fx.page, 'bpftrace trace-execve.bt > trace-execve.log 2>&1 & bt=$!\n');
+    await typeInTerminal(fx.page, 'for i in $(seq 100); do bpftool -j perf show | grep -q "\\"pid\\":$bt,.*sys_enter_execve" && break; sleep 0.1; done; echo ATTACHED-$((40+2))\n');
+    await waitForScreen(fx.page, /^ATTACHED-42\s*$/m, { timeoutMs: 30_000 });
     await check.getByRole('button').click();
-    await page.locator('[data-testid=check-bpftrace][data-status=pass]').waitFor({ timeout: 60_000 });
+    await fx.page.locator('[data-testid=check-bpftrace][data-status=pass]').waitFor({ timeout: 60_000 });
     assert.equal(await check.getByTestId('verdict').innerText(), '✓ pass', 'the learner reads the verdict');
-    await shot(page, '05-check-pass');
+    await shot(fx.page, '05-check-pass');
   });
 
   it('a reload reattaches to the same shell with its scrollback', async () => {
-    await typeInTerminal(page, 'echo SHELL-PID=$$\n');
-    const pid = (await waitForScreen(page, /^SHELL-PID=(\d+)\s*$/m))[1];
-    await page.reload();
-    await waitForTerminalOpen(page);
-    await waitForScreen(page, new RegExp(`^SHELL-PID=${pid}\\s*$`, 'm')); // replayed, not retyped
-    await typeInTerminal(page, 'echo AFTER-RELOAD=$$\n');
-    const again = (await waitForScreen(page, /^AFTER-RELOAD=(\d+)\s*$/m))[1];
+    await typeInTerminal(fx.page, 'echo SHELL-PID=$$\n');
+    const pid = (await waitForScreen(fx.page, /^SHELL-PID=(\d+)\s*$/m))[1];
+    await fx.page.reload();
+    await waitForTerminalOpen(fx.page);
+    await waitForScreen(fx.page, new RegExp(`^SHELL-PID=${pid}\\s*$`, 'm')); // replayed, not retyped
+    await typeInTerminal(fx.page, 'echo AFTER-RELOAD=$$\n');
+    const again = (await waitForScreen(fx.page, /^AFTER-RELOAD=(\d+)\s*$/m))[1];
     assert.equal(again, pid, 'same shell process after the reload');
-    await shot(page, '06-reattached');
+    await shot(fx.page, '06-reattached');
   });
 
   it('a dropped connection shows reconnecting… and reattaches on its own', async () => {
-    await typeInTerminal(page, 'echo BEFORE-DROP=$$\n');
-    const pid = (await waitForScreen(page, /^BEFORE-DROP=(\d+)\s*$/m))[1];
-    await web!.stop(); // the web server goes away under the open page
-    await page.locator('[data-testid=terminal-status]', { hasText: 'reconnecting' }).waitFor({ timeout: 30_000 });
-    await shot(page, '07-reconnecting');
-    web = await startWeb({ ELAB_LABD_URL: labd!.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, webPort);
-    await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 30_000 }).catch(async (e: Error) => {
-      const status = await term(page).getAttribute('data-status');
-      const text = await page.getByTestId('terminal-status').innerText().catch(() => '');
-      throw new Error(`${e.message}\nterminal status: ${status} ${text}\nweb:\n${web!.output().slice(-1500)}\nlabd:\n${labd!.output().slice(-1500)}`);
+    await typeInTerminal(fx.page, 'echo BEFORE-DROP=$$\n');
+    const pid = (await waitForScreen(fx.page, /^BEFORE-DROP=(\d+)\s*$/m))[1];
+    await fx.web.stop(); // the web server goes away under the open page
+    await fx.page.locator('[data-testid=terminal-status]', { hasText: 'reconnecting' }).waitFor({ timeout: 30_000 });
+    await shot(fx.page, '07-reconnecting');
+    await fx.startWeb();
+    await fx.page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 30_000 }).catch(async (e: Error) => {
+      const status = await term(fx.page).getAttribute('data-status');
+      const text = await fx.page.getByTestId('terminal-status').innerText().catch(() => '');
+      throw new Error(`${e.message}\nterminal status: ${status} ${text}\nweb:\n${fx.web.output().slice(-1500)}\nlabd:\n${fx.labd.output().slice(-1500)}`);
     });
-    await typeInTerminal(page, 'echo AFTER-DROP=$$\n');
-    assert.equal((await waitForScreen(page, /^AFTER-DROP=(\d+)\s*$/m))[1], pid, 'the same shell, reattached without a reload');
+    await typeInTerminal(fx.page, 'echo AFTER-DROP=$$\n');
+    assert.equal((await waitForScreen(fx.page, /^AFTER-DROP=(\d+)\s*$/m))[1], pid, 'the same shell, reattached without a reload');
   });
 
   it('the editor marks a clang error and a verifier rejection on their lines', async () => {
-    await page.getByTestId('tab-editor').click();
-    await page.locator('.editor-host[data-open-path="bpf/hello/hello.bpf.c"]').waitFor({ timeout: 60_000 });
-    await page.locator('.monaco-editor .view-lines').waitFor();
+    await fx.page.getByTestId('tab-editor').click();
+    await fx.page.locator('.editor-host[data-open-path="bpf/hello/hello.bpf.c"]').waitFor({ timeout: 60_000 });
+    await fx.page.locator('.monaco-editor .view-lines').waitFor();
 
     const stmt = 'count = bpf_map_lookup_elem(&exec_count, &uid);';
     const broken = source.replace(stmt, stmt.slice(0, -1));
-    await setEditorText(page, broken);
-    const syntax = await buildAndMarkers(page);
+    await setEditorText(fx.page, broken);
+    const syntax = await buildAndMarkers(fx.page);
     assert.equal(syntax.stage, 'compile');
     const want = lineOf(broken, stmt.slice(0, -1));
     assert.ok(syntax.markers.some((m) => m.line === want && /expected ';'/.test(m.message)), `a marker on line ${want}: ${JSON.stringify(syntax.markers)}`);
-    await shot(page, '08-editor-clang-error');
+    await shot(fx.page, '08-editor-clang-error');
 
     const guarded = '\tif (count) {\n\t\t__sync_fetch_and_add(count, 1);\n\t\treturn;\n\t}';
     assert.ok(source.includes(guarded), 'hello.bpf.c still has the guarded lookup this test edits');
     const unchecked = source.replace(guarded, '\t*count += 1;\n\treturn;');
-    await setEditorText(page, unchecked);
-    const verifier = await buildAndMarkers(page);
+    await setEditorText(fx.page, unchecked);
+    const verifier = await buildAndMarkers(fx.page);
     assert.equal(verifier.stage, 'load');
     const deref = lineOf(unchecked, '*count += 1;');
     assert.ok(verifier.markers.some((m) => m.line === deref && /verifier/.test(m.message)), `a verifier marker on line ${deref}: ${JSON.stringify(verifier.markers)}`);
-    await shot(page, '09-editor-verifier');
+    await shot(fx.page, '09-editor-verifier');
   });
 
   it('Reset gives a fresh lab: a new shell, and the step is undone', async () => {
-    await page.getByTestId('tab-lab').click();
+    await fx.page.getByTestId('tab-lab').click();
     // Each lab has its own PID namespace, so $$ may repeat across labs: the instance id tells them apart.
-    await typeInTerminal(page, 'echo BEFORE-RESET=$LAB_INSTANCE; touch reset-marker\n');
-    const old = (await waitForScreen(page, /^BEFORE-RESET=([a-z0-9]{6})\s*$/m))[1];
-    await page.getByTestId('lab-reset').click();
+    await typeInTerminal(fx.page, 'echo BEFORE-RESET=$LAB_INSTANCE; touch reset-marker\n');
+    const old = (await waitForScreen(fx.page, /^BEFORE-RESET=([a-z0-9]{6})\s*$/m))[1];
+    await fx.page.getByTestId('lab-reset').click();
     // hello-ebpf runs on netns and vagrant, so Reset asks where; the lab's driver is preselected.
-    await page.getByTestId('driver-submit').click();
+    await fx.page.getByTestId('driver-submit').click();
     // 'starting' may be over before anyone looks; the event to wait for is the old shell's screen
     // going away (a new lab, a new terminal), then the new shell's prompt.
-    for (const end = Date.now() + 90_000; (await screenText(page)).includes(`BEFORE-RESET=${old}`);) {
+    for (const end = Date.now() + 90_000; (await screenText(fx.page)).includes(`BEFORE-RESET=${old}`);) {
       assert.ok(Date.now() < end, 'the old shell\'s screen went away after the reset');
-      await page.waitForTimeout(200);
+      await fx.page.waitForTimeout(200);
     }
-    await waitForTerminalOpen(page);
-    await typeInTerminal(page, 'echo AFTER-RESET=$LAB_INSTANCE; ls reset-marker\n');
-    assert.notEqual((await waitForScreen(page, /^AFTER-RESET=([a-z0-9]{6})\s*$/m))[1], old, 'a new shell in the new lab');
-    await waitForScreen(page, /reset-marker.*No such file/, { timeoutMs: 30_000 });
-    const check = page.getByTestId('check-bpftrace');
+    await waitForTerminalOpen(fx.page);
+    await typeInTerminal(fx.page, 'echo AFTER-RESET=$LAB_INSTANCE; ls reset-marker\n');
+    assert.notEqual((await waitForScreen(fx.page, /^AFTER-RESET=([a-z0-9]{6})\s*$/m))[1], old, 'a new shell in the new lab');
+    await waitForScreen(fx.page, /reset-marker.*No such file/, { timeoutMs: 30_000 });
+    const check = fx.page.getByTestId('check-bpftrace');
     await check.getByRole('button').click();
-    await page.locator('[data-testid=check-bpftrace][data-status=fail]').waitFor({ timeout: 60_000 });
+    await fx.page.locator('[data-testid=check-bpftrace][data-status=fail]').waitFor({ timeout: 60_000 });
     assert.equal(await check.getByTestId('verdict').innerText(), '✗ not yet', 'the step is undone, as the learner reads it');
-    await shot(page, '10-after-reset');
+    await shot(fx.page, '10-after-reset');
   });
 });

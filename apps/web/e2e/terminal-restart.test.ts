@@ -2,11 +2,11 @@
 // shell (same $$) with its scrollback, because the shell lives in a holder outside labd. Needs root.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
+import { screenshotDir } from './harness';
 import { screenText, waitForScreen } from './terminal-screen';
+import { browserStack } from './support/stack';
 
 const isRoot = process.getuid?.() === 0;
 const term = (page: Page) => page.locator('[data-testid=terminal-lab]');
@@ -24,54 +24,32 @@ async function waitForOpen(page: Page, why: () => string): Promise<void> {
 }
 
 describe('terminals across a labd crash', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
-  let stateDir = '';
-  let labd: Proc | undefined;
-  let web: Proc | undefined;
-  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
-  let page: Page;
-  let origin = '';
-
-  before(async () => {
-    stateDir = tempStateDir();
-    const webPort = await freePort();
-    origin = `http://127.0.0.1:${webPort}`;
-    labd = await startLabd(stateDir, origin);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, webPort);
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await web?.stop();
-    await labd?.stop();
-    if (stateDir) downLabs(stateDir);
-  });
+  const fx = browserStack();
 
   it('kill -9 of labd and a restart: the same page shows the scrollback and the same shell', async () => {
-    await page.goto(`${web!.url}/en/hello-ebpf`, { waitUntil: 'commit' });
-    const logs = () => `web:\n${web!.output().slice(-1500)}\nlabd:\n${labd!.output().slice(-1500)}`;
-    await waitForOpen(page, logs);
-    await waitForScreen(page, /[#$][\s\u00a0]*$/m, { timeoutMs: 30_000 });
-    await typeInTerminal(page, 'echo BEFORE-CRASH=$$ MARK""ER-$((6*7))\n');
-    const pid = (await waitForScreen(page, /^BEFORE-CRASH=(\d+) MARKER-42\s*$/m))[1];
+    await fx.page.goto(`${fx.web.url}/en/hello-ebpf`, { waitUntil: 'commit' });
+    const logs = () => `web:\n${fx.web.output().slice(-1500)}\nlabd:\n${fx.labd.output().slice(-1500)}`;
+    await waitForOpen(fx.page, logs);
+    await waitForScreen(fx.page, /[#$][\s\u00a0]*$/m, { timeoutMs: 30_000 });
+    await typeInTerminal(fx.page, 'echo BEFORE-CRASH=$$ MARK""ER-$((6*7))\n');
+    const pid = (await waitForScreen(fx.page, /^BEFORE-CRASH=(\d+) MARKER-42\s*$/m))[1];
 
-    const port = Number(new URL(labd!.url).port);
-    labd!.proc.kill('SIGKILL');
-    await labd!.stop();
-    await page.locator('[data-testid=terminal-status]', { hasText: 'reconnecting' }).waitFor({ timeout: 20_000 });
+    const port = Number(new URL(fx.labd.url).port);
+    fx.labd.proc.kill('SIGKILL');
+    await fx.labd.stop();
+    await fx.page.locator('[data-testid=terminal-status]', { hasText: 'reconnecting' }).waitFor({ timeout: 20_000 });
     // The client clears the screen before every Replay, so the marker below can only come from the replay.
-    labd = await startLabd(stateDir, origin, {}, port);
-    await waitForOpen(page, logs);
-    await waitForScreen(page, /^BEFORE-CRASH=\d+ MARKER-42\s*$/m, { timeoutMs: 30_000 });
-    await typeInTerminal(page, 'echo AFTER-CRASH=$$\n');
-    assert.equal((await waitForScreen(page, /^AFTER-CRASH=(\d+)\s*$/m))[1], pid, 'the same shell after labd came back');
-    await page.screenshot({ path: join(screenshotDir, 'terminal-after-labd-crash.png') });
+    await fx.startLabd(port);
+    await waitForOpen(fx.page, logs);
+    await waitForScreen(fx.page, /^BEFORE-CRASH=\d+ MARKER-42\s*$/m, { timeoutMs: 30_000 });
+    await typeInTerminal(fx.page, 'echo AFTER-CRASH=$$\n');
+    assert.equal((await waitForScreen(fx.page, /^AFTER-CRASH=(\d+)\s*$/m))[1], pid, 'the same shell after labd came back');
+    await fx.page.screenshot({ path: join(screenshotDir, 'terminal-after-labd-crash.png') });
 
-    await page.reload(); // and a fresh page gets the same from the restarted labd
-    await waitForOpen(page, logs);
-    await waitForScreen(page, /^AFTER-CRASH=\d+\s*$/m, { timeoutMs: 30_000 });
-    await typeInTerminal(page, 'echo AFTER-RELOAD=$$\n');
-    assert.equal((await waitForScreen(page, /^AFTER-RELOAD=(\d+)\s*$/m))[1], pid);
+    await fx.page.reload(); // and a fresh page gets the same from the restarted labd
+    await waitForOpen(fx.page, logs);
+    await waitForScreen(fx.page, /^AFTER-CRASH=\d+\s*$/m, { timeoutMs: 30_000 });
+    await typeInTerminal(fx.page, 'echo AFTER-RELOAD=$$\n');
+    assert.equal((await waitForScreen(fx.page, /^AFTER-RELOAD=(\d+)\s*$/m))[1], pid);
   });
 });

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { downLabs, freePort, repoRoot, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
+import { repoRoot, screenshotDir } from './harness';
 import { waitForScreen } from './terminal-screen';
+import { browserStack } from './support/stack';
 
 const isRoot = process.getuid?.() === 0;
 const FILE = 'bpf/execcount/execcount.bpf.c';
@@ -29,68 +29,48 @@ async function buildAndMarkers(page: Page, n: number): Promise<Built> {
 }
 
 describe('write-c: fix what the verifier rejects, in the browser', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
-  let stateDir = '';
-  let labd: Proc | undefined;
-  let web: Proc | undefined;
-  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
-  let page: Page;
-
-  before(async () => {
-    stateDir = tempStateDir();
-    const port = await freePort();
-    labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await web?.stop();
-    await labd?.stop();
-    if (stateDir) downLabs(stateDir);
-  });
+  const fx = browserStack();
 
   it('the marker sits on the unguarded add; with a NULL check it loads, runs and the check passes', async () => {
-    await page.goto(`${web!.url}/en/write-c`);
-    await page.locator('[data-testid=lab-panel][data-lab-state=ready]').waitFor({ timeout: 90_000 });
-    await page.getByTestId('tab-editor').click();
+    await fx.page.goto(`${fx.web.url}/en/write-c`);
+    await fx.page.locator('[data-testid=lab-panel][data-lab-state=ready]').waitFor({ timeout: 90_000 });
+    await fx.page.getByTestId('tab-editor').click();
     // The editor opens what the first step (field) edits, as write-c's lab.yaml says: execsnoop's BPF C.
-    await page.locator(`.editor-host[data-open-path="${FIRST_STEP_FILE}"]`).waitFor({ timeout: 60_000 });
-    await page.locator('.monaco-editor .view-lines').filter({ hasText: 'bpf_ringbuf_reserve(&events,' }).waitFor({ timeout: 30_000 });
-    assert.equal(await page.getByTestId('editor-path').inputValue(), FIRST_STEP_FILE, 'the path box names it');
-    const shown = await page.evaluate(() => (window as unknown as { monaco: typeof import('monaco-editor') }).monaco.editor.getEditors()[0]!.getModel()!.getValue());
+    await fx.page.locator(`.editor-host[data-open-path="${FIRST_STEP_FILE}"]`).waitFor({ timeout: 60_000 });
+    await fx.page.locator('.monaco-editor .view-lines').filter({ hasText: 'bpf_ringbuf_reserve(&events,' }).waitFor({ timeout: 30_000 });
+    assert.equal(await fx.page.getByTestId('editor-path').inputValue(), FIRST_STEP_FILE, 'the path box names it');
+    const shown = await fx.page.evaluate(() => (window as unknown as { monaco: typeof import('monaco-editor') }).monaco.editor.getEditors()[0]!.getModel()!.getValue());
     assert.equal(shown, readFileSync(join(repoRoot, FIRST_STEP_FILE), 'utf8'), 'the editor holds that file, as shipped');
     // The verifier step's file is the other one; the learner opens it by name.
-    await page.getByTestId('editor-path').fill(FILE);
-    await page.getByTestId('editor-path').press('Enter');
-    await page.locator(`.editor-host[data-open-path="${FILE}"]`).waitFor({ timeout: 60_000 }).catch(async (e: Error) => {
-      throw new Error(`${e.message}\neditor status: ${await page.getByTestId('editor-status').innerText().catch(() => '?')}`);
+    await fx.page.getByTestId('editor-path').fill(FILE);
+    await fx.page.getByTestId('editor-path').press('Enter');
+    await fx.page.locator(`.editor-host[data-open-path="${FILE}"]`).waitFor({ timeout: 60_000 }).catch(async (e: Error) => {
+      throw new Error(`${e.message}\neditor status: ${await fx.page.getByTestId('editor-status').innerText().catch(() => '?')}`);
     });
-    const source = await page.evaluate(() => (window as unknown as { monaco: typeof import('monaco-editor') }).monaco.editor.getEditors()[0]!.getModel()!.getValue());
+    const source = await fx.page.evaluate(() => (window as unknown as { monaco: typeof import('monaco-editor') }).monaco.editor.getEditors()[0]!.getModel()!.getValue());
     const addLine = source.split('\n').indexOf(ADD) + 1;
     assert.ok(addLine > 0, `${FILE} as shipped has the unguarded add`);
 
-    const rejected = await buildAndMarkers(page, 1);
+    const rejected = await buildAndMarkers(fx.page, 1);
     assert.equal(rejected.stage, 'load', 'it compiles; the kernel refuses it');
     assert.ok(rejected.markers.some((m) => m.line === addLine && /map_value_or_null/.test(m.message)), `a verifier marker on line ${addLine}: ${JSON.stringify(rejected.markers)}`);
-    await page.screenshot({ path: join(screenshotDir, 'write-c-verifier-marker.png') });
+    await fx.page.screenshot({ path: join(screenshotDir, 'write-c-verifier-marker.png') });
 
     const fixed = source.replace(ADD, `\tif (!count)\n\t\treturn 0;\n${ADD}`);
-    await page.evaluate((t) => (window as unknown as { monaco: typeof import('monaco-editor') }).monaco.editor.getEditors()[0]!.getModel()!.setValue(t), fixed);
-    const loaded = await buildAndMarkers(page, 2);
+    await fx.page.evaluate((t) => (window as unknown as { monaco: typeof import('monaco-editor') }).monaco.editor.getEditors()[0]!.getModel()!.setValue(t), fixed);
+    const loaded = await buildAndMarkers(fx.page, 2);
     assert.equal(loaded.stage, 'done', `the fixed program loads: ${JSON.stringify(loaded.markers)}`);
     assert.deepEqual(loaded.markers.filter((m) => /verifier/.test(m.message)), [], 'no verifier marker is left');
 
-    await page.getByTestId('tab-lab').click();
-    await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 });
-    await waitForScreen(page, /[#$][\s\u00a0]*$/m);
-    await page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
-    await page.keyboard.type('./bpf/.output/execcount > execcount.log 2>&1 & sleep 1; head -1 execcount.log | cut -c1-30; echo STARTED-$((6*7))\n');
-    await waitForScreen(page, /^STARTED-42\s*$/m, { timeoutMs: 60_000 });
-    const check = page.getByTestId('check-verifier');
+    await fx.page.getByTestId('tab-lab').click();
+    await fx.page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 });
+    await waitForScreen(fx.page, /[#$][\s\u00a0]*$/m);
+    await fx.page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
+    await fx.page.keyboard.type('./bpf/.output/execcount > execcount.log 2>&1 & sleep 1; head -1 execcount.log | cut -c1-30; echo STARTED-$((6*7))\n');
+    await waitForScreen(fx.page, /^STARTED-42\s*$/m, { timeoutMs: 60_000 });
+    const check = fx.page.getByTestId('check-verifier');
     await check.getByRole('button').click();
-    await page.locator('[data-testid=check-verifier][data-status=pass]').waitFor({ timeout: 60_000 }).catch(async (e: Error) => {
+    await fx.page.locator('[data-testid=check-verifier][data-status=pass]').waitFor({ timeout: 60_000 }).catch(async (e: Error) => {
       throw new Error(`${e.message}\ncheck said: ${await check.innerText().catch(() => '?')}`);
     });
   });

@@ -3,11 +3,11 @@
 // and iptables steps, the learner's terminal runs a short measure, the chart draws three series.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
+import { screenshotDir } from './harness';
 import { waitForScreen } from './terminal-screen';
+import { browserStack, resetToStep } from './support/stack';
 
 const isRoot = process.getuid?.() === 0;
 const LAB = 'xdp';
@@ -36,51 +36,17 @@ async function drawnCharts(page: Page, words: (typeof WORDS)['en']): Promise<Dra
 }
 
 describe('the XDP lesson and its measured chart', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
-  let stateDir = '';
-  let labd: Proc | undefined;
-  let web: Proc | undefined;
-  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
-  let page: Page;
-  const pageErrors: string[] = [];
-
-  before(async () => {
-    stateDir = tempStateDir();
-    const port = await freePort();
-    labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await web?.stop();
-    await labd?.stop();
-    if (stateDir) downLabs(stateDir);
-  });
+  const fx = browserStack();
 
   it('measure.sh in the lesson terminal writes results/xdp.json; <ResultChart> draws xdp, tc and iptables in en and ko', async () => {
-    await page.goto(`${web!.url}/en/xdp`);
-    await page.locator('[data-testid=lab-panel][data-lab-state=ready]').waitFor({ timeout: 90_000 });
+    await fx.page.goto(`${fx.web.url}/en/xdp`);
+    await fx.page.locator('[data-testid=lab-panel][data-lab-state=ready]').waitFor({ timeout: 90_000 });
     // Straight to the measure step: labd runs the solve.sh of xdp, tc and iptables.
-    const reset = await page.request.post(`${web!.url}/api/lab/${LAB}/reset`, { data: { step: 'measure' } });
-    assert.equal(reset.status(), 200, await reset.text());
-    for (const end = Date.now() + 180_000; ;) {
-      const s = (await (await page.request.get(`${web!.url}/api/lab/${LAB}`)).json()) as { state: string; error?: string };
-      if (s.state === 'ready') break;
-      assert.notEqual(s.state, 'error', s.error);
-      assert.ok(Date.now() < end, 'the reset to the measure step finished in time');
-      await page.waitForTimeout(500);
-    }
-    await page.reload();
-    await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 });
-    await waitForScreen(page, /[#$]\s*$/m);
-    await page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
-    await page.keyboard.type('./measure.sh --sizes 64,1400 --seconds 1 && echo MEASURED-$((6*7))\n');
-    await waitForScreen(page, /^MEASURED-42\s*$/m, { timeoutMs: 180_000 });
+    await resetToStep(fx, LAB, 'measure');
+    await fx.page.keyboard.type('./measure.sh --sizes 64,1400 --seconds 1 && echo MEASURED-$((6*7))\n');
+    await waitForScreen(fx.page, /^MEASURED-42\s*$/m, { timeoutMs: 180_000 });
 
-    const file = (await (await page.request.get(`${web!.url}/api/lab/${LAB}/files?path=${encodeURIComponent(RESULT)}`)).json()) as { series: { id: string; points: { size: number; droppedPps: number; sentPps: number }[] }[] };
+    const file = (await (await fx.page.request.get(`${fx.web.url}/api/lab/${LAB}/files?path=${encodeURIComponent(RESULT)}`)).json()) as { series: { id: string; points: { size: number; droppedPps: number; sentPps: number }[] }[] };
     assert.deepEqual(file.series.map((s) => s.id).sort(), ['iptables', 'tc', 'xdp']);
     for (const s of file.series) {
       assert.deepEqual(s.points.map((p) => p.size), [64, 1400], `${s.id}: one point per payload size`);
@@ -88,9 +54,9 @@ describe('the XDP lesson and its measured chart', { skip: !isRoot && 'needs root
     }
 
     for (const locale of ['en', 'ko'] as const) {
-      const before = pageErrors.length;
-      await page.goto(`${web!.url}/${locale}/xdp`);
-      const svgs = await drawnCharts(page, WORDS[locale]);
+      const before = fx.pageErrors.length;
+      await fx.page.goto(`${fx.web.url}/${locale}/xdp`);
+      const svgs = await drawnCharts(fx.page, WORDS[locale]);
       assert.deepEqual(svgs.map((svg) => svg.label), WORDS[locale].metrics, 'one chart per metric (dropped pps, sent pps), named in the page\'s language');
       for (const svg of svgs) {
         assert.equal(svg.series.length, 3, `${svg.label}: three series`);
@@ -99,10 +65,10 @@ describe('the XDP lesson and its measured chart', { skip: !isRoot && 'needs root
       // The circles' titles carry the file's own numbers, so the chart shows what was measured.
       const xdp64 = file.series.find((s) => s.id === 'xdp')!.points[0]!.droppedPps;
       assert.ok(svgs[0]!.series[0]!.points.some((t) => t.includes(`${xdp64} pps`)), `the xdp 64 B point shows ${xdp64} pps`);
-      const chart = page.getByTestId('result-chart');
+      const chart = fx.page.getByTestId('result-chart');
       await chart.scrollIntoViewIfNeeded();
       await chart.screenshot({ path: join(screenshotDir, `xdp-chart-${locale}.png`) });
-      assert.deepEqual(pageErrors.slice(before), [], 'no uncaught exception in the page');
+      assert.deepEqual(fx.pageErrors.slice(before), [], 'no uncaught exception in the page');
       // The chart's visible words, not only attributes: the title and a metric name are on screen.
       assert.ok(await chart.getByText(WORDS[locale].metrics[0]!, { exact: true }).isVisible(), `"${WORDS[locale].metrics[0]}" is on screen`);
     }

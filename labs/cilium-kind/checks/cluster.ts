@@ -1,9 +1,9 @@
-import { checkError, type CheckContext, type CheckOutcome } from '@ebpf-lab/lab-spec';
-import { clusterFor, podTarget, type Cluster, type PodInfo } from '../../../apps/labd/src/drivers/kind/check-kube.ts';
+import { checkError, type CheckContext, type CheckOutcome } from '@ebpf-lab/check-sdk';
+import { clusterFor, podTarget, type Cluster, type PodInfo } from '@ebpf-lab/check-sdk/kube';
 
-// The kind driver's client-node helpers (one copy of client-node, in labd), plus what this lab's
+// The check SDK's Kubernetes helpers, plus what this lab's
 // checks share: running one check against the API, and curl from a pod.
-export * from '../../../apps/labd/src/drivers/kind/check-kube.ts';
+export * from '@ebpf-lab/check-sdk/kube';
 
 /**
  * Runs a check with an API client. No kubeconfig or an API that does not answer is the lab's

@@ -1,7 +1,7 @@
 // Live kernel state of one hello-ebpf lab, as its checks observe it. Everything BPF is global to the
 // kernel, and every hello lab on a host loads maps and programs with the same names, so these
 // helpers only ever look at objects held by THIS lab's processes (ctx.labPids()).
-import { bpftoolNumber, labPerfLinks, labProgs, type BpfProg, type CheckContext, type PerfLink } from '@ebpf-lab/lab-spec';
+import { bpftoolNumber, labPerfLinks, labProgs, type BpfProg, type CheckContext, type PerfLink } from '@ebpf-lab/check-sdk';
 
 export interface LiveProg extends BpfProg { tag?: string; loaded_at?: number; btf_id?: number }
 export interface Attached { prog: LiveProg; link: PerfLink }

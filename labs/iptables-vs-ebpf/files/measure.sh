@@ -19,6 +19,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 datapath= backend=nft counts=100,1000,5000 samples=300 repeat=3 out=results/iptables-vs-ebpf.json
+# What the result file describes (.lab/record.py, the labs' shared recorder, writes it).
+RESULTS='{"title": "iptables vs eBPF: cost against the number of services",
+  "x": {"key": "n", "label": "services", "scale": "log"},
+  "metrics": [{"key": "restoreMs", "label": "Install all services at once", "unit": "ms"},
+              {"key": "addOneMs", "label": "Add one service", "unit": "ms"},
+              {"key": "latencyFirstUs", "label": "Connect + GET, first service (median)", "unit": "us"},
+              {"key": "latencyLastUs", "label": "Connect + GET, last service (median)", "unit": "us"}]}'
 usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; echo "options: --samples S (default 300) --repeat R (default 3) --out FILE"; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -113,6 +120,7 @@ print(f"{series:<16} n={p['n']:<6} restore {p['restoreMs']:>9.2f} ms  add-one {p
       f"  first {p['latencyFirstUs']:>7.1f} us  last {p['latencyLastUs']:>7.1f} us", file=sys.stderr)
 PY
 )
-  python3 .lab/record.py "$out" "$series" "$datapath" "$backend" "$label" "$point"
+  python3 .lab/record.py "$out" "$RESULTS" "$point" series.id="$series" series.label="$label" series.datapath="$datapath" \
+    series.backend="$backend" env.iptables="$(iptables --version)"
 done
 echo "recorded in $out"

@@ -1,4 +1,4 @@
-import type { CheckContext } from '@ebpf-lab/lab-spec';
+import type { CheckContext } from '@ebpf-lab/check-sdk';
 
 // Reads the two datapaths of this lab from structured sources: iptables-save output (both
 // backends) and bpftool's JSON (the cgroup attachment, the program's maps, a raw map dump).

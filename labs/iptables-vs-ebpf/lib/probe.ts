@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CheckContext } from '@ebpf-lab/lab-spec';
+import type { CheckContext } from '@ebpf-lab/check-sdk';
 import { serviceVip } from './lab-state.ts';
 
 // Behaviour, not artefacts: the checks connect to services themselves and read the counters the

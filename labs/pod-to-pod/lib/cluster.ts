@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadLab, type CheckContext } from '@ebpf-lab/lab-spec';
+import type { CheckContext } from '@ebpf-lab/check-sdk';
+import { loadLab } from '@ebpf-lab/lab-spec';
 
 // Shared by this lab's checks. The pods, their IPs and labels come from lab.yaml, the same
 // source the netns driver built the cluster from, so checks and cluster cannot disagree.

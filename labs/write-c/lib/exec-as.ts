@@ -1,4 +1,4 @@
-import type { CheckContext } from '@ebpf-lab/lab-spec';
+import type { CheckContext } from '@ebpf-lab/check-sdk';
 
 /** A uid no one else uses, different on every check run, so old events or counts cannot pass. */
 export const freshUid = () => 40000 + Math.floor(Math.random() * 20000);

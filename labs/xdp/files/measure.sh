@@ -15,6 +15,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 datapaths=xdp,tc,iptables sizes=64,512,1400 seconds=3 out=results/xdp.json
+# What results/xdp.json describes (.lab/record.py, the labs' shared recorder, writes it).
+RESULTS='{"title": "Dropping a UDP flood: XDP, tc and iptables",
+  "x": {"key": "size", "label": "UDP payload (bytes)", "scale": "linear"},
+  "metrics": [{"key": "droppedPps", "label": "Packets dropped per second", "unit": "pps"},
+              {"key": "sentPps", "label": "Packets the flood sent per second", "unit": "pps"}]}'
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; echo "options: --datapath D[,D] --sizes N[,N] --seconds S --out FILE"; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -74,7 +79,8 @@ if dropped < run["sent"] * 0.5:
 print(json.dumps(p))
 PY
 )
-    python3 .lab/record.py "$out" "$dp" "$(label_of "$dp")" "$point"
+    python3 .lab/record.py "$out" "$RESULTS" "$point" series.id="$dp" series.label="$(label_of "$dp")" series.datapath="$dp" \
+      env.interface="veth (native veth XDP, not a NIC driver)"
   done
 done
 echo "recorded in $out"

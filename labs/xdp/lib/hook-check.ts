@@ -1,4 +1,4 @@
-import { fail, pass, type CheckContext, type CheckOutcome } from '@ebpf-lab/lab-spec';
+import { fail, pass, type CheckContext, type CheckOutcome } from '@ebpf-lab/check-sdk';
 import { attachedOn, describe, DEV, droppedCount, IP, judgeDrop, LAB, mapsOf, PORT, rulesIn } from './probe.ts';
 
 const WANT = {

@@ -1,4 +1,4 @@
-import type { CheckContext } from '@ebpf-lab/lab-spec';
+import type { CheckContext } from '@ebpf-lab/check-sdk';
 
 // Shared by this lab's checks: they judge live behaviour. A check sends real UDP packets from a
 // node with ./flood and counts what reached lab's UDP layer (/proc/net/snmp in lab's network

@@ -136,6 +136,11 @@ export const LabSpec = z.object({
   requires: z.array(Capability).default([]),
   /** Repository paths (files or folders) copied into the lab workdir at the same relative path. */
   include: z.array(z.string().regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'a relative path inside the repository, without ".."')).default([]),
+  /**
+   * Files of the lab library (labs/_lib) that several labs share, by name; each is copied to
+   * .lab/<name> in the workdir (where a submission cannot replace it) by every driver.
+   */
+  lib: z.array(z.string().regex(/^[\w-][\w.-]*$/, 'a file name in labs/_lib')).default([]),
   setupTimeoutSeconds: z.number().int().positive().max(900).default(60),
   steps: z.array(StepSpec).min(1),
   kind: KindSpec.optional(),

@@ -55,6 +55,23 @@ test('a wrong/ script without its leading comment is a load error naming the fil
   assert.match(bad.error.message, /must begin with a one-line comment naming the mistake/);
 });
 
+test('lib: names files of the lab library (labs/_lib); a missing one is a load error naming it', () => {
+  const labs = loadLabs(join(fixtures, '../../../labs'));
+  const xdp = labs.find((r) => r.ok && r.lab.spec.id === 'xdp');
+  assert.ok(xdp?.ok);
+  assert.deepEqual(xdp.lab.libFiles, [join(fixtures, '../../../labs/_lib/record.py')]);
+  assert.ok(!labs.some((r) => (r.ok ? r.lab.spec.id : r.id) === '_lib'), 'the library folder is not a lab');
+
+  const root = mkdtempSync(join(tmpdir(), 'elab-lib-'));
+  mkdirSync(join(root, 'uses-lib/steps/one'), { recursive: true });
+  writeFileSync(join(root, 'uses-lib/lab.yaml'), 'id: uses-lib\ntitle: Uses lib\ndrivers: [netns]\nlib: [nothere.py]\nsteps:\n  - id: one\n    title: One\n');
+  writeFileSync(join(root, 'uses-lib/steps/one/check.sh'), 'true\n');
+  writeFileSync(join(root, 'uses-lib/steps/one/solve.sh'), 'true\n');
+  const [bad] = loadLabs(root);
+  assert.ok(bad && !bad.ok);
+  assert.match(bad.error.message, /uses-lib\/lab\.yaml: lib\.0: "nothere\.py" is not a file in .*_lib; name a file of the lab library/);
+});
+
 /** A one-step lab in a temp folder, its lab.yaml ending with `extra`. */
 function tempLab(id: string, extra: string, files: Record<string, string> = {}): string {
   const labs = mkdtempSync(join(tmpdir(), 'elab-spec-test-'));

@@ -30,6 +30,8 @@ export interface LoadedLab {
   dir: string;
   setup?: string;
   filesDir?: string;
+  /** Host paths of the lab-library files (lab.yaml `lib:`, from <labs>/_lib) the workdir gets under .lab/. */
+  libFiles: string[];
   steps: LoadedStep[];
 }
 
@@ -107,10 +109,16 @@ export function loadLab(dir: string): LoadedLab {
       alt: loadVariants(file, field, sdir, 'alt'),
     };
   });
+  // The library sits beside the labs (loadLabs skips "_" folders), so a lab names only the file.
+  const libFiles = spec.lib.map((name, i) => {
+    const path = join(dir, '..', '_lib', name);
+    if (!existsSync(path) || !statSync(path).isFile()) throw new SpecError(file, [{ field: `lib.${i}`, message: `"${name}" is not a file in ${join(dir, '..', '_lib')}; name a file of the lab library` }]);
+    return path;
+  });
   const setup = join(dir, 'setup.sh');
   const files = join(dir, 'files');
   return {
-    spec, dir, steps,
+    spec, dir, steps, libFiles,
     setup: existsSync(setup) ? setup : undefined,
     filesDir: existsSync(files) && statSync(files).isDirectory() ? files : undefined,
   };

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import type { CheckContext, CheckFunction, CheckOutcome, CheckResult, LoadedLab, LoadedStep } from '@ebpf-lab/lab-spec';
+import type { LoadedLab, LoadedStep } from '@ebpf-lab/lab-spec';
+import type { CheckOutcome, CheckResult } from '@ebpf-lab/check-sdk';
 import type { LabInstance } from '../drivers/types.ts';
-import { ensureTsLoader } from '../ts-loader.ts';
-
-const STATUSES = new Set(['pass', 'fail', 'error']);
+import { runTsCheck } from './ts-check.ts';
 
 /** check.sh: exit 0 pass, 1 fail, anything else error. Last stdout line is the message, or a JSON outcome. */
 export function interpretShellCheck(code: number, stdout: string, stderr: string, timedOut: boolean, timeoutS: number): CheckOutcome {
@@ -23,32 +21,10 @@ export function interpretShellCheck(code: number, stdout: string, stderr: string
   return { status: 'error', message: `the check itself failed (exit ${code})${detail ? `: ${detail}` : ''}; this is not your fault` };
 }
 
-function validOutcome(x: unknown): x is CheckOutcome {
-  return !!x && typeof x === 'object' && STATUSES.has((x as CheckOutcome).status) && typeof (x as CheckOutcome).message === 'string';
-}
-
-function contextFor(inst: LabInstance, lab: LoadedLab, step: LoadedStep, signal: AbortSignal, deadline: number, mode: 'live' | 'grade'): CheckContext {
-  // A check's own per-command limits are in host time too: a slow guest stretches them like the step's.
-  const scale = inst.timeScale ?? 1;
-  const remaining = (t?: number) => Math.max(1, Math.min(t === undefined ? Infinity : t * scale, deadline - Date.now()));
-  return {
-    labId: lab.spec.id, instanceId: inst.state.id, stepId: step.id, signal, mode, timeScale: scale,
-    exec: (cmd, o) => inst.exec(cmd, { node: o?.node, timeoutMs: remaining(o?.timeoutMs), signal }),
-    async json<T>(cmd: string, o?: { node?: string; timeoutMs?: number }): Promise<T> {
-      const r = await inst.exec(cmd, { node: o?.node, timeoutMs: remaining(o?.timeoutMs), signal });
-      if (r.code !== 0) throw new Error(`\`${cmd}\` exited ${r.code}: ${r.stderr.trim().slice(-300)}`);
-      try { return JSON.parse(r.stdout) as T; } catch { throw new Error(`\`${cmd}\` did not print JSON: ${r.stdout.slice(0, 200)}`); }
-    },
-    async readFile(path) {
-      try { return (await inst.readFile(path)).toString('utf8'); } catch { return null; }
-    },
-    labPids: () => inst.pids(),
-  };
-}
-
 /**
  * Runs one step's check with its timeout. Whatever goes wrong inside the check (crash, hang,
- * missing tool, malformed result) comes back as `error`, never as the learner's `fail`.
+ * missing tool, malformed result) comes back as `error`, never as the learner's `fail`. A check.ts
+ * runs in a child process (checks/ts-check.ts), so not even a check that never yields can stall labd.
  */
 export async function runCheck(inst: LabInstance, lab: LoadedLab, step: LoadedStep, mode: 'live' | 'grade' = 'live'): Promise<CheckResult> {
   const started = performance.now();
@@ -58,21 +34,5 @@ export async function runCheck(inst: LabInstance, lab: LoadedLab, step: LoadedSt
     const r = await inst.exec(readFileSync(step.check.path, 'utf8'), { timeoutMs, env: { LAB_STEP: step.id, LAB_CHECK_MODE: mode } });
     return done(interpretShellCheck(r.code, r.stdout, r.stderr, r.timedOut, step.timeoutSeconds));
   }
-  const abort = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await ensureTsLoader();
-    const mod = (await import(pathToFileURL(step.check.path).href)) as { default?: CheckFunction };
-    if (typeof mod.default !== 'function') return done({ status: 'error', message: `${step.check.path} has no default export function` });
-    const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => { abort.abort(); reject(new Error('timeout')); }, timeoutMs); });
-    const outcome = await Promise.race([mod.default(contextFor(inst, lab, step, abort.signal, Date.now() + timeoutMs, mode)), timeout]);
-    if (!validOutcome(outcome)) return done({ status: 'error', message: `${step.check.path} returned something that is not {status, message}` });
-    return done(outcome);
-  } catch (e) {
-    const msg = (e as Error).message === 'timeout' ? `the check did not finish within ${step.timeoutSeconds}s` : `the check crashed: ${(e as Error).message}`;
-    return done({ status: 'error', message: `${msg}; this is a problem with the check or the lab, not your work` });
-  } finally {
-    clearTimeout(timer);
-    abort.abort();
-  }
+  return done(await runTsCheck(inst, { checkPath: step.check.path, labId: lab.spec.id, stepId: step.id, mode, timeoutMs, timeoutS: step.timeoutSeconds }));
 }

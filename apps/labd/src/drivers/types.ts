@@ -1,4 +1,5 @@
-import type { DriverName, ExecResult, LoadedLab } from '@ebpf-lab/lab-spec';
+import type { DriverName, LoadedLab } from '@ebpf-lab/lab-spec';
+import type { ExecResult } from '@ebpf-lab/check-sdk';
 
 // Progress events travel to the browser as they are (GET /v1/lab/events): the contract defines them.
 import type { Progress } from '@ebpf-lab/api';

@@ -16,6 +16,7 @@ import { httpErrorOf, sendError, TransportError } from '../http/errors.ts';
 import { assertRoutesMatchContract } from '../http/contract.ts';
 import { discardRest } from '../http/http.ts';
 import { hostCheck, type HostCheck } from './host-check.ts';
+import { prewarmCheckChild, stopWarmChildren } from '../checks/child-pool.ts';
 import { LabManager } from '../core/lab-manager.ts';
 import { policyOf, trustWarning } from '../core/policy.ts';
 import { newLearnerLimiter } from '../core/learners.ts';
@@ -134,6 +135,8 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   const address = server.address() as AddressInfo;
   hosts = hostCheck(address, cfg.host, cfg.allowedHosts);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // A learner's first check then finds a check child already started (checks/child-pool.ts).
+  prewarmCheckChild();
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
@@ -144,6 +147,7 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
     registry.releaseAll();
     await manager.drain(DRAIN_MS);
     server.closeAllConnections();
+    stopWarmChildren();
     store.close();
   })());
 

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { CheckResult } from '@ebpf-lab/lab-spec';
+import type { CheckResult } from '@ebpf-lab/check-sdk';
 import { MIGRATIONS } from './migrations.ts';
 import { migrate, openDatabase, Store } from './store.ts';
 

@@ -2,7 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CheckResult, StepStatus } from '@ebpf-lab/lab-spec';
+import type { StepStatus } from '@ebpf-lab/lab-spec';
+import type { CheckResult } from '@ebpf-lab/check-sdk';
 import { MIGRATIONS, type Migration } from './migrations.ts';
 
 export type TokenKind = 'service' | 'instructor' | 'learner';

@@ -1,4 +1,4 @@
-import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { isReady, podTarget, pods, withCluster, workload } from '../../checks/cluster.ts';
 
 const TRIES = 16;

@@ -1,4 +1,4 @@
-import { fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { describe, isReady, nodes, withCluster, workload } from '../../checks/cluster.ts';
 
 const PARTS = [

@@ -1,4 +1,4 @@
-import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { curlFrom, DEATHSTAR, dropped, isReady, pods, policiesFor, shown, withCluster, workload } from '../../checks/cluster.ts';
 import { explain, judgePolicies, L3L4, type PolicyDoc } from '../../checks/policy.ts';
 

@@ -1,4 +1,4 @@
-import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { curlFrom, DEATHSTAR, dropped, pods, policiesFor, shown, withCluster } from '../../checks/cluster.ts';
 import { explain, judgePolicies, L7, type PolicyDoc } from '../../checks/policy.ts';
 

@@ -1,4 +1,4 @@
-import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { isReady, nodes, podTarget, readyPod, withCluster, workload } from '../../checks/cluster.ts';
 
 interface AgentStatus {

@@ -1,4 +1,4 @@
-import { fail, labPerfLinks, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { fail, labPerfLinks, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { newMarker, stdoutOf, stdoutSize, triggerExecs, waitForOutput } from '../../lib/hello-state.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { attachedHello, compareSource, dumpMap, execCountOf, newMarker, triggerExecs } from '../../lib/hello-state.ts';
 
 /**

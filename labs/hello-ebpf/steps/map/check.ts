@@ -1,4 +1,4 @@
-import { checkError, fail, pass, type CheckContext, type CheckOutcome } from '@ebpf-lab/lab-spec';
+import { checkError, fail, pass, type CheckContext, type CheckOutcome } from '@ebpf-lab/check-sdk';
 import type { LiveProg } from '../../lib/hello-state.ts';
 import { attachedHello, dumpMap, execCountOf } from '../../lib/hello-state.ts';
 import { parseDump } from '../../lib/map-dump.ts';

@@ -1,4 +1,4 @@
-import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { attachedSvclb, FIRST_SERVICE, labBackends, natTables, rulesFor, type NatTable, type Svclb } from '../../lib/lab-state.ts';
 import { describeProbe, probeAll, probeProblem, probeVip, sampleServices, serviceChains, svclbStats, vipOf } from '../../lib/probe.ts';
 

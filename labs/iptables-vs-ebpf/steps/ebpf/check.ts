@@ -1,4 +1,4 @@
-import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { attachedSvclb, FIRST_SERVICE, labBackends, type Svclb } from '../../lib/lab-state.ts';
 import { describeProbe, probeProblem, probeVip, svclbStats } from '../../lib/probe.ts';
 

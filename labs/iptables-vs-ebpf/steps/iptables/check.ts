@@ -1,4 +1,4 @@
-import { checkError, fail, pass, type CheckContext, type CheckOutcome } from '@ebpf-lab/lab-spec';
+import { checkError, fail, pass, type CheckContext, type CheckOutcome } from '@ebpf-lab/check-sdk';
 import { attachedSvclb, natTables, serviceVip, type NatTable } from '../../lib/lab-state.ts';
 import { describeProbe, probeAll, sampleServices, vipOf } from '../../lib/probe.ts';
 

@@ -1,4 +1,4 @@
-import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { PIN_DIR, POLICY_DEV, POLICY_NODE, PROG_NAME, policyTc, type TcEntry } from '../../lib/cluster.ts';
 
 const NODES = ['k8s-s', 'k8s-w1', 'k8s-w2'];

@@ -1,4 +1,4 @@
-import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { curlFrom, curlMeaning, liveIp, nodeIps, parseWhoami, pingTtl, pod, serverSaw } from '../../lib/cluster.ts';
 
 const CLIENT = 'netpod';

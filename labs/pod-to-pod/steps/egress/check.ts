@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { curlFrom, curlMeaning, nodeIp, nodeIps, outside, parseWhoami, pod, pods, serverSaw } from '../../lib/cluster.ts';
 import { describe, parseConntrack, snatted, type ConntrackEntry } from '../../lib/conntrack.ts';
 

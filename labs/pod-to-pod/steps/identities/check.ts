@@ -1,4 +1,4 @@
-import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { checkError, fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { curlFrom, curlMeaning, dumpPinned, ipOf, labelSet, liveIp, PIN_DIR, pod, POLICY_NODE, pods, type Pod } from '../../lib/cluster.ts';
 
 const FIRST_POD_IDENTITY = 256;

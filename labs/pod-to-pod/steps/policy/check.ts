@@ -1,4 +1,4 @@
-import { fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { curlFrom, curlMeaning, dumpPinned, ipOf, labelSet, parseWhoami, PIN_DIR, pod, POLICY_DEV, POLICY_NODE, policyTc, pods, pingTtl } from '../../lib/cluster.ts';
 
 interface Verdicts { allowed: number; denied: number }

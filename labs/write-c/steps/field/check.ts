@@ -1,4 +1,4 @@
-import { fail, labPerfLinks, labProgs, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { fail, labPerfLinks, labProgs, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { execAs, freshUid } from '../../lib/exec-as.ts';
 
 const LOG = 'execsnoop.log';

@@ -1,4 +1,4 @@
-import { fail, labMaps, labPerfLinks, labProgs, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { fail, labMaps, labPerfLinks, labProgs, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { execAs, freshUid } from '../../lib/exec-as.ts';
 
 const SRC = 'bpf/execcount/execcount.bpf.c';

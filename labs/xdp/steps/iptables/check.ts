@@ -1,4 +1,4 @@
-import { fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { attachedOn, IP, judgeDrop, LAB, mapsOf, PORT, rulesIn } from '../../lib/probe.ts';
 
 const port = PORT.iptables;

@@ -1,4 +1,4 @@
-import { fail, pass, type CheckContext } from '@ebpf-lab/lab-spec';
+import { fail, pass, type CheckContext } from '@ebpf-lab/check-sdk';
 import { attachedOn, DEV, droppedCount, IP, LAB, mapsOf, PORT } from '../../lib/probe.ts';
 
 const FILE = 'results/xdp.json';

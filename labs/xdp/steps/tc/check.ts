@@ -1,4 +1,4 @@
-import type { CheckContext } from '@ebpf-lab/lab-spec';
+import type { CheckContext } from '@ebpf-lab/check-sdk';
 import { hookCheck } from '../../lib/hook-check.ts';
 
 /** Passes when tc_drop at tc ingress of lab's eth0 drops and counts gen → UDP 9002 and lets other traffic pass. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
-import type { CheckContext, CheckFunction, ExecResult } from '@ebpf-lab/lab-spec';
+import type { CheckContext, CheckFunction, ExecResult } from '@ebpf-lab/check-sdk';
 
 // Runs lesson 4's real check.ts files against a fake Kubernetes API on 127.0.0.1 (through
 // @kubernetes/client-node, as in a lab) and a fake exec: a fresh cluster must make every check

@@ -6,7 +6,7 @@ import { LabError, missingError } from '../../errors.ts';
 import { which } from '../../host-caps.ts';
 import { instanceDir, listStateIds, loadState, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
 import { run } from '../../proc.ts';
-import { copyInto } from '../../workdir.ts';
+import { stageLabFiles } from '../stage-files.ts';
 import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport, Support } from '../types.ts';
 import {
   chartFileName, clusterName, disablesDefaultCni, helmInstallArgs, helmPullArgs, helmScript, helmTemplateArgs, imagesInManifests, kindCreateArgs,
@@ -53,7 +53,7 @@ export class KindDriver implements LabDriver {
     // Saved before anything exists, so a crash from here on leaves something `lab reap` can find.
     saveState(state);
     try {
-      if (lab.filesDir) copyInto(lab.filesDir, workdir);
+      stageLabFiles(lab, workdir);
       const kindConfig = this.renderFiles(lab, spec, cluster, workdir);
       onProgress({ phase: 'charts', message: 'fetching Helm charts', fraction: 0.02 });
       const charts = await Promise.all(spec.helm.map((rel) => this.chartRef(lab, rel)));

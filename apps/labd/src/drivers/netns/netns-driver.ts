@@ -7,7 +7,8 @@ import { LabError, missingError } from '../../errors.ts';
 import { missingCaps, missingTools } from '../../host-caps.ts';
 import { instanceDir, listStateIds, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
 import { run } from '../../proc.ts';
-import { copyInto, readConfined, writeConfined } from '../../workdir.ts';
+import { readConfined, writeConfined } from '../../workdir.ts';
+import { stageLabFiles } from '../stage-files.ts';
 import type { CapabilityReport, ExecOptions, InstanceState, LabDriver, LabExecResult, LabInstance, OnProgress, ReapReport, ShellCommand, Support } from '../types.ts';
 import { cgroupPids, labCgroupBase } from './cgroup.ts';
 import { destroyInstance, labHostLinks, labNetnsByInstance } from './destroy.ts';
@@ -226,12 +227,7 @@ export class NetnsDriver implements LabDriver {
       (state.driverState as unknown as NetnsDriverState).members = members;
       saveState(state);
       onProgress({ phase: 'files', message: 'copying starter files', fraction: 0.6 });
-      for (const inc of lab.spec.include) {
-        const src = join(config().repoRoot, inc);
-        if (!existsSync(src)) throw new LabError(`${lab.dir}/lab.yaml: include: "${inc}" does not exist in the repository`);
-        copyInto(src, join(workdir, inc));
-      }
-      if (lab.filesDir) copyInto(lab.filesDir, workdir);
+      stageLabFiles(lab, workdir);
       return new NetnsInstance(state);
     } catch (e) {
       await destroyInstance(id);

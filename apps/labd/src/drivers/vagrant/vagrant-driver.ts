@@ -8,7 +8,7 @@ import { LabError, missingError, usageError } from '../../errors.ts';
 import { which } from '../../host-caps.ts';
 import { instanceDir, listStateIds, loadState, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
 import { run } from '../../proc.ts';
-import { copyInto } from '../../workdir.ts';
+import { stageLabFiles } from '../stage-files.ts';
 import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport, Support } from '../types.ts';
 import { chooseAccel, findImage } from '../vm/image.ts';
 import { clusterSetupProgram, isCluster, labNodesEnv, planCluster } from './cluster.ts';
@@ -157,12 +157,7 @@ export class VagrantDriver implements LabDriver {
   /** The lab's `include` paths from the repository, then its files/, as the guest workdir will hold them. */
   private stageFiles(lab: LoadedLab, seed: string): string {
     mkdirSync(seed, { recursive: true });
-    for (const inc of lab.spec.include) {
-      const src = join(config().repoRoot, inc);
-      if (!existsSync(src)) throw new LabError(`${lab.dir}/lab.yaml: include: "${inc}" does not exist in the repository`, undefined, 2);
-      copyInto(src, join(seed, inc));
-    }
-    if (lab.filesDir) copyInto(lab.filesDir, seed);
+    stageLabFiles(lab, seed, 2);
     return seed;
   }
 

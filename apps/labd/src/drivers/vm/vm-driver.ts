@@ -6,7 +6,7 @@ import { config } from '../../config.ts';
 import { LabError, missingError, usageError } from '../../errors.ts';
 import { which } from '../../host-caps.ts';
 import { instanceDir, listStateIds, loadState, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
-import { copyInto } from '../../workdir.ts';
+import { stageLabFiles } from '../stage-files.ts';
 import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport, Support } from '../types.ts';
 import { planTopology } from '../netns/topology.ts';
 import { UNPACK_PROGRAM } from '../vagrant/guest-files.ts';
@@ -132,12 +132,7 @@ export class VmDriver implements LabDriver {
 
   private stageFiles(lab: LoadedLab, seed: string): string {
     mkdirSync(seed, { recursive: true });
-    for (const inc of lab.spec.include) {
-      const src = join(config().repoRoot, inc);
-      if (!existsSync(src)) throw new LabError(`${lab.dir}/lab.yaml: include: "${inc}" does not exist in the repository`, undefined, 2);
-      copyInto(src, join(seed, inc));
-    }
-    if (lab.filesDir) copyInto(lab.filesDir, seed);
+    stageLabFiles(lab, seed, 2);
     return seed;
   }
 

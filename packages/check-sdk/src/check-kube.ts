@@ -1,5 +1,5 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import type { CheckContext } from '@ebpf-lab/lab-spec';
+import type { CheckContext } from './check-contract.ts';
 
 /**
  * What checks of kind labs read from the cluster, as plain data. The kubeconfig comes through the
