@@ -23,6 +23,11 @@ import { newLearnerLimiter } from '../core/learners.ts';
 import { addLabsRoutes } from './labs-routes.ts';
 import { apiRoutes } from './routes.ts';
 
+/** The request target as a URL, or null when it is not one (never throws). */
+function urlOf(target: string | undefined): URL | null {
+  try { return new URL(target ?? '/', 'http://labd'); } catch { return null; }
+}
+
 export interface Labd { url: string; address: AddressInfo; store: Store; registry: SessionRegistry; manager: LabManager; close(): Promise<void> }
 
 /** How long a shutdown waits for labs still starting, so their instance ids get recorded. */
@@ -97,7 +102,13 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   // Known once the server listens (the port may be 0 until then); nothing is served before that.
   let hosts: HostCheck | undefined;
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://labd');
+    const url = urlOf(req.url);
+    if (!url) {
+      // `GET http://[ HTTP/1.1` makes new URL throw: outside a try that would end labd.
+      discardRest(req, res);
+      sendError(res, new TransportError(400, 'the request target is not a valid URL path'));
+      return;
+    }
     if (!hosts?.allows(req.headers.host)) {
       discardRest(req, res);
       sendError(res, new TransportError(421, hosts?.refusal(req.headers.host) ?? 'labd is starting'));
@@ -111,7 +122,11 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
     });
   });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://labd');
+    const url = urlOf(req.url);
+    if (!url) {
+      socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nthe request target is not a valid URL path\n');
+      return;
+    }
     if (!hosts?.allows(req.headers.host)) {
       const why = (hosts?.refusal(req.headers.host) ?? 'labd is starting').replace(/[\r\n]/g, ' ');
       socket.end(`HTTP/1.1 421 Misdirected Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${why}\n`);
