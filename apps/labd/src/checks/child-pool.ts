@@ -13,7 +13,11 @@ import { config } from '../config.ts';
 const childPath = () => join(config().repoRoot, 'apps/labd/src/checks/child.ts');
 const TSX = import.meta.resolve('tsx');
 
-/** Only what node and the tools a check may start need: labd's own secrets stay in labd. */
+/**
+ * Only what node and the tools a check may start need: labd's tokens are not handed over in the
+ * environment. This is hygiene, not a boundary: check code is the lab author's, trusted, and runs
+ * as root, so it could still read the state dir.
+ */
 const ENV_KEYS = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'NODE_ENV'];
 
 export interface CheckChild {

@@ -32,6 +32,7 @@ export function runTsCheck(inst: LabInstance, run: TsCheckRun): Promise<CheckOut
   const child = takeChild();
   // A slow guest (TCG) stretches the check's own per-command limits like the step's.
   const scale = inst.timeScale ?? 1;
+  let started = false;
   // Set when the child says check.ts is imported; until then exec calls cannot come.
   let deadline = Date.now() + CHECK_START_MS + run.timeoutMs;
   const abort = new AbortController();
@@ -84,6 +85,9 @@ export function runTsCheck(inst: LabInstance, run: TsCheckRun): Promise<CheckOut
       if (typeof m === 'string') return broken(`the check process sent ${m}`);
       if (m.t === 'ready') return;
       if (m.t === 'started') {
+        // Once: a check that says it again must not push its own deadline out.
+        if (started) return;
+        started = true;
         clearTimeout(timer);
         deadline = Date.now() + run.timeoutMs;
         timer = setTimeout(() => broken(`the check did not finish within ${run.timeoutS}s`), run.timeoutMs);
