@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -95,4 +95,20 @@ test('editor.open (per lab and per step) must be a file the lab puts in its work
     /steps\.0\.editor\.open: "bpf\/other\/x\.c" is not a file this lab puts in its workdir: .*include \(bpf\/Makefile, bpf\/tool\)/);
   assert.throws(() => loadLab(tempLab('ed-up', 'editor: { open: ../etc/passwd }\nsteps:\n  - { id: only, title: S }\n')), /editor\.open: .*without "\.\."/);
   assert.throws(() => loadLab(tempLab('ed-key', 'editor: { file: a.c }\nsteps:\n  - { id: only, title: S }\n')), /editor/);
+});
+
+test('a lab folder that cannot be read (a file where steps/<id>/wrong should be) is that lab\'s error only', () => {
+  const labs = fileURLToPath(new URL('../../../labs', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'elab-labs-'));
+  try {
+    for (const d of ['xdp', 'write-c', '_lib']) cpSync(join(labs, d), join(dir, d), { recursive: true });
+    rmSync(join(dir, 'xdp/steps/iptables/wrong'), { recursive: true, force: true });
+    writeFileSync(join(dir, 'xdp/steps/iptables/wrong'), 'not a folder');
+    const got = loadLabs(dir);
+    const xdp = got.find((r) => !r.ok && r.id === 'xdp');
+    assert.ok(xdp && !xdp.ok, 'xdp is reported broken');
+    assert.match(xdp.error.issues[0]!.message, /ENOTDIR/);
+    assert.doesNotMatch(xdp.error.issues[0]!.field, /^\//, 'the field is a path inside the lab, not the host path');
+    assert.ok(got.some((r) => r.ok && r.lab.spec.id === 'write-c'), 'write-c still loads');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { SpecError } from './errors.ts';
 import { LabSpec, type EditorSpec } from './lab-schema.ts';
@@ -139,7 +139,11 @@ export function loadLabResult(labsDir: string, name: string): LabLoadResult {
     return { ok: true, lab: loadLab(join(labsDir, name)) };
   } catch (e) {
     if (e instanceof SpecError) return { ok: false, id: name, error: e };
-    throw e;
+    // A folder the loader cannot read as a lab (a file where a directory belongs, no permission)
+    // is that lab's error, never every lab's: the others still load and start.
+    const err = e as NodeJS.ErrnoException;
+    const where = err.path ? relative(join(labsDir, name), err.path) || '.' : '';
+    return { ok: false, id: name, error: new SpecError(join(labsDir, name, 'lab.yaml'), [{ field: where, message: `${err.code ?? 'error'}: the lab folder cannot be read there (${err.syscall ?? 'read'} failed); fix or remove it` }]) };
   }
 }
 

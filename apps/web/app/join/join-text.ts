@@ -33,6 +33,7 @@ export function joinText(language: ClassLanguage | undefined): typeof en {
 }
 
 /** Lab ids as the join answer's `stoppedLabs` gives them, passed back to the page in the URL: anything else is dropped. */
-export function stoppedFromQuery(raw: string | undefined): string[] {
-  return (raw ?? '').split(',').filter((s) => /^[a-z0-9][a-z0-9-]{0,99}$/.test(s)).slice(0, 10);
+export function stoppedFromQuery(raw: string | string[] | undefined): string[] {
+  // A repeated key (?stopped=a&stopped=b) arrives as a list: take its first value, never throw.
+  return ((Array.isArray(raw) ? raw[0] : raw) ?? '').split(',').filter((s) => /^[a-z0-9][a-z0-9-]{0,99}$/.test(s)).slice(0, 10);
 }

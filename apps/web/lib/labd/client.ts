@@ -3,7 +3,8 @@ import { labdEnv, serviceToken } from './env';
 
 /** An error answer from labd ({error, hint?}) or labd being unreachable (status 502). */
 export class LabdError extends Error {
-  constructor(readonly status: number, message: string, readonly hint?: string) {
+  /** `reason` is labd's machine-readable cause, e.g. 'session' for a learner session that ended. */
+  constructor(readonly status: number, message: string, readonly hint?: string, readonly reason?: string) {
     super(message);
     this.name = 'LabdError';
   }
@@ -30,7 +31,7 @@ export async function errorOf(res: Response): Promise<LabdError> {
   let json: unknown = null;
   try { json = JSON.parse(text); } catch { /* not JSON: the text is the message */ }
   const body = ErrorBody.safeParse(json);
-  return body.success ? new LabdError(res.status, body.data.error, body.data.hint) : new LabdError(res.status, text || res.statusText);
+  return body.success ? new LabdError(res.status, body.data.error, body.data.hint, body.data.reason) : new LabdError(res.status, text || res.statusText);
 }
 
 /**

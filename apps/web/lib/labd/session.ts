@@ -95,8 +95,15 @@ export async function sessionFor(cookieHeader: string | null | undefined, labId:
   try {
     return { learner: known, token: await learnerToken(known, labId, opts) };
   } catch (e) {
-    // 401: the session ended or expired; 404/400: labd lost this learner. Anything else is a real failure.
-    if (e instanceof LabdError && [400, 401, 404].includes(e.status)) return null;
+    // The learner's session ended or expired (labd says reason 'session'), or labd lost this learner
+    // (404/400): the cookie is worth nothing. Any other 401 is labd refusing the web's own service
+    // token, which is the operator's problem: clearing learners' cookies for it would cost every
+    // learner their identity and progress, so it is a real failure (502 at the proxy).
+    if (e instanceof LabdError && ((e.status === 401 && e.reason === 'session') || e.status === 400 || e.status === 404)) return null;
+    if (e instanceof LabdError && e.status === 401) {
+      console.error('web: labd refused the service token; restart the web after labd rotated it (see ELAB_SERVICE_TOKEN_FILE)');
+      throw new LabdError(502, 'labd refused this web server\'s service token', 'the operator must restart the web (its token is out of date)');
+    }
     throw e;
   }
 }

@@ -10,7 +10,7 @@ import { joinText, stoppedFromQuery } from '../join-text';
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Join a class' };
 
-type Props = { params: Promise<{ code: string }>; searchParams: Promise<{ error?: string; stopped?: string }> };
+type Props = { params: Promise<{ code: string }>; searchParams: Promise<{ error?: string | string[]; stopped?: string | string[] }> };
 
 /**
  * /join/<code>: the class behind the code and a display-name form, in the class's language; a wrong
@@ -19,7 +19,8 @@ type Props = { params: Promise<{ code: string }>; searchParams: Promise<{ error?
  */
 export default async function JoinPage({ params, searchParams }: Props) {
   const { code } = await params;
-  const { error, stopped: stoppedRaw } = await searchParams;
+  const { error: errorRaw, stopped: stoppedRaw } = await searchParams;
+  const error = Array.isArray(errorRaw) ? errorRaw[0] : errorRaw;
   const cls = await classApi.lookup(decodeURIComponent(code), clientOf(await headers())).catch((e: Error) => ({ failed: e.message }));
   if (cls && 'failed' in cls) {
     return <main className="join"><h1>Join a class</h1><p className="join-error" role="alert">The lab server is not reachable: {cls.failed}</p></main>;
