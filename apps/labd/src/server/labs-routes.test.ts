@@ -10,7 +10,8 @@ let labs: string;
 
 before(async () => {
   labs = mkdtempSync(join(tmpdir(), 'elab-labs-api-'));
-  for (const id of ['hello-ebpf', 'xdp']) cpSync(join(repoRoot, 'labs', id), join(labs, id), { recursive: true });
+  // _lib: xdp's lab.yaml names _lib/record.py (lib:), so a labs folder without it does not load xdp.
+  for (const id of ['hello-ebpf', 'xdp', '_lib']) cpSync(join(repoRoot, 'labs', id), join(labs, id), { recursive: true });
   labd = await startLabd({ env: { ELAB_LABS_DIR: labs } });
 });
 after(async () => {
