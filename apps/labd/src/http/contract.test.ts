@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ENDPOINTS, parseResponse } from '@ebpf-lab/api';
 import { sendError } from './errors.ts';
-import { assertRoutesMatchContract, reply, requestOf } from './contract.ts';
+import { assertRoutesMatchContract, checkResponsesFor, reply, requestOf } from './contract.ts';
 
 let server: Server;
 let base: string;
@@ -20,7 +20,7 @@ const view = {
 };
 
 before(async () => {
-  process.env.ELAB_CHECK_RESPONSES = '1';
+  checkResponsesFor(true);
   server = createServer((req, res) => {
     const go = async () => {
       if (req.url === '/good') return reply(res, 'GET /v1/lab', view as never);
@@ -36,7 +36,7 @@ before(async () => {
 });
 after(() => {
   server.close();
-  delete process.env.ELAB_CHECK_RESPONSES;
+  checkResponsesFor(undefined);
 });
 
 test('an answer that matches the contract goes out as it is, with the status of the endpoint', async () => {

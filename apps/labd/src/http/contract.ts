@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ENDPOINTS, parseAs, type EndpointKey } from '@ebpf-lab/api';
 import type { z } from 'zod';
+import { config } from '../config.ts';
 import { readJson, sendJson } from './http.ts';
 
 type WithRequest = { [K in EndpointKey]: (typeof ENDPOINTS)[K] extends { request: z.ZodType } ? K : never }[EndpointKey];
@@ -14,7 +15,13 @@ type AnswerOf<K extends WithResponse> = z.input<Extract<(typeof ENDPOINTS)[K]['r
  * an answer that breaks the contract becomes a 500 naming the field, so a test sees it at once.
  * Off in production: the check costs a parse of every answer, the roster's included.
  */
-const checkResponses = () => process.env.ELAB_CHECK_RESPONSES === '1';
+let forced: boolean | undefined;
+const checkResponses = () => forced ?? config().checkResponses;
+
+/** Turns the check on or off in this process whatever the Config says (contract.test.ts). */
+export function checkResponsesFor(on: boolean | undefined): void {
+  forced = on;
+}
 
 /**
  * Under ELAB_CHECK_RESPONSES=1 labd refuses to start when its routes and packages/api's ENDPOINTS

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadLab } from '@ebpf-lab/lab-spec';
+import { config } from '../../config.ts';
 import type { LabError } from '../../errors.ts';
 import { labBin, lab as labCli } from '../../test-support/lab-cli.ts';
 import { spawnShell } from '../shell.ts';
@@ -107,15 +108,13 @@ test('a guest that never boots (kernel cannot find its init): a clear error with
 });
 
 test('a boot that does not finish in time: the timeout is named, QEMU is killed', T, async () => {
-  process.env.ELAB_VM_BOOT_TIMEOUT_S = '2';
   const before = new Set(labQemus().keys());
-  try {
-    await assert.rejects(driver.up(lab), (e: LabError) => {
-      assert.match(e.message, /the guest did not finish booting within 2 s/);
-      assert.match(e.hint!, /ELAB_VM_BOOT_TIMEOUT_S/);
-      return true;
-    });
-  } finally { delete process.env.ELAB_VM_BOOT_TIMEOUT_S; }
+  const impatient = new VmDriver({ settings: { ...config().vm, bootTimeoutS: 2 } });
+  await assert.rejects(impatient.up(lab), (e: LabError) => {
+    assert.match(e.message, /the guest did not finish booting within 2 s/);
+    assert.match(e.hint!, /ELAB_VM_BOOT_TIMEOUT_S/);
+    return true;
+  });
   assert.deepEqual([...labQemus().keys()].filter((n) => !before.has(n)), [], 'no QEMU of this up left');
   assert.deepEqual(readdirSync(join(stateDir, 'instances')), []);
 });
