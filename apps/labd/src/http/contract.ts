@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ENDPOINTS, parseAs, type EndpointKey } from '@ebpf-lab/api';
+import { ENDPOINTS, parseAs, parseEvent, type EndpointKey, type SseEventName, type SseKey } from '@ebpf-lab/api';
 import type { z } from 'zod';
 import { config } from '../config.ts';
 import { readJson, sendJson } from './http.ts';
@@ -44,9 +44,21 @@ export function requestOf<K extends WithRequest>(req: IncomingMessage, key: K): 
   return readJson(req, (ENDPOINTS[key] as { request: z.ZodType }).request) as Promise<RequestOf<K>>;
 }
 
+/**
+ * Checks an answer of `key` against packages/api when asked to (ELAB_CHECK_RESPONSES=1), for
+ * answers not sent by reply (a download); throws naming the field, which the router makes a 500.
+ */
+export function checkAnswer<K extends WithResponse>(key: K, body: AnswerOf<K>): void {
+  if (checkResponses()) parseAs(ENDPOINTS[key].response as z.ZodType, body, `labd's answer to ${key} breaks packages/api`);
+}
+
 /** Sends the answer of `key` with its status from the contract (checked first when asked to). */
 export function reply<K extends WithResponse>(res: ServerResponse, key: K, body: AnswerOf<K>): void {
-  const ep = ENDPOINTS[key];
-  if (checkResponses()) parseAs(ep.response as z.ZodType, body, `labd's answer to ${key} breaks packages/api`);
-  sendJson(res, ep.status, body);
+  checkAnswer(key, body);
+  sendJson(res, ENDPOINTS[key].status, body);
+}
+
+/** Checks one server-sent event of `key`'s stream when asked to (http/sse.ts sends it). */
+export function checkEvent<K extends SseKey>(key: K, event: SseEventName<K>, data: unknown): void {
+  if (checkResponses()) parseEvent(key, event, data);
 }
