@@ -14,32 +14,15 @@ set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 need_root test-vagrant.sh "$@"
 cd "$REPO"
+source scripts/lib/stage-steps.sh vagrant
 
-lab() { node apps/labd/bin/lab.mjs "$@"; }
 containers() { docker ps -a --filter label=org.ebpf-lab.driver=vagrant --format '{{.Names}}' | sort; }
 
-failed=() timings=()
-t_all=$SECONDS
-step() {
-  local name=$1; shift
-  say "vagrant: $name"
-  local t0=$SECONDS
-  if "$@"; then timings+=("$name: ok ($((SECONDS - t0)) s)")
-  else timings+=("$name: FAILED ($((SECONDS - t0)) s)"); failed+=("$name"); fi
-}
-finish() {
-  say "vagrant: summary"
-  printf '  %s\n' "${timings[@]}"
-  echo "  total: $((SECONDS - t_all)) s"
-  if [ ${#failed[@]} -gt 0 ]; then echo "vagrant stage FAILED: ${failed[*]}"; exit 1; fi
-  echo "vagrant stage ok"
-}
-
 step dockerd scripts/start-dockerd.sh
-[ ${#failed[@]} -eq 0 ] || finish
+stop_if_failed
 image() { LAB_DOCKER_IMAGE=$(scripts/build-vagrant-image.sh) && echo "image: $LAB_DOCKER_IMAGE"; }
 step image image
-[ ${#failed[@]} -eq 0 ] || finish
+stop_if_failed
 
 # A private state dir: this run's instances only, and whatever is left of them is reaped on exit.
 ELAB_STATE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/elab-vagrant-ci-XXXXXX")
