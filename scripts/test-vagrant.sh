@@ -25,18 +25,11 @@ step image image
 stop_if_failed
 
 # A private state dir: this run's instances only, and whatever is left of them is reaped on exit.
-ELAB_STATE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/elab-vagrant-ci-XXXXXX")
-export ELAB_STATE_DIR ELAB_VAGRANT_PROVIDER=docker
+private_state_dir vagrant
+export ELAB_VAGRANT_PROVIDER=docker
 before=$(containers)
-cleanup() {
-  lab reap --all --driver vagrant >/dev/null 2>&1 || true
-  rm -rf "$ELAB_STATE_DIR"
-}
-trap cleanup EXIT
 
-# shellcheck disable=SC2086 # NODE_TEST_FLAGS is a list of flags
-step tests node --import tsx --test $NODE_TEST_FLAGS \
-  $(find apps/labd/src/drivers/vagrant -name '*.test.ts' | sort)
+step tests driver_tests vagrant
 step selftest lab selftest --driver vagrant --reference-only --repeat "${VAGRANT_SELFTEST_REPEAT:-1}" hello-ebpf
 step reap lab reap --driver vagrant
 leftovers() {

@@ -29,18 +29,11 @@ step image scripts/build-vm-image.sh
 stop_if_failed
 
 # A private state dir: this run's instances only; whatever is left of them is reaped on exit.
-ELAB_STATE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/elab-vm-ci-XXXXXX")
-export ELAB_STATE_DIR ELAB_VM_INTEGRATION=1
+private_state_dir vm
+export ELAB_VM_INTEGRATION=1
 before=$(qemus)
-cleanup() {
-  lab reap --all --driver vm >/dev/null 2>&1 || true
-  rm -rf "$ELAB_STATE_DIR"
-}
-trap cleanup EXIT
 
-# shellcheck disable=SC2086 # NODE_TEST_FLAGS is a list of flags (common.sh): spec output plus SKIP: lines
-step tests node --import tsx --test $NODE_TEST_FLAGS \
-  $(find apps/labd/src/drivers/vm -name '*.test.ts' | sort)
+step tests driver_tests vm
 # One process per lab, all at once: each guest is one emulated vCPU, so on TCG the labs' wall times
 # overlap instead of adding up (the accelerator was probed and cached by the tests above).
 selftests() {

@@ -23,3 +23,15 @@ finish() {
 stop_if_failed() { [ ${#failed[@]} -eq 0 ] || finish; }
 # The lab CLI of this tree, as the stages drive it.
 lab() { node "$REPO/apps/labd/bin/lab.mjs" "$@"; }
+
+# private_state_dir DRIVER: this run's own ELAB_STATE_DIR, so it sees its own instances only; on
+# exit whatever is left of them is reaped (lab reap --all on that dir) and the dir removed.
+private_state_dir() {
+  STAGE_DRIVER=$1
+  ELAB_STATE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/elab-$1-ci-XXXXXX")
+  export ELAB_STATE_DIR
+  trap 'lab reap --all --driver "$STAGE_DRIVER" >/dev/null 2>&1 || true; rm -rf "$ELAB_STATE_DIR"' EXIT
+}
+# driver_tests DRIVER: the driver's own test files (apps/labd/src/drivers/DRIVER), unit and integration.
+# shellcheck disable=SC2046,SC2086 # NODE_TEST_FLAGS (common.sh) and the file list are lists
+driver_tests() { node --import tsx --test $NODE_TEST_FLAGS $(find "$REPO/apps/labd/src/drivers/$1" -name '*.test.ts' | sort); }

@@ -3,6 +3,8 @@
 // code says whether any failed; stop_if_failed ends the stage early with that same summary.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -39,4 +41,25 @@ test('sourcing without a stage name is refused with the usage', () => {
   const r = spawnSync('bash', ['-c', `source ${join(lib, 'stage-steps.sh')}`], { encoding: 'utf8' });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /usage: source scripts\/lib\/stage-steps.sh STAGE-NAME/);
+});
+
+test('private_state_dir: a state dir of its own while the stage runs; on exit its labs are reaped and it is gone', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'elab-stage-steps-'));
+  try {
+    // `lab` is replaced after sourcing, so the trap's reap is recorded instead of run.
+    const r = spawnSync('bash', ['-c', `set -uo pipefail; source ${join(lib, 'common.sh')}; source ${join(lib, 'stage-steps.sh')} demo
+      lab() { echo "lab $* in $ELAB_STATE_DIR" >> ${tmp}/calls; }
+      private_state_dir vm
+      echo "dir=$ELAB_STATE_DIR"; test -d "$ELAB_STATE_DIR" && echo exists
+      bash -c 'echo "child sees $ELAB_STATE_DIR"'`], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
+    assert.equal(r.status, 0, r.stderr);
+    const dir = /^dir=(.*)$/m.exec(r.stdout)![1]!;
+    assert.match(dir, new RegExp(`^${tmp}/elab-vm-ci-`), 'in TMPDIR, named after the driver');
+    assert.match(r.stdout, /^exists$/m);
+    assert.match(r.stdout, new RegExp(`^child sees ${dir}$`, 'm'), 'exported to the stage\'s commands');
+    assert.equal(readFileSync(join(tmp, 'calls'), 'utf8'), `lab reap --all --driver vm in ${dir}\n`, 'one reap, of that dir, on exit');
+    assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('elab-')), [], 'the dir is removed');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
