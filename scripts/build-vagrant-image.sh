@@ -35,16 +35,7 @@ BUILDER=build-vagrant-image
 # shellcheck source=lib/image-build.sh
 source "$repo/scripts/lib/image-build.sh"
 
-print_only=0 force=0 rootfs_only=0
-for arg in "$@"; do
-  case "$arg" in
-    --print-ref) print_only=1 ;;
-    --force) force=1 ;;
-    --rootfs-only) rootfs_only=1 ;;
-    -h|--help) usage ;;
-    *) die "unknown argument '$arg' (see --help)" ;;
-  esac
-done
+parse_flags "--print-ref=print_only --force=force --rootfs-only=rootfs_only" "$@"
 
 arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 tag=$(inputs_tag "$repo" "suite=$SUITE arch=$arch pubkey=${LAB_USER_PUBKEY:-}" "${INPUTS[@]}")

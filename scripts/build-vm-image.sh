@@ -28,16 +28,7 @@ BUILDER=build-vm-image
 # shellcheck source=lib/image-build.sh
 source "$repo/scripts/lib/image-build.sh"
 
-print_only=0 force=0 box=0
-for arg in "$@"; do
-  case "$arg" in
-    --print-dir) print_only=1 ;;
-    --vagrant-box) box=1 ;;
-    --force) force=1 ;;
-    -h|--help) usage ;;
-    *) die "unknown argument '$arg' (see --help)" ;;
-  esac
-done
+parse_flags "--print-dir=print_only --vagrant-box=box --force=force" "$@"
 
 if [ "$box" = 1 ]; then
   rest=()

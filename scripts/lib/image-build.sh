@@ -8,6 +8,22 @@ took() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
 # The builder's header comment (line 2 up to `set -euo`) is its --help.
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0; }
 
+# parse_flags "--flag=var ..." ARG...: each var starts at 0 and is 1 when its --flag is among the
+# ARGs; -h/--help prints the usage; any other ARG is an error that names it.
+parse_flags() {
+  local spec=$1 pair arg known
+  shift
+  for pair in $spec; do printf -v "${pair#*=}" 0; done
+  for arg in "$@"; do
+    case "$arg" in -h|--help) usage ;; esac
+    known=0
+    for pair in $spec; do
+      [ "$arg" = "${pair%%=*}" ] && printf -v "${pair#*=}" 1 && known=1
+    done
+    [ "$known" = 1 ] || die "unknown argument '$arg' (see --help)"
+  done
+}
+
 # inputs_tag REPO FACTS FILE...: the first 12 hex digits of a SHA-256 over FACTS (one line of
 # settings) and every FILE (paths relative to REPO) with its name: the image's tag.
 inputs_tag() {
