@@ -1,26 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertAllPass, check, lessonCommands, upTwo } from '../../apps/labd/src/test-support/classroom.ts';
-import { isRoot, lab, tempStateDir } from '../../apps/labd/src/test-support/lab-cli.ts';
+import { assertAllPass, check, lessonCommands, runLesson, withTwoLabs } from '../../apps/labd/src/test-support/classroom.ts';
+import { isRoot, lab } from '../../apps/labd/src/test-support/lab-cli.ts';
 
 // Every classroom runs several hello labs on one host: each must pass with the lesson's own
 // commands (dump by name prints every exec_count on the machine), and neither may pass on the
 // other's work.
 test('two hello-ebpf labs on one host: each passes with the lesson\'s own commands, and only its own', { skip: !isRoot && 'needs root' }, () => {
-  const env = { ...process.env, ELAB_STATE_DIR: tempStateDir() };
-  const steps = lessonCommands('hello-ebpf');
-  assert.deepEqual([...steps.keys()], ['bpftrace', 'hello', 'map']);
-  const ids = upTwo('hello-ebpf', env);
-  try {
+  withTwoLabs('hello-ebpf', (ids, env) => {
     const [a, b] = ids;
-    for (const [step, blocks] of steps) {
-      for (const id of ids) {
-        for (const cmd of blocks) {
-          const r = lab(['exec', id, '--timeout', '120', '--', 'bash', '-c', cmd], { env });
-          assert.equal(r.code, 0, `${step} in ${id}: ${cmd}\n${r.stdout}${r.stderr}`);
-        }
-      }
-    }
+    const steps = lessonCommands('hello-ebpf');
+    assert.deepEqual([...steps.keys()], ['bpftrace', 'hello', 'map']);
+    runLesson(ids, steps, env);
     for (const id of ids) assertAllPass(id, env, ['bpftrace', 'hello', 'map']);
     // The neighbour's map is not this lab's: B dumps A's exec_count by id (a real bpftool dump of a
     // real map, only the wrong one) and is told so.
@@ -35,7 +26,5 @@ test('two hello-ebpf labs on one host: each passes with the lesson\'s own comman
     assert.equal(lab(['exec', b, '--', 'sh', '-c', `bpftool -j map dump id ${other} > exec-count.json`], { env }).code, 0);
     const copied = checkB()[0]!;
     assert.equal(copied.status, 'fail', copied.message);
-  } finally {
-    lab(['down', ...ids], { env });
-  }
+  });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertAllPass, check, lessonCommands, upTwo } from '../../apps/labd/src/test-support/classroom.ts';
-import { isRoot, lab, tempStateDir } from '../../apps/labd/src/test-support/lab-cli.ts';
+import { assertAllPass, check, lessonCommands, runLesson, withTwoLabs } from '../../apps/labd/src/test-support/classroom.ts';
+import { isRoot, lab } from '../../apps/labd/src/test-support/lab-cli.ts';
 
 /** The terminal the lesson tells the learner to use for each `bash run` block, in order. */
 const TERMINALS: Record<string, string[]> = {
@@ -17,21 +17,12 @@ const TERMINALS: Record<string, string[]> = {
 // each run in the terminal the lesson names, interleaved, and
 // a whoami answer saved in the neighbour's lab does not count here.
 test('two pod-to-pod labs on one host: each passes with the lesson\'s commands, a copied answer fails', { skip: !isRoot && 'needs root' }, () => {
-  const env = { ...process.env, ELAB_STATE_DIR: tempStateDir() };
-  const ids = upTwo('pod-to-pod', env);
-  try {
+  withTwoLabs('pod-to-pod', (ids, env) => {
     const [a, b] = ids;
     const steps = lessonCommands('pod-to-pod');
     assert.deepEqual([...steps.keys()], Object.keys(TERMINALS));
-    for (const [step, blocks] of steps) {
-      assert.equal(blocks.length, TERMINALS[step]!.length, `the lesson's ${step} step has ${blocks.length} command blocks: update TERMINALS`);
-      for (const id of ids) {
-        blocks.forEach((cmd, i) => {
-          const r = lab(['exec', id, '--node', TERMINALS[step]![i]!, '--timeout', '120', '--', 'bash', '-c', cmd], { env, timeoutMs: 180_000 });
-          assert.equal(r.code, 0, `${step} in ${id} on ${TERMINALS[step]![i]}: ${cmd}\n${r.stdout}${r.stderr}`);
-        });
-      }
-    }
+    for (const [step, blocks] of steps) assert.equal(blocks.length, TERMINALS[step]!.length, `the lesson's ${step} step has ${blocks.length} command blocks: update TERMINALS`);
+    runLesson(ids, steps, env, { node: (step, i) => TERMINALS[step]![i]! });
     for (const id of ids) assertAllPass(id, env, ['cross-node', 'attach', 'identities', 'policy', 'egress']);
     // A real answer from a real webpod, only in the other lab: B's webpod1 never served it.
     const theirs = lab(['exec', a, '--', 'cat', 'webpod1.txt'], { env });
@@ -40,7 +31,5 @@ test('two pod-to-pod labs on one host: each passes with the lesson\'s commands, 
     const copied = check(b, env, 'cross-node')[0]!;
     assert.equal(copied.status, 'fail', copied.message);
     assert.match(copied.message, /never served a request/);
-  } finally {
-    lab(['down', ...ids], { env });
-  }
+  });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lab, repoRoot } from './lab-cli.ts';
+import { lab, repoRoot, tempStateDir } from './lab-cli.ts';
 
 /** The `bash run` blocks of each <Step> of an English lesson (content/en/<slug>.mdx), in order. */
 export function lessonCommands(slug: string): Map<string, string[]> {
@@ -18,12 +18,39 @@ export function lessonCommands(slug: string): Map<string, string[]> {
   return out;
 }
 
-/** Brings up two labs of `labId` (one after the other) and returns their instance ids. */
-export function upTwo(labId: string, env: NodeJS.ProcessEnv): [string, string] {
-  return [lab(['up', labId], { env }), lab(['up', labId], { env })].map((r) => {
+/**
+ * Runs the lesson's commands in every lab, interleaved as a classroom is: each lab does a step
+ * before any does the next. `node` names the terminal of a step's i-th block (default: the lab's
+ * first node); `afterStep` runs in each lab once its blocks of a step are done.
+ */
+export function runLesson(ids: string[], steps: Map<string, string[]>, env: NodeJS.ProcessEnv, opts: { node?: (step: string, i: number) => string; afterStep?: (id: string, step: string) => void } = {}): void {
+  for (const [step, blocks] of steps) {
+    for (const id of ids) {
+      blocks.forEach((cmd, i) => {
+        const node = opts.node?.(step, i);
+        const r = lab(['exec', id, ...(node ? ['--node', node] : []), '--timeout', '120', '--', 'bash', '-c', cmd], { env, timeoutMs: 180_000 });
+        assert.equal(r.code, 0, `${step} in ${id}${node ? ` on ${node}` : ''}: ${cmd}\n${r.stdout}${r.stderr}`);
+      });
+      opts.afterStep?.(id, step);
+    }
+  }
+}
+
+/**
+ * Two labs of `labId` up on one host (one after the other, in a state dir of their own) for `fn`,
+ * and both taken down after it, whatever it did.
+ */
+export function withTwoLabs(labId: string, fn: (ids: [string, string], env: NodeJS.ProcessEnv) => void): void {
+  const env = { ...process.env, ELAB_STATE_DIR: tempStateDir() };
+  const ids = [lab(['up', labId], { env }), lab(['up', labId], { env })].map((r) => {
     assert.equal(r.code, 0, r.stderr);
     return r.stdout.trim();
   }) as [string, string];
+  try {
+    fn(ids, env);
+  } finally {
+    lab(['down', ...ids], { env });
+  }
 }
 
 export interface Verdict { step: string; status: string; message: string }
