@@ -214,7 +214,7 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
   it('a web restart keeps the instructor signed in; signing out ends the session in labd', async () => {
     await fx.web.stop();
     await fx.startWeb();
-    await teacher.goto(`${web.url}/instructor`);
+    await teacher.goto(`${fx.web.url}/instructor`);
     await teacher.getByTestId('instructor-home').filter({ hasText: 'Tuesday eBPF' }).waitFor({ timeout: 30_000 });
     const session = (await fx.browser.context.cookies()).find((c) => c.name === 'elab_instructor')!.value;
     const asSession = (method: string) => fetch(`${fx.labd.url}/v1/classes`, { method, headers: { authorization: `Bearer ${session}` } });

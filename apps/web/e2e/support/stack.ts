@@ -16,6 +16,8 @@ import { waitForScreen } from '../terminal-screen';
 export interface WebStackOptions {
   /** Extra environment for labd (e.g. ELAB_VAGRANT_PROVIDER). */
   labdEnv?: Record<string, string>;
+  /** labd's --trust-learners (default true: several learners on netns labs); false tests its default policy. */
+  trustLearners?: boolean;
 }
 
 export interface WebStack {
@@ -60,7 +62,7 @@ export interface Stack extends WebStack {
  */
 function register(fx: WebStack, opts: WebStackOptions, up?: () => Promise<void>, down?: () => Promise<void>): void {
   let started = false;
-  fx.startLabd = async (port = 0) => (fx.labd = await startLabd(fx.stateDir, fx.origin, opts.labdEnv, port));
+  fx.startLabd = async (port = 0) => (fx.labd = await startLabd(fx.stateDir, fx.origin, opts.labdEnv, port, { trustLearners: opts.trustLearners }));
   // The web gets labd's service token explicitly, as scripts/start.sh gives it (it never reads labd's state dir).
   fx.startWeb = async () => (fx.web = await startWeb({ ELAB_LABD_URL: fx.labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(fx.stateDir) }, fx.webPort));
 
