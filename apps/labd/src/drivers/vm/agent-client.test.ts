@@ -83,6 +83,7 @@ test('execs run concurrently; output over the limit keeps its tail', { skip }, a
 
 test('an agent killed mid-command fails that exec clearly; the next exec starts a new one, which kills the orphan', { skip }, async () => {
   const tag = `${process.pid}`;
+  await run('true'); // the agent runs (this test may run alone)
   const before = starts;
   const inflight = run(`sleep 605.${tag}; echo never`);
   while (!alive(`sleep 605\\.${tag}`)) await new Promise((r) => setTimeout(r, 50));
