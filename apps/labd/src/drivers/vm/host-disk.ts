@@ -21,7 +21,8 @@ export const RESUME_FREE_MIB = 64;
  */
 export async function hostDiskProblem(id: string, d: { hostDir: string; qmpSocket?: string }, o: { resume?: boolean } = {}): Promise<string | null> {
   if (!d.qmpSocket || !existsSync(d.qmpSocket)) return null;
-  const [status, blocks] = await qmp(d.qmpSocket, [{ execute: 'query-status' }, { execute: 'query-block' }]) as [{ status: string }, { 'io-status'?: string }[]];
+  // Short: GET /v1/lab and the class roster wait for this answer (QEMU's main loop answers in ms).
+  const [status, blocks] = await qmp(d.qmpSocket, [{ execute: 'query-status' }, { execute: 'query-block' }], 3000) as [{ status: string }, { 'io-status'?: string }[]];
   if (status.status !== 'io-error') return null;
   const dir = d.hostDir;
   const free = freeMiB(dir);
