@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { run, type RunResult } from '../../proc.ts';
 
 /**
@@ -93,7 +93,15 @@ export class SshLink implements GuestLink {
    */
   async forward(local: string, remote: string): Promise<void> {
     await this.ensure();
-    const r = await run('ssh', [...this.base(), '-O', 'forward', '-L', `${local}:${remote}`, this.p.host], { timeoutMs: 20_000 });
+    const ask = () => run('ssh', [...this.base(), '-O', 'forward', '-L', `${local}:${remote}`, this.p.host], { timeoutMs: 20_000 });
+    let r = await ask();
+    if (r.code !== 0 && /Control socket connect/i.test(r.stderr)) {
+      // The master died and left its socket (a plain session would fall back to a connection of
+      // its own; a forward needs the master): start a new one.
+      rmSync(this.p.controlPath, { force: true });
+      await this.start();
+      r = await ask();
+    }
     if (r.code !== 0 && !existsSync(local)) throw new Error(`ssh could not forward ${local} to the lab machine's ${remote}: ${r.stderr.trim().slice(-300)}`);
   }
 

@@ -103,6 +103,12 @@ test('a real guest: its own kernel with kprobes; exec, files, timeout, shell; th
     assert.match(String(await inflight), /command runner stopped while running the command/);
     assert.equal((await inst.exec('echo back')).stdout, 'back\n', 'a new agent answers');
     assert.equal((await inst.exec("pgrep -f 'sleep 60[7]'")).code, 1, "the dead agent's command was killed");
+    // The SSH master dies (its socket file stays): the next exec starts a new master and forward.
+    const master = spawnSync('pgrep', ['-f', `ControlPath=${d.controlPath} .*-N`], { encoding: 'utf8' }).stdout.trim().split('\n').map(Number).filter(Boolean);
+    assert.equal(master.length, 1, `one SSH master of this guest: ${master.join(' ')}`);
+    process.kill(master[0]!, 'SIGKILL');
+    for (let i = 0; i < 100 && spawnSync('kill', ['-0', String(master[0])]).status === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await inst.exec('echo master-back')).stdout, 'master-back\n', 'exec works through a new master');
   } finally {
     await inst.down();
     hostSleep.kill();
