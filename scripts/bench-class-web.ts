@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { decodeFrame, encodeText, Op } from '@ebpf-lab/protocol';
 import { launchChromium } from '../apps/web/e2e/browser.ts';
-import { downLabs, freePort, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
+import { downLabs, freePort, serviceTokenFile, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
 import { ECHO_PROBE, pct, typeAndTime, type EchoSamples } from './lib/echo-probe.ts';
 
 const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
@@ -79,7 +79,7 @@ const stateDir = tempStateDir();
 const port = await freePort();
 // labd's default cap (20 labs) is below a class of 30: raise it as an operator would.
 const labd = await startLabd(stateDir, `http://127.0.0.1:${port}`, { ELAB_MAX_LABS: String(N + 2) });
-const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
 // One Chromium per browser learner: each is its own learner with its own cookie jar.
 const browsers = await Promise.all(Array.from({ length: BROWSERS }, () => launchChromium({ width: 1400, height: 900 })));
 const learners = Array.from({ length: N - BROWSERS }, () => new SocketLearner(web.url));
