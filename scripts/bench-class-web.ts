@@ -67,7 +67,6 @@ const stateDir = tempStateDir();
 const port = await freePort();
 // labd's default cap (20 labs) is below a class of 30: raise it as an operator would.
 const labd = await startLabd(stateDir, `http://127.0.0.1:${port}`, { ELAB_MAX_LABS: String(N + 2) });
-// The web gets labd's service token file, as scripts/start.sh gives it (it never reads the state dir).
 const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
 // One Chromium per browser learner: each is its own learner with its own cookie jar.
 const browsers = await Promise.all(Array.from({ length: BROWSERS }, () => launchChromium({ width: 1400, height: 900 })));
