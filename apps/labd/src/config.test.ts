@@ -70,6 +70,7 @@ test('driver settings are parsed with the rest: each bad one is named with the r
   assert.match(bad({ ELAB_VM_POOL: '99' }), /ELAB_VM_POOL="99": booted guests to keep ready, 0-32/);
   assert.match(bad({ ELAB_VM_MIN_FREE_MIB: '-5' }), /ELAB_VM_MIN_FREE_MIB="-5"/);
   assert.match(bad({ ELAB_VM_ACCEL: 'hvf' }), /ELAB_VM_ACCEL="hvf": use kvm or tcg/);
+  assert.match(bad({ ELAB_VM_EXEC: 'telnet' }), /ELAB_VM_EXEC="telnet": use agent \(the default\) or ssh/);
   assert.match(bad({ ELAB_VAGRANT_PROVIDER: 'hyperv' }), /ELAB_VAGRANT_PROVIDER="hyperv": use one of: docker, virtualbox, libvirt/);
   assert.match(bad({ LAB_MEMORY_MB: 'lots' }), /LAB_MEMORY_MB="lots": MB of memory per VM/);
   assert.match(bad({ ELAB_CHECK_WARM: '1.5' }), /ELAB_CHECK_WARM="1.5"/);
@@ -77,7 +78,7 @@ test('driver settings are parsed with the rest: each bad one is named with the r
   assert.match(bad({ ELAB_CHECK_RESPONSES: 'on' }), /ELAB_CHECK_RESPONSES="on": use 1 or 0/);
   // Good values reach the drivers' settings; unset ones take the documented defaults.
   const c = configOf({ ELAB_VM_BOOT_TIMEOUT_S: '30', ELAB_VM_POOL: '2', ELAB_VAGRANT_PROVIDER: 'libvirt', LAB_MEMORY_MB: '768', LAB_CACHE_DIR: '/c', PATH: '/p' });
-  assert.deepEqual(c.vm, { imageDir: undefined, accel: undefined, bootTimeoutS: 30, minFreeMiB: 1024, pool: 2 });
+  assert.deepEqual(c.vm, { imageDir: undefined, accel: undefined, bootTimeoutS: 30, minFreeMiB: 1024, pool: 2, exec: 'agent' });
   assert.equal(c.vagrant.provider, 'libvirt');
   assert.equal(c.vagrant.memoryMb, 768);
   assert.equal(c.vagrant.cacheDir, '/c');

@@ -67,6 +67,7 @@ const Env = z.object({
   ELAB_VM_BOOT_TIMEOUT_S: wholeNumber(1, 3600, 'seconds a guest may take to boot, 1-3600, e.g. 240').optional(),
   ELAB_VM_MIN_FREE_MIB: wholeNumber(0, 1 << 30, 'MiB a guest needs free in the state dir, e.g. 1024').default(1024),
   ELAB_VM_POOL: wholeNumber(0, 32, 'booted guests to keep ready, 0-32').default(0),
+  ELAB_VM_EXEC: z.enum(['agent', 'ssh'], { message: 'use agent (the default) or ssh (an SSH session per command)' }).default('agent'),
   // The vagrant driver (drivers/vagrant); the LAB_* ones are vagrant/Vagrantfile's, read by labd too.
   ELAB_VAGRANT_PROVIDER: z.enum(VAGRANT_PROVIDERS, { message: `use one of: ${VAGRANT_PROVIDERS.join(', ')}` }).optional(),
   LAB_MEMORY_MB: wholeNumber(100, 999_999, 'MB of memory per VM, 100-999999, e.g. 640').optional(),
@@ -106,6 +107,8 @@ export interface VmSettings {
   bootTimeoutS?: number;
   minFreeMiB: number;
   pool: number;
+  /** How commands reach the guest: its exec agent, or an SSH session each (the benchmark's anchor). */
+  exec: 'agent' | 'ssh';
 }
 
 /** The vagrant driver's settings; the LAB_* ones also reach vagrant/Vagrantfile through the environment. */
@@ -153,7 +156,7 @@ export function configFrom(env: LabdEnv, flags: { stateDir?: string; labsDir?: s
     terminalOrphanMs: env.ELAB_TERMINAL_ORPHAN_MS,
     vm: {
       imageDir: env.ELAB_VM_IMAGE_DIR, accel: env.ELAB_VM_ACCEL, bootTimeoutS: env.ELAB_VM_BOOT_TIMEOUT_S,
-      minFreeMiB: env.ELAB_VM_MIN_FREE_MIB, pool: env.ELAB_VM_POOL,
+      minFreeMiB: env.ELAB_VM_MIN_FREE_MIB, pool: env.ELAB_VM_POOL, exec: env.ELAB_VM_EXEC,
     },
     vagrant: {
       provider: env.ELAB_VAGRANT_PROVIDER, memoryMb: env.LAB_MEMORY_MB, box: env.LAB_BOX?.trim(), boxVersion: env.LAB_BOX_VERSION?.trim(),

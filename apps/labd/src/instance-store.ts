@@ -31,6 +31,7 @@ export interface InstanceRecord {
   driver: DriverName | null;
   /** The driver's state file (nodes, workdir, what it needs to reattach) when ready. */
   state: InstanceState | null;
+  /** Why the last start failed; when ready, why the running lab is stuck (LabInstance.problem). */
   error?: { message: string; hint?: string };
 }
 
@@ -88,7 +89,11 @@ export class InstanceStore {
       return { ...base, phase: 'failed', driver: row.driver as DriverName | null, error: INTERRUPTED };
     }
     const r = await this.running(o);
-    if (r) return { ...base, phase: 'ready', instanceId: r.state.id, driver: r.state.driver, state: r.state };
+    if (r) {
+      // Running but stuck (a VM paused on a full host disk): still ready, with the reason and fix.
+      const problem = await r.inst.problem?.();
+      return { ...base, phase: 'ready', instanceId: r.state.id, driver: r.state.driver, state: r.state, ...(problem ? { error: { message: problem } } : {}) };
+    }
     const error = row?.phase === 'failed' ? row.error ?? undefined : undefined;
     return { ...base, phase: error ? 'failed' : 'down', driver: (row?.driver ?? null) as DriverName | null, ...(error ? { error } : {}) };
   }
