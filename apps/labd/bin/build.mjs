@@ -3,14 +3,14 @@
 // postinstall and scripts/setup.sh; `node apps/labd/bin/build.mjs` by hand after editing sources
 // (until then bin/lab.mjs sees the sources changed and runs them through tsx instead).
 //
-// dist/manifest.json names every source file that went into the bundle and a hash of their
-// contents: the launcher (bin/launch.mjs) recomputes it at start, so the build is used only when
-// it is exactly the code on disk.
+// dist/manifest.json names every source file that went into the bundle, a hash of their contents
+// and a stat stamp of each: the launcher (bin/launch.mjs) compares the stamps at start and, when
+// one differs, recomputes the hash, so the build is used only when it is exactly the code on disk.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { DIST, hashInputs, REPO } from './build-manifest.mjs';
+import { DIST, hashInputs, REPO, stampInputs } from './build-manifest.mjs';
 
 const EXTERNAL = ['better-sqlite3', 'node-pty', 'esbuild', 'tsx', 'tsx/*', '@kubernetes/client-node'];
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '../src');
@@ -35,7 +35,9 @@ export async function buildLabd() {
   });
   // Bundled npm packages change only with package-lock.json: hash that instead of their files.
   const inputs = [...Object.keys(result.metafile.inputs).map((p) => relative(REPO, join(process.cwd(), p))).filter((p) => !p.includes('node_modules/')), 'package-lock.json'].sort();
-  writeFileSync(join(tmp, 'manifest.json'), `${JSON.stringify({ hash: hashInputs(inputs), inputs }, null, 1)}\n`);
+  // Stamps first: a source written while the hash is computed then fails the fast check (and is hashed).
+  const stamps = stampInputs(inputs);
+  writeFileSync(join(tmp, 'manifest.json'), `${JSON.stringify({ hash: hashInputs(inputs), inputs, stamps }, null, 1)}\n`);
   // Swap in whole: a `lab` starting meanwhile sees the old build or the new one, never half.
   const old = `${DIST}.old-${process.pid}`;
   try { renameSync(DIST, old); } catch { /* first build */ }
