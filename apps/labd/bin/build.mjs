@@ -15,6 +15,18 @@ import { DIST, hashInputs, REPO, stampInputs } from './build-manifest.mjs';
 const EXTERNAL = ['better-sqlite3', 'node-pty', 'esbuild', 'tsx', 'tsx/*', '@kubernetes/client-node'];
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '../src');
 
+// zod's `z` namespace carries every translation of its error messages (`z.locales`, ~40 languages,
+// ~40% of the zod code a start must parse: every `lab` command parses its Config with zod). labd
+// and its packages only ever use the English messages zod sets by default, so the bundle's
+// `locales` holds English alone.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (a) => (/[\\/]node_modules[\\/]zod[\\/]/.test(a.importer) ? { path: join(dirname(a.importer), '../locales/index.js'), namespace: 'zod-en' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (a) => ({ contents: "export { default as en } from './en.js';\n", resolveDir: dirname(a.path), loader: 'js' }));
+  },
+};
+
 export async function buildLabd() {
   const tmp = `${DIST}.tmp-${process.pid}`; // beside DIST: rename needs one filesystem
   rmSync(tmp, { recursive: true, force: true });
@@ -30,6 +42,7 @@ export async function buildLabd() {
     // Pure-JS packages are bundled too (one file to read instead of hundreds to resolve); native
     // modules, the build tools and the Kubernetes client (kind driver only) load from node_modules.
     external: EXTERNAL,
+    plugins: [zodEnglishOnly],
     // Bundled CommonJS packages call require(); give the ES module one.
     banner: { js: "import { createRequire as __elabRequire } from 'node:module'; const require = __elabRequire(import.meta.url);" },
   });
