@@ -22,15 +22,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const modes: Record<string, { bin: string; env: Record<string, string> }> = { built: { bin: lab, env: { ELAB_REQUIRE_BUILD: '1' } } };
 if (!process.argv.includes('--skip-source')) modes.source = { bin: lab, env: { ELAB_FROM_SOURCE: '1' } };
 if (anchor) modes.anchor = { bin: anchor, env: { ELAB_REQUIRE_BUILD: '1' } };
-// CPU time (user+sys, from GNU time) as well as wall time: on a shared machine the wall time
-// mostly measures the wait for a core, the CPU time what the command itself costs.
-const TIME = '/usr/bin/time';
-const haveTime = spawnSync(TIME, ['-f', '%U', 'true']).status === 0;
+// CPU time (user+sys of the command and the children it waited for, from bash's `time`, in ms) as
+// well as wall time: on a shared machine the wall time mostly measures the wait for a core, the
+// CPU time what the command itself costs. (Detached children, such as a lab's namespace holders,
+// are not waited for and not counted.)
 function run(args: string[], env: Record<string, string>): { ms: number; cpuMs: number; stdout: string } {
   const t0 = performance.now();
-  const r = haveTime
-    ? spawnSync(TIME, ['-f', 'CPU %U %S', process.execPath, ...args], { env: { ...process.env, ELAB_STATE_DIR: stateDir, ...env }, encoding: 'utf8', timeout: 120_000 })
-    : spawnSync(process.execPath, args, { env: { ...process.env, ELAB_STATE_DIR: stateDir, ...env }, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync('/bin/bash', ['-c', 'TIMEFORMAT="CPU %3U %3S"; time "$@"', 'bench', process.execPath, ...args], { env: { ...process.env, ELAB_STATE_DIR: stateDir, ...env }, encoding: 'utf8', timeout: 120_000 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.slice(1).join(' ')} exited ${r.status}: ${r.stderr}`);
   const cpu = /CPU (\S+) (\S+)\s*$/.exec(r.stderr);
