@@ -10,7 +10,7 @@
 # was ~80 processes per member, most of a `lab up` (~250 ms of ~600). Each step below is one
 # `mount`/`mkdir`/... of that script, in the same order; any failure stops the holder with a message
 # naming the step (labd shows it as the reason the lab did not start).
-import ctypes, os, stat, sys
+import ctypes, os, runpy, stat, sys
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
 MNT_DETACH = 2
@@ -146,9 +146,11 @@ def main():
     for fd in (0, 1, 2): os.dup2(null, fd)
     os.close(null)
     # The lab's processes that lose their parent end up here (the first member is PID 1): reap them.
-    # Confined like every lab process (confine.py says why).
-    os.execv('/usr/bin/python3', ['/usr/bin/python3', '-I', f'{libexec}/confine.py', '/bin/bash', '-c',
-                                  "trap 'exit 0' TERM; while :; do sleep infinity & wait $! || true; done"])
+    # Confined like every lab process (confine.py says why), by confine.py run in this process: it
+    # execs the loop itself, and a second Python start is saved.
+    sys.argv = [f'{libexec}/confine.py', '/bin/bash', '-c', "trap 'exit 0' TERM; while :; do sleep infinity & wait $! || true; done"]
+    runpy.run_path(sys.argv[0], run_name='__main__')
+    sys.exit('lab-root: confine.py returned instead of running the wait loop')
 
 
 try:
