@@ -4,7 +4,10 @@
 #   2. the driver's tests: unit, and integration against real guests (own kernel with kprobes,
 #      exec/files/shell over the one SSH connection, host invisible, a guest that never boots, a
 #      boot timeout, reap after a crash, reattach from a new process)
-#      and a full disk (vm-disk-full.test.ts: a host state dir without room, a guest filled up)
+#      and a full disk (vm-disk-full.test.ts: a host state dir without room, a guest filled up;
+#      vm-host-disk-full.test.ts: the host disk fills under a running guest, which pauses, says so,
+#      resumes once freed, and goes with down), and the exec agent (agent-client.test.ts, plus
+#      concurrency and a killed agent in a real guest in vm-integration.test.ts)
 #   3. lab selftest --driver vm --reference-only $VM_SELFTEST_LABS (default: hello-ebpf
 #      iptables-vs-ebpf pod-to-pod): fresh → every check fails → solve → every check passes (the
 #      hello check requires the real kprobe there; the other two build their pods as namespaces
@@ -83,9 +86,10 @@ leftovers() {
   local left files
   left=$(comm -13 <(echo "$before") <(qemus))
   [ -z "$left" ] || { echo "QEMU left behind by this run: $left"; return 1; }
-  files=$(find "$ELAB_STATE_DIR" /tmp -maxdepth 3 \( -name 'el??????.qcow2' -o -name 'el??????.sock' -o -name 'el??????.pid' \) -newer "$ELAB_STATE_DIR" 2>/dev/null)
+  files=$(find "$ELAB_STATE_DIR" /tmp -maxdepth 3 \( -name 'el??????.qcow2' -o -name 'el??????.sock' -o -name 'el??????.pid' \
+    -o -name 'el??????.qmp' -o -name 'el??????-*.exec' \) -newer "$ELAB_STATE_DIR" 2>/dev/null)
   [ -z "$files" ] || { echo "files left behind by this run: $files"; return 1; }
-  echo "no QEMU, overlay, pidfile or socket of this run is left"
+  echo "no QEMU, overlay, pidfile or socket (ssh control, exec forward, QMP) of this run is left"
 }
 step leftovers leftovers
 finish
