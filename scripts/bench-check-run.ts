@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CheckContext, CheckFunction } from '@ebpf-lab/check-sdk';
-import { prewarmCheckChild, stopWarmChildren, warmChildReady } from '../apps/labd/src/checks/child-pool.ts';
+import { prewarmCheckChild, setWarmCount, stopWarmChildren, warmChildReady } from '../apps/labd/src/checks/child-pool.ts';
 import { runTsCheck } from '../apps/labd/src/checks/ts-check.ts';
 import type { LabInstance } from '../apps/labd/src/drivers/types.ts';
 
@@ -47,7 +47,7 @@ async function inProcess(path: string): Promise<number> {
 }
 
 async function child(path: string, warm: boolean): Promise<number> {
-  process.env.ELAB_CHECK_WARM = warm ? '1' : '0';
+  setWarmCount(warm ? 1 : 0);
   const t = performance.now();
   const o = await runTsCheck(inst, { checkPath: path, labId: 'b', stepId: 's', mode: 'live', timeoutMs: 30_000, timeoutS: 30 });
   if (o.status !== 'pass') throw new Error(o.message);
@@ -74,7 +74,7 @@ for (let i = 0; i < rounds; i++) {
     add(`${name} child, warm`, await child(path, true));
     stopWarmChildren();
     add(`${name} child, cold`, await child(path, false));
-    process.env.ELAB_CHECK_WARM = '1';
+    setWarmCount(1);
     prewarmCheckChild();
   }
 }

@@ -16,7 +16,7 @@ const { findLab } = await import('../apps/labd/src/engine.ts');
 const { VmDriver } = await import('../apps/labd/src/drivers/vm/vm-driver.ts');
 const { VmPool } = await import('../apps/labd/src/drivers/vm/pool.ts');
 const { findImage, chooseAccel } = await import('../apps/labd/src/drivers/vm/image.ts');
-const { vds } = await import('../apps/labd/src/drivers/vm/vm-instance.ts');
+const { setVmExecMode, vds } = await import('../apps/labd/src/drivers/vm/vm-instance.ts');
 
 const execOnly = process.argv.includes('--exec-only');
 const execRuns = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 30);
@@ -46,7 +46,7 @@ try {
   // (ELAB_VM_EXEC=ssh, the path before the agent). The agent's first exec starts it: apart.
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const timed = async (mode: 'agent' | 'ssh') => {
-    if (mode === 'ssh') process.env.ELAB_VM_EXEC = 'ssh'; else delete process.env.ELAB_VM_EXEC;
+    setVmExecMode(mode);
     const t = performance.now();
     const r = await cold.exec('true');
     if (r.code !== 0) throw new Error(`exec (${mode}) failed: ${r.stderr}`);
@@ -54,7 +54,7 @@ try {
   };
   // up's own execs started the agent already; a fresh one (killed over SSH) is timed here.
   await timed('ssh');
-  process.env.ELAB_VM_EXEC = 'ssh';
+  setVmExecMode('ssh');
   await cold.exec('kill -9 $(cat /run/ebpf-lab-exec/agent-*.pid) 2>/dev/null; true');
   console.log(`first exec through the agent (starts python3 in the guest): ${(await timed('agent')).toFixed(0)} ms`);
   const ms = { agent: [] as number[], ssh: [] as number[] };
@@ -62,7 +62,7 @@ try {
   for (let i = 0; i < execRuns; i++) {
     for (const mode of i % 2 ? (['ssh', 'agent'] as const) : (['agent', 'ssh'] as const)) ms[mode].push(await timed(mode));
   }
-  delete process.env.ELAB_VM_EXEC;
+  setVmExecMode(undefined);
   console.log(`load average after the exec runs: ${load()}`);
   for (const mode of ['agent', 'ssh'] as const) {
     console.log(`exec \`true\` ${mode === 'agent' ? 'through the exec agent        ' : 'SSH session per exec (anchor) '}: p50 ${pct(ms[mode], 50).toFixed(0)} ms, p90 ${pct(ms[mode], 90).toFixed(0)} ms, p99 ${pct(ms[mode], 99).toFixed(0)} ms (n=${ms[mode].length})`);

@@ -65,6 +65,58 @@ const RULES = [
   },
 ];
 
+/**
+ * The parts `tsc -b tsconfig.build.json` builds as projects, each with the tsconfig whose
+ * `references` list the workspace packages it may import: a new dependency between parts is then a
+ * reference added in review, and tsc checks the part against that package's declarations. (tsc
+ * itself does not refuse an unreferenced package: it resolves through node_modules as a library.)
+ */
+const PROJECTS = [
+  { dir: 'apps/labd/src/', config: 'apps/labd/tsconfig.build.json' },
+  { dir: 'apps/web/', config: 'apps/web/tsconfig.check.json' },
+  { dir: 'packages/api/src/', config: 'packages/api/tsconfig.build.json' },
+  { dir: 'packages/lab-spec/src/', config: 'packages/lab-spec/tsconfig.build.json' },
+  { dir: 'packages/check-sdk/src/', config: 'packages/check-sdk/tsconfig.build.json' },
+];
+
+/** The package.json name of the folder holding `dir` (walking up), or null. */
+function packageName(dir) {
+  for (let d = dir; d.startsWith(root) && d !== dirname(d); d = dirname(d)) {
+    try {
+      return JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).name ?? null;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
+}
+
+/** The workspace packages a project's tsconfig references (its own included), or null without that tsconfig. */
+function referenced(config) {
+  const abs = join(root, config);
+  const read = ts.readConfigFile(abs, ts.sys.readFile);
+  if (read.error) return null;
+  const names = new Set([packageName(dirname(abs))]);
+  for (const r of read.config.references ?? []) {
+    const target = join(dirname(abs), r.path);
+    names.add(packageName(target.endsWith('.json') ? dirname(target) : target));
+  }
+  return names;
+}
+
+for (const p of PROJECTS) {
+  const allowed = referenced(p.config);
+  if (!allowed) continue;
+  RULES.push({
+    name: `${p.dir} imports a workspace package only when ${p.config} references it (add the reference, or do not depend on it)`,
+    covers: (f) => f.startsWith(p.dir) && !isTest(f),
+    refuses: (spec) => {
+      const m = /^(@ebpf-lab\/[^/]+)/.exec(spec);
+      return !!m && !allowed.has(m[1]);
+    },
+  });
+}
+
 function* walk(dir) {
   let names;
   try {

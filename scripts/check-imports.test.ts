@@ -81,6 +81,25 @@ test('each rule bites, naming file, line, import and rule', () => {
   assert.match(lines.at(-1)!, /9 violation/);
 });
 
+test('a part imports only the workspace packages its tsconfig references', () => {
+  const project = {
+    'packages/api/package.json': '{ "name": "@ebpf-lab/api" }',
+    'packages/lab-spec/package.json': '{ "name": "@ebpf-lab/lab-spec" }',
+    'apps/labd/package.json': '{ "name": "@ebpf-lab/labd" }',
+    // JSON with a comment, as tsconfig files may have.
+    'apps/labd/tsconfig.build.json': '{\n  // labd\n  "references": [{ "path": "../../packages/api/tsconfig.build.json" }]\n}\n',
+    'apps/labd/src/ok.ts': "import { ENDPOINTS } from '@ebpf-lab/api';\n",
+  };
+  assert.equal(check(tree({ ...clean, ...project })).status, 0, 'a referenced package is fine');
+  const r = check(tree({ ...clean, ...project, 'apps/labd/src/bad.ts': "\nimport { loadLab } from '@ebpf-lab/lab-spec/loader';\n" }));
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(
+    r.stderr,
+    /apps\/labd\/src\/bad\.ts:2: imports "@ebpf-lab\/lab-spec\/loader": apps\/labd\/src\/ imports a workspace package only when apps\/labd\/tsconfig\.build\.json references it/,
+  );
+  assert.match(r.stderr, /1 violation/);
+});
+
 test('this repository follows the rules', () => {
   const r = spawnSync(process.execPath, [script], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);

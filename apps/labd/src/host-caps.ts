@@ -1,5 +1,6 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { config } from './config.ts';
 
 const CAP_BITS = { CAP_NET_ADMIN: 12, CAP_SYS_ADMIN: 21, CAP_SYS_PTRACE: 19, CAP_PERFMON: 38, CAP_BPF: 39 } as const;
 export type CapName = keyof typeof CAP_BITS;
@@ -17,7 +18,7 @@ export function missingCaps(need: CapName[]): CapName[] {
 }
 
 /** Finds an executable on PATH without spawning a shell. */
-export function which(cmd: string, path = process.env.PATH ?? ''): string | null {
+export function which(cmd: string, path = config().toolPath): string | null {
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;
     const p = join(dir, cmd);

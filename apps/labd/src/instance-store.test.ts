@@ -62,3 +62,34 @@ test('ready is a recorded instance of this lab that is alive; a recorded but dea
   assert.equal(after.phase, 'down', 'its lab is gone');
   assert.equal(after.instanceId, null);
 });
+
+test('the phase is in SQLite: a start whose process is gone is failed with the reason after recovery; one still running stays creating', async () => {
+  const { spawn } = await import('node:child_process');
+  const { procStartTime } = await import('./proc-stat.ts');
+  const { INTERRUPTED } = await import('./instance-store.ts');
+  const o = { learnerId: db.createLearner('Cy').id, labId: 'hello-ebpf' };
+  const other = { learnerId: db.createLearner('Di').id, labId: 'hello-ebpf' };
+  // A process that started a lab and was killed: its pid no longer runs with that start time.
+  db.beginCreating(o.learnerId, o.labId, 'netns', { pid: 4_194_000, start: 'a start time of a process long gone' });
+  // Another live process's start (a second labd on this state dir): not ours to fail.
+  const live = spawn('sleep', ['60'], { stdio: 'ignore' });
+  await new Promise((r) => live.once('spawn', r));
+  try {
+    db.beginCreating(other.learnerId, other.labId, 'vm', { pid: live.pid!, start: procStartTime(live.pid!) });
+
+    const store = new InstanceStore(db);
+    assert.deepEqual(await store.record(o), { learnerId: o.learnerId, labId: o.labId, instanceId: null, state: null, phase: 'failed', driver: null, error: INTERRUPTED },
+      'read before recovery, it is already not creating');
+    assert.equal((await store.record(other)).phase, 'creating');
+    assert.equal((await store.record(other)).driver, 'vm');
+    const recovered = await store.recoverInterrupted();
+    assert.deepEqual(recovered.map((r) => r.owner), [o]);
+    assert.equal(db.learnerLabRow(o.learnerId, o.labId)?.phase, 'failed', 'persisted');
+    assert.equal(db.learnerLabRow(o.learnerId, o.labId)?.error?.message, 'labd stopped while this lab was starting; start it again');
+    assert.equal((await new InstanceStore(db).record(other)).phase, 'creating');
+    assert.deepEqual(await new InstanceStore(db).recoverInterrupted(), [], 'recovery is done once');
+    // A new start clears the failure.
+    await new InstanceStore(db).create(o, 'netns', async () => {}, () => ({ message: 'x' }));
+    assert.equal((await store.record(o)).phase, 'down');
+  } finally { live.kill(); }
+});

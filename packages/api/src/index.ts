@@ -6,3 +6,4 @@ export * from './learners.ts';
 export * from './lab.ts';
 export * from './classes.ts';
 export * from './endpoints.ts';
+export * from './events.ts';

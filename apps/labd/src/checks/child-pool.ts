@@ -50,13 +50,17 @@ function start(): CheckChild {
   return { proc, chan, kill, ready };
 }
 
+let warmWanted: number | undefined;
+
 /**
  * How many started children wait for a run (ELAB_CHECK_WARM, default 2: a "check all" runs steps
  * back to back, faster than one child starts; 0 turns waiting children off, e.g. to measure cold starts).
  */
-function warmCount(): number {
-  const n = Number(process.env.ELAB_CHECK_WARM ?? 2);
-  return Number.isInteger(n) && n > 0 ? Math.min(n, 8) : 0;
+const warmCount = () => warmWanted ?? config().checkWarm;
+
+/** Sets how many children wait, whatever the Config says (scripts/bench-check-run.ts compares 0 and 1). */
+export function setWarmCount(n: number): void {
+  warmWanted = n;
 }
 
 let warm: CheckChild[] = [];

@@ -1,5 +1,6 @@
 import type { Broadcast } from './class-store.ts';
 import type { Roster } from '@ebpf-lab/lab-spec';
+import type { SseStream } from '../http/sse.ts';
 import { buildRoster, type RosterDeps } from './roster.ts';
 
 /**
@@ -10,14 +11,16 @@ import { buildRoster, type RosterDeps } from './roster.ts';
  */
 export const ROSTER_TICK_MS = 1000;
 
-export type Send = (event: string, data: unknown) => void;
+/** Senders of the two streams (http/sse.ts): each takes only its stream's events (packages/api SSE_EVENTS). */
+type ClassSend = SseStream<'GET /v1/classes/events'>['send'];
+type LearnerSend = SseStream<'GET /v1/classes/learner-events'>['send'];
 
-interface ClassWatch { sends: Set<Send>; timer: NodeJS.Timeout; last: string; busy: boolean }
+interface ClassWatch { sends: Set<ClassSend>; timer: NodeJS.Timeout; last: string; busy: boolean }
 
 /** What an instructor's room and a learner's banner listen to: rosters, broadcasts, the end of a class. */
 export class Rooms {
   private classes = new Map<string, ClassWatch>();
-  private learners = new Map<string, Set<Send>>();
+  private learners = new Map<string, Set<LearnerSend>>();
 
   constructor(private readonly deps: RosterDeps) {}
 
@@ -27,7 +30,7 @@ export class Rooms {
   }
 
   /** Sends the roster now, then whenever it changes, plus every broadcast of the class. */
-  watchClass(classId: string, send: Send): () => void {
+  watchClass(classId: string, send: ClassSend): () => void {
     let w = this.classes.get(classId);
     if (!w) {
       const timer = setInterval(() => void this.tick(classId), ROSTER_TICK_MS);
@@ -74,7 +77,7 @@ export class Rooms {
    * newest message of each (so a banner survives moving to the next page) but never a "go to",
    * which would send the learner back each time a page loads.
    */
-  watchLearner(learnerId: string, send: Send): () => void {
+  watchLearner(learnerId: string, send: LearnerSend): () => void {
     let set = this.learners.get(learnerId);
     if (!set) this.learners.set(learnerId, (set = new Set()));
     set.add(send);

@@ -3,7 +3,7 @@ import { guards, tokenOf } from '../http/auth.ts';
 import { HOST_KERNEL_DRIVERS, type Policy } from '../core/policy.ts';
 import { RateLimiter } from '../core/rate-limit.ts';
 import { createLearnerFor } from '../core/learners.ts';
-import { reply, requestOf } from '../http/contract.ts';
+import { checkAnswer, reply, requestOf } from '../http/contract.ts';
 import { Conflict, Forbidden, Gone, Invalid, NotFound, TooMany } from '../errors.ts';
 import type { Router } from '../http/http.ts';
 import { normalizeCode, type ClassRow } from './class-store.ts';
@@ -11,7 +11,7 @@ import { endClass } from './end-class.ts';
 import { classResults, resultsCsv } from './export.ts';
 import type { Rooms } from './room.ts';
 import { labSteps, type RosterDeps } from './roster.ts';
-import { openSse } from './sse.ts';
+import { openSse } from '../http/sse.ts';
 
 /**
  * Wrong join codes are throttled per client (the browser's address, which the web passes on):
@@ -99,7 +99,7 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
 
   r.add('GET', '/v1/classes/events', auth.instructor, async ({ req, res, url }) => {
     const c = classOf(url.searchParams.get('class'));
-    const sse = openSse(req, res);
+    const sse = openSse(req, res, 'GET /v1/classes/events');
     sse.send('broadcasts', classes.broadcasts(c.id));
     const stop = rooms.watchClass(c.id, sse.send);
     await sse.closed;
@@ -129,6 +129,8 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
     const format = url.searchParams.get('format') ?? 'json';
     if (format !== 'json' && format !== 'csv') throw new Invalid('format', `unknown format "${format.slice(0, 10)}"`, 'format=json or format=csv');
     const e = classResults(classes, deps.store, c);
+    // The CSV has the JSON's rows, so one check covers both formats.
+    checkAnswer('GET /v1/classes/export', e);
     const stamp = e.exportedAt.slice(0, 19).replace(/[:T]/g, '-');
     const name = `class-${c.code}-${stamp}.${format}`;
     const data = Buffer.from(format === 'csv' ? resultsCsv(e) : JSON.stringify(e, null, 2));
@@ -171,7 +173,7 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
   r.add('GET', '/v1/classes/learner-events', auth.service, async ({ req, res, url }) => {
     const learnerId = url.searchParams.get('learner') ?? '';
     if (!deps.store.getLearner(learnerId)) throw new NotFound('no such learner');
-    const sse = openSse(req, res);
+    const sse = openSse(req, res, 'GET /v1/classes/learner-events');
     const stop = rooms.watchLearner(learnerId, sse.send);
     await sse.closed;
     stop();

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ENDPOINTS, parseResponse } from '@ebpf-lab/api';
 import { sendError } from './errors.ts';
-import { assertRoutesMatchContract, reply, requestOf } from './contract.ts';
+import { assertRoutesMatchContract, checkAnswer, checkResponsesFor, reply, requestOf } from './contract.ts';
+import { openSse } from './sse.ts';
 
 let server: Server;
 let base: string;
@@ -19,13 +20,64 @@ const view = {
   steps: [{ id: 's1', title: 'S', status: 'pending', attempts: 0, lastMessage: null }],
 };
 
+const exported = {
+  class: { id: 'c1', name: 'C', code: 'ABC123', createdAt: '2026-01-01T00:00:00Z', endedAt: null },
+  exportedAt: '2026-01-01T01:00:00Z',
+  rows: [
+    {
+      learner: 'Ann',
+      learnerId: 'l1',
+      lesson: 'hello',
+      lab: 'hello-ebpf',
+      step: 's1',
+      status: 'pass',
+      attempts: 2,
+      firstPassAt: null,
+      firstPassAfterS: null,
+      lastMessage: null,
+    },
+  ],
+};
+
+/** The events of a stream until labd ends it: [event name, data] pairs. */
+async function events(path: string): Promise<[string, unknown][]> {
+  const text = await (await fetch(`${base}${path}`)).text();
+  return text
+    .split('\n\n')
+    .filter((b) => b.includes('data: '))
+    .map((b) => {
+      const name = /^event: (.*)$/m.exec(b)?.[1] ?? 'message';
+      return [name, JSON.parse(/^data: (.*)$/m.exec(b)![1]!)];
+    });
+}
+
 before(async () => {
-  process.env.ELAB_CHECK_RESPONSES = '1';
+  checkResponsesFor(true);
   server = createServer((req, res) => {
     const go = async () => {
       if (req.url === '/good') return reply(res, 'GET /v1/lab', view as never);
       // A field renamed by mistake, as a refactor of LabManager.view might do.
       if (req.url === '/broken') return reply(res, 'GET /v1/lab', { ...view, state: 'running', nodes: undefined } as never);
+      if (req.url === '/export') {
+        // A row whose attempts came out as text, as a change to the export's SQL might make it.
+        checkAnswer('GET /v1/classes/export', { ...exported, rows: [{ ...exported.rows[0]!, attempts: '2' }] } as never);
+        return res.end('not reached');
+      }
+      if (req.url === '/lab-events') {
+        const sse = openSse(req, res, 'GET /v1/lab/events');
+        sse.send('message', { phase: 'machine', message: 'starting', fraction: 0.1 });
+        // The message went missing (as `message: v.error` with no error would make it).
+        sse.send('message', { phase: 'error' });
+        sse.send('message', { phase: 'never', message: 'sent after the stream ended' });
+        // Ends the stream either way, so a missing check fails the test rather than hanging it.
+        return sse.end();
+      }
+      if (req.url === '/class-events') {
+        const sse = openSse(req, res, 'GET /v1/classes/events');
+        sse.send('ended', { classId: 'c1', endedAt: '2026-01-01T00:00:00Z' });
+        sse.send('rooster' as never, {});
+        return sse.end();
+      }
       const body = await requestOf(req, 'POST /v1/lab/build');
       reply(res, 'GET /v1/policy', { trustLearners: false, exposed: null, maxLabs: 1, maxLabsPerLearner: 1, maxLearners: body.tool.length });
     };
@@ -36,7 +88,7 @@ before(async () => {
 });
 after(() => {
   server.close();
-  delete process.env.ELAB_CHECK_RESPONSES;
+  checkResponsesFor(undefined);
 });
 
 test('an answer that matches the contract goes out as it is, with the status of the endpoint', async () => {
@@ -73,5 +125,27 @@ test('routes and the contract must list the same endpoints, or labd (under the c
   assert.throws(
     () => assertRoutesMatchContract([...all.filter((k) => k !== 'GET /v1/policy'), 'GET /v1/secret']),
     /routed but not in ENDPOINTS: GET \/v1\/secret; in ENDPOINTS but not routed: GET \/v1\/policy/,
+  );
+});
+
+test('the export is checked before it is sent: a bad row is a 500 naming the row and field', async () => {
+  const r = await fetch(`${base}/export`);
+  assert.equal(r.status, 500);
+  const body = (await r.json()) as { error: string };
+  assert.match(body.error, /GET \/v1\/classes\/export/);
+  assert.match(body.error, /rows\.0\.attempts/);
+});
+
+test('each server-sent event is checked: a bad one becomes an error event naming it, and the stream ends', async () => {
+  const lab = await events('/lab-events');
+  assert.deepEqual(lab[0], ['message', { phase: 'machine', message: 'starting', fraction: 0.1 }], 'a good event goes out as it is');
+  assert.equal(lab.length, 2, 'nothing after the bad event');
+  assert.equal(lab[1]![0], 'error');
+  assert.match((lab[1]![1] as { error: string }).error, /event "message" of GET \/v1\/lab\/events: message:/);
+  const cls = await events('/class-events');
+  assert.deepEqual(cls[0], ['ended', { classId: 'c1', endedAt: '2026-01-01T00:00:00Z' }]);
+  assert.match(
+    (cls[1]![1] as { error: string }).error,
+    /event "rooster" of GET \/v1\/classes\/events: .*not an event of this stream \(it has: broadcasts, roster, broadcast, ended\)/,
   );
 });

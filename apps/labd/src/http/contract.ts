@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ENDPOINTS, parseAs, type EndpointKey } from '@ebpf-lab/api';
+import { ENDPOINTS, parseAs, parseEvent, type EndpointKey, type SseEventName, type SseKey } from '@ebpf-lab/api';
 import type { z } from 'zod';
+import { config } from '../config.ts';
 import { readJson, sendJson } from './http.ts';
 
 type WithRequest = { [K in EndpointKey]: (typeof ENDPOINTS)[K] extends { request: z.ZodType } ? K : never }[EndpointKey];
@@ -14,7 +15,13 @@ type AnswerOf<K extends WithResponse> = z.input<Extract<(typeof ENDPOINTS)[K]['r
  * an answer that breaks the contract becomes a 500 naming the field, so a test sees it at once.
  * Off in production: the check costs a parse of every answer, the roster's included.
  */
-const checkResponses = () => process.env.ELAB_CHECK_RESPONSES === '1';
+let forced: boolean | undefined;
+const checkResponses = () => forced ?? config().checkResponses;
+
+/** Turns the check on or off in this process whatever the Config says (contract.test.ts). */
+export function checkResponsesFor(on: boolean | undefined): void {
+  forced = on;
+}
 
 /**
  * Under ELAB_CHECK_RESPONSES=1 labd refuses to start when its routes and packages/api's ENDPOINTS
@@ -37,9 +44,21 @@ export function requestOf<K extends WithRequest>(req: IncomingMessage, key: K): 
   return readJson(req, (ENDPOINTS[key] as { request: z.ZodType }).request) as Promise<RequestOf<K>>;
 }
 
+/**
+ * Checks an answer of `key` against packages/api when asked to (ELAB_CHECK_RESPONSES=1), for
+ * answers not sent by reply (a download); throws naming the field, which the router makes a 500.
+ */
+export function checkAnswer<K extends WithResponse>(key: K, body: AnswerOf<K>): void {
+  if (checkResponses()) parseAs(ENDPOINTS[key].response as z.ZodType, body, `labd's answer to ${key} breaks packages/api`);
+}
+
 /** Sends the answer of `key` with its status from the contract (checked first when asked to). */
 export function reply<K extends WithResponse>(res: ServerResponse, key: K, body: AnswerOf<K>): void {
-  const ep = ENDPOINTS[key];
-  if (checkResponses()) parseAs(ep.response as z.ZodType, body, `labd's answer to ${key} breaks packages/api`);
-  sendJson(res, ep.status, body);
+  checkAnswer(key, body);
+  sendJson(res, ENDPOINTS[key].status, body);
+}
+
+/** Checks one server-sent event of `key`'s stream when asked to (http/sse.ts sends it). */
+export function checkEvent<K extends SseKey>(key: K, event: SseEventName<K>, data: unknown): void {
+  if (checkResponses()) parseEvent(key, event, data);
 }

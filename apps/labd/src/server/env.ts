@@ -1,5 +1,5 @@
 import { intFlag, parseArgs, strFlag } from '../cli-args.ts';
-import { configFrom, readEnv, type Config } from '../config.ts';
+import { configFrom, readEnv, type Config, type LabdEnv } from '../config.ts';
 import { usageError } from '../errors.ts';
 import { splitHost } from './host-check.ts';
 
@@ -34,9 +34,11 @@ export const DEFAULT_PORT = 7420;
 const USAGE = 'usage: labd [--host 127.0.0.1] [--port 7420] [--state-dir DIR] [--max-labs N] [--max-labs-per-learner N] [--allowed-hosts NAME[:PORT],...] [--trust-learners]';
 const VALUE_FLAGS = ['host', 'port', 'state-dir', 'max-labs', 'max-labs-per-learner', 'allowed-hosts'];
 
-/** Flags win over env. Binding anywhere but loopback takes an explicit --host or ELAB_HOST. */
-export function serverConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const e = readEnv(env);
+/**
+ * Flags win over env (the process's, parsed by config.ts, unless a test passes its own). Binding
+ * anywhere but loopback takes an explicit --host or ELAB_HOST.
+ */
+export function serverConfig(argv: string[], e: LabdEnv = readEnv()): ServerConfig {
   const args = parseArgs(argv, VALUE_FLAGS);
   for (const k of args.flags.keys()) if (![...VALUE_FLAGS, 'trust-learners'].includes(k)) throw usageError(`unknown option --${k}`, USAGE);
   if (args.flags.has('trust-learners') && args.flags.get('trust-learners') !== true) throw usageError('--trust-learners takes no value', USAGE);

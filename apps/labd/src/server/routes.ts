@@ -10,10 +10,8 @@ import { createLearnerFor, newLearnerLimiter } from '../core/learners.ts';
 import { Invalid, NotFound, Unauthorized } from '../errors.ts';
 import { reply, requestOf } from '../http/contract.ts';
 import { readBody, Router } from '../http/http.ts';
+import { openSse } from '../http/sse.ts';
 import { isFinal, type LabManager } from '../core/lab-manager.ts';
-
-/** SSE comments keep proxies from closing a quiet stream while a slow lab starts. */
-const SSE_HEARTBEAT_MS = 15_000;
 
 function pathParam(url: URL): string {
   const p = url.searchParams.get('path');
@@ -70,13 +68,11 @@ export function apiRoutes(store: Store, manager: LabManager, policy: Policy, new
   r.add('GET', '/v1/lab/drivers', auth.learner, async ({ res }, p) => reply(res, 'GET /v1/lab/drivers', await manager.drivers.list(manager.lab(p))));
 
   r.add('GET', '/v1/lab/events', auth.learner, async ({ req, res }, p) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (x: object) => res.write(`data: ${JSON.stringify(x)}\n\n`);
-    let done = false;
-    const finish = () => { if (!done) { done = true; clearInterval(beat); sub.unsubscribe(); res.end(); } };
-    const beat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+    const sse = openSse(req, res, 'GET /v1/lab/events');
+    const send = (x: unknown) => sse.send('message', x);
+    const finish = () => sse.end();
     const sub = manager.subscribe(p, (x) => { send(x); if (isFinal(x)) finish(); });
-    req.on('close', finish);
+    void sse.closed.then(() => sub.unsubscribe());
     for (const x of sub.past) send(x);
     if (sub.past.some(isFinal)) return finish();
     if (sub.active) return;

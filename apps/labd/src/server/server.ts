@@ -92,6 +92,11 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   const warning = trustWarning(policy);
   if (warning) process.stderr.write(warning);
   const manager = new LabManager(store, registry, policy);
+  // Before anything is served: starts a killed labd left half done become `failed`, their leftovers removed.
+  for (const r of await manager.instances.recoverInterrupted()) {
+    process.stderr.write(`labd: the start of ${r.owner.labId} for learner ${r.owner.learnerId} was interrupted by a labd stop; marked failed${r.removed.length ? `, removed ${r.removed.join(', ')}` : ''}\n`);
+    for (const e of r.errors) process.stderr.write(`labd: removing the interrupted start's ${e}\n`);
+  }
   const newLearners = newLearnerLimiter();
   const router = apiRoutes(store, manager, policy, newLearners);
   const terminal = terminalServer({ store, manager, registry, allowedOrigins: cfg.allowedOrigins });

@@ -129,4 +129,19 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE classes ADD COLUMN language TEXT NOT NULL DEFAULT 'en' CHECK (language IN ('en', 'ko'));
     `,
   },
+  {
+    // The phase of each learner's lab (instance-store.ts), persisted so a start that a killed labd
+    // left half done is found at the next start: who was starting it (pid and start time, which
+    // tells a reused pid), on which driver, and the failure a learner is shown.
+    id: '006-learner-lab-phase',
+    sql: `
+      ALTER TABLE learner_labs ADD COLUMN phase TEXT NOT NULL DEFAULT 'down' CHECK (phase IN ('creating', 'ready', 'failed', 'down'));
+      ALTER TABLE learner_labs ADD COLUMN creating_driver TEXT;
+      ALTER TABLE learner_labs ADD COLUMN starter_pid INTEGER;
+      ALTER TABLE learner_labs ADD COLUMN starter_start TEXT;
+      ALTER TABLE learner_labs ADD COLUMN error TEXT;
+      ALTER TABLE learner_labs ADD COLUMN error_hint TEXT;
+      UPDATE learner_labs SET phase = 'ready' WHERE instance_id IS NOT NULL;
+    `,
+  },
 ];

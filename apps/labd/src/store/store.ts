@@ -11,6 +11,23 @@ export type TokenKind = 'service' | 'instructor' | 'learner';
 export interface TokenRow { kind: TokenKind; learnerId: string | null; labId: string | null; session?: true }
 export interface Learner { id: string; displayName: string; createdAt: string }
 export interface LearnerLab { instanceId: string | null; driver: string | null }
+export type LabPhase = 'creating' | 'ready' | 'failed' | 'down';
+/** A learner_labs row as instance-store.ts owns it. */
+export interface LearnerLabRow extends LearnerLab {
+  learnerId: string;
+  labId: string;
+  phase: LabPhase;
+  /** While creating: the driver, and the process doing it (pid + /proc start time). */
+  creatingDriver: string | null;
+  starter: { pid: number; start: string | null } | null;
+  error: { message: string; hint?: string } | null;
+}
+type RawLearnerLab = { learner_id: string; lab_id: string; instance_id: string | null; driver: string | null; phase: LabPhase; creating_driver: string | null; starter_pid: number | null; starter_start: string | null; error: string | null; error_hint: string | null };
+const learnerLabOf = (r: RawLearnerLab): LearnerLabRow => ({
+  learnerId: r.learner_id, labId: r.lab_id, instanceId: r.instance_id, driver: r.driver, phase: r.phase, creatingDriver: r.creating_driver,
+  starter: r.starter_pid === null ? null : { pid: r.starter_pid, start: r.starter_start },
+  error: r.error === null ? null : { message: r.error, ...(r.error_hint ? { hint: r.error_hint } : {}) },
+});
 export type { StepStatus };
 export interface StepProgress { stepId: string; status: StepStatus; attempts: number; lastMessage: string | null; firstSeenAt: string; passedAt: string | null }
 
@@ -162,10 +179,41 @@ export class Store {
     return { instanceId: r?.instance_id ?? null, driver: r?.driver ?? null };
   }
 
+  /**
+   * Records (or, with null, forgets) the learner's instance and driver choice. The phase follows,
+   * except while a start is running (it ends it with endCreating) and after a failure, which
+   * stays shown until the next start.
+   */
   setLearnerLab(learnerId: string, labId: string, instanceId: string | null, driver: string | null): void {
-    this.db.prepare(`INSERT INTO learner_labs (learner_id, lab_id, instance_id, driver, updated_at) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (learner_id, lab_id) DO UPDATE SET instance_id = excluded.instance_id, driver = excluded.driver, updated_at = excluded.updated_at`)
-      .run(learnerId, labId, instanceId, driver, now());
+    this.db.prepare(`INSERT INTO learner_labs (learner_id, lab_id, instance_id, driver, updated_at, phase) VALUES (?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN 'down' ELSE 'ready' END)
+      ON CONFLICT (learner_id, lab_id) DO UPDATE SET instance_id = excluded.instance_id, driver = excluded.driver, updated_at = excluded.updated_at,
+        phase = CASE WHEN phase = 'creating' THEN 'creating' WHEN excluded.instance_id IS NOT NULL THEN 'ready' WHEN phase = 'failed' THEN 'failed' ELSE 'down' END`)
+      .run(learnerId, labId, instanceId, driver, now(), instanceId);
+  }
+
+  learnerLabRow(learnerId: string, labId: string): LearnerLabRow | null {
+    const r = this.db.prepare('SELECT * FROM learner_labs WHERE learner_id = ? AND lab_id = ?').get(learnerId, labId) as RawLearnerLab | undefined;
+    return r ? learnerLabOf(r) : null;
+  }
+
+  /** A start begins: the phase is `creating` by this process, and the last failure is cleared. */
+  beginCreating(learnerId: string, labId: string, driver: string, starter: { pid: number; start: string | null }): void {
+    this.db.prepare(`INSERT INTO learner_labs (learner_id, lab_id, updated_at, phase, creating_driver, starter_pid, starter_start) VALUES (?, ?, ?, 'creating', ?, ?, ?)
+      ON CONFLICT (learner_id, lab_id) DO UPDATE SET updated_at = excluded.updated_at, phase = 'creating', creating_driver = excluded.creating_driver,
+        starter_pid = excluded.starter_pid, starter_start = excluded.starter_start, error = NULL, error_hint = NULL`)
+      .run(learnerId, labId, now(), driver, starter.pid, starter.start);
+  }
+
+  /** A start ends: `failed` with the reason, else ready when it recorded an instance, else down. */
+  endCreating(learnerId: string, labId: string, failure: { message: string; hint?: string } | null): void {
+    this.db.prepare(`UPDATE learner_labs SET updated_at = ?, creating_driver = NULL, starter_pid = NULL, starter_start = NULL, error = ?, error_hint = ?,
+      phase = CASE WHEN ? THEN 'failed' WHEN instance_id IS NOT NULL THEN 'ready' ELSE 'down' END WHERE learner_id = ? AND lab_id = ?`)
+      .run(now(), failure?.message ?? null, failure?.hint ?? null, failure ? 1 : 0, learnerId, labId);
+  }
+
+  /** Every lab recorded as being started (by this process or, after a crash, by a dead one). */
+  creatingLabs(): LearnerLabRow[] {
+    return (this.db.prepare(`SELECT * FROM learner_labs WHERE phase = 'creating'`).all() as RawLearnerLab[]).map(learnerLabOf);
   }
 
   /** Every instance id some learner holds: what labd reattaches to after a restart. */

@@ -34,7 +34,7 @@ function dockerRunner(deps: HostCheckDeps) {
 /** Checks docker (CLI and daemon), kind, helm and kubectl. Cheap enough for every `up`. */
 export async function kindHostItems(deps: HostCheckDeps = {}): Promise<KindHostItem[]> {
   const items: KindHostItem[] = [];
-  const at = (t: string) => which(t, deps.path ?? process.env.PATH ?? '');
+  const at = (t: string) => which(t, deps.path);
   const docker = at('docker');
   items.push({ name: 'docker', ok: !!docker, detail: docker ?? 'docker CLI not found on PATH', fix: docker ? undefined : FIXES.docker });
   if (docker) {

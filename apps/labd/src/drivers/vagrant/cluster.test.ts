@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { loadLab } from '@ebpf-lab/lab-spec';
-import { config } from '../../config.ts';
+import { config, configOf } from '../../config.ts';
 import { CLUSTER_LAB_ON, clusterSetupProgram, isCluster, labNodesEnv, nodeProgram, planCluster } from './cluster.ts';
 import { VagrantDriver } from './vagrant-driver.ts';
 
@@ -31,9 +31,9 @@ test('a node builds only its own pods and routes the other nodes\' pod CIDRs ove
 });
 
 test('supports(): a cluster on libvirt only; docker is refused with the way to run it', () => {
-  assert.deepEqual(new VagrantDriver({ env: { ELAB_VAGRANT_PROVIDER: 'libvirt' } }).supports(podToPod), { ok: true });
-  const r = new VagrantDriver({ env: { ELAB_VAGRANT_PROVIDER: 'docker' } }).supports(podToPod);
+  assert.deepEqual(new VagrantDriver({ settings: configOf({ ELAB_VAGRANT_PROVIDER: 'libvirt' }).vagrant }).supports(podToPod), { ok: true });
+  const r = new VagrantDriver({ settings: configOf({ ELAB_VAGRANT_PROVIDER: 'docker' }).vagrant }).supports(podToPod);
   assert.equal(r.ok, false);
   if (!r.ok) { assert.match(r.why, /3 node\(s\) and 6 pod\(s\)/); assert.match(r.fix, /ELAB_VAGRANT_PROVIDER=libvirt/); }
-  assert.deepEqual(new VagrantDriver({ env: {} }).supports(hello), { ok: true });
+  assert.deepEqual(new VagrantDriver({ settings: configOf({}).vagrant }).supports(hello), { ok: true });
 });

@@ -1,12 +1,11 @@
 import { join } from 'node:path';
-import { config } from '../../config.ts';
-import { usageError } from '../../errors.ts';
+import { config, VAGRANT_PROVIDERS, type VagrantSettings } from '../../config.ts';
 import { which } from '../../host-caps.ts';
 import { run, type RunResult } from '../../proc.ts';
 import type { CapabilityReport } from '../types.ts';
 import { parseMachineLine } from './machine-readable.ts';
 
-export const PROVIDERS = ['docker', 'virtualbox', 'libvirt'] as const;
+export const PROVIDERS = VAGRANT_PROVIDERS;
 export type Provider = (typeof PROVIDERS)[number];
 
 /** The box vagrant/Vagrantfile pins for the VM providers (LAB_BOX / LAB_BOX_VERSION override both). */
@@ -31,8 +30,8 @@ export const FIXES = {
 export interface HostDeps {
   /** PATH to look for tools on (tests pass one without them). */
   path?: string;
-  /** Environment the driver reads ELAB_VAGRANT_PROVIDER, LAB_DOCKER_IMAGE, LAB_BOX… from. */
-  env?: NodeJS.ProcessEnv;
+  /** ELAB_VAGRANT_PROVIDER, LAB_DOCKER_IMAGE, LAB_BOX… as parsed; the Config's unless given. */
+  settings?: VagrantSettings;
   /** The docker image the lab runs; default: what scripts/build-vagrant-image.sh --print-ref says. */
   imageRef?: () => Promise<string>;
 }
@@ -54,8 +53,8 @@ function runner(deps: HostDeps): Runner {
   return (cmd, args, extraEnv = {}) => run(cmd, args, { timeoutMs: 30_000, env: { ...env, VAGRANT_CHECKPOINT_DISABLE: '1', ...extraEnv } });
 }
 
-export async function defaultImageRef(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  if (env.LAB_DOCKER_IMAGE?.trim()) return env.LAB_DOCKER_IMAGE.trim();
+export async function defaultImageRef(s: VagrantSettings = config().vagrant): Promise<string> {
+  if (s.dockerImage) return s.dockerImage;
   const script = join(config().repoRoot, 'scripts/build-vagrant-image.sh');
   const r = await run('/bin/bash', [script, '--print-ref'], { timeoutMs: 30_000 });
   const ref = r.stdout.trim();
@@ -67,8 +66,8 @@ export async function defaultImageRef(env: NodeJS.ProcessEnv = process.env): Pro
  * libvirt's QEMU (user libvirt-qemu) reads the kernel from the box, so Vagrant's home must not be
  * under /root: $VAGRANT_HOME, else $LAB_CACHE_DIR/vagrant.d (where scripts/vm/vagrant-box.sh adds it).
  */
-export function libvirtVagrantHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.VAGRANT_HOME?.trim() || join(env.LAB_CACHE_DIR?.trim() || '/var/cache/ebpf-lab', 'vagrant.d');
+export function libvirtVagrantHome(s: VagrantSettings = config().vagrant): string {
+  return s.vagrantHome || join(s.cacheDir, 'vagrant.d');
 }
 
 /** The box of the vm driver's current image: elab-box-<tag> (scripts/build-vm-image.sh --vagrant-box). */
@@ -93,13 +92,9 @@ async function dockerState(at: (t: string) => string | null, sh: Runner): Promis
  * VirtualBox.
  */
 export async function chooseProvider(deps: HostDeps = {}): Promise<Provider> {
-  const env = deps.env ?? process.env;
-  const wanted = env.ELAB_VAGRANT_PROVIDER?.trim();
-  if (wanted) {
-    if (!(PROVIDERS as readonly string[]).includes(wanted)) throw usageError(`environment: ELAB_VAGRANT_PROVIDER=${wanted} is not a provider`, `use one of: ${PROVIDERS.join(', ')}`);
-    return wanted as Provider;
-  }
-  const at = (t: string) => which(t, deps.path ?? process.env.PATH ?? '');
+  const wanted = (deps.settings ?? config().vagrant).provider;
+  if (wanted) return wanted;
+  const at = (t: string) => which(t, deps.path);
   const docker = await dockerState(at, runner(deps));
   if (docker === 'ok') return 'docker';
   if (at('VBoxManage')) return 'virtualbox';
@@ -121,8 +116,8 @@ export function parseBoxList(out: string): { name: string; provider: string; ver
 
 /** Everything `up` needs on this host, each missing piece with the command that fixes it. */
 export async function checkHost(deps: HostDeps = {}): Promise<VagrantHost> {
-  const env = deps.env ?? process.env;
-  const at = (t: string) => which(t, deps.path ?? process.env.PATH ?? '');
+  const s = deps.settings ?? config().vagrant;
+  const at = (t: string) => which(t, deps.path);
   const sh = runner(deps);
   const missing: CapabilityReport['missing'] = [];
   const provider = await chooseProvider(deps);
@@ -137,7 +132,7 @@ export async function checkHost(deps: HostDeps = {}): Promise<VagrantHost> {
     else if (docker === 'down') missing.push({ what: 'the docker daemon is not reachable', fix: FIXES.dockerd });
     else if (docker === 'denied') missing.push({ what: 'permission denied on the docker socket', fix: FIXES.dockerPerm });
     else {
-      image = await (deps.imageRef ?? (() => defaultImageRef(env)))();
+      image = await (deps.imageRef ?? (() => defaultImageRef(s)))();
       const found = await sh('docker', ['image', 'inspect', '--format', '{{.Id}}', image]);
       if (found.code !== 0) missing.push({ what: `the lab image ${image} is not built`, fix: FIXES.image });
     }
@@ -150,8 +145,8 @@ export async function checkHost(deps: HostDeps = {}): Promise<VagrantHost> {
         if (!plugins.stdout.includes('vagrant-libvirt')) missing.push({ what: 'the vagrant-libvirt plugin is not installed', fix: FIXES.libvirtPlugin });
       }
       if (provider === 'libvirt') {
-        const home = libvirtVagrantHome(env);
-        const box = env.LAB_BOX?.trim() || await ownBoxName();
+        const home = libvirtVagrantHome(s);
+        const box = s.box || await ownBoxName();
         const list = parseBoxList((await sh('vagrant', ['box', 'list', '--machine-readable'], { VAGRANT_HOME: home })).stdout);
         if (!list.some((b) => b.name === box && b.provider === 'libvirt')) {
           missing.push({ what: `the box ${box} for libvirt is not added to ${home}`, fix: box.startsWith('elab-box-') ? FIXES.ownBox : `VAGRANT_HOME=${home} vagrant box add ${box} --provider libvirt` });
@@ -160,7 +155,7 @@ export async function checkHost(deps: HostDeps = {}): Promise<VagrantHost> {
         if (at('virsh') && pool.code !== 0) missing.push({ what: `libvirtd does not answer, or has no storage pool elab-pool (${(pool.stderr || pool.stdout).trim().split('\n').pop()})`, fix: FIXES.libvirtd });
         return { provider, box, vagrantHome: home, report: { ok: missing.length === 0, missing } };
       }
-      const box = { name: env.LAB_BOX?.trim() || PINNED_BOX.name, version: env.LAB_BOX_VERSION?.trim() || PINNED_BOX.version };
+      const box = { name: s.box || PINNED_BOX.name, version: s.boxVersion || PINNED_BOX.version };
       const list = parseBoxList((await sh('vagrant', ['box', 'list', '--machine-readable'])).stdout);
       if (!list.some((b) => b.name === box.name && b.version === box.version && b.provider === provider)) {
         missing.push({ what: `the box ${box.name} ${box.version} for ${provider} is not added`, fix: FIXES.box(provider, box) });

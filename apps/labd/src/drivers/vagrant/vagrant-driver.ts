@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadedLab } from '@ebpf-lab/lab-spec';
-import { config } from '../../config.ts';
+import { config, type VagrantSettings } from '../../config.ts';
 import { LabError, missingError, usageError } from '../../errors.ts';
 import { which } from '../../host-caps.ts';
 import { instanceDir, listStateIds, loadState, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
@@ -42,6 +42,10 @@ export class VagrantDriver implements LabDriver {
 
   constructor(private readonly deps: HostDeps = {}) {}
 
+  private get settings(): VagrantSettings {
+    return this.deps.settings ?? config().vagrant;
+  }
+
   async preflight(): Promise<CapabilityReport> {
     return (await checkHost(this.deps)).report;
   }
@@ -50,7 +54,7 @@ export class VagrantDriver implements LabDriver {
   supports(lab: LoadedLab): Support {
     const topo = lab.spec.topology;
     if (!isCluster(topo)) return { ok: true };
-    const provider = (this.deps.env ?? process.env).ELAB_VAGRANT_PROVIDER?.trim();
+    const provider = this.settings.provider;
     if (provider !== 'libvirt') {
       return { ok: false, why: `the vagrant driver builds clusters (a VM per node) on the libvirt provider only, and this lab has ${topo.nodes.length} node(s) and ${topo.pods.length} pod(s)`, fix: 'use ELAB_VAGRANT_PROVIDER=libvirt (scripts/libvirt-host.sh start, scripts/build-vm-image.sh --vagrant-box), or --driver netns / vm' };
     }
@@ -78,7 +82,7 @@ export class VagrantDriver implements LabDriver {
       ...(host.provider === 'libvirt' ? {
         box: host.box, vagrantHome: host.vagrantHome, libvirtDriver: await libvirtDriver(),
         // Three TCG guests share the host's cores: small VMs, 1 vCPU each.
-        memoryMb: Number(process.env.LAB_MEMORY_MB) || 640,
+        memoryMb: this.settings.memoryMb ?? 640,
       } : {}),
       ...(isCluster(topo) ? { nodesEnv: labNodesEnv(cluster) } : {}),
       machines: cluster.nodes.map((n) => n.name),

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadLab } from '@ebpf-lab/lab-spec';
+import { config } from '../../config.ts';
 import type { LabError } from '../../errors.ts';
 import { labBin, lab as labCli } from '../../test-support/lab-cli.ts';
 import { checkHost } from './host-check.ts';
@@ -20,9 +21,9 @@ const ownStateDir = process.env.ELAB_STATE_DIR ? null : mkdtempSync(join(tmpdir(
 if (ownStateDir) process.env.ELAB_STATE_DIR = ownStateDir;
 after(() => { if (ownStateDir) rmSync(ownStateDir, { recursive: true, force: true }); });
 const lab = loadLab(join(fileURLToPath(import.meta.url), '../../../../../../labs/hello-ebpf'));
-const host = await checkHost({ env: { ...process.env, ELAB_VAGRANT_PROVIDER: 'docker' } });
+const host = await checkHost({ settings: { ...config().vagrant, provider: 'docker' } });
 const skip = host.report.ok ? false : `this machine lacks: ${host.report.missing.map((m) => `${m.what} (${m.fix})`).join('; ')}`;
-const driver = new VagrantDriver({ env: { ...process.env, ELAB_VAGRANT_PROVIDER: 'docker' } });
+const driver = new VagrantDriver({ settings: { ...config().vagrant, provider: 'docker' } });
 const T = { timeout: 5 * 60_000, skip };
 
 /** Live processes whose environment holds `entry` (vagrant and its children carry LAB_INSTANCE_ID). */

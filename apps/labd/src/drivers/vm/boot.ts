@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { config, type VmSettings } from '../../config.ts';
 import { LabError } from '../../errors.ts';
 import type { VmSpec } from '@ebpf-lab/lab-spec';
 import { freeMiB } from './host-disk.ts';
@@ -10,9 +11,8 @@ import { vmPaths, writeSshConfig, type VmDriverState } from './vm-instance.ts';
 export const VM_DEFAULTS: VmSpec = { memoryMiB: 1024, cpus: 1, diskGiB: 8 };
 
 /** How long a guest may take to boot: TCG on a loaded 2-core host is slow (~30 s seen at load 18). */
-export function bootTimeoutMs(accel: 'kvm' | 'tcg'): number {
-  const env = Number(process.env.ELAB_VM_BOOT_TIMEOUT_S);
-  if (Number.isFinite(env) && env > 0) return env * 1000;
+export function bootTimeoutMs(accel: 'kvm' | 'tcg', s: VmSettings = config().vm): number {
+  if (s.bootTimeoutS) return s.bootTimeoutS * 1000;
   return (accel === 'kvm' ? 60 : 240) * 1000;
 }
 
@@ -24,18 +24,12 @@ export function newVmState(id: string, hostDir: string, img: VmImage, spec: VmSp
   };
 }
 
-/** Free space a new guest needs where its overlay goes (ELAB_VM_MIN_FREE_MIB; default 1024). */
-export function minFreeMiB(): number {
-  const n = Number(process.env.ELAB_VM_MIN_FREE_MIB);
-  return Number.isFinite(n) && n >= 0 ? n : 1024;
-}
-
 /**
  * A guest's overlay grows on the host as the guest writes, and QEMU pauses a guest whose host
  * disk is full (every command in it then hangs). So a guest is not started on a filesystem
  * without room: the refusal names the directory, what is free, and what to do.
  */
-export function checkHostSpace(dir: string, needMiB = minFreeMiB()): void {
+export function checkHostSpace(dir: string, needMiB = config().vm.minFreeMiB): void {
   const free = freeMiB(dir);
   if (free >= needMiB) return;
   throw new LabError(`not enough disk space for a vm lab: ${dir} has ${free} MiB free, a guest needs at least ${needMiB} MiB there (its disk grows on the host as it writes)`,
@@ -47,15 +41,16 @@ export function checkHostSpace(dir: string, needMiB = minFreeMiB()): void {
  * known so the caller can persist it before waiting. Retries when the SSH port was taken in
  * between choosing and binding it. Does not wait for the boot: see finishBoot.
  */
-export async function launchVm(d: VmDriverState, img: VmImage, o: { extraCmdline?: string; onStarted?: () => void } = {}): Promise<void> {
+export async function launchVm(d: VmDriverState, img: VmImage, o: { extraCmdline?: string; onStarted?: () => void; settings?: VmSettings } = {}): Promise<void> {
+  const s = o.settings ?? config().vm;
   mkdirSync(d.hostDir, { recursive: true });
-  checkHostSpace(d.hostDir);
+  checkHostSpace(d.hostDir, s.minFreeMiB);
   const made = await runTool('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', img.base, '-F', 'qcow2', d.overlay, `${d.diskGiB}G`], 60_000);
   if (made.code === 127) throw new Error('qemu-img not found: apt-get install qemu-utils');
   if (made.code !== 0) throw new Error(`qemu-img create (the instance's copy-on-write disk) failed: ${made.out.trim().slice(-300)}`);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', d.name, '-f', d.key], { stdio: 'ignore' });
   const pubkey = readFileSync(`${d.key}.pub`, 'utf8');
-  d.accel = (await chooseAccel(img)).accel;
+  d.accel = (await chooseAccel(img, { settings: s })).accel;
   for (let attempt = 1; ; attempt++) {
     d.sshPort = await freePort();
     try {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { config } from '../../config.ts';
+import { config, type VmSettings } from '../../config.ts';
 import { missingError } from '../../errors.ts';
 import { isQemuOf, killQemu, QEMU, runTool } from './qemu.ts';
 
@@ -11,8 +11,8 @@ export interface VmImage { dir: string; base: string; kernel: string; initrd: st
  * The guest image the current inputs give (scripts/build-vm-image.sh --print-dir), or the one
  * ELAB_VM_IMAGE_DIR names. Throws, naming the build command, when it is not built.
  */
-export function findImage(): VmImage {
-  let dir = process.env.ELAB_VM_IMAGE_DIR;
+export function findImage(s: VmSettings = config().vm): VmImage {
+  let dir = s.imageDir;
   const script = join(config().repoRoot, 'scripts/build-vm-image.sh');
   if (!dir) {
     try {
@@ -52,9 +52,9 @@ function bootId(): string {
  * its init within a few seconds. The answer holds until the host reboots, so it is cached per
  * boot id. ELAB_VM_ACCEL=kvm|tcg overrides the probe.
  */
-export async function chooseAccel(img: VmImage, o: { fresh?: boolean; timeoutMs?: number } = {}): Promise<AccelChoice> {
-  const forced = process.env.ELAB_VM_ACCEL;
-  if (forced === 'kvm' || forced === 'tcg') return { accel: forced, why: `ELAB_VM_ACCEL=${forced}` };
+export async function chooseAccel(img: VmImage, o: { fresh?: boolean; timeoutMs?: number; settings?: VmSettings } = {}): Promise<AccelChoice> {
+  const forced = (o.settings ?? config().vm).accel;
+  if (forced) return { accel: forced, why: `ELAB_VM_ACCEL=${forced}` };
   const cache = join(config().stateDir, 'vm-accel.json');
   if (!o.fresh && existsSync(cache)) {
     try {

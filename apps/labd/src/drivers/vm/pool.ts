@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { VmSpec } from '@ebpf-lab/lab-spec';
-import { config } from '../../config.ts';
+import { config, type VmSettings } from '../../config.ts';
 import { instanceDir, instancesDir, newInstanceId, registerStateFile } from '../../instances.ts';
 import type { InstanceState } from '../types.ts';
 import { launchVm, newVmState } from './boot.ts';
@@ -12,9 +12,8 @@ import { destroyVm, vds, vmPaths, VM_WORKDIR } from './vm-instance.ts';
 export const poolDir = () => join(config().stateDir, 'vm-pool');
 
 /** How many booted, unassigned guests to keep (ELAB_VM_POOL; 0, the default, keeps none). */
-export function poolSize(): number {
-  const n = Number(process.env.ELAB_VM_POOL ?? 0);
-  return Number.isInteger(n) && n > 0 ? Math.min(n, 32) : 0;
+export function poolSize(s: VmSettings = config().vm): number {
+  return s.pool;
 }
 
 function saveIn(dir: string, state: InstanceState): void {

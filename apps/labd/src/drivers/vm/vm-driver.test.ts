@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadLab } from '@ebpf-lab/lab-spec';
+import { config } from '../../config.ts';
 import type { LabError } from '../../errors.ts';
 import { findImage } from './image.ts';
 import { labQemus, qemuArgs } from './qemu.ts';
@@ -52,18 +53,17 @@ test('no QEMU installed: preflight names the package, and up refuses before anyt
 
 test('no image built: a clear error naming the build script, nothing started', async () => {
   const empty = mkdtempSync(join(tmpdir(), 'elab-vm-noimage-'));
-  process.env.ELAB_VM_IMAGE_DIR = empty;
+  const settings = { ...config().vm, imageDir: empty };
   try {
-    assert.throws(() => findImage(), (e: LabError) => {
+    assert.throws(() => findImage(settings), (e: LabError) => {
       assert.match(e.message, new RegExp(`the VM image is not built \\(expected it in ${empty}\\)`));
       assert.match(e.hint!, /sudo scripts\/build-vm-image\.sh/);
       return true;
     });
     const before = labQemus().size;
-    await assert.rejects(new VmDriver().up(hello), /the VM image is not built/);
+    await assert.rejects(new VmDriver({ settings }).up(hello), /the VM image is not built/);
     assert.equal(labQemus().size, before, 'no QEMU started');
   } finally {
-    delete process.env.ELAB_VM_IMAGE_DIR;
     rmSync(empty, { recursive: true, force: true });
   }
 });

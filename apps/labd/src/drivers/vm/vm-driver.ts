@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedLab } from '@ebpf-lab/lab-spec';
-import { config } from '../../config.ts';
+import { config, type VmSettings } from '../../config.ts';
 import { LabError, missingError, usageError } from '../../errors.ts';
 import { which } from '../../host-caps.ts';
 import { instanceDir, listStateIds, loadState, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
@@ -37,8 +37,12 @@ const SEED_PROGRAM = `printf '%s' ${Buffer.from(GUEST_LAB_ON).toString('base64')
 export class VmDriver implements LabDriver {
   readonly name = 'vm' as const;
 
-  /** PATH to look for tools on: tests pass one without QEMU. */
-  constructor(private readonly o: { path?: string } = {}) {}
+  private readonly s: VmSettings;
+
+  /** PATH to look for tools on: tests pass one without QEMU; settings: the Config's unless given. */
+  constructor(private readonly o: { path?: string; settings?: VmSettings } = {}) {
+    this.s = o.settings ?? config().vm;
+  }
 
   /** Any topology the netns driver can plan: nodes and pods become namespaces inside the one guest. */
   supports(lab: LoadedLab): Support {
@@ -48,11 +52,11 @@ export class VmDriver implements LabDriver {
 
   async preflight(): Promise<CapabilityReport> {
     const missing: CapabilityReport['missing'] = [];
-    const path = this.o.path ?? process.env.PATH ?? '';
+    const path = this.o.path ?? config().toolPath;
     if (!which(QEMU, path)) missing.push({ what: `${QEMU} is not installed`, fix: 'apt-get install qemu-system-x86 qemu-utils' });
     else if (!which('qemu-img', path)) missing.push({ what: 'qemu-img is not installed', fix: 'apt-get install qemu-utils' });
     if (!which('ssh', path) || !which('ssh-keygen', path)) missing.push({ what: 'the OpenSSH client is not installed', fix: 'apt-get install openssh-client' });
-    try { findImage(); } catch (e) { missing.push({ what: (e as LabError).message, fix: (e as LabError).hint ?? 'sudo scripts/build-vm-image.sh' }); }
+    try { findImage(this.s); } catch (e) { missing.push({ what: (e as LabError).message, fix: (e as LabError).hint ?? 'sudo scripts/build-vm-image.sh' }); }
     return { ok: missing.length === 0, missing };
   }
 
@@ -62,7 +66,7 @@ export class VmDriver implements LabDriver {
     if (!sup.ok) throw usageError(`${lab.dir}/lab.yaml: topology: ${sup.why}`, sup.fix);
     const pre = await this.preflight();
     if (!pre.ok) throw missingError(`the vm driver cannot run here: ${pre.missing.map((m) => m.what).join('; ')}`, pre.missing.map((m) => `- ${m.fix}`).join('\n'));
-    const img = findImage();
+    const img = findImage(this.s);
     const spec = { ...VM_DEFAULTS, ...lab.spec.vm };
 
     const pooled = o.extraCmdline ? null : takeFromPool(img, spec, lab.spec.id);
@@ -85,11 +89,11 @@ export class VmDriver implements LabDriver {
     try {
       if (!pooled) {
         onProgress({ phase: 'machine', message: `starting QEMU (${spec.memoryMiB} MiB, ${spec.cpus} vCPU)`, fraction: 0.05 });
-        await launchVm(d, img, { extraCmdline: o.extraCmdline, onStarted: () => saveState(state) });
+        await launchVm(d, img, { extraCmdline: o.extraCmdline, onStarted: () => saveState(state), settings: this.s });
         phase = `booting the guest kernel (${d.accel})`;
         onProgress({ phase: 'boot', message: `booting the guest kernel on ${d.accel === 'kvm' ? 'KVM' : 'TCG (emulated, slow)'}`, fraction: 0.15 });
       } else phase = 'waiting for the pooled guest to finish booting';
-      await finishBoot(d, bootTimeoutMs(d.accel));
+      await finishBoot(d, bootTimeoutMs(d.accel, this.s));
 
       phase = 'opening the SSH connection';
       onProgress({ phase: 'ssh', message: 'connecting over SSH', fraction: 0.55 });
@@ -117,7 +121,7 @@ export class VmDriver implements LabDriver {
       if (unpacked.code !== 0) throw new Error(`unpacking in the guest failed (exit ${unpacked.code}): ${unpacked.stderr.trim().slice(-300)}`);
       d.phase = 'ready';
       saveState(state);
-      if (!o.extraCmdline) new VmPool().refill(img);
+      if (!o.extraCmdline) new VmPool().refill(img, poolSize(this.s));
       return inst;
     } catch (e) {
       const cons = e instanceof BootError ? e.console : consoleTail(d.console);

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { config } from '../../config.ts';
 import { unregister } from '../../instances.ts';
 import type { ExecOptions, InstanceState, LabExecResult, ShellCommand } from '../types.ts';
 import { exportLine, GUEST_PID_DIR, shq } from '../vagrant/guest-program.ts';
@@ -126,8 +127,14 @@ export async function destroyVm(state: InstanceState): Promise<string[]> {
  * (one multiplexed SSH connection, programs from guest-program.ts and guest-files.ts), so that
  * class does them; a VM differs in what holds it (a QEMU process) and how it goes away.
  */
+let execMode: 'agent' | 'ssh' | undefined;
 /** ELAB_VM_EXEC=ssh: an SSH session per exec, as before the agent (scripts/bench-vm.ts's anchor). */
-const sshPerExec = () => process.env.ELAB_VM_EXEC === 'ssh';
+const sshPerExec = () => (execMode ?? config().vm.exec) === 'ssh';
+
+/** Sets how execs reach guests in this process whatever the Config says (bench-vm.ts and a test switch both ways). */
+export function setVmExecMode(mode: 'agent' | 'ssh' | undefined): void {
+  execMode = mode;
+}
 /** Guests that cannot run the agent (no python3 in a custom image): an SSH session per exec. */
 const withoutAgent = new Set<string>();
 

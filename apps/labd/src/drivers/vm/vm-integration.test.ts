@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadLab } from '@ebpf-lab/lab-spec';
+import { config } from '../../config.ts';
 import type { LabError } from '../../errors.ts';
 import { labBin, lab as labCli } from '../../test-support/lab-cli.ts';
 import { spawnShell } from '../shell.ts';
@@ -13,7 +14,7 @@ import { findImage } from './image.ts';
 import { VmPool } from './pool.ts';
 import { labQemus } from './qemu.ts';
 import { VmDriver } from './vm-driver.ts';
-import { execSocket, vds } from './vm-instance.ts';
+import { execSocket, setVmExecMode, vds } from './vm-instance.ts';
 
 // Real guests: QEMU with the image from scripts/build-vm-image.sh (TCG here: ~30 s a boot on a
 // loaded 2-core host). Where QEMU or the image are missing this prints one SKIP: line and passes.
@@ -95,8 +96,8 @@ test('a real guest: its own kernel with kprobes; exec, files, timeout, shell; th
     assert.equal(existsSync(execSocket(d)), true, 'execs went through the agent socket');
     const inflight = inst.exec('sleep 607; echo never').then(() => null, (e: Error) => e);
     const viaSsh = async (cmd: string) => {
-      process.env.ELAB_VM_EXEC = 'ssh';
-      try { return await inst.exec(cmd); } finally { delete process.env.ELAB_VM_EXEC; }
+      setVmExecMode('ssh');
+      try { return await inst.exec(cmd); } finally { setVmExecMode(undefined); }
     };
     for (let i = 0; i < 300 && (await viaSsh("pgrep -f 'sleep 60[7]'")).code !== 0; i++) await new Promise((r) => setTimeout(r, 200));
     assert.equal((await viaSsh('kill -9 $(cat /run/ebpf-lab-exec/agent-*.pid)')).code, 0);
@@ -134,15 +135,13 @@ test('a guest that never boots (kernel cannot find its init): a clear error with
 });
 
 test('a boot that does not finish in time: the timeout is named, QEMU is killed', T, async () => {
-  process.env.ELAB_VM_BOOT_TIMEOUT_S = '2';
   const before = new Set(labQemus().keys());
-  try {
-    await assert.rejects(driver.up(lab), (e: LabError) => {
-      assert.match(e.message, /the guest did not finish booting within 2 s/);
-      assert.match(e.hint!, /ELAB_VM_BOOT_TIMEOUT_S/);
-      return true;
-    });
-  } finally { delete process.env.ELAB_VM_BOOT_TIMEOUT_S; }
+  const impatient = new VmDriver({ settings: { ...config().vm, bootTimeoutS: 2 } });
+  await assert.rejects(impatient.up(lab), (e: LabError) => {
+    assert.match(e.message, /the guest did not finish booting within 2 s/);
+    assert.match(e.hint!, /ELAB_VM_BOOT_TIMEOUT_S/);
+    return true;
+  });
   assert.deepEqual([...labQemus().keys()].filter((n) => !before.has(n)), [], 'no QEMU of this up left');
   assert.deepEqual(readdirSync(join(stateDir, 'instances')), []);
 });

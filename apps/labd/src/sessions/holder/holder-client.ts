@@ -5,23 +5,15 @@ import { join } from 'node:path';
 import { encodeResize, encodeSignal, encodeText, Op, type Frame } from '@ebpf-lab/protocol';
 import type { Pty, ShellCommand } from '../../drivers/types.ts';
 import type { SessionKey } from '../registry.ts';
+import { config } from '../../config.ts';
 import { holderProgram } from './bundle.ts';
 import type { HolderSpec } from './holder-main.ts';
 import { terminalsDir } from './holders.ts';
 import { ensureTerminalsDir, holderAlive, listRecords, MAX_SOCKET_PATH, procStartTime, socketPathOf, type HolderRecord } from './records.ts';
 import { WireReader, wireFrame } from './wire.ts';
 
-/** A holder waits this long for a labd to come back before it ends its shell. */
-export const DEFAULT_ORPHAN_GRACE_MS = 15 * 60_000;
 const START_TIMEOUT_MS = 20_000;
 
-export function orphanGraceMs(env = process.env): number {
-  const v = env.ELAB_TERMINAL_ORPHAN_MS;
-  if (v === undefined || v === '') return DEFAULT_ORPHAN_GRACE_MS;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 100) throw new Error(`ELAB_TERMINAL_ORPHAN_MS=${v} is not a whole number of milliseconds ≥ 100; unset it for the default (15 min)`);
-  return n;
-}
 
 /** A shell held by a holder process: the session's Pty, whose frames go over the holder's socket. */
 export class HolderPty implements Pty {
@@ -148,7 +140,7 @@ export async function startHolder(o: { id: string; key: SessionKey; command: She
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
     throw new Error(`the terminal socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter state dir (ELAB_STATE_DIR)`);
   }
-  const spec: HolderSpec = { id: o.id, ...o.key, dir, command: o.command, cols: o.cols, rows: o.rows, orphanGraceMs: orphanGraceMs() };
+  const spec: HolderSpec = { id: o.id, ...o.key, dir, command: o.command, cols: o.cols, rows: o.rows, orphanGraceMs: config().terminalOrphanMs };
   const logPath = join(dir, `${o.id}.log`);
   const logFd = openSync(logPath, 'w', 0o600);
   const program = await holderProgram(dir);
