@@ -30,7 +30,9 @@ function check(name: string, body: string): string {
   writeFileSync(p, body);
   return p;
 }
-const run = (checkPath: string, timeoutS = 20) => runTsCheck(inst, { checkPath, labId: 'l', stepId: 's', mode: 'live', timeoutMs: timeoutS * 1000, timeoutS });
+// A generous ceiling: only the loop-forever case waits for its (short) limit; under CI load a child
+// start alone can take seconds, and a verdict must never turn into a timeout because of that.
+const run = (checkPath: string, timeoutS = 120) => runTsCheck(inst, { checkPath, labId: 'l', stepId: 's', mode: 'live', timeoutMs: timeoutS * 1000, timeoutS });
 
 test('a check talks to the lab through its context and its verdict comes back', async () => {
   const p = check('ctx', `export default async (ctx) => {
