@@ -7,15 +7,18 @@
  * quadratic: a never-ending frame stalled labd's event loop for seconds).
  */
 
+import { LabError } from '../../errors.ts';
+
 /** The agent writes stdout/stderr in reads of at most 64 KiB, and 'x'/'f' frames are short. */
 export const MAX_FRAME = 1024 * 1024;
 
 const TYPES = new Set(['o', 'e', 'x', 'f']);
 
-/** What the guest sent is not what the agent sends: the exec fails, labd goes on. */
-export class MalformedReply extends Error {
+/** What the guest sent is not what the agent sends: the exec fails (a message, no stack), labd goes on. */
+export class MalformedReply extends LabError {
   constructor(detail: string) {
-    super(`the lab's exec agent sent a malformed reply (${detail}); the lab may have been tampered with — reset it (lab down, then lab up)`);
+    super(`the lab's exec agent sent a malformed reply (${detail}); the lab may have been tampered with — reset it`,
+      'remove the lab and start a new one: lab down <instance>, then lab up <lab>');
   }
 }
 
