@@ -56,7 +56,7 @@ export class VmDriver implements LabDriver {
     return { ok: missing.length === 0, missing };
   }
 
-  /** Boots the lab's guest (or takes a booted one from the warm pool), then copies the files in. */
+  /** Boots the lab's guest (or takes a ready one from the warm pool), then copies the files in. */
   async up(lab: LoadedLab, onProgress: OnProgress = () => {}, o: { extraCmdline?: string } = {}): Promise<LabInstance> {
     const sup = this.supports(lab);
     if (!sup.ok) throw usageError(`${lab.dir}/lab.yaml: topology: ${sup.why}`, sup.fix);
@@ -65,13 +65,15 @@ export class VmDriver implements LabDriver {
     const img = findImage();
     const spec = { ...VM_DEFAULTS, ...lab.spec.vm };
 
-    const pooled = o.extraCmdline ? null : takeFromPool(img, spec, lab.spec.id);
+    const pooled = o.extraCmdline ? null : await takeFromPool(img, spec, lab.spec.id);
+    // Warm: booted, SSH master open, exec agent running (pool.ts); only the lab's own part is left.
+    const warm = !!pooled && !!vds(pooled).warm;
     let state: InstanceState;
     if (pooled) {
       state = pooled;
       state.nodes = [lab.spec.topology.nodes[0]!.name];
       vds(state).machine = state.nodes[0]!;
-      onProgress({ phase: 'machine', message: `took booted guest ${vds(state).name} from the warm pool`, fraction: 0.3 });
+      onProgress({ phase: 'machine', message: `took ${warm ? 'ready' : 'booting'} guest ${vds(state).name} from the warm pool`, fraction: 0.3 });
     } else {
       const id = newInstanceId();
       const d = newVmState(id, instanceDir(id), img, spec, 'creating');
@@ -89,11 +91,12 @@ export class VmDriver implements LabDriver {
         phase = `booting the guest kernel (${d.accel})`;
         onProgress({ phase: 'boot', message: `booting the guest kernel on ${d.accel === 'kvm' ? 'KVM' : 'TCG (emulated, slow)'}`, fraction: 0.15 });
       } else phase = 'waiting for the pooled guest to finish booting';
-      await finishBoot(d, bootTimeoutMs(d.accel));
-
-      phase = 'opening the SSH connection';
-      onProgress({ phase: 'ssh', message: 'connecting over SSH', fraction: 0.55 });
-      await vmLink(state).start(60_000);
+      if (!warm) {
+        await finishBoot(d, bootTimeoutMs(d.accel));
+        phase = 'opening the SSH connection';
+        onProgress({ phase: 'ssh', message: 'connecting over SSH', fraction: 0.55 });
+        await vmLink(state).start(60_000);
+      }
 
       const t = lab.spec.topology;
       if (t.nodes.length > 1 || t.pods.length) {

@@ -49,6 +49,8 @@ export interface VmDriverState extends VmPaths {
    * planTopology (/run/netns/el<id>-<member>); commands on a member run in its namespace.
    */
   cluster?: boolean;
+  /** A pool guest made ready for a lab (pool.ts warm): booted, SSH master open, exec agent running. */
+  warm?: boolean;
 }
 
 export const vds = (state: InstanceState) => state.driverState as unknown as VmDriverState;
