@@ -7,6 +7,7 @@ import type { InstanceState } from '../types.ts';
 import { processAlive } from '../vagrant/vagrant-cli.ts';
 import { bootTimeoutMs, finishBoot, launchVm, newVmState } from './boot.ts';
 import type { VmImage } from './image.ts';
+import { INSTALL_LAB_ON } from './lab-on.ts';
 import { isQemuOf } from './qemu.ts';
 import { destroyVm, vds, VmInstance, vmLink, vmPaths, VM_WORKDIR, writeSshConfig } from './vm-instance.ts';
 
@@ -85,7 +86,7 @@ export class VmPool {
 
   /**
    * Makes a booted pool guest ready for a lab but for the lab's own files: the kernel booted, the
-   * SSH master open and the exec agent listening behind its forward (one `true` through it). So
+   * SSH master open, the exec agent listening behind its forward, lab-on installed (through it). So
    * `up` from the pool is a file copy, not a boot, a login and a python3 start (~1-2 s on TCG).
    * A guest taken meanwhile (by another process) is left to its taker.
    */
@@ -97,8 +98,9 @@ export class VmPool {
       try {
         await finishBoot(d, bootTimeoutMs(d.accel));
         await vmLink(state).start(60_000);
-        const r = await new VmInstance(state).exec('true', { timeoutMs: 120_000 });
-        if (r.code !== 0) throw new Error(`the guest's exec agent did not run \`true\` (exit ${r.code}): ${r.stderr.trim().slice(-200)}`);
+        // The first exec starts the agent; lab-on is the same for every lab.
+        const r = await new VmInstance(state).exec(INSTALL_LAB_ON, { timeoutMs: 120_000 });
+        if (r.code !== 0) throw new Error(`installing lab-on through the guest's exec agent failed (exit ${r.code}): ${r.stderr.trim().slice(-200)}`);
         d.warm = true;
         saveWarm(dir, state);
       } catch (e) {

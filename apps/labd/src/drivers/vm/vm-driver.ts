@@ -10,29 +10,13 @@ import { stageLabFiles } from '../stage-files.ts';
 import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport, Support } from '../types.ts';
 import { planTopology } from '../netns/topology.ts';
 import { UNPACK_PROGRAM } from '../vagrant/guest-files.ts';
+import { INSTALL_LAB_ON } from './lab-on.ts';
 import { bootTimeoutMs, finishBoot, launchVm, newVmState, VM_DEFAULTS } from './boot.ts';
 import { hostDiskProblem } from './host-disk.ts';
 import { findImage } from './image.ts';
 import { BootError, consoleTail, labQemus, QEMU } from './qemu.ts';
 import { poolSize, takeFromPool, VmPool } from './pool.ts';
 import { destroyVm, vds, VM_WORKDIR, VmInstance, vmLink, type VmDriverState } from './vm-instance.ts';
-
-/**
- * The guest's `lab-on`: a member's network namespace (a cluster lab, built in the guest by the
- * netns driver's plan), or, for a one-machine lab, the machine itself.
- */
-const GUEST_LAB_ON = `#!/bin/bash
-# lab-on MEMBER CMD... inside a vm-driver guest.
-members=$(ls /run/netns 2>/dev/null | sed -n "s/^el\${LAB_INSTANCE}-//p" | grep -vx sw | tr '\\n' ' ')
-if [ $# -lt 2 ]; then echo "usage: lab-on MEMBER CMD [ARGS...]   (members: \${members:-\${LAB_NODE:-lab}})" >&2; exit 2; fi
-m=$1; shift
-if [ -e "/run/netns/el\${LAB_INSTANCE}-$m" ]; then exec nsenter --net="/run/netns/el\${LAB_INSTANCE}-$m" -- "$@"; fi
-if [ -z "$members" ] && [ "$m" = "\${LAB_NODE:-lab}" ]; then exec "$@"; fi
-echo "lab-on: this lab has no member \\"$m\\" (members: \${members:-\${LAB_NODE:-lab}})" >&2; exit 2
-`;
-
-/** Puts the guest's lab-on in place, then unpacks the starter files (a base64 tar on stdin). */
-const SEED_PROGRAM = `printf '%s' ${Buffer.from(GUEST_LAB_ON).toString('base64')} | base64 -d >/usr/local/bin/lab-on && chmod 0755 /usr/local/bin/lab-on && ${UNPACK_PROGRAM}`;
 
 export class VmDriver implements LabDriver {
   readonly name = 'vm' as const;
@@ -116,7 +100,8 @@ export class VmDriver implements LabDriver {
       const inst = new VmInstance(state);
       const tar = execFileSync('tar', ['-C', seed, '-cf', '-', '.'], { maxBuffer: 1 << 30 });
       rmSync(seed, { recursive: true, force: true });
-      const unpacked = await inst.exec(SEED_PROGRAM, { stdin: tar.toString('base64'), timeoutMs: 5 * 60_000 });
+      // A warm pool guest has lab-on already (pool.ts): one program less to start under TCG.
+      const unpacked = await inst.exec(warm ? UNPACK_PROGRAM : `${INSTALL_LAB_ON} && ${UNPACK_PROGRAM}`, { stdin: tar.toString('base64'), timeoutMs: 5 * 60_000 });
       if (unpacked.code !== 0) throw new Error(`unpacking in the guest failed (exit ${unpacked.code}): ${unpacked.stderr.trim().slice(-300)}`);
       d.phase = 'ready';
       saveState(state);

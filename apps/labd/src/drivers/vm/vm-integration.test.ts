@@ -225,6 +225,7 @@ async function takeWarm(img: ReturnType<typeof findImage>, pool: VmPool, pooled:
     assert.ok(!events.includes('ssh') && !events.includes('boot'), `up from a warm guest neither boots nor logs in: ${events.join(',')}`);
     assert.equal((await inst.exec('hostname')).stdout.trim(), `el${pooled.id}`);
     assert.equal((await inst.exec('test -f /srv/lab/bcc-hello.py && echo files')).stdout.trim(), 'files', 'the starter files are in the guest');
+    assert.equal((await inst.exec('lab-on lab echo on-lab')).stdout.trim(), 'on-lab', 'lab-on (installed while warming) runs');
     assert.equal(existsSync(join(stateDir, 'vm-pool', pooled.id)), false, 'it left the pool');
     const d = vds(inst.state);
     assert.match(readFileSync(d.sshConfig, 'utf8'), new RegExp(`IdentityFile ${d.key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`), 'the ssh config names the key where it is now');
