@@ -11,6 +11,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const poolRunsAt = process.argv.indexOf('--pool-runs');
+const poolRuns = poolRunsAt > 0 ? Number(process.argv[poolRunsAt + 1]) : 3;
+if (!Number.isInteger(poolRuns) || poolRuns < 1) {
+  console.error('bench-vm: --pool-runs needs a whole number of runs, at least 1 (e.g. --pool-runs 5)');
+  process.exit(2);
+}
 const ownState = !process.env.ELAB_STATE_DIR;
 process.env.ELAB_STATE_DIR ??= mkdtempSync(join(tmpdir(), 'elab-bench-vm-'));
 const { findLab } = await import('../apps/labd/src/engine.ts');
@@ -20,12 +26,6 @@ const { findImage, chooseAccel } = await import('../apps/labd/src/drivers/vm/ima
 const { vds } = await import('../apps/labd/src/drivers/vm/vm-instance.ts');
 
 const execOnly = process.argv.includes('--exec-only');
-const poolRunsAt = process.argv.indexOf('--pool-runs');
-const poolRuns = poolRunsAt > 0 ? Number(process.argv[poolRunsAt + 1]) : 3;
-if (!Number.isInteger(poolRuns) || poolRuns < 1) {
-  console.error('bench-vm: --pool-runs needs a whole number of runs, at least 1 (e.g. --pool-runs 5)');
-  process.exit(2);
-}
 const execRuns = Number(process.argv.slice(2).find((a, i, all) => /^\d+$/.test(a) && all[i - 1] !== '--pool-runs') ?? 30);
 const lab = findLab('hello-ebpf');
 const driver = new VmDriver();
