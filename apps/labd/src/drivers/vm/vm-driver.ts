@@ -52,6 +52,7 @@ export class VmDriver implements LabDriver {
     const pooled = o.extraCmdline ? null : await takeFromPool(img, spec, lab.spec.id);
     // Warm: booted, SSH master open, exec agent running (pool.ts); only the lab's own part is left.
     const warm = !!pooled && !!vds(pooled).warm;
+    if (pooled) delete vds(pooled).warm; // a pool guest's mark: the lab's state does not keep it
     let state: InstanceState;
     if (pooled) {
       state = pooled;
