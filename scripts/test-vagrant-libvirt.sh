@@ -17,24 +17,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 need_root test-vagrant-libvirt.sh "$@"
 cd "$REPO"
-
-lab() { node apps/labd/bin/lab.mjs "$@"; }
-failed=() timings=()
-t_all=$SECONDS
-step() {
-  local name=$1; shift
-  say "vagrant-libvirt: $name"
-  local t0=$SECONDS
-  if "$@"; then timings+=("$name: ok ($((SECONDS - t0)) s)")
-  else timings+=("$name: FAILED ($((SECONDS - t0)) s)"); failed+=("$name"); fi
-}
-finish() {
-  say "vagrant-libvirt: summary"
-  printf '  %s\n' "${timings[@]}"
-  echo "  total: $((SECONDS - t_all)) s"
-  if [ ${#failed[@]} -gt 0 ]; then echo "vagrant-libvirt stage FAILED: ${failed[*]}"; exit 1; fi
-  echo "vagrant-libvirt stage ok"
-}
+source scripts/lib/stage-steps.sh vagrant-libvirt
 
 ELAB_STATE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/elab-libvirt-ci-XXXXXX")
 before=$ELAB_STATE_DIR.host-before
@@ -49,10 +32,10 @@ on_exit() { cleanup; rm -rf "$ELAB_STATE_DIR" "$before"; }
 trap on_exit EXIT
 
 step libvirtd scripts/libvirt-host.sh start
-[ ${#failed[@]} -eq 0 ] || finish
+stop_if_failed
 box() { local b; b=$(scripts/build-vm-image.sh --vagrant-box) && echo "box: $b"; }
 step box box
-[ ${#failed[@]} -eq 0 ] || finish
+stop_if_failed
 
 for l in ${VAGRANT_LIBVIRT_LABS:-hello-ebpf pod-to-pod}; do
   step "selftest $l" lab selftest --driver vagrant --reference-only "$l"

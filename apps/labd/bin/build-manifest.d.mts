@@ -2,4 +2,5 @@
 export const REPO: string;
 export const DIST: string;
 export function hashInputs(inputs: string[], repo?: string): string;
+export function stampInputs(inputs: string[], repo?: string): string[];
 export function staleReason(dist?: string, repo?: string): string | null;

@@ -18,4 +18,4 @@ ulimit -l unlimited 2>/dev/null || true
 # No --wd: nsenter would open the workdir before entering, leaving the command's cwd on the host's
 # mount tree (where `cd ..` leads out of the lab). confine.py changes directory inside instead.
 exec nsenter --target "$pid" --net --mount --cgroup --pid -- \
-  /usr/bin/python3 -I "$(dirname "$0")/confine.py" --cd "$wd" "$@"
+  /usr/bin/python3 -I "${0%/*}/confine.py" --cd "$wd" "$@"

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { DriverName } from '@ebpf-lab/lab-spec';
 import type { CheckResult } from '@ebpf-lab/check-sdk';
-import { DRIVER_NAMES } from '@ebpf-lab/lab-spec';
 import { intFlag, parseArgs, strFlag, type ParsedArgs } from './cli-args.ts';
 import { configFrom, initConfig, readEnv } from './config.ts';
 import { LabError, usageError } from './errors.ts';
@@ -41,9 +40,13 @@ const HELP = `lab — eBPF Lab command line
 const json = (args: ParsedArgs) => args.flags.has('json');
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
+// Filled by main only when --driver is given: the lab-spec module (lab schema, YAML parser) is
+// more code than `lab list` or `lab down` need at all.
+let DRIVER_NAMES: readonly string[] = [];
+
 function driverFlag(args: ParsedArgs): DriverName | undefined {
   const d = strFlag(args, 'driver');
-  if (d !== undefined && !(DRIVER_NAMES as readonly string[]).includes(d)) throw usageError(`unknown driver "${d}"`, `drivers: ${DRIVER_NAMES.join(', ')}`);
+  if (d !== undefined && !DRIVER_NAMES.includes(d)) throw usageError(`unknown driver "${d}"`, `drivers: ${DRIVER_NAMES.join(', ')}`);
   return d as DriverName | undefined;
 }
 
@@ -69,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
   // The one Config of this process, from the environment, parsed before any command runs: a bad
   // variable stops every command with its name, not only the ones that happen to read it.
   if (cmd && !['serve', 'help', '--help', '-h'].includes(cmd)) initConfig(configFrom(readEnv()));
+  if (strFlag(args, 'driver') !== undefined) ({ DRIVER_NAMES } = await import('@ebpf-lab/lab-spec'));
   switch (cmd) {
     case undefined: case 'help': case '--help': case '-h':
       out(HELP); return 0;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { config } from './config.ts';
@@ -8,7 +7,8 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** 6 lower-case base-36 chars: short enough that `el<id>` + a suffix fits interface names. */
 export function newInstanceId(): string {
-  const bytes = randomBytes(6);
+  // Web Crypto, loaded on first use: importing node:crypto costs every `lab list` ~10 ms.
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(6));
   let id = '';
   for (const b of bytes) id += ALPHABET[b % ALPHABET.length];
   return /^[a-z]/.test(id) ? id : `x${id.slice(1)}`;

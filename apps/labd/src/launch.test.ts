@@ -3,11 +3,11 @@
 // ELAB_REQUIRE_BUILD=1, nothing runs. Old code must never run silently.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { hashInputs, staleReason } from '../bin/build-manifest.mjs';
+import { hashInputs, staleReason, stampInputs } from '../bin/build-manifest.mjs';
 import { labBin, repoRoot } from './test-support/lab-cli.ts';
 
 test('a build is current only while every input has the bytes it was built from', () => {
@@ -26,6 +26,26 @@ test('a build is current only while every input has the bytes it was built from'
     assert.equal(staleReason(dist, repo), null, 'back to the built bytes: current again');
     unlinkSync(join(repo, 'a.ts'));
     assert.match(staleReason(dist, repo) ?? '', /gone/);
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
+  }
+});
+
+test('the stat stamps are only a shortcut: a rewrite that keeps size and mtime is still caught', () => {
+  const repo = mkdtempSync(join(tmpdir(), 'elab-stamps-'));
+  const dist = join(repo, 'dist');
+  try {
+    writeFileSync(join(repo, 'a.ts'), 'export const a = 1;\n');
+    spawnSync('mkdir', [dist]);
+    const inputs = ['a.ts'];
+    writeFileSync(join(dist, 'manifest.json'), JSON.stringify({ hash: hashInputs(inputs, repo), inputs, stamps: stampInputs(inputs, repo) }));
+    assert.equal(staleReason(dist, repo), null);
+    const { atime, mtime } = statSync(join(repo, 'a.ts'));
+    writeFileSync(join(repo, 'a.ts'), 'export const a = 9;\n'); // same size, other bytes,
+    utimesSync(join(repo, 'a.ts'), atime, mtime); // and the old mtime put back
+    assert.match(staleReason(dist, repo) ?? '', /sources changed/);
+    writeFileSync(join(repo, 'a.ts'), 'export const a = 1;\n');
+    assert.equal(staleReason(dist, repo), null, 'stamps differ but the bytes are the built ones: the hash says current');
   } finally {
     rmSync(repo, { recursive: true, force: true });
   }
