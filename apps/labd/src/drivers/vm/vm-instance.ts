@@ -50,6 +50,8 @@ export interface VmDriverState extends VmPaths {
    * planTopology (/run/netns/el<id>-<member>); commands on a member run in its namespace.
    */
   cluster?: boolean;
+  /** A pool guest made ready for a lab (pool.ts warm): booted, SSH master open, exec agent running. */
+  warm?: boolean;
 }
 
 export const vds = (state: InstanceState) => state.driverState as unknown as VmDriverState;
@@ -212,7 +214,8 @@ export class VmInstance extends VagrantInstance {
   /** How much longer than on the host a check or script may take in this guest: see tcgTimeScale. */
   get timeScale(): number { return vds(this.state).accel === 'tcg' ? tcgTimeScale() : 1; }
 
-  protected override ownLimit(ms: number): number { return ms * this.timeScale; }
+  // Whole milliseconds: AbortSignal.timeout refuses 521999.99999 (60 s at a scale of 8.7).
+  protected override ownLimit(ms: number): number { return Math.round(ms * this.timeScale); }
 
   override async alive(): Promise<boolean> {
     const d = vds(this.state);
