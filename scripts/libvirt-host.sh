@@ -3,7 +3,8 @@
 # vagrant-libvirt), leaving the host as it was found.
 #   start    records the host's state (daemons running, LIBVIRT_* iptables chains, forwarding
 #            sysctls) in $STATE, starts virtlogd and libvirtd (-d, not -l: no socket activation
-#            here) unless they run, and defines the storage pool elab-pool
+#            here) unless they run, defines the storage pool elab-pool and puts our boxes' images
+#            in it (hard links: vagrant then uploads nothing)
 #   cleanup  removes every libvirt object named elab-* (domains, their volumes, networks, the
 #            pool), stops the daemons it started, deletes the LIBVIRT_* chains that were not
 #            there before and restores the sysctls. Safe to run twice, and after a crash.
@@ -13,6 +14,7 @@
 set -uo pipefail
 STATE=${LIBVIRT_HOST_STATE:-/run/ebpf-lab-libvirt-host}
 POOL=elab-pool POOL_DIR=${LAB_CACHE_DIR:-/var/cache/ebpf-lab}/libvirt-pool
+VAGRANT_HOME=${VAGRANT_HOME:-${LAB_CACHE_DIR:-/var/cache/ebpf-lab}/vagrant.d}
 SYSCTLS=(net.ipv4.ip_forward net.ipv6.conf.all.forwarding)
 TABLES=(filter nat mangle)
 export LIBVIRT_DEFAULT_URI=qemu:///system
@@ -42,7 +44,27 @@ start() {
       die "cannot define the storage pool $POOL"
   fi
   virsh pool-list --name | awk '{ print $1 }' | grep -qx "$POOL" || virsh -q pool-start "$POOL" >/dev/null || die "cannot start the storage pool $POOL"
+  seed
   log "libvirtd ready (pool $POOL at $POOL_DIR)"
+}
+
+# vagrant-libvirt uploads a box's image into the pool (a libvirt stream of 1.1 GB: minutes on a
+# loaded host) unless a volume of the name it computes is there. Our boxes' images sit beside the
+# pool on the same disk: a hard link is that volume at no cost. The name is vagrant-libvirt's
+# (handle_box_image.rb): <box>_vagrant_box_image_<version>_box.img, version 0 being 0_<mtime>.
+# cleanup deletes the link with the pool; the box in $VAGRANT_HOME stays, as it was found.
+seed() {
+  local img box version vol
+  for img in "$VAGRANT_HOME"/boxes/elab-box-*/*/libvirt/box.img; do
+    [ -f "$img" ] || continue
+    version=$(basename "$(dirname "$(dirname "$img")")") box=$(basename "$(dirname "$(dirname "$(dirname "$img")")")")
+    [ "$version" = 0 ] && version=0_$(stat -c %Y "$img")
+    vol=${box}_vagrant_box_image_${version}_box.img
+    [ -e "$POOL_DIR/$vol" ] && continue
+    ln "$img" "$POOL_DIR/$vol" 2>/dev/null || cp --reflink=auto "$img" "$POOL_DIR/$vol" || { log "cannot put $img into $POOL_DIR (vagrant will upload it)"; continue; }
+    log "box $box in pool $POOL as $vol (no upload)"
+  done
+  virsh -q pool-refresh "$POOL" >/dev/null || log "pool-refresh $POOL failed (vagrant will upload the box)"
 }
 
 cleanup() {
