@@ -34,7 +34,7 @@ start() {
   fi
   command -v libvirtd >/dev/null || die "libvirtd not found: apt-get install libvirt-daemon-system libvirt-clients"
   running virtlogd || virtlogd -d || die "virtlogd -d failed"
-  running libvirtd || libvirtd -d || die "libvirtd -d failed"
+  running libvirtd || start_libvirtd || die "libvirtd -d failed"
   local i
   for i in $(seq 60); do virsh version >/dev/null 2>&1 && break; sleep 0.5; done
   virsh version >/dev/null 2>&1 || die "libvirtd does not answer on $LIBVIRT_DEFAULT_URI"
@@ -65,6 +65,20 @@ seed() {
     log "box $box in pool $POOL as $vol (no upload)"
   done
   virsh -q pool-refresh "$POOL" >/dev/null || log "pool-refresh $POOL failed (vagrant will upload the box)"
+}
+
+# libvirtd probes every qemu-system-* on PATH for its capabilities and caches them. Debian's
+# qemu-system-i386 is a wrapper script whose cached capabilities never validate here, so libvirtd
+# probed it again (QEMU twice, ~10 s each on TCG) on every capabilities request: a domain define or
+# start cost up to a minute. Labs are x86_64 guests: a libvirtd started here does not see i386 (a
+# bind mount in its own mount namespace, which ends with it; the host's file is untouched).
+start_libvirtd() {
+  local i386=/usr/bin/qemu-system-i386
+  if [ -x "$i386" ] && [ -x /usr/bin/qemu-system-x86_64 ] && command -v unshare >/dev/null; then
+    unshare -m --propagation private sh -c "mount --bind /dev/null $i386 && exec libvirtd -d" && return 0
+    log "could not hide $i386 from libvirtd (every define will probe it again): starting it plainly"
+  fi
+  libvirtd -d
 }
 
 cleanup() {
