@@ -67,16 +67,32 @@ seed() {
   virsh -q pool-refresh "$POOL" >/dev/null || log "pool-refresh $POOL failed (vagrant will upload the box)"
 }
 
-# libvirtd probes every qemu-system-* on PATH for its capabilities and caches them. Debian's
-# qemu-system-i386 is a wrapper script whose cached capabilities never validate here, so libvirtd
-# probed it again (QEMU twice, ~10 s each on TCG) on every capabilities request: a domain define or
-# start cost up to a minute. Labs are x86_64 guests: a libvirtd started here does not see i386 (a
-# bind mount in its own mount namespace, which ends with it; the host's file is untouched).
+# libvirtd probes every qemu-system-* on PATH for its capabilities and caches them, marked with
+# whether KVM was usable. Where /dev/kvm is root's alone (here), libvirtd (root) and its QEMU user
+# disagree about that, so the cache never validated: libvirtd probed QEMU again (~10 s on a busy
+# host, twice per binary) on every capabilities request, and a domain define or start cost up to a
+# minute. Its QEMU user cannot use KVM there anyway, so a libvirtd started here gets a /dev/kvm
+# that is an empty root-only file, and no qemu-system-i386 (labs are x86_64 guests): bind mounts in
+# its own mount namespace, which ends with it; the host's files are untouched. Measured: a
+# `virsh capabilities` 8-30 s before, and a one-VM `vagrant up` spent 111 s in define/update.
 start_libvirtd() {
-  local i386=/usr/bin/qemu-system-i386
-  if [ -x "$i386" ] && [ -x /usr/bin/qemu-system-x86_64 ] && command -v unshare >/dev/null; then
-    unshare -m --propagation private sh -c "mount --bind /dev/null $i386 && exec libvirtd -d" && return 0
-    log "could not hide $i386 from libvirtd (every define will probe it again): starting it plainly"
+  local mounts=() quser
+  [ -x /usr/bin/qemu-system-i386 ] && mounts+=("mount --bind /dev/null /usr/bin/qemu-system-i386")
+  quser=$(sed -n 's/^[[:space:]]*user[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p' /etc/libvirt/qemu.conf 2>/dev/null | tail -n1)
+  quser=${quser:-libvirt-qemu}
+  if [ -e /dev/kvm ] && id "$quser" >/dev/null 2>&1 && ! setpriv --reuid="$quser" --regid="$(id -g "$quser")" --init-groups sh -c 'exec 3<>/dev/kvm' 2>/dev/null; then
+    # libvirt builds each guest's /dev from the host's and cannot move a file mounted there, so
+    # that libvirtd gives its guests no private /dev (qemu.conf namespaces = []; a copy, mounted).
+    install -m 0600 /dev/null "$STATE.no-kvm" && mounts+=("mount --bind $STATE.no-kvm /dev/kvm") &&
+      { cat /etc/libvirt/qemu.conf 2>/dev/null; echo 'namespaces = []'; } >"$STATE.qemu.conf" &&
+      mounts+=("mount --bind $STATE.qemu.conf /etc/libvirt/qemu.conf")
+    log "$quser cannot open /dev/kvm: libvirtd gets none (guests run on TCG either way)"
+  fi
+  if [ ${#mounts[@]} -gt 0 ] && command -v unshare >/dev/null; then
+    local m script=''
+    for m in "${mounts[@]}"; do script+="$m && "; done
+    unshare -m --propagation private sh -c "${script}exec libvirtd -d" && return 0
+    log "could not start libvirtd in its own mount namespace (it will probe QEMU on every define): starting it plainly"
   fi
   libvirtd -d
 }
@@ -107,7 +123,7 @@ cleanup() {
   done < <(chains)
   while read -r t c; do grep -qx "chain $t $c" "$STATE" || { iptables -t "$t" -X "$c" && log "removed iptables chain $t/$c"; }; done < <(chains)
   while read -r _ s v; do [ -n "$v" ] && [ "$(sysctl -n "$s")" != "$v" ] && sysctl -qw "$s=$v" && log "restored $s=$v"; done < <(grep '^sysctl ' "$STATE")
-  rm -f "$STATE"
+  rm -f "$STATE" "$STATE.no-kvm" "$STATE.qemu.conf"
 }
 
 stop_daemon() {
