@@ -61,6 +61,8 @@ seed() {
     [ "$version" = 0 ] && version=0_$(stat -c %Y "$img")
     vol=${box}_vagrant_box_image_${version}_box.img
     [ -e "$POOL_DIR/$vol" ] && continue
+    # libvirt hands a guest's backing file to its QEMU user and leaves it so: the owner goes back in cleanup.
+    grep -q " $img\$" "$STATE.seeded" 2>/dev/null || echo "$(stat -c %u:%g "$img") $img" >>"$STATE.seeded"
     ln "$img" "$POOL_DIR/$vol" 2>/dev/null || cp --reflink=auto "$img" "$POOL_DIR/$vol" || { log "cannot put $img into $POOL_DIR (vagrant will upload it)"; continue; }
     log "box $box in pool $POOL as $vol (no upload)"
   done
@@ -113,6 +115,9 @@ cleanup() {
     done
   fi
   rm -rf "$POOL_DIR"
+  local owner img
+  while read -r owner img; do [ -e "$img" ] && chown "$owner" "$img"; done < <(cat "$STATE.seeded" 2>/dev/null)
+  rm -f "$STATE.seeded"
   [ -f "$STATE" ] || { log "no recorded state ($STATE): daemons, chains and sysctls left as they are"; return 0; }
   grep -qx 'libvirtd running' "$STATE" || stop_daemon libvirtd
   grep -qx 'virtlogd running' "$STATE" || stop_daemon virtlogd
