@@ -6,44 +6,19 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeFrame, Op } from '@ebpf-lab/protocol';
 import { labCgroupBase } from '../apps/labd/src/drivers/netns/cgroup.ts';
 import { call, downAllLabs, startLabd, Term } from '../apps/labd/src/test-support/labd-harness.ts';
 import { SseReader } from '../apps/labd/src/classes/sse-reader.ts';
+import { pct } from './lib/echo-probe.ts';
+import { echoRounds, OutputTail } from './lib/output-tail.ts';
 
 const N = Number(process.argv[2] ?? 30);
 const ROUNDS = Number(process.argv[3] ?? 20);
 const PROMPT = /lab:\S*:.*# $/;
-const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
 
 if (process.getuid?.() !== 0) { console.error('bench-class-load: needs root (netns labs)'); process.exit(2); }
 
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!; };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-
-/** The tail of a terminal's output, and waiters for a string in it (no O(n²) re-joins). */
-class Tail {
-  text = '';
-  private waiters: { s: string; resolve: () => void }[] = [];
-  constructor(t: Term) {
-    t.ws.on('message', (d: Buffer) => {
-      const f = decodeFrame(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-      if (f.op !== Op.Output && f.op !== Op.Replay) return;
-      this.text = (this.text + f.text).slice(-4000);
-      this.waiters = this.waiters.filter((w) => (this.text.includes(w.s) ? (w.resolve(), false) : true));
-    });
-  }
-  until(s: string | RegExp, ms: number): Promise<void> {
-    const test = () => (typeof s === 'string' ? this.text.includes(s) : s.test(stripAnsi(this.text)));
-    if (test()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${String(s)} within ${ms} ms; tail: ${JSON.stringify(this.text.slice(-200))}`)), ms);
-      if (typeof s === 'string') this.waiters.push({ s, resolve: () => { clearTimeout(timer); resolve(); } });
-      else { const iv = setInterval(() => { if (test()) { clearInterval(iv); clearTimeout(timer); resolve(); } }, 20); }
-    });
-  }
-}
 
 const labd = await startLabd();
 const pid = labd.proc.pid!;
@@ -73,7 +48,7 @@ try {
     if (!ev.text.includes('"phase":"ready"')) throw new Error(`lab not ready: ${ev.text.slice(-300)}`);
     labReady.push(performance.now() - t0);
     const t = await Term.open(labd.url, `?token=${l.token}&cols=120&rows=30`, {});
-    const tail = new Tail(t);
+    const tail = new OutputTail(t.ws);
     await tail.until(PROMPT, 30_000);
     promptAt.push(performance.now() - t0);
     return { t, tail };
@@ -87,17 +62,7 @@ try {
   // line with ^U and pauses 50–250 ms like a person; all N at the same time.
   const lat: number[] = [];
   const e0 = performance.now();
-  await Promise.all(terms.map(async ({ t, tail }, i) => {
-    for (let r = 0; r < ROUNDS; r++) {
-      const marker = `mk${i}q${r}z${Math.random().toString(36).slice(2, 8)}`;
-      const s = performance.now();
-      t.type(marker);
-      await tail.until(marker, 10_000);
-      lat.push(performance.now() - s);
-      t.type('\x15');
-      await sleep(50 + Math.random() * 200);
-    }
-  }));
+  await Promise.all(terms.map(({ t, tail }, i) => echoRounds((s) => t.type(s), tail, i, ROUNDS, lat, 10_000)));
   const echoSecs = (performance.now() - e0) / 1000;
   const rssPeak = Math.max(...rss);
 

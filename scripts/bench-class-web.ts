@@ -9,10 +9,11 @@
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { decodeFrame, encodeText, Op } from '@ebpf-lab/protocol';
+import { encodeText, Op } from '@ebpf-lab/protocol';
 import { launchChromium } from '../apps/web/e2e/browser.ts';
-import { downLabs, freePort, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
+import { downLabs, freePort, serviceTokenFile, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
 import { ECHO_PROBE, pct, typeAndTime, type EchoSamples } from './lib/echo-probe.ts';
+import { echoRounds, OutputTail } from './lib/output-tail.ts';
 
 const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
 const N = arg('learners', 30);
@@ -27,9 +28,8 @@ if (process.getuid?.() !== 0) { console.error('bench-class-web: run as root (net
 /** One learner as a program: its cookie, and the calls the lesson page would make. */
 class SocketLearner {
   cookie = '';
-  text = '';
+  tail: OutputTail | null = null;
   private ws: WebSocket | null = null;
-  private waiters: { s: string; resolve: () => void }[] = [];
   constructor(private readonly web: string) {}
   private headers(extra: Record<string, string> = {}) { return { origin: this.web, cookie: this.cookie, ...extra }; }
   async api(method: string, path: string): Promise<{ status: number; body: { state?: string; error?: string } }> {
@@ -56,20 +56,8 @@ class SocketLearner {
   attach(): Promise<void> {
     const ws = new WebSocket(`${this.web.replace('http', 'ws')}/api/lab/terminal?lab=${LAB}&node=lab`, { headers: this.headers() });
     this.ws = ws;
-    ws.on('message', (d: Buffer) => {
-      const f = decodeFrame(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-      if (f.op !== Op.Output && f.op !== Op.Replay) return;
-      this.text = (this.text + f.text).slice(-4000);
-      this.waiters = this.waiters.filter((w) => (this.text.includes(w.s) ? (w.resolve(), false) : true));
-    });
+    this.tail = new OutputTail(ws);
     return new Promise((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); ws.once('unexpected-response', (_q, r) => reject(new Error(`terminal upgrade: ${r.statusCode}`))); });
-  }
-  until(s: string, ms: number): Promise<void> {
-    if (this.text.includes(s)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${s} within ${ms} ms`)), ms);
-      this.waiters.push({ s, resolve: () => { clearTimeout(timer); resolve(); } });
-    });
   }
   type(s: string): void { this.ws?.send(encodeText(Op.Input, s)); }
   close(): void { this.ws?.close(1000); }
@@ -79,7 +67,7 @@ const stateDir = tempStateDir();
 const port = await freePort();
 // labd's default cap (20 labs) is below a class of 30: raise it as an operator would.
 const labd = await startLabd(stateDir, `http://127.0.0.1:${port}`, { ELAB_MAX_LABS: String(N + 2) });
-const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
 // One Chromium per browser learner: each is its own learner with its own cookie jar.
 const browsers = await Promise.all(Array.from({ length: BROWSERS }, () => launchChromium({ width: 1400, height: 900 })));
 const learners = Array.from({ length: N - BROWSERS }, () => new SocketLearner(web.url));
@@ -93,7 +81,7 @@ try {
     return page;
   }));
   await Promise.all([
-    ...learners.map(async (l) => { await l.start(); await l.attach(); l.type('echo RE""ADY\r'); await l.until('READY', 60_000); }),
+    ...learners.map(async (l) => { await l.start(); await l.attach(); l.type('echo RE""ADY\r'); await l.tail!.until('READY', 60_000); }),
     ...pages.map(async (p) => {
       // As a person would: a failed start gets the panel's Retry (counted like the sockets' retries).
       for (let i = 0; !(await p.locator('[data-testid=terminal-lab][data-status=open]').isVisible()); i++) {
@@ -113,17 +101,7 @@ try {
   // pause like a person's; the browsers type key by key through the page meanwhile.
   const lat: number[] = [];
   let typing = true;
-  const sockets = Promise.all(learners.map(async (l, i) => {
-    for (let r = 0; r < ROUNDS; r++) {
-      const marker = `mk${i}q${r}z${Math.random().toString(36).slice(2, 8)}`;
-      const s = performance.now();
-      l.type(marker);
-      await l.until(marker, 20_000);
-      lat.push(performance.now() - s);
-      l.type('\x15');
-      await sleep(50 + Math.random() * 200);
-    }
-  })).finally(() => { typing = false; });
+  const sockets = Promise.all(learners.map((l, i) => echoRounds((s) => l.type(s), l.tail!, i, ROUNDS, lat, 20_000))).finally(() => { typing = false; });
   const seen: EchoSamples = { echo: [], paint: [], sent: [] };
   await Promise.all(pages.map(async (p) => {
     while (typing) {

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../apps/web/e2e/browser.ts';
-import { downLabs, freePort, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
+import { downLabs, freePort, serviceTokenFile, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
 import { ECHO_PROBE, pct, typeAndTime, type EchoSamples } from './lib/echo-probe.ts';
 
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : dflt; };
@@ -62,7 +62,7 @@ const port = await freePort();
 const wettyPort = await freePort();
 const scratch = mkdtempSync(join(tmpdir(), 'elab-wetty-'));
 const labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
-const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
 const wetty = spawn(process.execPath, [wettyMain, '--host', '127.0.0.1', '--port', String(wettyPort), '--base', '/', '--command', 'bash'], { cwd: scratch, stdio: ['ignore', 'pipe', 'pipe'] });
 wetty.on('error', (e) => console.error(`wetty: ${e.message}`));
 let wettyOut = '';

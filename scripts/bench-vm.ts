@@ -1,9 +1,11 @@
 // Figures for the vm driver on this machine (KVM when a probe guest boots on it, else TCG):
 //   - cold ready: VmDriver.up with no warm pool (overlay, QEMU, kernel boot, SSH master, files)
 //   - ready from the warm pool: up when a pooled guest has finished booting (file copy only)
-//   - exec latency of `true` as root in the guest over the one persistent SSH connection
+//   - exec latency of `true` as root in the guest: through the exec agent and, interleaved in the
+//     same run as the anchor, with an SSH session per exec (ELAB_VM_EXEC=ssh); p50/p90/p99
 //   - host RSS of an idle guest's QEMU process (VmRSS), after the guest settled
-// Usage: node --import tsx scripts/bench-vm.ts [exec-runs=30]
+// Usage: node --import tsx scripts/bench-vm.ts [exec-runs=30] [--exec-only]
+//   (each exec path runs exec-runs times; --exec-only skips the idle RSS and the warm pool: one guest)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +18,8 @@ const { VmPool } = await import('../apps/labd/src/drivers/vm/pool.ts');
 const { findImage, chooseAccel } = await import('../apps/labd/src/drivers/vm/image.ts');
 const { vds } = await import('../apps/labd/src/drivers/vm/vm-instance.ts');
 
-const execRuns = Number(process.argv[2] ?? 30);
+const execOnly = process.argv.includes('--exec-only');
+const execRuns = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 30);
 const lab = findLab('hello-ebpf');
 const driver = new VmDriver();
 const pre = await driver.preflight();
@@ -38,20 +41,51 @@ const t0 = performance.now();
 const cold = await driver.up(lab);
 console.log(`cold ready (no pool): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 try {
-  const ms: number[] = [];
-  for (let i = 0; i < execRuns; i++) {
+  // Both exec paths on the same guest in the same run, interleaved, so the host's load (shared
+  // with other users) weighs on both alike: the agent (default) and an SSH session per exec
+  // (ELAB_VM_EXEC=ssh, the path before the agent). The agent's first exec starts it: apart.
+  const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const timed = async (mode: 'agent' | 'ssh') => {
+    if (mode === 'ssh') process.env.ELAB_VM_EXEC = 'ssh'; else delete process.env.ELAB_VM_EXEC;
     const t = performance.now();
     const r = await cold.exec('true');
-    if (r.code !== 0) throw new Error(`exec failed: ${r.stderr}`);
-    ms.push(performance.now() - t);
+    if (r.code !== 0) throw new Error(`exec (${mode}) failed: ${r.stderr}`);
+    return performance.now() - t;
+  };
+  // up's own execs started the agent already; a fresh one (killed over SSH) is timed here.
+  await timed('ssh');
+  process.env.ELAB_VM_EXEC = 'ssh';
+  await cold.exec('kill -9 $(cat /run/ebpf-lab-exec/agent-*.pid) 2>/dev/null; true');
+  console.log(`first exec through the agent (starts python3 in the guest): ${(await timed('agent')).toFixed(0)} ms`);
+  const ms = { agent: [] as number[], ssh: [] as number[] };
+  console.log(`load average before the exec runs: ${load()}`);
+  for (let i = 0; i < execRuns; i++) {
+    for (const mode of i % 2 ? (['ssh', 'agent'] as const) : (['agent', 'ssh'] as const)) ms[mode].push(await timed(mode));
   }
-  console.log(`exec \`true\` over the SSH channel: p50 ${pct(ms, 50).toFixed(0)} ms, p90 ${pct(ms, 90).toFixed(0)} ms (n=${ms.length})`);
-  await sleep(10_000);
-  console.log(`host RSS of an idle guest (1024 MiB, 1 vCPU): ${rssMiB(vds(cold.state).qemuPid!).toFixed(0)} MiB`);
+  delete process.env.ELAB_VM_EXEC;
+  console.log(`load average after the exec runs: ${load()}`);
+  for (const mode of ['agent', 'ssh'] as const) {
+    console.log(`exec \`true\` ${mode === 'agent' ? 'through the exec agent        ' : 'SSH session per exec (anchor) '}: p50 ${pct(ms[mode], 50).toFixed(0)} ms, p90 ${pct(ms[mode], 90).toFixed(0)} ms, p99 ${pct(ms[mode], 99).toFixed(0)} ms (n=${ms[mode].length})`);
+  }
+  console.log(`agent / ssh at p50: ${(pct(ms.agent, 50) / pct(ms.ssh, 50)).toFixed(2)}, at p99: ${(pct(ms.agent, 99) / pct(ms.ssh, 99)).toFixed(2)}`);
+  // Concurrency: 8 at once through the agent, wall time against 8 in a row.
+  const par = async (n: number, parallel: boolean) => {
+    const t = performance.now();
+    if (parallel) await Promise.all(Array.from({ length: n }, () => cold.exec('true')));
+    else for (let i = 0; i < n; i++) await cold.exec('true');
+    return performance.now() - t;
+  };
+  console.log(`8 execs through the agent: at once ${(await par(8, true)).toFixed(0)} ms, one after another ${(await par(8, false)).toFixed(0)} ms`);
+  if (!execOnly) await sleep(10_000);
+  if (!execOnly) console.log(`host RSS of an idle guest (1024 MiB, 1 vCPU): ${rssMiB(vds(cold.state).qemuPid!).toFixed(0)} MiB`);
 } finally {
   await cold.down();
 }
 
+if (execOnly) {
+  if (ownState) rmSync(process.env.ELAB_STATE_DIR!, { recursive: true, force: true });
+  process.exit(0);
+}
 // Warm pool of one: started in the background, taken once its guest has booted.
 await new VmPool().refill(img, 1);
 const pooled = new VmPool().live(img)[0];

@@ -29,36 +29,20 @@ repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 IMAGE_REPO=${LAB_IMAGE_REPO:-ebpf-lab/vagrant-debian}
 CACHE_DIR=${LAB_CACHE_DIR:-/var/cache/ebpf-lab}
 INIT_CMD='["/usr/local/sbin/ebpf-lab-init","/usr/sbin/sshd","-D","-e"]'
-INPUTS=(scripts/build-vagrant-image.sh scripts/provision/common.sh
+INPUTS=(scripts/build-vagrant-image.sh scripts/lib/image-build.sh scripts/provision/common.sh
   scripts/provision/ebpf-tools.sh scripts/provision/lab-user.sh vagrant/container-init.sh)
+BUILDER=build-vagrant-image
+# shellcheck source=lib/image-build.sh
+source "$repo/scripts/lib/image-build.sh"
 
-log() { printf 'build-vagrant-image: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-now() { date +%s.%N; }
-took() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
-
-print_only=0 force=0 rootfs_only=0
-for arg in "$@"; do
-  case "$arg" in
-    --print-ref) print_only=1 ;;
-    --force) force=1 ;;
-    --rootfs-only) rootfs_only=1 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
-    *) die "unknown argument '$arg' (see --help)" ;;
-  esac
-done
+parse_flags "--print-ref=print_only --force=force --rootfs-only=rootfs_only" "$@"
 
 arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
-tag=$(
-  cd "$repo"
-  printf 'suite=%s arch=%s pubkey=%s\n' "$SUITE" "$arch" "${LAB_USER_PUBKEY:-}"
-  for f in "${INPUTS[@]}"; do printf '== %s\n' "$f"; cat "$f"; done
-) || die "cannot read the build inputs"
-tag=$(printf '%s' "$tag" | sha256sum | cut -c1-12)
+tag=$(inputs_tag "$repo" "suite=$SUITE arch=$arch pubkey=${LAB_USER_PUBKEY:-}" "${INPUTS[@]}")
 image=$IMAGE_REPO:$tag
 if [ "$print_only" = 1 ]; then echo "$image"; exit 0; fi
 
-[ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot and mounts need it): sudo $0"
+need_build_root
 [ "$rootfs_only" = 1 ] || command -v docker >/dev/null || die "docker not found: apt-get install docker.io"
 if [ "$rootfs_only" = 0 ] && ! docker info >/dev/null 2>&1; then
   log "docker engine not answering; starting it with scripts/start-dockerd.sh"
@@ -105,26 +89,6 @@ host_uri_for() {
   done
 }
 
-work='' rootfs='' mounted=()
-unmount_all() {
-  local i
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-    umount "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}" || true
-  done
-  mounted=()
-}
-# shellcheck disable=SC2317  # invoked by the trap
-cleanup() {
-  unmount_all
-  [ -n "$work" ] || return 0
-  # Never delete through a mount: the host's /dev is bound in there.
-  if findmnt -rn -o TARGET | grep -qF "$work/"; then
-    log "left $work in place: something is still mounted under it"
-  else
-    rm -rf "$work"
-  fi
-}
-
 build_rootfs_tar() {
   local mirror security updates base_tar
   mirror=${LAB_DEBIAN_MIRROR:-$(host_uri_for "$SUITE" | head -n1)}
@@ -133,9 +97,9 @@ build_rootfs_tar() {
   security=$(host_uri_for "$SUITE-security" | head -n1)
   log "mirror: $mirror${security:+ (security: $security)}"
 
-  work=$(mktemp -d "${TMPDIR:-/var/tmp}/ebpf-lab-rootfs.XXXXXX")
-  rootfs=$work/rootfs
-  trap cleanup EXIT
+  WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/ebpf-lab-rootfs.XXXXXX")
+  local rootfs=$WORK/rootfs
+  trap cleanup_work EXIT
 
   # The bare debootstrap is cached apart: changing a provisioning script then
   # skips the slowest network step.
@@ -150,7 +114,7 @@ build_rootfs_tar() {
     command -v debootstrap >/dev/null || die "debootstrap not found: apt-get install debootstrap"
     log "debootstrap --variant=minbase $SUITE ($arch) from $mirror"
     debootstrap --variant=minbase --arch="$arch" --components=main "$SUITE" "$rootfs" "$mirror" \
-      >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
+      >"$WORK/debootstrap.log" 2>&1 || { tail -n 30 "$WORK/debootstrap.log" >&2; die "debootstrap failed"; }
     tar -C "$rootfs" --numeric-owner -cf "$base_tar.tmp" . && mv "$base_tar.tmp" "$base_tar"
     log "debootstrap done in $(took "$t")"
   fi
@@ -160,37 +124,10 @@ build_rootfs_tar() {
     [ -z "$updates" ] || echo "deb $updates $SUITE-updates main"
     [ -z "$security" ] || echo "deb $security $SUITE-security main"
   } >"$rootfs/etc/apt/sources.list"
-  cp -L /etc/resolv.conf "$rootfs/etc/resolv.conf"
-  # Daemons must not start inside the build chroot.
-  printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
-  chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
-
-  mount -t proc proc "$rootfs/proc"; mounted+=("$rootfs/proc")
-  mount --bind /dev "$rootfs/dev"; mounted+=("$rootfs/dev")
-  mount --bind /dev/pts "$rootfs/dev/pts"; mounted+=("$rootfs/dev/pts")
-  # Downloaded .debs outlive the build, so a rebuild fetches nothing it has.
-  chown "$(chroot "$rootfs" id -u _apt 2>/dev/null || echo 0)" "$CACHE_DIR/apt-archives"
-  mount --bind "$CACHE_DIR/apt-archives" "$rootfs/var/cache/apt/archives"
-  mounted+=("$rootfs/var/cache/apt/archives")
-
-  mkdir -p "$rootfs/tmp/ebpf-lab-provision"
-  cp "$repo"/scripts/provision/{common,ebpf-tools,lab-user}.sh "$rootfs/tmp/ebpf-lab-provision/"
-  local step
-  for step in ebpf-tools lab-user; do
-    t=$(now)
-    log "chroot: scripts/provision/$step.sh"
-    chroot "$rootfs" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-      HOME=/root LANG=C.UTF-8 LAB_USER_PUBKEY="${LAB_USER_PUBKEY:-}" \
-      /bin/bash "/tmp/ebpf-lab-provision/$step.sh" >&2 || die "scripts/provision/$step.sh failed in the chroot"
-    log "$step done in $(took "$t")"
-  done
+  chroot_prepare "$rootfs"
+  chroot_provision "$rootfs" "$repo" ebpf-tools lab-user -- LAB_USER_PUBKEY="${LAB_USER_PUBKEY:-}"
   install -m 0755 "$repo/vagrant/container-init.sh" "$rootfs/usr/local/sbin/ebpf-lab-init"
-
-  unmount_all
-  rm -rf "$rootfs/tmp/ebpf-lab-provision" "$rootfs/usr/sbin/policy-rc.d" \
-    "$rootfs"/etc/ssh/ssh_host_*_key* "$rootfs"/var/lib/apt/lists/* \
-    "$rootfs"/var/cache/apt/*.bin
-  : >"$rootfs/etc/machine-id"
+  chroot_finish "$rootfs"
 
   t=$(now)
   tar -C "$rootfs" --numeric-owner --xattrs --xattrs-include='security.capability' \
@@ -198,7 +135,7 @@ build_rootfs_tar() {
   mv "$rootfs_tar.tmp" "$rootfs_tar"
   log "rootfs tarball $(du -h "$rootfs_tar" | cut -f1) written in $(took "$t")"
   trap - EXIT
-  cleanup
+  cleanup_work
 }
 
 if [ "$force" = 1 ] || [ ! -s "$rootfs_tar" ]; then

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { launchChromium } from '../apps/web/e2e/browser.ts';
-import { downLabs, freePort, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
+import { downLabs, freePort, serviceTokenFile, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
 import { ECHO_PROBE, pct, summary, typeAndTime } from './lib/echo-probe.ts';
 
 const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
@@ -33,7 +33,7 @@ interface Profile { nodes: ProfNode[]; samples: number[]; timeDeltas: number[] }
 const stateDir = tempStateDir();
 const port = await freePort();
 const labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
-const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_STATE_DIR: stateDir }, port);
+const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
 const extra = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--chromium-arg' ? [a] : []));
 const browser = await launchChromium({ width: 1400, height: 900 }, extra);
 try {

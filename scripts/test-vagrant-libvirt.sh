@@ -18,24 +18,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 need_root test-vagrant-libvirt.sh "$@"
 cd "$REPO"
-
-lab() { node apps/labd/bin/lab.mjs "$@"; }
-failed=() timings=()
-t_all=$SECONDS
-step() {
-  local name=$1; shift
-  say "vagrant-libvirt: $name"
-  local t0=$SECONDS
-  if "$@"; then timings+=("$name: ok ($((SECONDS - t0)) s)")
-  else timings+=("$name: FAILED ($((SECONDS - t0)) s)"); failed+=("$name"); fi
-}
-finish() {
-  say "vagrant-libvirt: summary"
-  printf '  %s\n' "${timings[@]}"
-  echo "  total: $((SECONDS - t_all)) s"
-  if [ ${#failed[@]} -gt 0 ]; then echo "vagrant-libvirt stage FAILED: ${failed[*]}"; exit 1; fi
-  echo "vagrant-libvirt stage ok"
-}
+source scripts/lib/stage-steps.sh vagrant-libvirt
 
 ELAB_STATE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/elab-libvirt-ci-XXXXXX")
 before=$ELAB_STATE_DIR.host-before
@@ -52,9 +35,9 @@ trap on_exit EXIT
 # The box first: libvirt-host.sh start links its image into the pool, so vagrant uploads nothing.
 box() { local b; b=$(scripts/build-vm-image.sh --vagrant-box) && echo "box: $b"; }
 step box box
-[ ${#failed[@]} -eq 0 ] || finish
+stop_if_failed
 step libvirtd scripts/libvirt-host.sh start
-[ ${#failed[@]} -eq 0 ] || finish
+stop_if_failed
 
 # A green check is not all the issue asks: which program hello attached (the real kprobe, not the
 # tracepoint fallback), and what crossed the nodes (pod IP seen, TTL two routers down).

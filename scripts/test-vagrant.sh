@@ -14,46 +14,22 @@ set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 need_root test-vagrant.sh "$@"
 cd "$REPO"
+source scripts/lib/stage-steps.sh vagrant
 
-lab() { node apps/labd/bin/lab.mjs "$@"; }
 containers() { docker ps -a --filter label=org.ebpf-lab.driver=vagrant --format '{{.Names}}' | sort; }
 
-failed=() timings=()
-t_all=$SECONDS
-step() {
-  local name=$1; shift
-  say "vagrant: $name"
-  local t0=$SECONDS
-  if "$@"; then timings+=("$name: ok ($((SECONDS - t0)) s)")
-  else timings+=("$name: FAILED ($((SECONDS - t0)) s)"); failed+=("$name"); fi
-}
-finish() {
-  say "vagrant: summary"
-  printf '  %s\n' "${timings[@]}"
-  echo "  total: $((SECONDS - t_all)) s"
-  if [ ${#failed[@]} -gt 0 ]; then echo "vagrant stage FAILED: ${failed[*]}"; exit 1; fi
-  echo "vagrant stage ok"
-}
-
 step dockerd scripts/start-dockerd.sh
-[ ${#failed[@]} -eq 0 ] || finish
+stop_if_failed
 image() { LAB_DOCKER_IMAGE=$(scripts/build-vagrant-image.sh) && echo "image: $LAB_DOCKER_IMAGE"; }
 step image image
-[ ${#failed[@]} -eq 0 ] || finish
+stop_if_failed
 
 # A private state dir: this run's instances only, and whatever is left of them is reaped on exit.
-ELAB_STATE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/elab-vagrant-ci-XXXXXX")
-export ELAB_STATE_DIR ELAB_VAGRANT_PROVIDER=docker
+private_state_dir vagrant
+export ELAB_VAGRANT_PROVIDER=docker
 before=$(containers)
-cleanup() {
-  lab reap --all --driver vagrant >/dev/null 2>&1 || true
-  rm -rf "$ELAB_STATE_DIR"
-}
-trap cleanup EXIT
 
-# shellcheck disable=SC2086 # NODE_TEST_FLAGS is a list of flags
-step tests node --import tsx --test $NODE_TEST_FLAGS \
-  $(find apps/labd/src/drivers/vagrant -name '*.test.ts' | sort)
+step tests driver_tests vagrant
 step selftest lab selftest --driver vagrant --reference-only --repeat "${VAGRANT_SELFTEST_REPEAT:-1}" hello-ebpf
 step reap lab reap --driver vagrant
 leftovers() {

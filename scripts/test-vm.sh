@@ -4,7 +4,10 @@
 #   2. the driver's tests: unit, and integration against real guests (own kernel with kprobes,
 #      exec/files/shell over the one SSH connection, host invisible, a guest that never boots, a
 #      boot timeout, reap after a crash, reattach from a new process)
-#      and a full disk (vm-disk-full.test.ts: a host state dir without room, a guest filled up)
+#      and a full disk (vm-disk-full.test.ts: a host state dir without room, a guest filled up;
+#      vm-host-disk-full.test.ts: the host disk fills under a running guest, which pauses, says so,
+#      resumes once freed, and goes with down), and the exec agent (agent-client.test.ts, plus
+#      concurrency and a killed agent in a real guest in vm-integration.test.ts)
 #   3. lab selftest --driver vm --reference-only $VM_SELFTEST_LABS (default: hello-ebpf
 #      iptables-vs-ebpf pod-to-pod): fresh → every check fails → solve → every check passes (the
 #      hello check requires the real kprobe there; the other two build their pods as namespaces
@@ -19,45 +22,21 @@ set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 need_root test-vm.sh "$@"
 cd "$REPO"
+source scripts/lib/stage-steps.sh vm
 
-lab() { node apps/labd/bin/lab.mjs "$@"; }
 # QEMU renames itself to el<id> (-name process=…), so match the command line, not the name. On a
 # host shared with other users of the vm driver, their guests started meanwhile count too.
 qemus() { pgrep -af 'qemu-system.*guest=el' | grep -o 'guest=el[a-z0-9]\{6\}' | sort || true; }
 
-failed=() timings=()
-t_all=$SECONDS
-step() {
-  local name=$1; shift
-  say "vm: $name"
-  local t0=$SECONDS
-  if "$@"; then timings+=("$name: ok ($((SECONDS - t0)) s)")
-  else timings+=("$name: FAILED ($((SECONDS - t0)) s)"); failed+=("$name"); fi
-}
-finish() {
-  say "vm: summary"
-  printf '  %s\n' "${timings[@]}"
-  echo "  total: $((SECONDS - t_all)) s"
-  if [ ${#failed[@]} -gt 0 ]; then echo "vm stage FAILED: ${failed[*]}"; exit 1; fi
-  echo "vm stage ok"
-}
-
 step image scripts/build-vm-image.sh
-[ ${#failed[@]} -eq 0 ] || finish
+stop_if_failed
 
 # A private state dir: this run's instances only; whatever is left of them is reaped on exit.
-ELAB_STATE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/elab-vm-ci-XXXXXX")
-export ELAB_STATE_DIR ELAB_VM_INTEGRATION=1
+private_state_dir vm
+export ELAB_VM_INTEGRATION=1
 before=$(qemus)
-cleanup() {
-  lab reap --all --driver vm >/dev/null 2>&1 || true
-  rm -rf "$ELAB_STATE_DIR"
-}
-trap cleanup EXIT
 
-# shellcheck disable=SC2086 # NODE_TEST_FLAGS is a list of flags (common.sh): spec output plus SKIP: lines
-step tests node --import tsx --test $NODE_TEST_FLAGS \
-  $(find apps/labd/src/drivers/vm -name '*.test.ts' | sort)
+step tests driver_tests vm
 # One process per lab, all at once: each guest is one emulated vCPU, so on TCG the labs' wall times
 # overlap instead of adding up (the accelerator was probed and cached by the tests above).
 selftests() {
@@ -83,9 +62,10 @@ leftovers() {
   local left files
   left=$(comm -13 <(echo "$before") <(qemus))
   [ -z "$left" ] || { echo "QEMU left behind by this run: $left"; return 1; }
-  files=$(find "$ELAB_STATE_DIR" /tmp -maxdepth 3 \( -name 'el??????.qcow2' -o -name 'el??????.sock' -o -name 'el??????.pid' \) -newer "$ELAB_STATE_DIR" 2>/dev/null)
+  files=$(find "$ELAB_STATE_DIR" /tmp -maxdepth 3 \( -name 'el??????.qcow2' -o -name 'el??????.sock' -o -name 'el??????.pid' \
+    -o -name 'el??????.qmp' -o -name 'el??????-*.exec' \) -newer "$ELAB_STATE_DIR" 2>/dev/null)
   [ -z "$files" ] || { echo "files left behind by this run: $files"; return 1; }
-  echo "no QEMU, overlay, pidfile or socket of this run is left"
+  echo "no QEMU, overlay, pidfile or socket (ssh control, exec forward, QMP) of this run is left"
 }
 step leftovers leftovers
 finish

@@ -87,6 +87,16 @@ static struct probe_bpf *load_one(const char *name, bool ringbuf, struct result 
 	return skel;
 }
 
+/* The verdict of one attach: ok with a link (detached again at once), else attach's errno. */
+static void attached(struct bpf_link *link, struct result *r)
+{
+	if (link)
+		r->ok = true;
+	else
+		fail(r, "attach", errno);
+	bpf_link__destroy(link);
+}
+
 /* Load, attach with libbpf's default for the section, detach. */
 static bool probe_attach(const char *name, struct result *r)
 {
@@ -100,11 +110,7 @@ static bool probe_attach(const char *name, struct result *r)
 		link = bpf_program__attach_ksyscall(prog, "getpid", NULL);
 	else
 		link = bpf_program__attach(prog);
-	if (!link)
-		fail(r, "attach", errno);
-	else
-		r->ok = true;
-	bpf_link__destroy(link);
+	attached(link, r);
 	probe_bpf__destroy(skel);
 	return r->ok;
 }
@@ -129,13 +135,7 @@ static bool probe_netdev(bool xdp, bool private_netns, struct result *r)
 	if (!skel)
 		return false;
 	if (xdp) {
-		struct bpf_link *link = bpf_program__attach_xdp(prog, ifindex);
-
-		if (link)
-			r->ok = true;
-		else
-			fail(r, "attach", errno);
-		bpf_link__destroy(link);
+		attached(bpf_program__attach_xdp(prog, ifindex), r);
 	} else {
 		hook.ifindex = ifindex;
 		opts.prog_fd = bpf_program__fd(prog);
@@ -176,7 +176,6 @@ static bool probe_cgroup(struct result *r)
 	char root[256], dir[320];
 	struct bpf_program *prog;
 	struct probe_bpf *skel;
-	struct bpf_link *link;
 	int fd;
 
 	if (!cgroup2_mount(root, sizeof(root))) {
@@ -190,12 +189,7 @@ static bool probe_cgroup(struct result *r)
 	if (fd < 0) {
 		fail(r, "cgroup", errno);
 	} else if ((skel = load_one("probe_connect4", false, r, &prog))) {
-		link = bpf_program__attach_cgroup(prog, fd);
-		if (link)
-			r->ok = true;
-		else
-			fail(r, "attach", errno);
-		bpf_link__destroy(link);
+		attached(bpf_program__attach_cgroup(prog, fd), r);
 		probe_bpf__destroy(skel);
 	}
 	if (fd >= 0)

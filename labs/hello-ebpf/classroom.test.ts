@@ -1,46 +1,24 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { isRoot, lab, repoRoot, tempStateDir } from '../../apps/labd/src/test-support/lab-cli.ts';
-
-/** The `bash run` blocks of each <Step> of the English lesson, in order: what a learner clicks. */
-export function lessonCommands(mdx: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const m of mdx.matchAll(/<Step id="([^"]+)">([\s\S]*?)<\/Step>/g)) {
-    out.set(m[1]!, [...m[2]!.matchAll(/```bash run\n([\s\S]*?)```/g)].map((b) => b[1]!));
-  }
-  return out;
-}
+import { assertAllPass, check, lessonCommands, runLesson, withTwoLabs } from '../../apps/labd/src/test-support/classroom.ts';
+import { isRoot, lab } from '../../apps/labd/src/test-support/lab-cli.ts';
 
 // Every classroom runs several hello labs on one host: each must pass with the lesson's own
 // commands (dump by name prints every exec_count on the machine), and neither may pass on the
 // other's work.
 test('two hello-ebpf labs on one host: each passes with the lesson\'s own commands, and only its own', { skip: !isRoot && 'needs root' }, () => {
-  const env = { ...process.env, ELAB_STATE_DIR: tempStateDir() };
-  const steps = lessonCommands(readFileSync(join(repoRoot, 'content/en/hello-ebpf.mdx'), 'utf8'));
-  assert.deepEqual([...steps.keys()], ['bpftrace', 'hello', 'map']);
-  const ids = [lab(['up', 'hello-ebpf'], { env }), lab(['up', 'hello-ebpf'], { env })].map((r) => { assert.equal(r.code, 0, r.stderr); return r.stdout.trim(); });
-  try {
-    const [a, b] = ids as [string, string];
-    for (const [step, blocks] of steps) {
-      for (const id of ids) {
-        for (const cmd of blocks) {
-          const r = lab(['exec', id, '--timeout', '120', '--', 'bash', '-c', cmd], { env });
-          assert.equal(r.code, 0, `${step} in ${id}: ${cmd}\n${r.stdout}${r.stderr}`);
-        }
-      }
-    }
-    for (const id of ids) {
-      const r = JSON.parse(lab(['check', id, '--json'], { env }).stdout) as { step: string; status: string; message: string }[];
-      assert.deepEqual(r.map((c) => `${c.step}=${c.status}`), ['bpftrace=pass', 'hello=pass', 'map=pass'], JSON.stringify(r, null, 1));
-    }
+  withTwoLabs('hello-ebpf', (ids, env) => {
+    const [a, b] = ids;
+    const steps = lessonCommands('hello-ebpf');
+    assert.deepEqual([...steps.keys()], ['bpftrace', 'hello', 'map']);
+    runLesson(ids, steps, env);
+    for (const id of ids) assertAllPass(id, env, ['bpftrace', 'hello', 'map']);
     // The neighbour's map is not this lab's: B dumps A's exec_count by id (a real bpftool dump of a
     // real map, only the wrong one) and is told so.
     const mapIdsOf = (id: string) => (JSON.parse(lab(['exec', id, '--', 'cat', 'exec-count.json'], { env }).stdout) as { id: number }[]).map((m) => m.id);
     const both = mapIdsOf(b);
     assert.ok(both.length >= 2, 'a dump by name with two labs up holds both maps');
-    const checkB = () => JSON.parse(lab(['check', b, '--step', 'map', '--json'], { env }).stdout) as { status: string; message: string }[];
+    const checkB = () => check(b, env, 'map');
     const bOwn = checkB()[0]!;
     assert.equal(bOwn.status, 'pass');
     const mine = Number(/map id (\d+)/.exec(bOwn.message)![1]);
@@ -48,7 +26,5 @@ test('two hello-ebpf labs on one host: each passes with the lesson\'s own comman
     assert.equal(lab(['exec', b, '--', 'sh', '-c', `bpftool -j map dump id ${other} > exec-count.json`], { env }).code, 0);
     const copied = checkB()[0]!;
     assert.equal(copied.status, 'fail', copied.message);
-  } finally {
-    lab(['down', ...ids], { env });
-  }
+  });
 });

@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { isRoot, lab, repoRoot, tempStateDir } from '../../apps/labd/src/test-support/lab-cli.ts';
-
-/** The `bash run` blocks of each <Step> of the English lesson, in order: what a learner clicks. */
-function lessonCommands(mdx: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const m of mdx.matchAll(/<Step id="([^"]+)">([\s\S]*?)<\/Step>/g)) {
-    out.set(m[1]!, [...m[2]!.matchAll(/```bash run\n([\s\S]*?)```/g)].map((b) => b[1]!));
-  }
-  return out;
-}
+import { assertAllPass, check, lessonCommands, runLesson, withTwoLabs } from '../../apps/labd/src/test-support/classroom.ts';
+import { isRoot, lab } from '../../apps/labd/src/test-support/lab-cli.ts';
 
 // The cutover's deletions are printed with placeholders (KUBE-SVC-…) and the lesson's measure run
 // takes minutes, so those two steps run solve.sh (the same commands, with the names filled in).
@@ -20,36 +10,24 @@ const SOLVE_AFTER_LESSON = new Set(['cutover', 'measure']);
 // A classroom runs many iptables-vs-ebpf labs on one host. Each lab's rules, svclb attachment,
 // pinned maps and counters must be its own: both labs pass with the lesson's own commands, and a result file copied from the neighbour does not count.
 test('two iptables-vs-ebpf labs on one host: each passes with the lesson\'s commands, a copied result file fails', { skip: !isRoot && 'needs root' }, () => {
-  const env = { ...process.env, ELAB_STATE_DIR: tempStateDir() };
-  const ids = [lab(['up', 'iptables-vs-ebpf'], { env }), lab(['up', 'iptables-vs-ebpf'], { env })].map((r) => { assert.equal(r.code, 0, r.stderr); return r.stdout.trim(); });
-  try {
-    const [a, b] = ids as [string, string];
-    // Interleaved, as a classroom is: A and B each do a step before either does the next.
-    const steps = lessonCommands(readFileSync(join(repoRoot, 'content/en/why-ebpf.mdx'), 'utf8'));
+  withTwoLabs('iptables-vs-ebpf', (ids, env) => {
+    const [a, b] = ids;
+    const steps = lessonCommands('why-ebpf');
     assert.deepEqual([...steps.keys()], ['iptables', 'ebpf', 'cutover', 'measure']);
-    for (const [step, blocks] of steps) {
-      for (const id of ids) {
-        for (const cmd of blocks) {
-          const r = lab(['exec', id, '--timeout', '120', '--', 'bash', '-c', cmd], { env, timeoutMs: 180_000 });
-          assert.equal(r.code, 0, `${step} in ${id}: ${cmd}\n${r.stdout}${r.stderr}`);
-        }
-        if (!SOLVE_AFTER_LESSON.has(step)) continue;
+    runLesson(ids, steps, env, {
+      afterStep: (id, step) => {
+        if (!SOLVE_AFTER_LESSON.has(step)) return;
         const r = lab(['solve', id, '--step', step], { env, timeoutMs: 300_000 });
         assert.equal(r.code, 0, `${step} in ${id}: ${r.stdout}${r.stderr}`);
-      }
-    }
-    for (const id of ids) {
-      const r = JSON.parse(lab(['check', id, '--json'], { env }).stdout) as { step: string; status: string; message: string }[];
-      assert.deepEqual(r.map((c) => `${c.step}=${c.status}`), ['iptables=pass', 'ebpf=pass', 'cutover=pass', 'measure=pass'], JSON.stringify(r, null, 1));
-    }
+      },
+    });
+    for (const id of ids) assertAllPass(id, env, ['iptables', 'ebpf', 'cutover', 'measure']);
     const theirs = lab(['exec', a, '--', 'cat', 'results/iptables-vs-ebpf.json'], { env });
     assert.equal(theirs.code, 0, theirs.stderr);
     const write = lab(['exec', b, '--', 'sh', '-c', `cat > results/iptables-vs-ebpf.json <<'JSON'\n${theirs.stdout}JSON`], { env });
     assert.equal(write.code, 0, write.stderr);
-    const copied = (JSON.parse(lab(['check', b, '--step', 'measure', '--json'], { env }).stdout) as { status: string; message: string }[])[0]!;
+    const copied = check(b, env, 'measure')[0]!;
     assert.equal(copied.status, 'fail', copied.message);
     assert.match(copied.message, /not measured in this lab/);
-  } finally {
-    lab(['down', ...ids], { env });
-  }
+  });
 });

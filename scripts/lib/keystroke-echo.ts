@@ -23,7 +23,7 @@ const PROBE = `(() => {
   window.__lat = lat;
 })()`;
 
-export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+export { pct } from './echo-probe.ts';
 
 /**
  * Types `keys` letters one at a time into the lab terminal (focused, at a prompt) and returns each

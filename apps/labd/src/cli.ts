@@ -99,9 +99,16 @@ async function main(argv: string[]): Promise<number> {
     case 'list': {
       const [{ listStateIds, loadState }, { getDriver }] = await Promise.all([instances(), registry()]);
       const states = listStateIds().map(loadState).filter((s) => s !== null);
-      const rows = await Promise.all(states.map(async (s) => ({ ...s, alive: await (await getDriver(s.driver)).attach(s).alive() })));
+      const rows = await Promise.all(states.map(async (s) => {
+        const inst = (await getDriver(s.driver)).attach(s);
+        const alive = await inst.alive();
+        return { ...s, alive, problem: (alive && (await inst.problem?.())) || null };
+      }));
       if (json(args)) { out(JSON.stringify(rows, null, 2)); return 0; }
-      for (const r of rows) out(`${r.id}  ${r.labId.padEnd(20)} ${r.driver.padEnd(7)} ${r.alive ? 'running' : 'DEAD (lab reap)'}  ${r.createdAt}`);
+      for (const r of rows) {
+        out(`${r.id}  ${r.labId.padEnd(20)} ${r.driver.padEnd(7)} ${r.problem ? 'PAUSED' : r.alive ? 'running' : 'DEAD (lab reap)'}  ${r.createdAt}`);
+        if (r.problem) out(`        ${r.problem}`);
+      }
       return 0;
     }
     case 'exec': {

@@ -23,6 +23,7 @@ export interface InstanceRecord {
   driver: DriverName | null;
   /** The driver's state file (nodes, workdir, what it needs to reattach) when ready. */
   state: InstanceState | null;
+  /** Why the last start failed; when ready, why the running lab is stuck (LabInstance.problem). */
   error?: { message: string; hint?: string };
 }
 
@@ -74,7 +75,11 @@ export class InstanceStore {
     const c = this.creating.get(keyOf(o));
     if (c) return { ...base, phase: 'creating', driver: c.driver };
     const r = await this.running(o);
-    if (r) return { ...base, phase: 'ready', instanceId: r.state.id, driver: r.state.driver, state: r.state };
+    if (r) {
+      // Running but stuck (a VM paused on a full host disk): still ready, with the reason and fix.
+      const problem = await r.inst.problem?.();
+      return { ...base, phase: 'ready', instanceId: r.state.id, driver: r.state.driver, state: r.state, ...(problem ? { error: { message: problem } } : {}) };
+    }
     const error = this.failures.get(keyOf(o));
     return { ...base, phase: error ? 'failed' : 'down', driver: this.owned(o).driver, ...(error ? { error } : {}) };
   }

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { MAX_FILE_BYTES } from '@ebpf-lab/protocol';
-import { downLabs, freePort, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
+import { webStack } from './support/stack';
 
 const skip = process.getuid?.() !== 0 && 'needs root (labd, netns labs)';
 const MiB = 1024 * 1024;
@@ -49,34 +49,18 @@ function upload(url: string, method: string, path: string, size: number, opts: {
 const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 
 describe('web body limits', { skip }, () => {
-  let stateDir: string;
-  let labd: Proc | undefined;
-  let web: Proc | undefined;
-  let origin: string;
-  let host: string;
-
-  before(async () => {
-    stateDir = tempStateDir();
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    host = `127.0.0.1:${port}`;
-    labd = await startLabd(stateDir, origin);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
-  });
-
-  after(async () => {
-    await web?.stop();
-    await labd?.stop();
-    if (stateDir) downLabs(stateDir);
-  });
+  const fx = webStack();
+  let origin = '';
+  let host = '';
+  before(() => { ({ origin, host } = fx); });
 
   it('a 50 MB cookie-less PUT is refused with 413 before it is read; the web does not grow', { timeout: 120_000 }, async () => {
-    const pid = web!.proc.pid!;
+    const pid = fx.web.proc.pid!;
     // Warm the route up so its first compile/load is not counted as growth.
-    await upload(web!.url, 'PUT', '/api/lab/hello-ebpf/files?path=x', 10, { headers: { host, origin } });
+    await upload(fx.web.url, 'PUT', '/api/lab/hello-ebpf/files?path=x', 10, { headers: { host, origin } });
     const rssBefore = rssKiB(pid);
     const started = Date.now();
-    const r = await upload(web!.url, 'PUT', '/api/lab/hello-ebpf/files?path=x', 50 * MiB, { headers: { host, origin }, declare: true });
+    const r = await upload(fx.web.url, 'PUT', '/api/lab/hello-ebpf/files?path=x', 50 * MiB, { headers: { host, origin }, declare: true });
     const took = Date.now() - started;
     const grew = rssKiB(pid) - rssBefore;
     console.error(`# declared 50 MB: ${r.status} after ${took} ms, ${(r.sent / MiB).toFixed(1)} MiB sent, web RSS ${rssBefore} KiB → +${grew} KiB`);
@@ -87,9 +71,9 @@ describe('web body limits', { skip }, () => {
   });
 
   it('a chunked cookie-less 50 MB PUT is answered 401 without reading it; the web does not grow', { timeout: 120_000 }, async () => {
-    const pid = web!.proc.pid!;
+    const pid = fx.web.proc.pid!;
     const rssBefore = rssKiB(pid);
-    const r = await upload(web!.url, 'PUT', '/api/lab/hello-ebpf/files?path=x', 50 * MiB, { headers: { host, origin } });
+    const r = await upload(fx.web.url, 'PUT', '/api/lab/hello-ebpf/files?path=x', 50 * MiB, { headers: { host, origin } });
     const grew = rssKiB(pid) - rssBefore;
     console.error(`# chunked 50 MB, no cookie: ${r.status}, ${(r.sent / MiB).toFixed(1)} MiB sent, web RSS +${grew} KiB`);
     assert.equal(r.status, 401, r.body);
@@ -98,27 +82,27 @@ describe('web body limits', { skip }, () => {
   });
 
   it('chunked bodies over the cap get 413 on every route that reads one', { timeout: 60_000 }, async () => {
-    const made = await upload(web!.url, 'POST', '/api/learner', 0, { headers: { host, origin } });
+    const made = await upload(fx.web.url, 'POST', '/api/learner', 0, { headers: { host, origin } });
     assert.equal(made.status, 201, made.body);
     for (const [path, size, extra] of [
       ['/instructor/api/session', 1 * MiB, { 'content-type': 'application/json' }],
       ['/join/api/enter', 1 * MiB, { 'content-type': 'application/x-www-form-urlencoded' }],
     ] as const) {
-      const r = await upload(web!.url, 'POST', path, size, { headers: { host, origin, ...extra } });
+      const r = await upload(fx.web.url, 'POST', path, size, { headers: { host, origin, ...extra } });
       assert.equal(r.status, 413, `${path}: ${r.status} ${r.body}`);
       assert.match(r.body, /over the 65536-byte limit/, path);
-      const declared = await upload(web!.url, 'POST', path, size, { headers: { host, origin, ...extra }, declare: true });
+      const declared = await upload(fx.web.url, 'POST', path, size, { headers: { host, origin, ...extra }, declare: true });
       assert.equal(declared.status, 413, `${path} with Content-Length: ${declared.status} ${declared.body}`);
     }
   });
 
   it('a learner saves a 100 KB file; a chunked 2 MB save gets 413 and nothing is written', { timeout: 180_000 }, async () => {
     const made = await new Promise<string>((resolve, reject) => {
-      const req = request(`${web!.url}/api/learner`, { method: 'POST', headers: { host, origin } }, (res) => { res.resume(); resolve(String(res.headers['set-cookie']![0]).split(';')[0]!); });
+      const req = request(`${fx.web.url}/api/learner`, { method: 'POST', headers: { host, origin } }, (res) => { res.resume(); resolve(String(res.headers['set-cookie']![0]).split(';')[0]!); });
       req.on('error', reject).end();
     });
     const cookie = made;
-    const api = (method: string, path: string, body?: Uint8Array<ArrayBuffer>) => fetch(`${web!.url}${path}`, { method, headers: { origin, cookie }, body });
+    const api = (method: string, path: string, body?: Uint8Array<ArrayBuffer>) => fetch(`${fx.web.url}${path}`, { method, headers: { origin, cookie }, body });
     assert.equal((await api('POST', '/api/lab/hello-ebpf')).status, 200);
     try {
       for (let i = 0; i < 240; i++) {
@@ -133,7 +117,7 @@ describe('web body limits', { skip }, () => {
       assert.equal(got.status, 200);
       assert.deepEqual(new Uint8Array(await got.arrayBuffer()), file, 'the file came back as saved');
 
-      const big = await upload(web!.url, 'PUT', '/api/lab/hello-ebpf/files?path=big.txt', 2 * MiB, { headers: { host, origin, cookie } });
+      const big = await upload(fx.web.url, 'PUT', '/api/lab/hello-ebpf/files?path=big.txt', 2 * MiB, { headers: { host, origin, cookie } });
       assert.equal(big.status, 413, big.body);
       assert.match(big.body, new RegExp(`over the ${MAX_FILE_BYTES}-byte limit`));
       assert.equal((await api('GET', '/api/lab/hello-ebpf/files?path=big.txt')).status, 404, 'nothing was written');

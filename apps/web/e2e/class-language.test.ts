@@ -6,35 +6,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
+import { screenshotDir } from './harness';
+import { browserStack } from './support/stack';
 
 const isRoot = process.getuid?.() === 0;
 const skip = !isRoot && 'needs root: labd makes network namespaces';
 const KO_TITLE = 'execve로 시작하는 Hello eBPF';
 const EN_TITLE = 'Hello eBPF on execve';
-
-interface Setup { stateDir: string; labd: Proc; web: Proc; browsers: Awaited<ReturnType<typeof launchChromium>>[] }
-
-async function setUp(trustLearners: boolean, people: number): Promise<Setup & { pages: Page[] }> {
-  const stateDir = tempStateDir();
-  const port = await freePort();
-  const labd = await startLabd(stateDir, `http://127.0.0.1:${port}`, {}, 0, { trustLearners });
-  const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
-  const browsers = [];
-  for (let i = 0; i < people; i++) browsers.push(await launchChromium({ width: 1400, height: 900 }));
-  return { stateDir, labd, web, browsers, pages: await Promise.all(browsers.map((b) => b.context.newPage())) };
-}
-
-async function tearDown(s: Setup | undefined): Promise<void> {
-  if (!s) return;
-  for (const b of s.browsers) await b.close();
-  await s.web.stop();
-  await s.labd.stop();
-  downLabs(s.stateDir);
-}
 
 async function joinAs(page: Page, joinUrl: string, name: string): Promise<void> {
   await page.goto(joinUrl);
@@ -43,21 +23,16 @@ async function joinAs(page: Page, joinUrl: string, name: string): Promise<void> 
 }
 
 describe('a Korean class opens the Korean lessons', { skip }, () => {
-  let s: Awaited<ReturnType<typeof setUp>> | undefined;
+  const s = browserStack({ people: 3, viewport: { width: 1400, height: 900 } });
   let teacher: Page;
   let min: Page;
   let joe: Page;
   let joinUrl = '';
-
-  before(async () => {
-    s = await setUp(true, 3);
-    [teacher, min, joe] = s.pages as [Page, Page, Page];
-  });
-  after(() => tearDown(s));
+  before(() => { [teacher, min, joe] = s.pages as [Page, Page, Page]; });
 
   it('the instructor creates a class with Korean lessons in the room', async () => {
-    await teacher.goto(`${s!.web.url}/instructor`);
-    await teacher.getByTestId('instructor-token').fill(readFileSync(join(s!.stateDir, 'instructor-token'), 'utf8').trim());
+    await teacher.goto(`${s.web.url}/instructor`);
+    await teacher.getByTestId('instructor-token').fill(readFileSync(join(s.stateDir, 'instructor-token'), 'utf8').trim());
     await teacher.getByRole('button', { name: 'Sign in' }).click();
     await teacher.getByTestId('class-name').fill('화요 eBPF 스터디');
     for (const box of await teacher.locator('[data-testid^=lesson-]').all()) await box.uncheck();
@@ -116,36 +91,32 @@ describe('a Korean class opens the Korean lessons', { skip }, () => {
 });
 
 describe('joining stops a running netns lab and the join page says so', { skip }, () => {
-  let s: Awaited<ReturnType<typeof setUp>> | undefined;
+  // labd's default policy (no --trust-learners): a join stops the learner's netns lab.
+  const s = browserStack({ people: 2, viewport: { width: 1400, height: 900 }, trustLearners: false });
   let ann: Page;
   let bob: Page;
-
-  before(async () => {
-    s = await setUp(false, 2);
-    [ann, bob] = s.pages as [Page, Page];
-  });
-  after(() => tearDown(s));
+  before(() => { [ann, bob] = s.pages as [Page, Page]; });
 
   /** The instructor's class, made the way the room makes it (labd's API with the instructor token). */
   async function newClass(language: 'en' | 'ko'): Promise<string> {
-    const token = readFileSync(join(s!.stateDir, 'instructor-token'), 'utf8').trim();
-    const res = await fetch(`${s!.labd.url}/v1/classes`, {
+    const token = readFileSync(join(s.stateDir, 'instructor-token'), 'utf8').trim();
+    const res = await fetch(`${s.labd.url}/v1/classes`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: `Class ${language}`, language, lessons: [{ slug: 'hello-ebpf', title: EN_TITLE, labId: 'hello-ebpf' }] }),
     });
     assert.equal(res.status, 201, await res.clone().text());
-    return `${s!.web.url}${((await res.json()) as { joinPath: string }).joinPath}`;
+    return `${s.web.url}${((await res.json()) as { joinPath: string }).joinPath}`;
   }
 
   const liveNetnsLabs = (): string[] => {
-    const dir = join(s!.stateDir, 'instances');
+    const dir = join(s.stateDir, 'instances');
     const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     return (existsSync(dir) ? readdirSync(dir) : []).filter((id) => netns.includes(`el${id}-`));
   };
 
   /** The learner's lab, started by opening the lesson outside any class; returns its instance id. */
   async function labOnNetns(page: Page): Promise<string> {
-    await page.goto(`${s!.web.url}/en/hello-ebpf`);
+    await page.goto(`${s.web.url}/en/hello-ebpf`);
     await page.locator('[data-testid=lab-panel][data-lab-state=ready]').waitFor({ timeout: 90_000 });
     await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 });
     const live = liveNetnsLabs();

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Op } from '@ebpf-lab/protocol';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './browser';
-import { downLabs, freePort, screenshotDir, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
+import { screenshotDir } from './harness';
+import { browserStack } from './support/stack';
 import { screenText, waitForScreen } from './terminal-screen';
 
 const isRoot = process.getuid?.() === 0;
@@ -22,48 +22,29 @@ async function typeInLabTerminal(page: Page, text: string): Promise<void> {
 const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshotDir, `instructor-${name}.png`) });
 
 describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
-  let stateDir = '';
-  let labd: Proc | undefined;
-  let web: Proc | undefined;
-  const browsers: Awaited<ReturnType<typeof launchChromium>>[] = [];
+  // Three separate browser profiles: three people, three cookie jars.
+  const fx = browserStack({ people: 3, viewport: { width: 1500, height: 900 } });
   let teacher: Page;
   let ann: Page;
   let bob: Page;
   let classId = '';
   let joinUrl = '';
-  let webPort = 0;
-
-  before(async () => {
-    stateDir = tempStateDir();
-    const port = webPort = await freePort();
-    labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
-    // Three separate browser profiles: three people, three cookie jars.
-    for (let i = 0; i < 3; i++) browsers.push(await launchChromium({ width: 1500, height: 900 }));
-    [teacher, ann, bob] = (await Promise.all(browsers.map((b) => b.context.newPage()))) as [Page, Page, Page];
-  });
-
-  after(async () => {
-    for (const b of browsers) await b.close();
-    await web?.stop();
-    await labd?.stop();
-    if (stateDir) downLabs(stateDir);
-  });
+  before(() => { [teacher, ann, bob] = fx.pages as [Page, Page, Page]; });
 
   it('the instructor signs in with the token once and creates a class with a join code', async () => {
-    await teacher.goto(`${web!.url}/instructor`);
+    await teacher.goto(`${fx.web.url}/instructor`);
     await teacher.getByTestId('instructor-token').fill('not-the-token-'.repeat(3));
     await teacher.getByRole('button', { name: 'Sign in' }).click();
     await teacher.getByRole('alert').filter({ hasText: 'not the instructor token' }).waitFor();
-    await teacher.getByTestId('instructor-token').fill(readFileSync(join(stateDir, 'instructor-token'), 'utf8').trim());
+    await teacher.getByTestId('instructor-token').fill(readFileSync(join(fx.stateDir, 'instructor-token'), 'utf8').trim());
     await teacher.getByRole('button', { name: 'Sign in' }).click();
     await teacher.getByTestId('create-class').waitFor();
-    const cookies = await browsers[0]!.context.cookies();
+    const cookies = await fx.browser.context.cookies();
     const session = cookies.find((c) => c.name === 'elab_instructor')!;
     assert.ok(session.httpOnly, 'the session cookie is httpOnly');
     assert.equal(session.sameSite, 'Strict', 'no other site can send it');
     assert.equal(session.path, '/instructor', 'only the instructor pages get it');
-    assert.ok(!cookies.some((c) => c.value.includes(readFileSync(join(stateDir, 'instructor-token'), 'utf8').trim())), 'the token itself never reaches the browser');
+    assert.ok(!cookies.some((c) => c.value.includes(readFileSync(join(fx.stateDir, 'instructor-token'), 'utf8').trim())), 'the token itself never reaches the browser');
 
     await teacher.getByTestId('class-name').fill('Tuesday eBPF');
     for (const box of await teacher.locator('[data-testid^=lesson-]').all()) await box.uncheck();
@@ -78,7 +59,7 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
   });
 
   it('a wrong join code is refused', async () => {
-    await ann.goto(`${web!.url}/join/ZZZZ2222`);
+    await ann.goto(`${fx.web.url}/join/ZZZZ2222`);
     await ann.getByTestId('join-unknown').waitFor();
   });
 
@@ -190,7 +171,7 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     const json = JSON.parse(readFileSync((await jsonDownload.path())!, 'utf8')) as { rows: unknown[] };
     assert.equal(json.rows.length, 6);
     // Without the session, the export is refused: that refusal is the behaviour, so the call stays a request.
-    const outsider = await ann.request.get(`${web!.url}/instructor/api/export?class=${classId}&format=csv`);
+    const outsider = await ann.request.get(`${fx.web.url}/instructor/api/export?class=${classId}&format=csv`);
     assert.equal(outsider.status(), 401, 'a learner\'s browser has no instructor session');
   });
 
@@ -231,12 +212,12 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
   });
 
   it('a web restart keeps the instructor signed in; signing out ends the session in labd', async () => {
-    await web!.stop();
-    web = await startWeb({ ELAB_LABD_URL: labd!.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, webPort);
-    await teacher.goto(`${web.url}/instructor`);
+    await fx.web.stop();
+    await fx.startWeb();
+    await teacher.goto(`${fx.web.url}/instructor`);
     await teacher.getByTestId('instructor-home').filter({ hasText: 'Tuesday eBPF' }).waitFor({ timeout: 30_000 });
-    const session = (await browsers[0]!.context.cookies()).find((c) => c.name === 'elab_instructor')!.value;
-    const asSession = (method: string) => fetch(`${labd!.url}/v1/classes`, { method, headers: { authorization: `Bearer ${session}` } });
+    const session = (await fx.browser.context.cookies()).find((c) => c.name === 'elab_instructor')!.value;
+    const asSession = (method: string) => fetch(`${fx.labd.url}/v1/classes`, { method, headers: { authorization: `Bearer ${session}` } });
     assert.equal((await asSession('GET')).status, 200, 'labd takes the session');
     await teacher.getByRole('button', { name: 'Sign out' }).click();
     await teacher.getByTestId('instructor-token').waitFor();

@@ -8,11 +8,12 @@ import { readFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { encodeText, Op } from '@ebpf-lab/protocol';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
-import { downLabs, freePort, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
+import { downLabs, freePort, startLabd, startWeb, tempStateDir, serviceTokenFile } from './harness';
+import { webStack } from './support/stack';
 
 const skip = process.getuid?.() !== 0 && 'needs root (labd, netns labs)';
 
@@ -34,74 +35,58 @@ function http(url: string, method: string, path: string, opts: { headers?: Recor
 }
 
 describe('web security', { skip }, () => {
-  let stateDir: string;
-  let labd: Proc | undefined;
-  let web: Proc | undefined;
-  let origin: string;
-  let host: string;
+  const fx = webStack();
+  let origin = '';
+  let host = '';
+  before(() => { ({ origin, host } = fx); });
   const learners = () => {
-    const db = new Database(join(stateDir, 'labd.db'), { readonly: true });
+    const db = new Database(join(fx.stateDir, 'labd.db'), { readonly: true });
     try { return (db.prepare('SELECT count(*) AS n FROM learners').get() as { n: number }).n; } finally { db.close(); }
   };
-
-  before(async () => {
-    stateDir = tempStateDir();
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    host = `127.0.0.1:${port}`;
-    labd = await startLabd(stateDir, origin);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
-  });
-
-  after(async () => {
-    await web?.stop();
-    await labd?.stop();
-    if (stateDir) downLabs(stateDir);
-  });
 
   it('refuses the DNS-rebinding request (Host evil.test, matching Origin) before any route runs', async () => {
     const before = learners();
     const evil = { host: 'evil.test:3000', origin: 'http://evil.test:3000', 'content-type': 'application/json' };
     for (const [method, path] of [['POST', '/api/learner'], ['POST', '/api/lab/hello-ebpf'], ['PUT', '/api/lab/hello-ebpf/files?path=Makefile'], ['POST', '/api/lab/hello-ebpf/build'], ['GET', '/en'], ['POST', '/instructor/api/session']] as const) {
-      const r = await http(web!.url, method, path, { headers: evil, body: method === 'GET' ? undefined : '{}' });
+      const r = await http(fx.web.url, method, path, { headers: evil, body: method === 'GET' ? undefined : '{}' });
       assert.equal(r.status, 421, `${method} ${path}: ${r.status} ${r.body}`);
       assert.match(r.body, /does not answer for host "evil.test:3000"/);
     }
-    const upgrade = await http(web!.url, 'GET', '/api/lab/terminal?lab=hello-ebpf', { headers: { ...evil, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': randomBytes(16).toString('base64'), 'sec-websocket-version': '13' } });
+    const upgrade = await http(fx.web.url, 'GET', '/api/lab/terminal?lab=hello-ebpf', { headers: { ...evil, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': randomBytes(16).toString('base64'), 'sec-websocket-version': '13' } });
     assert.equal(upgrade.status, 421, 'the terminal upgrade too');
     assert.equal(learners(), before, 'no learner was made');
-    const foreign = await http(web!.url, 'POST', '/api/learner', { headers: { host, origin: 'http://evil.test' } });
+    const foreign = await http(fx.web.url, 'POST', '/api/learner', { headers: { host, origin: 'http://evil.test' } });
     assert.equal(foreign.status, 403, 'our Host with a foreign Origin is a cross-site write');
   });
 
   it('cookie-less floods make no learners; the explicit POST is limited per client', async () => {
     const before = learners();
-    const floods = await Promise.all(Array.from({ length: 200 }, (_, i) => http(web!.url, i % 2 ? 'POST' : 'GET', '/api/lab/hello-ebpf', { headers: { host, origin } })));
+    const floods = await Promise.all(Array.from({ length: 200 }, (_, i) => http(fx.web.url, i % 2 ? 'POST' : 'GET', '/api/lab/hello-ebpf', { headers: { host, origin } })));
     assert.ok(floods.every((r) => r.status === 401), `every cookie-less lab call is a 401: ${[...new Set(floods.map((r) => r.status))]}`);
     assert.equal(learners(), before, '200 cookie-less requests made no learner');
     const made: number[] = [];
-    for (let i = 0; i < 200; i++) made.push((await http(web!.url, 'POST', '/api/learner', { headers: { host, origin }, from: '127.0.0.9' })).status);
+    for (let i = 0; i < 200; i++) made.push((await http(fx.web.url, 'POST', '/api/learner', { headers: { host, origin }, from: '127.0.0.9' })).status);
     assert.equal(made.filter((s) => s === 201).length, 30, 'one client makes 30 learners');
     assert.equal(learners(), before + 30, 'and the learners table grew by exactly that');
-    const other = await http(web!.url, 'POST', '/api/learner', { headers: { host, origin }, from: '127.0.0.10' });
+    const other = await http(fx.web.url, 'POST', '/api/learner', { headers: { host, origin }, from: '127.0.0.10' });
     assert.equal(other.status, 201, 'another client is not limited by the first');
   });
 
   it('a learner session ends on DELETE /api/learner; its cookie is worthless after', async () => {
-    const made = await http(web!.url, 'POST', '/api/learner', { headers: { host, origin }, from: '127.0.0.11' });
+    const made = await http(fx.web.url, 'POST', '/api/learner', { headers: { host, origin }, from: '127.0.0.11' });
     const cookie = String(made.headers['set-cookie']![0]).split(';')[0]!;
     assert.match(String(made.headers['set-cookie']), /Max-Age=(\d+)/);
     assert.ok(Number(/Max-Age=(\d+)/.exec(String(made.headers['set-cookie']))![1]) <= 31 * 86400, 'not a year');
-    assert.equal((await http(web!.url, 'GET', '/api/lab/hello-ebpf', { headers: { host, cookie } })).status, 200);
-    assert.equal((await http(web!.url, 'DELETE', '/api/learner', { headers: { host, origin, cookie } })).status, 200);
-    assert.equal((await http(web!.url, 'GET', '/api/lab/hello-ebpf', { headers: { host, cookie } })).status, 401, 'the ended session is refused');
+    assert.equal((await http(fx.web.url, 'GET', '/api/lab/hello-ebpf', { headers: { host, cookie } })).status, 200);
+    assert.equal((await http(fx.web.url, 'DELETE', '/api/learner', { headers: { host, origin, cookie } })).status, 200);
+    assert.equal((await http(fx.web.url, 'GET', '/api/lab/hello-ebpf', { headers: { host, cookie } })).status, 401, 'the ended session is refused');
   });
 
   it('wrong join codes from client A do not lock out client B; CR/LF names are refused', async () => {
-    const instructor = readFileSync(join(stateDir, 'instructor-token'), 'utf8').trim();
-    const c = await fetch(`${labd!.url}/v1/classes`, { method: 'POST', headers: { authorization: `Bearer ${instructor}` }, body: JSON.stringify({ name: 'sec', lessons: [{ slug: 'hello-ebpf', title: 'Hello', labId: 'hello-ebpf' }] }) });
+    const instructor = readFileSync(join(fx.stateDir, 'instructor-token'), 'utf8').trim();
+    const c = await fetch(`${fx.labd.url}/v1/classes`, { method: 'POST', headers: { authorization: `Bearer ${instructor}` }, body: JSON.stringify({ name: 'sec', lessons: [{ slug: 'hello-ebpf', title: 'Hello', labId: 'hello-ebpf' }] }) });
     const code = ((await c.json()) as { code: string }).code;
-    const enter = (from: string, joinCode: string, name = 'Ann') => http(web!.url, 'POST', '/join/api/enter', {
+    const enter = (from: string, joinCode: string, name = 'Ann') => http(fx.web.url, 'POST', '/join/api/enter', {
       headers: { host, origin, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ code: joinCode, name }).toString(), from,
     });
     for (let i = 0; i < 30; i++) assert.match(String((await enter('127.0.0.2', `WRONG${i}`)).headers.location), /No%20class%20has%20this%20code/);
@@ -117,12 +102,12 @@ describe('web security', { skip }, () => {
 
   it('the terminal proxy survives hostile frames and resets; the web keeps answering', { timeout: 120_000 }, async () => {
     const step = (what: string) => console.error(`# ${new Date().toISOString()} ${what}`);
-    const made = await http(web!.url, 'POST', '/api/learner', { headers: { host, origin }, from: '127.0.0.12' });
+    const made = await http(fx.web.url, 'POST', '/api/learner', { headers: { host, origin }, from: '127.0.0.12' });
     const cookie = String(made.headers['set-cookie']![0]).split(';')[0]!;
-    assert.equal((await http(web!.url, 'POST', '/api/lab/hello-ebpf', { headers: { host, origin, cookie } })).status, 200);
-    for (let i = 0; i < 120 && JSON.parse((await http(web!.url, 'GET', '/api/lab/hello-ebpf', { headers: { host, cookie } })).body).state !== 'ready'; i++) await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await http(fx.web.url, 'POST', '/api/lab/hello-ebpf', { headers: { host, origin, cookie } })).status, 200);
+    for (let i = 0; i < 120 && JSON.parse((await http(fx.web.url, 'GET', '/api/lab/hello-ebpf', { headers: { host, cookie } })).body).state !== 'ready'; i++) await new Promise((r) => setTimeout(r, 500));
     step('lab ready');
-    const wsUrl = `${web!.url.replace(/^http/, 'ws')}/api/lab/terminal?lab=hello-ebpf`;
+    const wsUrl = `${fx.web.url.replace(/^http/, 'ws')}/api/lab/terminal?lab=hello-ebpf`;
     const open = () => new Promise<WebSocket>((resolve, reject) => {
       const ws = new WebSocket(wsUrl, { origin, headers: { cookie } });
       ws.on('error', reject);
@@ -134,7 +119,7 @@ describe('web security', { skip }, () => {
     assert.equal(await new Promise((r) => big.on('close', (code) => r(code))), 1009, 'labd closes the oversized frame with 1009, through the splice');
     step('1009 seen');
     // Raw sockets that reset mid-handshake or write garbage after it.
-    const { port } = new URL(web!.url);
+    const { port } = new URL(fx.web.url);
     const pendingRaw = new Map<number, string>();
     const dbg = setInterval(() => step(`pending raw: ${[...pendingRaw].map(([k, v]) => `${k}:${v}`).join(' ')}`), 10_000);
     await Promise.all(Array.from({ length: 60 }, (_, i) => new Promise<void>((resolve) => {
@@ -150,7 +135,7 @@ describe('web security', { skip }, () => {
     })));
     clearInterval(dbg);
     step('raw sockets done');
-    assert.equal(web!.proc.exitCode, null, 'the web is still running');
+    assert.equal(fx.web.proc.exitCode, null, 'the web is still running');
     const again = await open();
     let out = '';
     again.on('message', (d: Buffer) => { out += d.toString('latin1'); });
@@ -159,8 +144,8 @@ describe('web security', { skip }, () => {
     for (let i = 0; i < 100 && !out.includes('SPLICE-42'); i++) await new Promise((r) => setTimeout(r, 100));
     again.close();
     assert.ok(out.includes('SPLICE-42'), `a new terminal still echoes through the web: ${out.slice(-300)}`);
-    assert.equal((await http(web!.url, 'GET', '/api/lab/hello-ebpf', { headers: { host, cookie } })).status, 200, 'HTTP still answers');
-    assert.equal((await http(web!.url, 'DELETE', '/api/lab/hello-ebpf', { headers: { host, origin, cookie } })).status, 200, 'the learner stops the lab');
+    assert.equal((await http(fx.web.url, 'GET', '/api/lab/hello-ebpf', { headers: { host, cookie } })).status, 200, 'HTTP still answers');
+    assert.equal((await http(fx.web.url, 'DELETE', '/api/lab/hello-ebpf', { headers: { host, origin, cookie } })).status, 200, 'the learner stops the lab');
   });
 });
 

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { downLabs, freePort, startLabd, startWeb, tempStateDir, serviceTokenFile, type Proc } from './harness';
+import { before, describe, it } from 'node:test';
+import { webStack } from './support/stack';
 
 const isRoot = process.getuid?.() === 0;
 const EVIL = 'https://evil.example';
@@ -23,31 +23,16 @@ function attrs(setCookie: string): { name: string; value: string; attrs: Map<str
 }
 
 describe('the web\'s cookies and its same-origin check', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
-  let stateDir = '';
-  let labd: Proc | undefined;
-  let web: Proc | undefined;
+  const fx = webStack();
   let origin = '';
+  before(() => { ({ origin } = fx); });
   let cookie = '';
 
   const post = (path: string, body: unknown, headers: Record<string, string>) =>
-    fetch(`${web!.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-
-  before(async () => {
-    stateDir = tempStateDir();
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    labd = await startLabd(stateDir, origin);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
-  });
-
-  after(async () => {
-    await web?.stop();
-    await labd?.stop();
-    if (stateDir) downLabs(stateDir);
-  });
+    fetch(`${fx.web.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
   it('signing in sets the instructor session cookie HttpOnly, SameSite=Strict, Path=/instructor; signing out clears it the same way', async () => {
-    const token = readFileSync(join(stateDir, 'instructor-token'), 'utf8').trim();
+    const token = readFileSync(join(fx.stateDir, 'instructor-token'), 'utf8').trim();
     const r = await post('/instructor/api/session', { token }, { origin });
     assert.equal(r.status, 200, await r.text());
     const set = r.headers.getSetCookie().map(attrs).find((c) => c.name === 'elab_instructor');
@@ -59,7 +44,7 @@ describe('the web\'s cookies and its same-origin check', { skip: !isRoot && 'nee
     assert.notEqual(set.value, token, 'the browser gets a session, not the instructor token');
     cookie = `elab_instructor=${set.value}`;
 
-    const out = await fetch(`${web!.url}/instructor/api/session`, { method: 'DELETE', headers: { origin, cookie: 'elab_instructor=x' } });
+    const out = await fetch(`${fx.web.url}/instructor/api/session`, { method: 'DELETE', headers: { origin, cookie: 'elab_instructor=x' } });
     const cleared = out.headers.getSetCookie().map(attrs).find((c) => c.name === 'elab_instructor')!;
     assert.equal(cleared.attrs.get('path'), '/instructor', 'the clearing cookie has the same path, or the browser would keep the old one');
     assert.equal(cleared.attrs.get('max-age'), '0');
@@ -73,7 +58,7 @@ describe('the web\'s cookies and its same-origin check', { skip: !isRoot && 'nee
       const r = await post('/instructor/api/classes', { name: `from ${what}`, lessons }, { cookie, ...headers });
       assert.equal(r.status, 403, `${what}: ${r.status}`);
     }
-    const list = await fetch(`${web!.url}/instructor/api/classes`, { headers: { cookie } });
+    const list = await fetch(`${fx.web.url}/instructor/api/classes`, { headers: { cookie } });
     assert.equal(list.status, 200, 'a same-site read with the cookie works');
     assert.deepEqual(await list.json(), [], 'no class was created by the refused writes');
 
@@ -94,7 +79,7 @@ describe('the web\'s cookies and its same-origin check', { skip: !isRoot && 'nee
 
     const evil = await post('/api/lab/hello-ebpf/checks', { step: 'bpftrace' }, { cookie: jar, origin: EVIL });
     assert.equal(evil.status, 403);
-    const view = await (await fetch(`${web!.url}/api/lab/hello-ebpf`, { headers: { cookie: jar } })).json() as { steps: { id: string; attempts: number }[] };
+    const view = await (await fetch(`${fx.web.url}/api/lab/hello-ebpf`, { headers: { cookie: jar } })).json() as { steps: { id: string; attempts: number }[] };
     assert.equal(view.steps.find((s) => s.id === 'bpftrace')!.attempts, 0, 'the refused check was never recorded');
 
     // From our own page it is labd that answers: no lab is running, so 409, not the web's 403.

@@ -27,17 +27,8 @@ RESULTS='{"title": "iptables vs eBPF: cost against the number of services",
               {"key": "latencyFirstUs", "label": "Connect + GET, first service (median)", "unit": "us"},
               {"key": "latencyLastUs", "label": "Connect + GET, last service (median)", "unit": "us"}]}'
 usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; echo "options: --samples S (default 300) --repeat R (default 3) --out FILE"; exit 2; }
-while [ $# -gt 0 ]; do
-  case $1 in
-    --datapath) datapath=$2; shift 2 ;;
-    --backend) backend=$2; shift 2 ;;
-    --n) counts=$2; shift 2 ;;
-    --samples) samples=$2; shift 2 ;;
-    --repeat) repeat=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
-    *) usage ;;
-  esac
-done
+source .lab/options.sh
+options "--datapath=datapath --backend=backend --n=counts --samples=samples --repeat=repeat --out=out" "$@"
 case $datapath in iptables|ebpf) ;; *) usage ;; esac
 case $backend in nft|legacy) ;; *) usage ;; esac
 [[ $counts =~ ^[0-9]+(,[0-9]+)*$ && $samples =~ ^[1-9][0-9]*$ && $repeat =~ ^[1-9][0-9]*$ ]] || usage

@@ -21,15 +21,8 @@ RESULTS='{"title": "Dropping a UDP flood: XDP, tc and iptables",
   "metrics": [{"key": "droppedPps", "label": "Packets dropped per second", "unit": "pps"},
               {"key": "sentPps", "label": "Packets the flood sent per second", "unit": "pps"}]}'
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; echo "options: --datapath D[,D] --sizes N[,N] --seconds S --out FILE"; exit 2; }
-while [ $# -gt 0 ]; do
-  case $1 in
-    --datapath) datapaths=$2; shift 2 ;;
-    --sizes) sizes=$2; shift 2 ;;
-    --seconds) seconds=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
-    *) usage ;;
-  esac
-done
+source .lab/options.sh
+options "--datapath=datapaths --sizes=sizes --seconds=seconds --out=out" "$@"
 [[ $datapaths =~ ^(xdp|tc|iptables)(,(xdp|tc|iptables))*$ && $sizes =~ ^[0-9]+(,[0-9]+)*$ && $seconds =~ ^[1-9][0-9]?$ ]] || usage
 [ -x ./flood ] || { echo "measure.sh: ./flood is missing; build it: clang -O2 -o flood flood.c" >&2; exit 1; }
 

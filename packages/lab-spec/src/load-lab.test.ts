@@ -59,7 +59,7 @@ test('lib: names files of the lab library (labs/_lib); a missing one is a load e
   const labs = loadLabs(join(fixtures, '../../../labs'));
   const xdp = labs.find((r) => r.ok && r.lab.spec.id === 'xdp');
   assert.ok(xdp?.ok);
-  assert.deepEqual(xdp.lab.libFiles, [join(fixtures, '../../../labs/_lib/record.py')]);
+  assert.deepEqual(xdp.lab.libFiles, ['record.py', 'options.sh'].map((f) => join(fixtures, '../../../labs/_lib', f)));
   assert.ok(!labs.some((r) => (r.ok ? r.lab.spec.id : r.id) === '_lib'), 'the library folder is not a lab');
 
   const root = mkdtempSync(join(tmpdir(), 'elab-lib-'));

@@ -35,6 +35,8 @@ class FakeDriver {
   preflights = 0;
   report: CapabilityReport = { ok: true, missing: [] };
   live = new Set<string>();
+  /** What problem() of its instances says (a vm guest paused on a full host disk). */
+  stuck: string | null = null;
   constructor(readonly name: DriverName) {}
   async preflight() { this.preflights++; return this.report; }
   async up(lab: { spec: { id: string } }): Promise<LabInstance> {
@@ -46,7 +48,9 @@ class FakeDriver {
   }
   attach(state: InstanceState): LabInstance {
     const live = this.live;
+    const problem = async () => this.stuck;
     return {
+      problem,
       state,
       exec: async () => ({ code: 0, stdout: '', stderr: '', ms: 0, timedOut: false }),
       shell: () => { throw new Error('no shell in a fake'); },
@@ -167,4 +171,22 @@ test('DriverReports: a preflight that never answers is reported not ok after the
   assert.equal(r.ok, false);
   assert.match(r.missing[0]!.what, /kind driver's preflight did not answer in 0\.2 s/);
   assert.match(r.missing[0]!.fix, /docker info/);
+});
+
+test('a lab that runs but is stuck: ready with the reason as its error; checks and files get 503 with it at once', async () => {
+  const m = fresh();
+  await m.start(ann);
+  const v0 = await settled(m);
+  assert.equal(v0.state, 'ready');
+  const d = v0.driver === 'netns' ? netns : vagrant;
+  d.stuck = "The lab's VM is paused: the host disk holding it is full (/x has 0 MiB free). Free at least 64 MiB there";
+  try {
+    const v = await m.view(ann);
+    assert.deepEqual([v.state, v.error], ['ready', d.stuck]);
+    const e = await refused(m.ready(ann), 503);
+    assert.equal(e.message, d.stuck);
+    assert.match(e.hint ?? '', /Stop or Reset work/);
+  } finally { d.stuck = null; }
+  assert.equal((await m.view(ann)).error, undefined, 'the error goes when the lab can run again');
+  assert.ok(await m.ready(ann));
 });

@@ -71,11 +71,15 @@ export class LabManager {
     return { state: LAB_STATE[r.phase], instanceId: r.instanceId, ...(r.error ? { error: r.error.message } : {}) };
   }
 
-  /** The running instance for an endpoint that needs one; 409 when there is none. */
+  /** The running instance for an endpoint that needs one; 409 when there is none, 503 when it is stuck. */
   async ready(p: LearnerPrincipal): Promise<Running> {
     if (this.instances.isCreating(p)) throw new Conflict('the lab is still starting', 'wait for {phase:"ready"} on GET /v1/lab/events');
     const cur = await this.current(p);
     if (!cur) throw new Conflict('the lab is not running', 'start it with POST /v1/lab');
+    // A lab that runs but cannot work (a VM paused on a full host disk) answers at once with why,
+    // instead of a check or a save that hangs until its time limit.
+    const stuck = await cur.inst.problem?.();
+    if (stuck) throw new Unavailable(stuck, 'it goes on by itself once that is fixed (GET /v1/lab says when); Stop or Reset work meanwhile');
     return cur;
   }
 

@@ -11,12 +11,14 @@ import { config } from '../config.ts';
 import { stageLabFiles } from './stage-files.ts';
 
 for (const id of ['xdp', 'iptables-vs-ebpf']) {
-  test(`${id}: include, the lab library's record.py and files/ all land in the workdir`, () => {
+  test(`${id}: include, the lab library's record.py and options.sh, and files/ all land in the workdir`, () => {
     const lab = findLab(id);
     const dest = mkdtempSync(join(tmpdir(), `elab-stage-${id}-`));
     stageLabFiles(lab, dest);
-    const shared = readFileSync(join(config().labsDir, '_lib/record.py'), 'utf8');
-    assert.equal(readFileSync(join(dest, '.lab/record.py'), 'utf8'), shared, 'the one shared copy');
+    for (const f of ['record.py', 'options.sh']) {
+      const shared = readFileSync(join(config().labsDir, '_lib', f), 'utf8');
+      assert.equal(readFileSync(join(dest, '.lab', f), 'utf8'), shared, `the one shared copy of ${f}`);
+    }
     assert.ok(existsSync(join(dest, 'bpf/Makefile')), 'include: arrived');
     assert.ok(existsSync(join(dest, 'measure.sh')), 'files/ arrived');
     assert.match(readFileSync(join(dest, 'measure.sh'), 'utf8'), /python3 \.lab\/record\.py "\$out" "\$RESULTS" "\$point" series\.id=/);

@@ -69,6 +69,11 @@ export interface LabInstance {
   pids(): Promise<Set<number>>;
   /** Whether what holds the lab (namespace holder, VM, cluster) is still there. */
   alive(): Promise<boolean>;
+  /**
+   * Why a live lab cannot run right now, as one message naming the fix (a vm guest paused because
+   * its host disk is full); null when it can. Absent: never.
+   */
+  problem?(): Promise<string | null>;
   /** Idempotent; leaves nothing behind. */
   down(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { CloseCode, decodeFrame, FlowControl, Op, RECORDER_LIMIT_CHARS, type Fra
 import type { Pty } from '../drivers/types.ts';
 import { Recorder, safeCut } from './recorder.ts';
 import { SessionRegistry } from './registry.ts';
-import { FOLLOWER_LAG_LIMIT, TerminalSession, type Sink } from './terminal-session.ts';
+import { FOLLOWER_LAG_LIMIT, TerminalSession, type Role, type Sink } from './terminal-session.ts';
 
 class FakePty implements Pty {
   readonly pid = 4242;
@@ -34,6 +34,19 @@ class MemorySink implements Sink {
 }
 
 const input = (text: string): Frame => ({ op: Op.Input, text });
+
+/**
+ * A registry and the key of one session on a fake pty: `open` attaches and may start the shell,
+ * `join` attaches to the session that must exist already (a new shell would be a bug).
+ */
+function oneSession(graceMs = 60_000) {
+  const pty = new FakePty();
+  const reg = new SessionRegistry({ graceMs });
+  const key = { learnerId: 'l1', instanceId: 'abc123', node: 'node1' };
+  const open = (sink: Sink, role?: Role) => reg.attach(key, () => pty, sink, role);
+  const join = (sink: Sink, role?: Role) => reg.attach(key, () => { throw new Error('must reuse the session'); }, sink, role);
+  return { pty, reg, key, open, join };
+}
 
 test('pauses the pty at the high watermark and resumes only below the low watermark', () => {
   const pty = new FakePty();
@@ -67,13 +80,10 @@ test('a client Pause holds the pty until Resume; a dropped socket releases it', 
 });
 
 test('only the newest learner socket types; followers see output but their input is dropped', async () => {
-  const pty = new FakePty();
-  const reg = new SessionRegistry({ graceMs: 60_000 });
-  const key = { learnerId: 'l1', instanceId: 'abc123', node: 'node1' };
-  const a = new MemorySink();
-  const { session, sub: subA } = await reg.attach(key, () => pty, a);
+  const { pty, reg, open, join } = oneSession();
+  const { session, sub: subA } = await open(new MemorySink());
   const f = new MemorySink();
-  const { sub: subF } = await reg.attach(key, () => { throw new Error('must reuse the session'); }, f, 'follower');
+  const { sub: subF } = await join(f, 'follower');
   session.handle(subA, input('ls\r'));
   session.handle(subF, input('rm -rf /\r'));
   session.handle(subF, { op: Op.Resize, cols: 10, rows: 5 });
@@ -83,8 +93,7 @@ test('only the newest learner socket types; followers see output but their input
   assert.equal(pty.paused, false);
   pty.emit('hello');
   assert.equal(f.text(Op.Output), 'hello');
-  const b = new MemorySink();
-  const { sub: subB } = await reg.attach(key, () => pty, b);
+  const { sub: subB } = await join(new MemorySink());
   session.handle(subA, input('old tab'));
   session.handle(subB, input('new tab'));
   assert.deepEqual(pty.written, ['ls\r', 'new tab']);
@@ -108,16 +117,14 @@ test('a lagging follower never pauses the learner and is dropped past the lag li
 });
 
 test('reattach gets Hello(reattached) then a Replay of earlier output; exit sends Exit and closes', async () => {
-  const pty = new FakePty();
-  const reg = new SessionRegistry({ graceMs: 60_000 });
-  const key = { learnerId: 'l1', instanceId: 'abc123', node: 'node1' };
+  const { pty, reg, key, open, join } = oneSession();
   const first = new MemorySink();
-  const { session, sub } = await reg.attach(key, () => pty, first);
+  const { session, sub } = await open(first);
   assert.deepEqual(first.frames[0], { op: Op.Hello, hello: { sessionId: session.id, reattached: false, node: 'node1' } });
   pty.emit('$ echo 42\r\n42\r\n');
   session.detach(sub);
   const again = new MemorySink();
-  await reg.attach(key, () => { throw new Error('must reuse the session'); }, again);
+  await join(again);
   assert.equal(again.frames[0]!.op, Op.Hello);
   assert.equal((again.frames[0] as { hello: { reattached: boolean } }).hello.reattached, true);
   assert.deepEqual(again.frames[1], { op: Op.Replay, text: '$ echo 42\r\n42\r\n' });
@@ -128,10 +135,8 @@ test('reattach gets Hello(reattached) then a Replay of earlier output; exit send
 });
 
 test('the pty is killed once the grace period after the last socket has passed', async () => {
-  const pty = new FakePty();
-  const reg = new SessionRegistry({ graceMs: 20 });
-  const key = { learnerId: 'l', instanceId: 'i', node: 'n' };
-  const { session, sub } = await reg.attach(key, () => pty, new MemorySink());
+  const { pty, reg, key, open } = oneSession(20);
+  const { session, sub } = await open(new MemorySink());
   session.detach(sub);
   await new Promise((r) => setTimeout(r, 60));
   assert.deepEqual(pty.killed, ['SIGHUP']);

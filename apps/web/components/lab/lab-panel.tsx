@@ -57,6 +57,10 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
           {t.labError}: {lab.error} <button type="button" onClick={ctx.retry}>{t.retry}</button>
         </div>
       )}
+      {ready && lab.error && (
+        // Running but stuck, e.g. a vm guest paused on a full host disk: labd's message names the fix.
+        <div className="lab-error" role="alert" data-testid="lab-stuck">{lab.error}</div>
+      )}
       {showPicker && (
         <DriverPicker
           labId={ctx.labId} locale={locale} current={lab?.driver} action={ready ? 'reset' : 'start'}

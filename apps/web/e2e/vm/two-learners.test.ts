@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchChromium } from '../browser';
-import { downLabs, freePort, screenshotDir, serviceTokenFile, startLabd, startWeb, tempStateDir, type Proc } from '../harness';
+import { screenshotDir } from '../harness';
+import { browserStack } from '../support/stack';
 import { waitForScreen } from '../terminal-screen';
 
 const skip = process.getuid?.() !== 0 ? 'needs root: labd runs QEMU and namespaces'
@@ -52,42 +52,24 @@ async function whoAmI(page: Page, tag: string): Promise<{ kernel: string; instan
 }
 
 describe('two learners on vm labs in the browser', { skip }, () => {
-  let stateDir = '';
-  let labd: Proc | undefined;
-  let web: Proc | undefined;
-  const browsers: Awaited<ReturnType<typeof launchChromium>>[] = [];
+  // Two browser profiles: two cookie jars, so two learners with a lab each.
+  const fx = browserStack({ people: 2, viewport: { width: 1400, height: 900 } });
   let ann: Page;
   let bob: Page;
   const first = new Map<Page, string>();
-
-  before(async () => {
-    stateDir = tempStateDir();
-    const port = await freePort();
-    labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
-    web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
-    // Two browser profiles: two cookie jars, so two learners with a lab each.
-    for (let i = 0; i < 2; i++) browsers.push(await launchChromium({ width: 1400, height: 900 }));
-    [ann, bob] = (await Promise.all(browsers.map((b) => b.context.newPage()))) as [Page, Page];
-  });
-
-  after(async () => {
-    for (const b of browsers) await b.close();
-    await web?.stop();
-    await labd?.stop();
-    if (stateDir) downLabs(stateDir);
-  });
+  before(() => { [ann, bob] = fx.pages as [Page, Page]; });
 
   it('each learner starts hello-ebpf on vm and gets a shell in a guest of their own', async () => {
     await Promise.all([ann, bob].map(async (page) => {
       // The page's own start would use the lab's first driver (netns); the learner (the web's
       // first-visit call) chooses vm through the web's lab API with the browser's cookies, and the
       // page then shows that lab.
-      const headers = { origin: web!.url };
-      const l = await page.request.post(`${web!.url}/api/learner`, { headers });
+      const headers = { origin: fx.web.url };
+      const l = await page.request.post(`${fx.web.url}/api/learner`, { headers });
       assert.ok(l.ok(), `a learner through the web: ${l.status()} ${await l.text()}`);
-      const r = await page.request.post(`${web!.url}/api/lab/hello-ebpf`, { data: { driver: 'vm' }, headers });
+      const r = await page.request.post(`${fx.web.url}/api/lab/hello-ebpf`, { data: { driver: 'vm' }, headers });
       assert.ok(r.ok(), `starting on vm through the web: ${r.status()} ${await r.text()}`);
-      await page.goto(`${web!.url}/en/hello-ebpf`);
+      await page.goto(`${fx.web.url}/en/hello-ebpf`);
       await page.locator('[data-testid=lab-driver]', { hasText: 'vm' }).waitFor({ timeout: BOOT_MS });
       await panelIn(page, 'ready').waitFor({ timeout: BOOT_MS });
       await promptReady(page);

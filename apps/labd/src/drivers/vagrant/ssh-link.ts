@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { run, type RunResult } from '../../proc.ts';
 
 /**
@@ -30,8 +30,12 @@ export function remoteLine(program: string, sudo = true): string {
   return `${sudo ? 'sudo -n ' : ''}/bin/bash -c "$(echo ${b64} | base64 -d)"`;
 }
 
-/** `root`: the login is root already (the vm driver's guests), so no sudo per command. */
-export interface SshParams { configFile: string; controlPath: string; host: string; logFile: string; root?: boolean }
+/**
+ * `root`: the login is root already (the vm driver's guests), so no sudo per command.
+ * `aliveMaxS`: how long the master waits for an unresponsive machine before it gives up (45 s
+ * unless set; a vm guest paused on a full host disk answers again once resumed).
+ */
+export interface SshParams { configFile: string; controlPath: string; host: string; logFile: string; root?: boolean; aliveMaxS?: number }
 
 export class SshLink implements GuestLink {
   constructor(readonly p: SshParams) {}
@@ -51,7 +55,7 @@ export class SshLink implements GuestLink {
       const code = await new Promise<number>((resolve) => {
         const child = spawn('ssh', [
           ...this.base(), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes',
-          '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3', '-o', 'ConnectTimeout=20',
+          '-o', 'ServerAliveInterval=15', '-o', `ServerAliveCountMax=${Math.max(1, Math.round((this.p.aliveMaxS ?? 45) / 15))}`, '-o', 'ConnectTimeout=20',
           '-f', '-N', this.p.host,
         ], { stdio: ['ignore', fd, fd] });
         const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -79,6 +83,26 @@ export class SshLink implements GuestLink {
 
   ptyArgv(program: string): [string, string[]] {
     return ['ssh', [...this.base(), '-o', 'ControlMaster=no', '-t', this.p.host, remoteLine(program, !this.p.root)]];
+  }
+
+  /**
+   * Forwards a unix socket on this host to one in the guest over the master (OpenSSH's
+   * streamlocal forward; the master makes it 0600, labd's user only). Every connection to it is a
+   * channel on the open connection: no new session, no login. A lost race (the socket appeared
+   * meanwhile, made by another process) is success.
+   */
+  async forward(local: string, remote: string): Promise<void> {
+    await this.ensure();
+    const ask = () => run('ssh', [...this.base(), '-O', 'forward', '-L', `${local}:${remote}`, this.p.host], { timeoutMs: 20_000 });
+    let r = await ask();
+    if (r.code !== 0 && /Control socket connect/i.test(r.stderr)) {
+      // The master died and left its socket (a plain session would fall back to a connection of
+      // its own; a forward needs the master): start a new one.
+      rmSync(this.p.controlPath, { force: true });
+      await this.start();
+      r = await ask();
+    }
+    if (r.code !== 0 && !existsSync(local)) throw new Error(`ssh could not forward ${local} to the lab machine's ${remote}: ${r.stderr.trim().slice(-300)}`);
   }
 
   /** Ends the master (and with it every session on it). Idempotent. */

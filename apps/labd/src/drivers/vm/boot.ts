@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statfsSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { LabError } from '../../errors.ts';
 import type { VmSpec } from '@ebpf-lab/lab-spec';
+import { freeMiB } from './host-disk.ts';
 import { chooseAccel, type VmImage } from './image.ts';
 import { BootError, freePort, runTool, startQemu, waitForBoot } from './qemu.ts';
 import { vmPaths, writeSshConfig, type VmDriverState } from './vm-instance.ts';
@@ -35,10 +36,9 @@ export function minFreeMiB(): number {
  * without room: the refusal names the directory, what is free, and what to do.
  */
 export function checkHostSpace(dir: string, needMiB = minFreeMiB()): void {
-  const s = statfsSync(dir);
-  const freeMiB = Math.floor((Number(s.bavail) * Number(s.bsize)) / 2 ** 20);
-  if (freeMiB >= needMiB) return;
-  throw new LabError(`not enough disk space for a vm lab: ${dir} has ${freeMiB} MiB free, a guest needs at least ${needMiB} MiB there (its disk grows on the host as it writes)`,
+  const free = freeMiB(dir);
+  if (free >= needMiB) return;
+  throw new LabError(`not enough disk space for a vm lab: ${dir} has ${free} MiB free, a guest needs at least ${needMiB} MiB there (its disk grows on the host as it writes)`,
     'free space on that filesystem (lab reap removes what crashed labs left), or point ELAB_STATE_DIR (labd --state-dir) at a larger disk; ELAB_VM_MIN_FREE_MIB sets the minimum. No lab was started.', 3);
 }
 
@@ -60,7 +60,7 @@ export async function launchVm(d: VmDriverState, img: VmImage, o: { extraCmdline
     d.sshPort = await freePort();
     try {
       d.qemuPid = await startQemu({
-        name: d.name, hostDir: d.hostDir, overlay: d.overlay, pidFile: d.pidFile, console: d.console,
+        name: d.name, hostDir: d.hostDir, overlay: d.overlay, pidFile: d.pidFile, console: d.console, qmpSocket: d.qmpSocket,
         image: img, accel: d.accel, memoryMiB: d.memoryMiB, cpus: d.cpus, sshPort: d.sshPort, pubkey, extraCmdline: o.extraCmdline,
       });
       break;

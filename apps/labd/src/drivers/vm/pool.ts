@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { VmSpec } from '@ebpf-lab/lab-spec';
 import { config } from '../../config.ts';
 import { instanceDir, instancesDir, newInstanceId, registerStateFile } from '../../instances.ts';
@@ -85,7 +85,9 @@ export function takeFromPool(img: VmImage, spec: VmSpec, labId: string): Instanc
     mkdirSync(instancesDir(), { recursive: true });
     try { renameSync(d.hostDir, to); } catch { continue; }
     // QEMU keeps its open overlay and console through the rename; only the recorded paths move.
-    Object.assign(d, vmPaths(s.id, to), { phase: 'creating', creatorPid: process.pid, machine: 'lab' });
+    // Its QMP socket moved along if it was in the dir, and stays where it is if it was not.
+    const qmpSocket = d.qmpSocket && dirname(d.qmpSocket) === d.hostDir ? join(to, basename(d.qmpSocket)) : d.qmpSocket;
+    Object.assign(d, vmPaths(s.id, to), { qmpSocket, phase: 'creating', creatorPid: process.pid, machine: 'lab' });
     return { ...s, labId, createdAt: new Date().toISOString(), nodes: ['lab'], driverState: d as unknown as Record<string, unknown> };
   }
   return null;

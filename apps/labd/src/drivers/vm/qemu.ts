@@ -10,6 +10,11 @@ export interface VmPaths {
   overlay: string;
   pidFile: string;
   console: string;
+  /**
+   * QEMU's QMP socket: how labd sees a guest paused on a full host disk and resumes it
+   * (host-disk.ts). Absent in the state of guests started before it existed.
+   */
+  qmpSocket?: string;
 }
 
 export interface QemuOptions extends VmPaths {
@@ -32,7 +37,9 @@ export const QEMU = 'qemu-system-x86_64';
  * The QEMU command line of a lab guest: no firmware disks, no display, nothing but a virtio disk
  * (the overlay), a virtio NIC on user-mode networking with `restrict=on` (the guest reaches
  * nothing on the host or beyond; only the SSH port is forwarded, to 127.0.0.1), and the serial
- * console in a file. `-daemonize` detaches it from labd, so a labd crash leaves the lab running
+ * console in a file. A write that finds the host disk full pauses the guest (werror=enospc, QEMU's
+ * default, spelled out) instead of failing it inside: QMP tells labd, which resumes it once there
+ * is room (host-disk.ts). `-daemonize` detaches it from labd, so a labd crash leaves the lab running
  * for the next labd to reattach (or reap); `-no-reboot` makes a guest panic end QEMU.
  */
 export function qemuArgs(o: QemuOptions): string[] {
@@ -47,10 +54,11 @@ export function qemuArgs(o: QemuOptions): string[] {
     '-m', String(o.memoryMiB), '-smp', String(o.cpus),
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-kernel', o.image.kernel, '-initrd', o.image.initrd, '-append', cmdline,
-    '-drive', `file=${o.overlay},if=virtio,format=qcow2,cache=unsafe,discard=unmap`,
+    '-drive', `file=${o.overlay},if=virtio,format=qcow2,cache=unsafe,discard=unmap,werror=enospc,rerror=report`,
     '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
     '-device', 'virtio-net-pci,netdev=n0',
     '-serial', `file:${o.console}`,
+    ...(o.qmpSocket ? ['-qmp', `unix:${o.qmpSocket},server=on,wait=off`] : []),
     '-pidfile', o.pidFile, '-daemonize',
   ];
 }

@@ -20,9 +20,9 @@ after(() => rmSync(stateDir, { recursive: true, force: true }));
 const labs = join(fileURLToPath(import.meta.url), '../../../../../../labs');
 const hello = loadLab(join(labs, 'hello-ebpf'));
 
-test('QEMU command line: detached, named el<id>, SSH forwarded on loopback only, guest networking restricted', () => {
+test('QEMU command line: detached, named el<id>, SSH forwarded on loopback only, guest networking restricted, paused on a full host disk', () => {
   const a = qemuArgs({
-    name: 'elabc123', hostDir: '/x', overlay: '/x/elabc123.qcow2', pidFile: '/x/elabc123.pid', console: '/x/elabc123.console',
+    name: 'elabc123', hostDir: '/x', overlay: '/x/elabc123.qcow2', pidFile: '/x/elabc123.pid', console: '/x/elabc123.console', qmpSocket: '/x/elabc123.qmp',
     image: { kernel: '/i/vmlinuz', initrd: '/i/initrd.img' }, accel: 'tcg', memoryMiB: 1024, cpus: 1, sshPort: 40022, pubkey: 'ssh-ed25519 AAAA k',
   });
   const after = (flag: string) => a[a.indexOf(flag) + 1];
@@ -32,7 +32,8 @@ test('QEMU command line: detached, named el<id>, SSH forwarded on loopback only,
   assert.ok(a.includes('-daemonize') && a.includes('-no-reboot'));
   assert.equal(after('-pidfile'), '/x/elabc123.pid');
   assert.equal(after('-netdev'), 'user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22');
-  assert.match(after('-drive')!, /^file=\/x\/elabc123\.qcow2,if=virtio,format=qcow2/);
+  assert.match(after('-drive')!, /^file=\/x\/elabc123\.qcow2,if=virtio,format=qcow2,.*werror=enospc/);
+  assert.equal(after('-qmp'), 'unix:/x/elabc123.qmp,server=on,wait=off', 'QMP tells labd about the pause');
   assert.match(after('-append')!, new RegExp(`elab.key=${Buffer.from('ssh-ed25519 AAAA k').toString('base64')}`));
 });
 

@@ -11,6 +11,7 @@ import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgres
 import { planTopology } from '../netns/topology.ts';
 import { UNPACK_PROGRAM } from '../vagrant/guest-files.ts';
 import { bootTimeoutMs, finishBoot, launchVm, newVmState, VM_DEFAULTS } from './boot.ts';
+import { hostDiskProblem } from './host-disk.ts';
 import { findImage } from './image.ts';
 import { BootError, consoleTail, labQemus, QEMU } from './qemu.ts';
 import { poolSize, takeFromPool, VmPool } from './pool.ts';
@@ -168,10 +169,12 @@ export class VmDriver implements LabDriver {
 
 /**
  * At labd start: guests whose QEMU died while labd was away are reaped (live ones stay, and are
- * reattached when asked for), and the warm pool (ELAB_VM_POOL) is filled in the background.
+ * reattached when asked for), the watch over full host disks starts, and the warm pool
+ * (ELAB_VM_POOL) is filled in the background.
  */
 export async function vmStartup(log: (line: string) => void): Promise<void> {
   if (!which(QEMU)) return;
+  watchHostDisks(log);
   const r = await new VmDriver().reap({ all: false });
   if (r.removed.length) log(`labd: vm: reaped leftovers of ${r.removed.join(', ')}`);
   for (const e of r.errors) log(`labd: vm: reap: ${e}`);
@@ -180,6 +183,39 @@ export async function vmStartup(log: (line: string) => void): Promise<void> {
   try { img = findImage(); } catch (e) { log(`labd: vm: no warm pool: ${(e as Error).message}`); return; }
   log(`labd: vm: filling the warm pool to ${poolSize()} guest(s)`);
   void new VmPool().refill(img);
+}
+
+let watching: (() => void) | null = null;
+
+/**
+ * labd's watch over its guests (labs and the warm pool): every few seconds each is asked
+ * hostDiskProblem, so a paused guest is logged once and resumed when there is room again, even
+ * if nobody looks at it. Returns a stop function.
+ */
+export function watchHostDisks(log: (line: string) => void, everyMs = 2000): () => void {
+  const paused = new Set<string>();
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const pool = new VmPool();
+      const states = [...listStateIds().map(loadState), ...pool.ids().map((id) => pool.load(id))]
+        .filter((s): s is InstanceState => s?.driver === 'vm' && !!vds(s).qmpSocket);
+      for (const s of states) {
+        const why = await hostDiskProblem(s.id, vds(s)).catch(() => null);
+        if (why && !paused.has(s.id)) { paused.add(s.id); log(`labd: vm: ${s.id}: ${why}`); }
+        if (!why && paused.delete(s.id)) log(`labd: vm: ${s.id}: resumed, its host disk has room again`);
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  if (watching) return watching; // one watch per process, however many labds it starts (tests)
+  const timer = setInterval(() => void tick(), everyMs);
+  timer.unref();
+  watching = () => { clearInterval(timer); watching = null; };
+  return watching;
 }
 
 export type { VmDriverState };

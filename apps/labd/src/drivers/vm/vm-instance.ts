@@ -1,13 +1,16 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { unregister } from '../../instances.ts';
 import { tcgTimeScale } from '../tcg-time.ts';
 import type { ExecOptions, InstanceState, LabExecResult, ShellCommand } from '../types.ts';
-import { exportLine, shq } from '../vagrant/guest-program.ts';
+import { exportLine, GUEST_PID_DIR, shq } from '../vagrant/guest-program.ts';
 import { SshLink } from '../vagrant/ssh-link.ts';
 import { processAlive } from '../vagrant/vagrant-cli.ts';
 import { VagrantInstance } from '../vagrant/vagrant-instance.ts';
+import { agentExec, AgentUnavailable, type AgentTransport } from './agent-client.ts';
+import { AGENT_VERSION, agentSocket, agentStartProgram } from './guest-agent.ts';
+import { hostDiskProblem } from './host-disk.ts';
 import { isQemuOf, killQemu, type VmPaths } from './qemu.ts';
 
 /** Where the lab's files live inside the guest (the same place as on the vagrant driver). */
@@ -39,16 +42,33 @@ export interface VmDriverState extends VmPaths {
 
 export const vds = (state: InstanceState) => state.driverState as unknown as VmDriverState;
 
-/** A socket path has to fit sockaddr_un (108 bytes) with the suffix ssh adds while creating it. */
+/**
+ * A socket path has to fit sockaddr_un (108 bytes), the control socket with the suffix ssh adds
+ * while creating it, the exec socket (execSocket) with its agent version: a long state dir puts
+ * them in the temp dir.
+ */
 export function vmPaths(id: string, hostDir: string): VmPaths & Pick<VmDriverState, 'name' | 'key' | 'sshConfig' | 'knownHosts' | 'controlPath'> {
   const name = `el${id}`;
   const sock = join(hostDir, `${name}.sock`);
+  const sockDir = sock.length <= 80 ? hostDir : tmpdir();
   return {
     name, hostDir,
     overlay: join(hostDir, `${name}.qcow2`), pidFile: join(hostDir, `${name}.pid`), console: join(hostDir, `${name}.console`),
     key: join(hostDir, `${name}.key`), sshConfig: join(hostDir, `${name}.ssh-config`), knownHosts: join(hostDir, `${name}.known-hosts`),
-    controlPath: sock.length <= 80 ? sock : join(tmpdir(), `${name}.sock`),
+    controlPath: join(sockDir, `${name}.sock`), qmpSocket: join(sockDir, `${name}.qmp`),
   };
+}
+
+/** The host end of the SSH master's forward to the guest's exec agent (one per agent version). */
+export const execSocket = (d: Pick<VmDriverState, 'controlPath' | 'name'>) => join(dirname(d.controlPath), `${d.name}-${AGENT_VERSION}.exec`);
+
+/** Sockets of a guest outside its instance dir (a long state dir puts them in the temp dir). */
+function socketsOutside(d: Partial<VmDriverState>): string[] {
+  if (!d.controlPath || !d.name || !d.hostDir || dirname(d.controlPath) === d.hostDir) return [];
+  const dir = dirname(d.controlPath);
+  let names: string[] = [];
+  try { names = readdirSync(dir); } catch { return []; }
+  return names.filter((n) => n === `${d.name}.sock` || n === `${d.name}.qmp` || (n.startsWith(`${d.name}-`) && n.endsWith('.exec'))).map((n) => join(dir, n));
 }
 
 /** Writes the ssh client config for a booted guest: root, its own key, its announced host key pinned. */
@@ -62,13 +82,16 @@ export function writeSshConfig(d: VmDriverState, hostKey: string): void {
 
 export function vmLink(state: InstanceState): SshLink {
   const d = vds(state);
-  return new SshLink({ configFile: d.sshConfig, controlPath: d.controlPath, host: d.name, logFile: join(d.hostDir, `${d.name}.ssh.log`), root: true });
+  // A guest paused on a full host disk (host-disk.ts) answers no keepalive until it is resumed:
+  // the master waits 15 minutes for it rather than dropping the learner's terminals. QEMU's
+  // death is seen by alive(), not by the master.
+  return new SshLink({ configFile: d.sshConfig, controlPath: d.controlPath, host: d.name, logFile: join(d.hostDir, `${d.name}.ssh.log`), root: true, aliveMaxS: 900 });
 }
 
 /**
  * Removes everything of one guest: the SSH master, QEMU (found by its pid and by its -name, so a
  * QEMU whose pid was never recorded goes too), the overlay, console, pidfile and keys (all in the
- * instance dir), and the socket. Idempotent; returns what it could not remove.
+ * instance dir), and the sockets (control, exec forward, QMP). Idempotent; returns what it could not remove.
  */
 export async function destroyVm(state: InstanceState): Promise<string[]> {
   const d = vds(state) as Partial<VmDriverState>;
@@ -79,6 +102,7 @@ export async function destroyVm(state: InstanceState): Promise<string[]> {
   const name = d.name ?? `el${state.id}`;
   if (!(await killQemu(d.qemuPid, name))) errors.push(`QEMU of ${name} (pid ${d.qemuPid}) does not die`);
   if (errors.length === 0) {
+    for (const f of socketsOutside(d)) rmSync(f, { force: true });
     if (d.hostDir) rmSync(d.hostDir, { recursive: true, force: true });
     if (d.controlPath) rmSync(d.controlPath, { force: true });
     unregister(state.id);
@@ -91,9 +115,35 @@ export async function destroyVm(state: InstanceState): Promise<string[]> {
  * (one multiplexed SSH connection, programs from guest-program.ts and guest-files.ts), so that
  * class does them; a VM differs in what holds it (a QEMU process) and how it goes away.
  */
+/** ELAB_VM_EXEC=ssh: an SSH session per exec, as before the agent (scripts/bench-vm.ts's anchor). */
+const sshPerExec = () => process.env.ELAB_VM_EXEC === 'ssh';
+/** Guests that cannot run the agent (no python3 in a custom image): an SSH session per exec. */
+const withoutAgent = new Set<string>();
+
 export class VmInstance extends VagrantInstance {
+  private readonly ssh: SshLink;
+
   constructor(state: InstanceState) {
-    super(state, { link: vmLink(state) });
+    const link = vmLink(state);
+    super(state, { link });
+    this.ssh = link;
+  }
+
+  /** The guest's exec agent (guest-agent.ts) through a unix-socket forward of the SSH master. */
+  private agent(): AgentTransport {
+    const sock = execSocket(vds(this.state));
+    return {
+      socketPath: sock,
+      reconnect: async () => {
+        rmSync(sock, { force: true });
+        await this.ssh.forward(sock, agentSocket(GUEST_PID_DIR));
+      },
+      startAgent: async () => {
+        const r = await this.ssh.run(agentStartProgram(GUEST_PID_DIR), { signal: AbortSignal.timeout(this.ownLimit(60_000)) });
+        if (r.code === 127) throw new AgentUnavailable(r.stderr.trim() || 'python3 is not installed in the lab machine');
+        if (r.code !== 0) throw new Error(`starting the lab machine's command runner failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}): ${r.stderr.trim().slice(-300)}`);
+      },
+    };
   }
 
   /** The guest command that runs `inner` (bash code) on member `node`: in its netns for a cluster lab. */
@@ -102,8 +152,33 @@ export class VmInstance extends VagrantInstance {
     return `exec nsenter --net=${shq(`/run/netns/el${this.state.id}-${node}`)} -- /bin/bash -c ${shq(inner)}`;
   }
 
-  override exec(cmd: string, opts: ExecOptions = {}): Promise<LabExecResult> {
-    return super.exec(this.onMember(this.node(opts.node), cmd), opts);
+  /**
+   * Through the guest's exec agent: a forwarded channel and one fork+exec in the guest (see
+   * guest-agent.ts for what it keeps of the SSH path: timeouts kill the group, output limits,
+   * stdin, exit codes, concurrency). The SSH path stays for ELAB_VM_EXEC=ssh and guests without python3.
+   */
+  override async exec(cmd: string, opts: ExecOptions = {}): Promise<LabExecResult> {
+    const node = this.node(opts.node);
+    const inner = this.onMember(node, cmd);
+    if (sshPerExec() || withoutAgent.has(this.state.id)) return super.exec(inner, opts);
+    try {
+      // What a root login's session had besides the lab's environment (sshd set these).
+      const env = { USER: 'root', LOGNAME: 'root', SHELL: '/bin/bash', ...this.env(node, opts.env) };
+      return await agentExec(this.agent(), { cmd: inner, cwd: this.state.workdir, env, stdin: opts.stdin, timeoutMs: opts.timeoutMs, signal: opts.signal });
+    } catch (e) {
+      if (!(e instanceof AgentUnavailable)) throw e;
+      withoutAgent.add(this.state.id);
+      console.error(`vm: lab ${this.state.id}: ${e.message}; its commands each open an SSH session instead (slower)`);
+      return super.exec(inner, opts);
+    }
+  }
+
+  /**
+   * A guest paused because its host disk is full: the message names the directory and how much to
+   * free there (and resumes the guest when that is done: see hostDiskProblem). Null otherwise.
+   */
+  async problem(): Promise<string | null> {
+    try { return await hostDiskProblem(this.state.id, vds(this.state)); } catch { return null; }
   }
 
   override shellCommand(opts: { node?: string }): ShellCommand {

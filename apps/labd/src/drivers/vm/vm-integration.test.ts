@@ -13,7 +13,7 @@ import { findImage } from './image.ts';
 import { VmPool } from './pool.ts';
 import { labQemus } from './qemu.ts';
 import { VmDriver } from './vm-driver.ts';
-import { vds } from './vm-instance.ts';
+import { execSocket, vds } from './vm-instance.ts';
 
 // Real guests: QEMU with the image from scripts/build-vm-image.sh (TCG here: ~30 s a boot on a
 // loaded 2-core host). Where QEMU or the image are missing this prints one SKIP: line and passes.
@@ -82,6 +82,33 @@ test('a real guest: its own kernel with kprobes; exec, files, timeout, shell; th
     pty.kill();
     assert.match(out, /@@\/srv\/lab@@0@@end/);
     assert.equal(await inst.alive(), true);
+
+    // The exec agent: commands run at once (the first waits for a file the second makes); killed
+    // in the guest, it fails the command in flight clearly, and the next exec starts a new one,
+    // which kills the orphan. The kill goes over the SSH path (ELAB_VM_EXEC=ssh), not the agent.
+    const gate = `/tmp/elab-gate-${process.pid}`;
+    const [a, b] = await Promise.all([
+      inst.exec(`while [ ! -e ${gate} ]; do sleep 0.1; done; echo a`, { timeoutMs: 120_000 }),
+      inst.exec(`sleep 0.5; touch ${gate}; echo b`, { timeoutMs: 120_000 }),
+    ]);
+    assert.deepEqual([a.stdout, b.stdout], ['a\n', 'b\n']);
+    assert.equal(existsSync(execSocket(d)), true, 'execs went through the agent socket');
+    const inflight = inst.exec('sleep 607; echo never').then(() => null, (e: Error) => e);
+    const viaSsh = async (cmd: string) => {
+      process.env.ELAB_VM_EXEC = 'ssh';
+      try { return await inst.exec(cmd); } finally { delete process.env.ELAB_VM_EXEC; }
+    };
+    for (let i = 0; i < 300 && (await viaSsh("pgrep -f 'sleep 60[7]'")).code !== 0; i++) await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await viaSsh('kill -9 $(cat /run/ebpf-lab-exec/agent-*.pid)')).code, 0);
+    assert.match(String(await inflight), /command runner stopped while running the command/);
+    assert.equal((await inst.exec('echo back')).stdout, 'back\n', 'a new agent answers');
+    assert.equal((await inst.exec("pgrep -f 'sleep 60[7]'")).code, 1, "the dead agent's command was killed");
+    // The SSH master dies (its socket file stays): the next exec starts a new master and forward.
+    const master = spawnSync('pgrep', ['-f', `ControlPath=${d.controlPath} .*-N`], { encoding: 'utf8' }).stdout.trim().split('\n').map(Number).filter(Boolean);
+    assert.equal(master.length, 1, `one SSH master of this guest: ${master.join(' ')}`);
+    process.kill(master[0]!, 'SIGKILL');
+    for (let i = 0; i < 100 && spawnSync('kill', ['-0', String(master[0])]).status === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await inst.exec('echo master-back')).stdout, 'master-back\n', 'exec works through a new master');
   } finally {
     await inst.down();
     hostSleep.kill();
@@ -90,7 +117,7 @@ test('a real guest: its own kernel with kprobes; exec, files, timeout, shell; th
   }
   assert.equal(await inst.alive(), false);
   assert.equal(labQemus().has(d.name), false, 'no QEMU left');
-  assert.equal(existsSync(d.overlay) || existsSync(d.hostDir) || existsSync(d.controlPath), false, 'no overlay, instance dir or socket left');
+  assert.equal(existsSync(d.overlay) || existsSync(d.hostDir) || existsSync(d.controlPath) || existsSync(execSocket(d)), false, 'no overlay, instance dir or socket left');
   await inst.down();
 });
 

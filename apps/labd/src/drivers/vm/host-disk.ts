@@ -1,0 +1,39 @@
+import { existsSync, statfsSync } from 'node:fs';
+import { qmp } from './qmp.ts';
+
+/** MiB an unprivileged writer could still use on the filesystem holding `dir`. */
+export function freeMiB(dir: string): number {
+  const s = statfsSync(dir);
+  return Math.floor((Number(s.bavail) * Number(s.bsize)) / 2 ** 20);
+}
+
+/**
+ * Room a paused guest needs on its host disk before it is resumed: less would pause it again at
+ * once. Its next writes are what the learner was doing; a new guest needs far more (minFreeMiB).
+ */
+export const RESUME_FREE_MIB = 64;
+
+/**
+ * Why a live guest cannot run, or null when it can. A write to its overlay that found the host
+ * disk full paused it (QMP status io-error, a block device with io-status nospace): the learner's
+ * terminal froze. The answer names the directory and how much to free there. When the room is
+ * back (`resume`, the default), the guest is continued and null returned: whoever looks heals it.
+ */
+export async function hostDiskProblem(id: string, d: { hostDir: string; qmpSocket?: string }, o: { resume?: boolean } = {}): Promise<string | null> {
+  if (!d.qmpSocket || !existsSync(d.qmpSocket)) return null;
+  // Short: GET /v1/lab and the class roster wait for this answer (QEMU's main loop answers in ms).
+  const [status, blocks] = await qmp(d.qmpSocket, [{ execute: 'query-status' }, { execute: 'query-block' }], 3000) as [{ status: string }, { 'io-status'?: string }[]];
+  if (status.status !== 'io-error') return null;
+  const dir = d.hostDir;
+  const free = freeMiB(dir);
+  if (!blocks.some((b) => b['io-status'] === 'nospace')) {
+    return `The lab's VM is paused after a disk error on the host (not a full disk) under ${dir}: see the host's kernel log. Remove it with: lab down ${id}`;
+  }
+  if (free >= RESUME_FREE_MIB && o.resume !== false) {
+    await qmp(d.qmpSocket, [{ execute: 'cont' }]);
+    return null;
+  }
+  return `The lab's VM is paused: the host disk holding it is full (${dir} has ${free} MiB free). `
+    + `Free at least ${RESUME_FREE_MIB - free} MiB there (lab reap removes what crashed labs left); the VM then resumes by itself within seconds. `
+    + `Or remove it with: lab down ${id}`;
+}
