@@ -35,7 +35,8 @@ ALL_STAGES=$(awk 'NF { print $1 }' <<<"$STAGE_TABLE" | xargs)
 # Stages CI does not run by default, each with the reason its SKIP line prints (none now: run one
 # with STAGES=<stage> or ELAB_OPTIN_STAGES=1 when it is listed here). vagrant-libvirt left this list
 # once green: 589 s at load 4-9 on this 2-core host (hello-ebpf 141 s, pod-to-pod on three VMs
-# 418 s, a killed start 21 s).
+# 418 s, a killed start 21 s), 349 s at load 5 (82 s, 250 s, 11 s); plus, once per new VM image,
+# packing and adding its box.
 declare -A OPTIN=()
 if [ -z "${STAGES:-}" ] && [ "${ELAB_OPTIN_STAGES:-0}" != 1 ]; then
   STAGES=$(for s in $ALL_STAGES; do [ -n "${OPTIN[$s]:-}" ] || echo "$s"; done | xargs)
