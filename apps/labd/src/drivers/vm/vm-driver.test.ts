@@ -11,7 +11,8 @@ import type { LabError } from '../../errors.ts';
 import { findImage } from './image.ts';
 import { labQemus, qemuArgs } from './qemu.ts';
 import { VmDriver } from './vm-driver.ts';
-import { tcgTimeScale, VmInstance } from './vm-instance.ts';
+import { tcgTimeScale } from '../tcg-time.ts';
+import { VmInstance } from './vm-instance.ts';
 
 // No guest boots here: the checks that come before QEMU, and the command line QEMU gets.
 const stateDir = mkdtempSync(join(tmpdir(), 'elab-vm-unit-'));
