@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { config } from '../../config.ts';
@@ -48,17 +48,31 @@ export const vds = (state: InstanceState) => state.driverState as unknown as VmD
 const SOCK_DIR_PREFIX = 'elab-sock-';
 
 /**
+ * elab-sock-<name>-<uid> in the temp dir, 0700 and labd's. The same one on every call (the warm
+ * pool computes a taken guest's paths again, and its sockets stay), made if missing. One that
+ * exists but is not a plain dir of labd's user with mode 0700 was made by someone else (the temp
+ * dir is shared and the name guessable): then a fresh mkdtemp dir, which no one can have made.
+ */
+export function privateSocketDir(name: string, uid = process.getuid?.() ?? -1): string {
+  const dir = join(tmpdir(), `${SOCK_DIR_PREFIX}${name}-${uid}`);
+  try { mkdirSync(dir, { mode: 0o700 }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+  const st = lstatSync(dir);
+  if (st.isDirectory() && st.uid === uid && (st.mode & 0o777) === 0o700) return dir;
+  return mkdtempSync(join(tmpdir(), `${SOCK_DIR_PREFIX}${name}-`));
+}
+
+/**
  * A socket path has to fit sockaddr_un (108 bytes), the control socket with the suffix ssh adds
  * while creating it, the exec socket (execSocket) with its agent version: a long state dir puts
  * them in a directory of their own in the temp dir. Never in the temp dir itself: another local
  * user could make a socket at the (guessable) path first, and labd would send every command and
- * its environment there. mkdtemp makes it 0700 and labd's; the path is in the state (dirname of
- * controlPath and qmpSocket), and destroyVm removes it.
+ * its environment there (privateSocketDir). The dir is in the state (dirname of controlPath and
+ * qmpSocket), and destroyVm removes it.
  */
 export function vmPaths(id: string, hostDir: string): VmPaths & Pick<VmDriverState, 'name' | 'key' | 'sshConfig' | 'knownHosts' | 'controlPath'> {
   const name = `el${id}`;
   const sock = join(hostDir, `${name}.sock`);
-  const sockDir = sock.length <= 80 ? hostDir : mkdtempSync(join(tmpdir(), `${SOCK_DIR_PREFIX}${name}-`));
+  const sockDir = sock.length <= 80 ? hostDir : privateSocketDir(name);
   return {
     name, hostDir,
     overlay: join(hostDir, `${name}.qcow2`), pidFile: join(hostDir, `${name}.pid`), console: join(hostDir, `${name}.console`),

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { ownSocketProblem } from '../vagrant/ssh-link.ts';
-import { execSocket, removeSocketsOutside, vmPaths } from './vm-instance.ts';
+import { execSocket, privateSocketDir, removeSocketsOutside, vmPaths } from './vm-instance.ts';
 
 // Review5 #4: a long state dir put a guest's control, QMP and exec sockets straight into the
 // world-writable temp dir, where another local user could make the exec socket first; and
@@ -25,6 +25,7 @@ test('a long state dir puts the sockets in a private 0700 dir of labd, which des
   const st = lstatSync(sockDir);
   assert.equal(st.mode & 0o777, 0o700);
   assert.equal(st.uid, process.getuid!());
+  assert.equal(dirname(vmPaths('abc123', hostDir).controlPath), sockDir, 'the same dir again (the warm pool recomputes a taken guest\'s paths)');
   const d = { ...p, name: 'elabc123' };
   assert.equal(dirname(execSocket(d)), sockDir);
   assert.ok(Buffer.byteLength(execSocket(d)) < 100, execSocket(d));
@@ -34,6 +35,26 @@ test('a long state dir puts the sockets in a private 0700 dir of labd, which des
   // A short one keeps them in the instance dir.
   const short = vmPaths('x1', join(dir, 'i'));
   assert.equal(dirname(short.controlPath), join(dir, 'i'));
+});
+
+test('a socket dir someone else made first (the name is guessable) is not used', () => {
+  const name = `elt${process.pid}`;
+  const squatted = join(tmpdir(), `elab-sock-${name}-${process.getuid!()}`);
+  mkdirSync(squatted, { mode: 0o700 });
+  chownSync(squatted, 65534, 65534);
+  try {
+    const got = privateSocketDir(name);
+    assert.notEqual(got, squatted);
+    assert.equal(lstatSync(got).uid, process.getuid!());
+    assert.equal(lstatSync(got).mode & 0o777, 0o700);
+    rmSync(got, { recursive: true });
+    // Ours but opened up to others: not used either.
+    chownSync(squatted, process.getuid!(), process.getgid!());
+    chmodSync(squatted, 0o777);
+    const again = privateSocketDir(name);
+    assert.notEqual(again, squatted);
+    rmSync(again, { recursive: true });
+  } finally { rmSync(squatted, { recursive: true, force: true }); }
 });
 
 test('only a 0600 socket of labd in a dir no one else can write is connected to', async () => {
