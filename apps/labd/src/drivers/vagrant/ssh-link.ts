@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, rmSync, type Stats } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname } from 'node:path';
 import { run, type RunResult } from '../../proc.ts';
 
 /**
@@ -96,11 +98,14 @@ export class SshLink implements GuestLink {
   /**
    * Forwards a unix socket on this host to one in the guest over the master (OpenSSH's
    * streamlocal forward; the master makes it 0600, labd's user only). Every connection to it is a
-   * channel on the open connection: no new session, no login. A lost race (the socket appeared
-   * meanwhile, made by another process) is success.
+   * channel on the open connection: no new session, no login. Whatever is at `local` before is
+   * removed, and the result is used only if it is a socket of labd's user, 0600, in a directory
+   * no one else can write (ownSocketProblem): so a lost race with another labd process of the
+   * same user is success, and a socket someone else made there never is.
    */
   async forward(local: string, remote: string): Promise<void> {
     await this.ensure();
+    rmSync(local, { force: true });
     const ask = () => run('ssh', [...this.base(), '-O', 'forward', '-L', `${local}:${remote}`, this.p.host], { timeoutMs: 20_000 });
     let r = await ask();
     if (r.code !== 0 && /Control socket connect/i.test(r.stderr)) {
@@ -110,7 +115,12 @@ export class SshLink implements GuestLink {
       await this.start();
       r = await ask();
     }
-    if (r.code !== 0 && !existsSync(local)) throw new Error(`ssh could not forward ${local} to the lab machine's ${remote}: ${r.stderr.trim().slice(-300)}`);
+    const bad = ownSocketProblem(local);
+    if (r.code !== 0 && bad) throw new Error(`ssh could not forward ${local} to the lab machine's ${remote}: ${r.stderr.trim().slice(-300)}`);
+    if (bad) {
+      rmSync(local, { force: true });
+      throw new Error(`labd will not use ${local}: ${bad}. Remove the lab (lab down) and start it again; if the state dir's path is long, its sockets go to a private dir in ${tmpdir()}`);
+    }
   }
 
   /** Ends the master (and with it every session on it). Idempotent. */
@@ -118,6 +128,22 @@ export class SshLink implements GuestLink {
     if (!existsSync(this.p.controlPath)) return;
     await run('ssh', [...this.base(), '-O', 'exit', this.p.host], { timeoutMs: 10_000 });
   }
+}
+
+/**
+ * Why labd must not connect to the unix socket at `path` (null: it may): it must be a socket of
+ * this process's user, readable by no one else, in a directory of this user that no one else can
+ * write (else another local user could have made it, or swap it later, and read what labd sends).
+ */
+export function ownSocketProblem(path: string, uid = process.getuid?.() ?? -1): string | null {
+  let st: Stats;
+  try { st = lstatSync(path); } catch (e) { return `it does not exist (${(e as NodeJS.ErrnoException).code})`; }
+  if (!st.isSocket()) return 'it is not a socket';
+  if (st.uid !== uid) return `it belongs to uid ${st.uid}, not to labd's user (${uid})`;
+  if (st.mode & 0o077) return `its mode is ${(st.mode & 0o777).toString(8)}, open to other users`;
+  const dir = lstatSync(dirname(path));
+  if (dir.uid !== uid || dir.mode & 0o022) return `its directory ${dirname(path)} is writable by other users`;
+  return null;
 }
 
 /** Runs guest programs on this host: for tests of everything above the transport. */

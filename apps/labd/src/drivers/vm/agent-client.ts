@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import type { LabExecResult } from '../types.ts';
+import { endCode, FrameReader, MalformedReply } from './agent-frames.ts';
 import { AGENT_GREETING } from './guest-agent.ts';
 
 /** How labd reaches a guest's exec agent (guest-agent.ts); tests run the agent on the host. */
@@ -92,7 +93,7 @@ function once(path: string, req: AgentRequest, deadline: number): Promise<Attemp
     const sock = connect(path);
     const out = new Tail();
     const err = new Tail();
-    let buf: Buffer = Buffer.alloc(0);
+    const frames = new FrameReader();
     let greeted = false;
     let settled = false;
     let killed = false;
@@ -130,27 +131,29 @@ function once(path: string, req: AgentRequest, deadline: number): Promise<Attemp
       done(new Error("the lab machine's command runner stopped while running the command (killed in the lab?); "
         + 'the command may have done part of its work. The next command starts a new runner: run it again'));
     });
+    // Everything from the guest is untrusted (the learner is root there): a throw in this handler
+    // would be an uncaught exception that ends labd for every lab, so any surprise fails this exec.
     sock.on('data', (c: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, c]) : c;
-      if (!greeted) {
-        if (buf.length < AGENT_GREETING.length) return;
-        if (buf.subarray(0, AGENT_GREETING.length).toString() !== AGENT_GREETING) {
-          return done(new Error(`the lab machine's command socket answered something else: ${JSON.stringify(buf.subarray(0, 40).toString())}`));
+      if (settled) return;
+      try {
+        frames.push(c);
+        if (!greeted) {
+          const g = frames.peek(AGENT_GREETING.length);
+          if (!g) return;
+          if (g.toString('latin1') !== AGENT_GREETING) {
+            return done(new Error(`the lab machine's command socket answered something else: ${JSON.stringify(g.subarray(0, 40).toString('latin1'))}`));
+          }
+          greeted = true;
+          frames.take(AGENT_GREETING.length);
         }
-        greeted = true;
-        buf = buf.subarray(AGENT_GREETING.length);
-      }
-      while (buf.length >= 5) {
-        const len = buf.readUInt32BE(1);
-        if (buf.length < 5 + len) break;
-        const type = String.fromCharCode(buf[0]!);
-        const body = buf.subarray(5, 5 + len);
-        buf = buf.subarray(5 + len);
-        if (type === 'o') out.push(body);
-        else if (type === 'e') err.push(body);
-        else if (type === 'x') return done({ kind: 'result', r: result((JSON.parse(body.toString()) as { code: number }).code) });
-        else if (type === 'f') return done(new Error(`the lab machine's command runner could not run the command: ${body.toString()}`));
-        else return done(new Error(`the lab machine's command runner sent an unknown frame "${type}"`));
+        for (let f = frames.next(); f; f = frames.next()) {
+          if (f.type === 'o') out.push(f.body);
+          else if (f.type === 'e') err.push(f.body);
+          else if (f.type === 'x') return done({ kind: 'result', r: result(endCode(f.body)) });
+          else return done(new Error(`the lab machine's command runner could not run the command: ${f.body.subarray(0, 2000).toString()}`));
+        }
+      } catch (e) {
+        done(e instanceof MalformedReply ? e : new MalformedReply((e as Error).message));
       }
     });
     const stdin = Buffer.from(req.stdin ?? '');

@@ -1,10 +1,15 @@
 import { existsSync, statfsSync } from 'node:fs';
 import { qmp } from './qmp.ts';
 
-/** MiB an unprivileged writer could still use on the filesystem holding `dir`. */
-export function freeMiB(dir: string): number {
+/**
+ * MiB QEMU could still write on the filesystem holding `dir`. QEMU runs as labd's own user
+ * (qemu.ts): as root it also fills the blocks ext4 reserves for root (5% by default), so it pauses
+ * on a full disk only when bfree reaches 0, and counting bavail (what others may use) would never
+ * see room come back until the whole reserve was freed too, nor name the right amount.
+ */
+export function freeMiB(dir: string, uid = process.getuid?.() ?? -1): number {
   const s = statfsSync(dir);
-  return Math.floor((Number(s.bavail) * Number(s.bsize)) / 2 ** 20);
+  return Math.floor((Number(uid === 0 ? s.bfree : s.bavail) * Number(s.bsize)) / 2 ** 20);
 }
 
 /**

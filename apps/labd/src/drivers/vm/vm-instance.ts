@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { config } from '../../config.ts';
 import { unregister } from '../../instances.ts';
 import { tcgTimeScale } from '../tcg-time.ts';
@@ -45,15 +45,34 @@ export interface VmDriverState extends VmPaths {
 
 export const vds = (state: InstanceState) => state.driverState as unknown as VmDriverState;
 
+const SOCK_DIR_PREFIX = 'elab-sock-';
+
+/**
+ * elab-sock-<name>-<uid> in the temp dir, 0700 and labd's. The same one on every call (the warm
+ * pool computes a taken guest's paths again, and its sockets stay), made if missing. One that
+ * exists but is not a plain dir of labd's user with mode 0700 was made by someone else (the temp
+ * dir is shared and the name guessable): then a fresh mkdtemp dir, which no one can have made.
+ */
+export function privateSocketDir(name: string, uid = process.getuid?.() ?? -1): string {
+  const dir = join(tmpdir(), `${SOCK_DIR_PREFIX}${name}-${uid}`);
+  try { mkdirSync(dir, { mode: 0o700 }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+  const st = lstatSync(dir);
+  if (st.isDirectory() && st.uid === uid && (st.mode & 0o777) === 0o700) return dir;
+  return mkdtempSync(join(tmpdir(), `${SOCK_DIR_PREFIX}${name}-`));
+}
+
 /**
  * A socket path has to fit sockaddr_un (108 bytes), the control socket with the suffix ssh adds
  * while creating it, the exec socket (execSocket) with its agent version: a long state dir puts
- * them in the temp dir.
+ * them in a directory of their own in the temp dir. Never in the temp dir itself: another local
+ * user could make a socket at the (guessable) path first, and labd would send every command and
+ * its environment there (privateSocketDir). The dir is in the state (dirname of controlPath and
+ * qmpSocket), and destroyVm removes it.
  */
 export function vmPaths(id: string, hostDir: string): VmPaths & Pick<VmDriverState, 'name' | 'key' | 'sshConfig' | 'knownHosts' | 'controlPath'> {
   const name = `el${id}`;
   const sock = join(hostDir, `${name}.sock`);
-  const sockDir = sock.length <= 80 ? hostDir : tmpdir();
+  const sockDir = sock.length <= 80 ? hostDir : privateSocketDir(name);
   return {
     name, hostDir,
     overlay: join(hostDir, `${name}.qcow2`), pidFile: join(hostDir, `${name}.pid`), console: join(hostDir, `${name}.console`),
@@ -65,13 +84,23 @@ export function vmPaths(id: string, hostDir: string): VmPaths & Pick<VmDriverSta
 /** The host end of the SSH master's forward to the guest's exec agent (one per agent version). */
 export const execSocket = (d: Pick<VmDriverState, 'controlPath' | 'name'>) => join(dirname(d.controlPath), `${d.name}-${AGENT_VERSION}.exec`);
 
-/** Sockets of a guest outside its instance dir (a long state dir puts them in the temp dir). */
-function socketsOutside(d: Partial<VmDriverState>): string[] {
-  if (!d.controlPath || !d.name || !d.hostDir || dirname(d.controlPath) === d.hostDir) return [];
-  const dir = dirname(d.controlPath);
-  let names: string[] = [];
-  try { names = readdirSync(dir); } catch { return []; }
-  return names.filter((n) => n === `${d.name}.sock` || n === `${d.name}.qmp` || (n.startsWith(`${d.name}-`) && n.endsWith('.exec'))).map((n) => join(dir, n));
+/**
+ * Removes a guest's sockets outside its instance dir: the private dirs vmPaths made (the control
+ * socket's, and the QMP socket's if that differs: a pool guest handed to a lab keeps its QEMU's),
+ * and the sockets an older labd put straight into the temp dir.
+ */
+export function removeSocketsOutside(d: Partial<VmDriverState>): void {
+  if (!d.name || !d.hostDir) return;
+  for (const p of [d.controlPath, d.qmpSocket]) {
+    if (!p || dirname(p) === d.hostDir) continue;
+    const dir = dirname(p);
+    if (basename(dir).startsWith(`${SOCK_DIR_PREFIX}${d.name}-`)) { rmSync(dir, { recursive: true, force: true }); continue; }
+    let names: string[] = [];
+    try { names = readdirSync(dir); } catch { continue; }
+    for (const n of names) {
+      if (n === `${d.name}.sock` || n === `${d.name}.qmp` || (n.startsWith(`${d.name}-`) && n.endsWith('.exec'))) rmSync(join(dir, n), { force: true });
+    }
+  }
 }
 
 /** Writes the ssh client config for a booted guest: root, its own key, its announced host key pinned. */
@@ -105,7 +134,7 @@ export async function destroyVm(state: InstanceState): Promise<string[]> {
   const name = d.name ?? `el${state.id}`;
   if (!(await killQemu(d.qemuPid, name))) errors.push(`QEMU of ${name} (pid ${d.qemuPid}) does not die`);
   if (errors.length === 0) {
-    for (const f of socketsOutside(d)) rmSync(f, { force: true });
+    removeSocketsOutside(d);
     if (d.hostDir) rmSync(d.hostDir, { recursive: true, force: true });
     if (d.controlPath) rmSync(d.controlPath, { force: true });
     unregister(state.id);
