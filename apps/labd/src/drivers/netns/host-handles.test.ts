@@ -28,7 +28,7 @@ function labWithStrayFd(args: string[]): Promise<{ code: number; stdout: string;
   let stdout = '', stderr = '';
   child.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); });
   child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const stray = child.stdio[EXTRA_FD] as Readable;
+  const stray = (child.stdio as unknown as Readable[])[EXTRA_FD]!;
   stray.on('error', () => { /* only held open, never read */ });
   const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
   const ended = (s: Readable) => new Promise<void>((r) => { if (s.readableEnded) r(); else s.once('close', () => r()); });
