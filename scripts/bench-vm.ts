@@ -1,15 +1,22 @@
 // Figures for the vm driver on this machine (KVM when a probe guest boots on it, else TCG):
 //   - cold ready: VmDriver.up with no warm pool (overlay, QEMU, kernel boot, SSH master, files)
-//   - ready from the warm pool: up when a pooled guest has finished booting (file copy only)
+//   - ready from the warm pool: up when a pooled guest is warm (booted, SSH master, exec agent:
+//     the file copy only is left); --pool-runs N times (a fresh pool guest each), p50 and each
 //   - exec latency of `true` as root in the guest: through the exec agent and, interleaved in the
 //     same run as the anchor, with an SSH session per exec (ELAB_VM_EXEC=ssh); p50/p90/p99
 //   - host RSS of an idle guest's QEMU process (VmRSS), after the guest settled
-// Usage: node --import tsx scripts/bench-vm.ts [exec-runs=30] [--exec-only]
+// Usage: node --import tsx scripts/bench-vm.ts [exec-runs=30] [--exec-only] [--pool-runs N (default 3)]
 //   (each exec path runs exec-runs times; --exec-only skips the idle RSS and the warm pool: one guest)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const poolRunsAt = process.argv.indexOf('--pool-runs');
+const poolRuns = poolRunsAt > 0 ? Number(process.argv[poolRunsAt + 1]) : 3;
+if (!Number.isInteger(poolRuns) || poolRuns < 1) {
+  console.error('bench-vm: --pool-runs needs a whole number of runs, at least 1 (e.g. --pool-runs 5)');
+  process.exit(2);
+}
 const ownState = !process.env.ELAB_STATE_DIR;
 process.env.ELAB_STATE_DIR ??= mkdtempSync(join(tmpdir(), 'elab-bench-vm-'));
 const { findLab } = await import('../apps/labd/src/engine.ts');
@@ -19,7 +26,7 @@ const { findImage, chooseAccel } = await import('../apps/labd/src/drivers/vm/ima
 const { setVmExecMode, vds } = await import('../apps/labd/src/drivers/vm/vm-instance.ts');
 
 const execOnly = process.argv.includes('--exec-only');
-const execRuns = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 30);
+const execRuns = Number(process.argv.slice(2).find((a, i, all) => /^\d+$/.test(a) && all[i - 1] !== '--pool-runs') ?? 30);
 const lab = findLab('hello-ebpf');
 const driver = new VmDriver();
 const pre = await driver.preflight();
@@ -86,15 +93,23 @@ if (execOnly) {
   if (ownState) rmSync(process.env.ELAB_STATE_DIR!, { recursive: true, force: true });
   process.exit(0);
 }
-// Warm pool of one: started in the background, taken once its guest has booted.
-await new VmPool().refill(img, 1);
-const pooled = new VmPool().live(img)[0];
-if (!pooled) throw new Error('the pool did not start a guest');
-const cons = vds(pooled).console;
-for (let i = 0; i < 3000 && !/ebpf-lab-vm: ready/.test(readFileSync(cons, 'utf8')); i++) await sleep(100);
-const t1 = performance.now();
-const warm = await driver.up(lab);
-console.log(`ready from the warm pool: ${((performance.now() - t1) / 1000).toFixed(1)} s (guest ${vds(warm.state).name})`);
-await warm.down();
-await driver.reap({ all: true }); // this state dir's pool, should anything be left
-if (ownState) rmSync(process.env.ELAB_STATE_DIR!, { recursive: true, force: true });
+// Warm pool of one, poolRuns times: refill resolves once its guest is warm, then up takes it.
+const poolMs: number[] = [];
+try {
+  for (let i = 0; i < poolRuns; i++) {
+    await new VmPool().refill(img, 1);
+    const pooled = new VmPool().live(img)[0];
+    if (!pooled) throw new Error('the pool did not start a guest');
+    if (!vds(pooled).warm) throw new Error(`pool guest ${pooled.id} is not warm: see ${vds(pooled).console}`);
+    const l = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+    const t1 = performance.now();
+    const warm = await driver.up(lab);
+    poolMs.push(performance.now() - t1);
+    console.log(`ready from the warm pool: ${(poolMs.at(-1)! / 1000).toFixed(2)} s (guest ${vds(warm.state).name}${warm.state.id === pooled.id ? '' : ', NOT the pooled one'}, load ${l})`);
+    await warm.down();
+  }
+  console.log(`ready from the warm pool: p50 ${(pct(poolMs, 50) / 1000).toFixed(2)} s, max ${(Math.max(...poolMs) / 1000).toFixed(2)} s (n=${poolMs.length})`);
+} finally {
+  await driver.reap({ all: true }); // this state dir's pool, should anything be left
+  if (ownState) rmSync(process.env.ELAB_STATE_DIR!, { recursive: true, force: true });
+}

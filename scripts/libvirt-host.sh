@@ -3,7 +3,8 @@
 # vagrant-libvirt), leaving the host as it was found.
 #   start    records the host's state (daemons running, LIBVIRT_* iptables chains, forwarding
 #            sysctls) in $STATE, starts virtlogd and libvirtd (-d, not -l: no socket activation
-#            here) unless they run, and defines the storage pool elab-pool
+#            here) unless they run, defines the storage pool elab-pool and puts our boxes' images
+#            in it (hard links: vagrant then uploads nothing)
 #   cleanup  removes every libvirt object named elab-* (domains, their volumes, networks, the
 #            pool), stops the daemons it started, deletes the LIBVIRT_* chains that were not
 #            there before and restores the sysctls. Safe to run twice, and after a crash.
@@ -13,6 +14,7 @@
 set -uo pipefail
 STATE=${LIBVIRT_HOST_STATE:-/run/ebpf-lab-libvirt-host}
 POOL=elab-pool POOL_DIR=${LAB_CACHE_DIR:-/var/cache/ebpf-lab}/libvirt-pool
+VAGRANT_HOME=${VAGRANT_HOME:-${LAB_CACHE_DIR:-/var/cache/ebpf-lab}/vagrant.d}
 SYSCTLS=(net.ipv4.ip_forward net.ipv6.conf.all.forwarding)
 TABLES=(filter nat mangle)
 export LIBVIRT_DEFAULT_URI=qemu:///system
@@ -32,7 +34,7 @@ start() {
   fi
   command -v libvirtd >/dev/null || die "libvirtd not found: apt-get install libvirt-daemon-system libvirt-clients"
   running virtlogd || virtlogd -d || die "virtlogd -d failed"
-  running libvirtd || libvirtd -d || die "libvirtd -d failed"
+  running libvirtd || start_libvirtd || die "libvirtd -d failed"
   local i
   for i in $(seq 60); do virsh version >/dev/null 2>&1 && break; sleep 0.5; done
   virsh version >/dev/null 2>&1 || die "libvirtd does not answer on $LIBVIRT_DEFAULT_URI"
@@ -42,7 +44,59 @@ start() {
       die "cannot define the storage pool $POOL"
   fi
   virsh pool-list --name | awk '{ print $1 }' | grep -qx "$POOL" || virsh -q pool-start "$POOL" >/dev/null || die "cannot start the storage pool $POOL"
+  seed
   log "libvirtd ready (pool $POOL at $POOL_DIR)"
+}
+
+# vagrant-libvirt uploads a box's image into the pool (a libvirt stream of 1.1 GB: minutes on a
+# loaded host) unless a volume of the name it computes is there. Our boxes' images sit beside the
+# pool on the same disk: a hard link is that volume at no cost. The name is vagrant-libvirt's
+# (handle_box_image.rb): <box>_vagrant_box_image_<version>_box.img, version 0 being 0_<mtime>.
+# cleanup deletes the link with the pool; the box in $VAGRANT_HOME stays, as it was found.
+seed() {
+  local img box version vol
+  for img in "$VAGRANT_HOME"/boxes/elab-box-*/*/libvirt/box.img; do
+    [ -f "$img" ] || continue
+    version=$(basename "$(dirname "$(dirname "$img")")") box=$(basename "$(dirname "$(dirname "$(dirname "$img")")")")
+    [ "$version" = 0 ] && version=0_$(stat -c %Y "$img")
+    vol=${box}_vagrant_box_image_${version}_box.img
+    [ -e "$POOL_DIR/$vol" ] && continue
+    # libvirt hands a guest's backing file to its QEMU user and leaves it so: the owner goes back in cleanup.
+    grep -q " $img\$" "$STATE.seeded" 2>/dev/null || echo "$(stat -c %u:%g "$img") $img" >>"$STATE.seeded"
+    ln "$img" "$POOL_DIR/$vol" 2>/dev/null || cp --reflink=auto "$img" "$POOL_DIR/$vol" || { log "cannot put $img into $POOL_DIR (vagrant will upload it)"; continue; }
+    log "box $box in pool $POOL as $vol (no upload)"
+  done
+  virsh -q pool-refresh "$POOL" >/dev/null || log "pool-refresh $POOL failed (vagrant will upload the box)"
+}
+
+# libvirtd probes every qemu-system-* on PATH for its capabilities and caches them, marked with
+# whether KVM was usable. Where /dev/kvm is root's alone (here), libvirtd (root) and its QEMU user
+# disagree about that, so the cache never validated: libvirtd probed QEMU again (~10 s on a busy
+# host, twice per binary) on every capabilities request, and a domain define or start cost up to a
+# minute. Its QEMU user cannot use KVM there anyway, so a libvirtd started here gets a /dev/kvm
+# that is an empty root-only file, and no qemu-system-i386 (labs are x86_64 guests): bind mounts in
+# its own mount namespace, which ends with it; the host's files are untouched. Measured: a
+# `virsh capabilities` 8-30 s before, and a one-VM `vagrant up` spent 111 s in define/update.
+start_libvirtd() {
+  local mounts=() quser
+  [ -x /usr/bin/qemu-system-i386 ] && mounts+=("mount --bind /dev/null /usr/bin/qemu-system-i386")
+  quser=$(sed -n 's/^[[:space:]]*user[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p' /etc/libvirt/qemu.conf 2>/dev/null | tail -n1)
+  quser=${quser:-libvirt-qemu}
+  if [ -e /dev/kvm ] && id "$quser" >/dev/null 2>&1 && ! setpriv --reuid="$quser" --regid="$(id -g "$quser")" --init-groups sh -c 'exec 3<>/dev/kvm' 2>/dev/null; then
+    # libvirt builds each guest's /dev from the host's and cannot move a file mounted there, so
+    # that libvirtd gives its guests no private /dev (qemu.conf namespaces = []; a copy, mounted).
+    install -m 0600 /dev/null "$STATE.no-kvm" && mounts+=("mount --bind $STATE.no-kvm /dev/kvm") &&
+      { cat /etc/libvirt/qemu.conf 2>/dev/null; echo 'namespaces = []'; } >"$STATE.qemu.conf" &&
+      mounts+=("mount --bind $STATE.qemu.conf /etc/libvirt/qemu.conf")
+    log "$quser cannot open /dev/kvm: libvirtd gets none (guests run on TCG either way)"
+  fi
+  if [ ${#mounts[@]} -gt 0 ] && command -v unshare >/dev/null; then
+    local m script=''
+    for m in "${mounts[@]}"; do script+="$m && "; done
+    unshare -m --propagation private sh -c "${script}exec libvirtd -d" && return 0
+    log "could not start libvirtd in its own mount namespace (it will probe QEMU on every define): starting it plainly"
+  fi
+  libvirtd -d
 }
 
 cleanup() {
@@ -61,6 +115,9 @@ cleanup() {
     done
   fi
   rm -rf "$POOL_DIR"
+  local owner img
+  while read -r owner img; do [ -e "$img" ] && chown "$owner" "$img"; done < <(cat "$STATE.seeded" 2>/dev/null)
+  rm -f "$STATE.seeded"
   [ -f "$STATE" ] || { log "no recorded state ($STATE): daemons, chains and sysctls left as they are"; return 0; }
   grep -qx 'libvirtd running' "$STATE" || stop_daemon libvirtd
   grep -qx 'virtlogd running' "$STATE" || stop_daemon virtlogd
@@ -71,7 +128,7 @@ cleanup() {
   done < <(chains)
   while read -r t c; do grep -qx "chain $t $c" "$STATE" || { iptables -t "$t" -X "$c" && log "removed iptables chain $t/$c"; }; done < <(chains)
   while read -r _ s v; do [ -n "$v" ] && [ "$(sysctl -n "$s")" != "$v" ] && sysctl -qw "$s=$v" && log "restored $s=$v"; done < <(grep '^sysctl ' "$STATE")
-  rm -f "$STATE"
+  rm -f "$STATE" "$STATE.no-kvm" "$STATE.qemu.conf"
 }
 
 stop_daemon() {

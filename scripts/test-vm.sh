@@ -3,7 +3,8 @@
 #   1. the guest image (scripts/build-vm-image.sh: 0.1 s when built, ~3-5 min cold on 2 cores)
 #   2. the driver's tests: unit, and integration against real guests (own kernel with kprobes,
 #      exec/files/shell over the one SSH connection, host invisible, a guest that never boots, a
-#      boot timeout, reap after a crash, reattach from a new process)
+#      boot timeout, reap after a crash, reattach from a new process, the warm pool: a guest ready
+#      with SSH master and exec agent before it is taken, finished by a labd restarted mid-warm)
 #      and a full disk (vm-disk-full.test.ts: a host state dir without room, a guest filled up;
 #      vm-host-disk-full.test.ts: the host disk fills under a running guest, which pauses, says so,
 #      resumes once freed, and goes with down), and the exec agent (agent-client.test.ts, plus

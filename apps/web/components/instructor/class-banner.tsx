@@ -1,6 +1,7 @@
 'use client';
 import './class-banner.css';
 import { useEffect, useState } from 'react';
+import { onSseEvent } from '@/lib/sse';
 
 const CLASS_COOKIE = 'elab_class';
 const DISMISSED = 'elab_class_dismissed';
@@ -10,7 +11,7 @@ const TEXT = {
   ko: { from: '강사 메시지', ended: '수업이 끝났습니다. 진행 상황은 저장되어 있습니다.', close: '닫기' },
 };
 
-interface Broadcast { id: number; kind: 'message' | 'goto'; message: string | null; lesson?: string; step?: string | null; replay?: boolean }
+const LEARNER_EVENTS = 'GET /v1/classes/learner-events';
 
 const localeOf = () => { const first = window.location.pathname.split('/')[1] ?? ''; return LOCALES.includes(first) ? first : 'en'; };
 
@@ -42,8 +43,7 @@ export function ClassBanner() {
     const t = TEXT[localeOf() as keyof typeof TEXT];
     const dismissed = () => Number(window.localStorage.getItem(DISMISSED) ?? 0);
     const es = new EventSource('/join/api/events');
-    es.addEventListener('broadcast', (ev) => {
-      const b = JSON.parse((ev as MessageEvent).data as string) as Broadcast;
+    onSseEvent(es, LEARNER_EVENTS, 'broadcast', (b) => {
       if (b.message && b.id > dismissed()) setShown({ id: b.id, text: b.message, title: t.from });
       if (b.kind !== 'goto' || b.replay || !b.lesson) return;
       const path = `/${localeOf()}/${b.lesson}`;
@@ -53,7 +53,7 @@ export function ClassBanner() {
         window.location.assign(`${path}${b.step ? `#step-${b.step}` : ''}`);
       }
     });
-    es.addEventListener('ended', () => {
+    onSseEvent(es, LEARNER_EVENTS, 'ended', () => {
       setShown({ id: -1, text: t.ended, title: '' });
       document.cookie = `${CLASS_COOKIE}=; Path=/; Max-Age=0`;
       es.close();

@@ -5,9 +5,10 @@ import { BroadcastForm } from './broadcast-form';
 import { ClassLanguageSwitch } from './class-language';
 import { RosterTable } from './roster-table';
 import type { Roster } from '@ebpf-lab/lab-spec';
+import type { Broadcast } from '@ebpf-lab/api';
+import { onSseEvent } from '@/lib/sse';
 
-/** A broadcast as the room's `broadcasts` and `broadcast` events carry it. */
-type BroadcastView = { id: number; kind: 'message' | 'goto'; message: string | null; lesson?: string; step?: string | null; createdAt: string };
+const ROOM_EVENTS = 'GET /v1/classes/events';
 
 const FollowView = dynamic(() => import('./follow-view.client'), { ssr: false, loading: () => <div className="follow-host">…</div> });
 
@@ -21,7 +22,7 @@ export interface RoomLesson { slug: string; title: string; steps: { id: string; 
 export function Room({ initial, lessons }: { initial: Roster; lessons: RoomLesson[] }) {
   const [roster, setRoster] = useState(initial);
   const [live, setLive] = useState(false);
-  const [sent, setSent] = useState<BroadcastView[]>([]);
+  const [sent, setSent] = useState<Broadcast[]>([]);
   const [following, setFollowing] = useState<string | null>(null);
   const [ending, setEnding] = useState<string | null>(null);
   const classId = initial.class.id;
@@ -30,12 +31,9 @@ export function Room({ initial, lessons }: { initial: Roster; lessons: RoomLesso
     const es = new EventSource(`/instructor/api/events?class=${encodeURIComponent(classId)}`);
     es.onopen = () => setLive(true);
     es.onerror = () => setLive(false);
-    es.addEventListener('roster', (ev) => { setRoster(JSON.parse((ev as MessageEvent).data as string) as Roster); setLive(true); });
-    es.addEventListener('broadcasts', (ev) => setSent(JSON.parse((ev as MessageEvent).data as string) as BroadcastView[]));
-    es.addEventListener('broadcast', (ev) => {
-      const b = JSON.parse((ev as MessageEvent).data as string) as BroadcastView;
-      setSent((xs) => (xs.some((x) => x.id === b.id) ? xs : [...xs, b]));
-    });
+    onSseEvent(es, ROOM_EVENTS, 'roster', (r) => { setRoster(r); setLive(true); });
+    onSseEvent(es, ROOM_EVENTS, 'broadcasts', setSent);
+    onSseEvent(es, ROOM_EVENTS, 'broadcast', (b) => setSent((xs) => (xs.some((x) => x.id === b.id) ? xs : [...xs, b])));
     return () => es.close();
   }, [classId]);
 

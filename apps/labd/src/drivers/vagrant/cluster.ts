@@ -15,7 +15,9 @@ import { shq } from './guest-program.ts';
  */
 export interface ClusterNode { name: string; ip: string; podCidr: string }
 export interface ClusterPod { name: string; node: string; ip: string; gateway: string; hostDev: string }
-export interface Cluster { nodes: ClusterNode[]; pods: ClusterPod[] }
+/** lab.yaml's outside host (an internet stand-in): a namespace in the first node's VM on the private network. */
+export interface ClusterOutside { name: string; node: string; ip: string; uplink: string }
+export interface Cluster { nodes: ClusterNode[]; pods: ClusterPod[]; outside?: ClusterOutside }
 
 /** True when the lab needs more than one plain machine: several nodes, or pods. */
 export const isCluster = (topo: TopologySpec) => topo.nodes.length > 1 || topo.pods.length > 0;
@@ -29,7 +31,9 @@ export function planCluster(id: string, topo: TopologySpec): Cluster {
     const a = plan.addresses[p.name]!;
     return { name: p.name, node: a.node!, ip: a.ip!, gateway: a.gateway!, hostDev: a.hostDev! };
   });
-  return { nodes, pods };
+  const o = topo.outside;
+  const outside = o ? { name: o.name, node: nodes[0]!.name, ip: o.ip, uplink: plan.addresses[o.name]!.uplinkIp! } : undefined;
+  return { nodes, pods, ...(outside ? { outside } : {}) };
 }
 
 /** LAB_NODES for vagrant/Vagrantfile: name:ip:podcidr,... */
@@ -57,7 +61,7 @@ if [ $# -lt 2 ]; then echo "usage: lab-on MEMBER CMD [ARGS...]   (members: \${me
 m=$1; shift
 if [ -z "$node" ]; then echo "lab-on: this lab has no member \\"$m\\" (members: \${members[*]})" >&2; exit 2; fi
 if [ "$node" = "$SELF" ]; then
-  [ "$kind" = pod ] && exec nsenter --net="/run/netns/el$ID-$m" -- "$@"
+  [ "$kind" != node ] && exec nsenter --net="/run/netns/el$ID-$m" -- "$@"
   exec "$@"
 fi
 while read -r name addr; do [ "$name" = "$node" ] && ip=$addr; done </etc/elab/nodes
@@ -82,10 +86,53 @@ printf -v labid '%q' "\${LAB_ID:-}"
 exec "\${SSH[@]}" "\${t[@]}" "root@$ip" "cd $cwd 2>/dev/null || cd /; export LAB_ID=$labid LAB_INSTANCE=$ID LAB_WORKDIR=$WORKDIR LAB_NODE=$node; exec lab-on $cmd"
 `;
 
-/** Writes the cluster files, lab-on and this VM's pods; idempotent apart from the pods (run once). */
+/**
+ * The model's node has its cluster NIC as eth0 (lessons and solutions say `-o eth0`, tc on eth0);
+ * our box boots with libvirt's management NIC (labd's SSH) as eth0 and the private network as
+ * eth1. They are renamed in place, once: mgmt0 and eth0. Addresses stay on a link going down, and
+ * the SSH connection over it rides out the moment (TCP resends); the routes through it go, and are
+ * set again below. HUP is ignored so that even a dropped session cannot stop this half-way.
+ * The VM holding the outside host puts it and its own address on macvlans of the private NIC
+ * (lan0): the outside is then on the nodes' segment like another machine, and this node reaches it
+ * too (a macvlan's parent cannot; its siblings in bridge mode can). That node is wired before any
+ * other node has talked to it, so nobody caches the NIC's own MAC for its address.
+ */
+function nicProgram(me: ClusterNode, id: string, outside: ClusterOutside | undefined): string[] {
+  const lines = [
+    // Once: a second run would take the renamed cluster NIC down.
+    'if [ -e /sys/class/net/eth1 ]; then', "trap '' HUP PIPE",
+    'gw=$(ip -4 route show default dev eth0 | { read -r _ _ g _; echo "$g"; })',
+    'ip link set eth0 down', 'ip link set eth0 name mgmt0', 'ip link set mgmt0 up', 'ip link set eth1 down',
+  ];
+  if (outside?.node === me.name) {
+    const ons = `el${id}-${outside.name}`;
+    lines.push(
+      'modprobe macvlan 2>/dev/null || true',
+      'ip link set eth1 name lan0', 'ip addr flush dev lan0',
+      // The NIC itself holds no address: it must not answer ARP for its macvlans' (the weak host model would).
+      'sysctl -qw net.ipv4.conf.lan0.arp_ignore=1', 'ip link set lan0 up',
+      'ip link add eth0 link lan0 type macvlan mode bridge',
+      `ip addr add ${me.ip}/24 dev eth0`, 'ip link set eth0 up',
+      `ip netns add ${ons}`, `ip -n ${ons} link set lo up`,
+      // rp_filter off as on the nodes: an un-masqueraded packet from a pod must arrive (and show in tcpdump).
+      `ip netns exec ${ons} sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0`,
+      `ip -n ${ons} addr add ${outside.ip}/32 dev lo`,
+      `ip link add elo${id} link lan0 type macvlan mode bridge`, `ip link set elo${id} netns ${ons}`,
+      `ip -n ${ons} link set elo${id} name eth0`, `ip -n ${ons} addr add ${outside.uplink}/24 dev eth0`, `ip -n ${ons} link set eth0 up`,
+    );
+  } else {
+    lines.push('ip link set eth1 name eth0', 'ip link set eth0 up', `ip addr show dev eth0 | grep -q ' ${me.ip}/' || ip addr add ${me.ip}/24 dev eth0`);
+  }
+  // Every node's default gateway is the outside host, as in the netns model; without one, libvirt's again.
+  if (!outside) lines.push('[ -z "$gw" ] || ip route replace default via "$gw" dev mgmt0');
+  return [...lines, 'fi'];
+}
+
+/** Writes the cluster files, lab-on and this VM's pods and NICs; idempotent apart from the pods (run once). */
 export function nodeProgram(id: string, c: Cluster, self: string, workdir: string): string {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
-  const members = [...c.nodes.map((n) => `${n.name} ${n.name} node`), ...c.pods.map((p) => `${p.name} ${p.node} pod`)].join('\n');
+  const o = c.outside;
+  const members = [...c.nodes.map((n) => `${n.name} ${n.name} node`), ...c.pods.map((p) => `${p.name} ${p.node} pod`), ...(o ? [`${o.name} ${o.node} outside`] : [])].join('\n');
   const me = c.nodes.find((n) => n.name === self)!;
   const lines = [
     'set -e', 'mkdir -p /etc/elab', `mkdir -p ${shq(workdir)}`,
@@ -94,9 +141,10 @@ export function nodeProgram(id: string, c: Cluster, self: string, workdir: strin
     `printf '%s' ${b64(`${c.nodes.map((n) => `${n.name} ${n.ip}`).join('\n')}\n`)} | base64 -d >/etc/elab/nodes`,
     `printf '%s' ${b64(CLUSTER_LAB_ON)} | base64 -d >/usr/local/bin/lab-on`, 'chmod 0755 /usr/local/bin/lab-on',
     'sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0',
-    // The Vagrantfile sets these already (our box: kernel command line; others: a provisioner).
-    ...(me.ip ? [`ip addr show dev eth1 | grep -q ' ${me.ip}/' || { ip link set eth1 up; ip addr add ${me.ip}/24 dev eth1; }`] : []),
-    ...c.nodes.filter((n) => n.name !== self).map((n) => `ip route replace ${n.podCidr} via ${n.ip} dev eth1`),
+    // The Vagrantfile put the address on eth1 already (our box: the kernel command line).
+    ...(me.ip ? nicProgram(me, id, o) : []),
+    ...c.nodes.filter((n) => n.name !== self).map((n) => `ip route replace ${n.podCidr} via ${n.ip} dev eth0`),
+    ...(o ? [`ip route replace default via ${o.uplink} dev eth0`] : []),
   ];
   for (const p of c.pods.filter((x) => x.node === self)) {
     const ns = `el${id}-${p.name}`;
@@ -118,12 +166,14 @@ export function nodeProgram(id: string, c: Cluster, self: string, workdir: strin
 export function clusterSetupProgram(id: string, c: Cluster, workdir: string, privateKey: string): string {
   const first = c.nodes[0]!.name;
   const lines = [
-    'set -e', 'install -d -m 0700 /root/.ssh',
+    // The NICs change under this session (nicProgram): a hang-up must not stop it between two nodes.
+    'set -e', "trap '' HUP", 'install -d -m 0700 /root/.ssh',
     `printf '%s' ${Buffer.from(privateKey).toString('base64')} | base64 -d >/root/.ssh/id_ed25519`, 'chmod 0600 /root/.ssh/id_ed25519',
   ];
   for (const n of c.nodes) {
     const prog = Buffer.from(nodeProgram(id, c, n.name, workdir)).toString('base64');
-    const where = n.name === first ? 'bash' : `${GUEST_SSH} root@${n.ip} bash`;
+    // The whole program first, then run: bash reading it from the session would stop where a dropped one ends.
+    const where = n.name === first ? 'bash' : `${GUEST_SSH} root@${n.ip} 'f=$(mktemp) && cat >"$f" && bash "$f"; r=$?; rm -f "$f"; exit $r'`;
     lines.push(`printf '%s' ${prog} | base64 -d | ${where} || { echo "building node ${n.name} (${n.ip}) failed" >&2; exit 1; }`);
   }
   return lines.join('\n');

@@ -141,17 +141,19 @@ export async function checkHost(deps: HostDeps = {}): Promise<VagrantHost> {
     if (provider === 'libvirt' && !at('virsh')) missing.push({ what: 'libvirt is not installed (no virsh on PATH)', fix: FIXES.virsh });
     if (hasVagrant) {
       if (provider === 'libvirt') {
-        const plugins = await sh('vagrant', ['plugin', 'list', '--machine-readable']);
-        if (!plugins.stdout.includes('vagrant-libvirt')) missing.push({ what: 'the vagrant-libvirt plugin is not installed', fix: FIXES.libvirtPlugin });
-      }
-      if (provider === 'libvirt') {
         const home = libvirtVagrantHome(s);
-        const box = s.box || await ownBoxName();
-        const list = parseBoxList((await sh('vagrant', ['box', 'list', '--machine-readable'], { VAGRANT_HOME: home })).stdout);
+        // At once: each vagrant call is a Ruby start-up of seconds (tens on a loaded host), and every `lab up` asks.
+        const [plugins, box, boxList, pool] = await Promise.all([
+          sh('vagrant', ['plugin', 'list', '--machine-readable']),
+          s.box || ownBoxName(),
+          sh('vagrant', ['box', 'list', '--machine-readable'], { VAGRANT_HOME: home }),
+          sh('virsh', ['-c', 'qemu:///system', 'pool-info', 'elab-pool']),
+        ]);
+        if (!plugins.stdout.includes('vagrant-libvirt')) missing.push({ what: 'the vagrant-libvirt plugin is not installed', fix: FIXES.libvirtPlugin });
+        const list = parseBoxList(boxList.stdout);
         if (!list.some((b) => b.name === box && b.provider === 'libvirt')) {
           missing.push({ what: `the box ${box} for libvirt is not added to ${home}`, fix: box.startsWith('elab-box-') ? FIXES.ownBox : `VAGRANT_HOME=${home} vagrant box add ${box} --provider libvirt` });
         }
-        const pool = await sh('virsh', ['-c', 'qemu:///system', 'pool-info', 'elab-pool']);
         if (at('virsh') && pool.code !== 0) missing.push({ what: `libvirtd does not answer, or has no storage pool elab-pool (${(pool.stderr || pool.stdout).trim().split('\n').pop()})`, fix: FIXES.libvirtd });
         return { provider, box, vagrantHome: home, report: { ok: missing.length === 0, missing } };
       }

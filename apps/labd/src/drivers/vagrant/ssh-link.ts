@@ -45,11 +45,19 @@ export class SshLink implements GuestLink {
   }
 
   /**
-   * Starts the master in the background (`-f` returns once it is logged in). Its stdio goes to a
+   * Starts the master in the background (`-f` returns once it is logged in), unless one answers
+   * on the control socket already. Its stdio goes to a
    * log file, never to pipes: the forked master keeps them open for its whole life, and a
    * reader waiting for EOF on them would wait until `down`.
    */
   async start(timeoutMs = 30_000): Promise<void> {
+    if (existsSync(this.p.controlPath)) {
+      // A master runs already (a warm pool guest's, or one whose maker died before it was
+      // recorded): keep it. A dead one's socket goes: over it, ssh would give up multiplexing and
+      // leave a plain connection running in the background instead of a master.
+      if ((await run('ssh', [...this.base(), '-O', 'check', this.p.host], { timeoutMs: 10_000 })).code === 0) return;
+      rmSync(this.p.controlPath, { force: true });
+    }
     const fd = openSync(this.p.logFile, 'a');
     try {
       const code = await new Promise<number>((resolve) => {

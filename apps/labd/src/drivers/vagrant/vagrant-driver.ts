@@ -125,12 +125,14 @@ export class VagrantDriver implements LabDriver {
       phase = 'opening the SSH connection';
       await sshLinkOf(state).start().catch((e: Error) => { throw new UpError(phase, e.message, `check that sshd runs in the guest: cd vagrant && vagrant ssh (log: ${d.hostDir}/ssh-master.log)`); });
 
+      // The driver's own guest work gets the guest's time scale (TCG under load), like a lab's scripts.
+      const guestMin = MIN * ((vagrantInstance(state) as LabInstance).timeScale ?? 1);
       if (ownBox) {
         phase = d.nodesEnv ? `building the cluster (${cluster.nodes.length} VMs, ${cluster.pods.length} pods)` : 'installing lab-on';
         onProgress({ phase: 'network', message: phase, fraction: 0.6 });
-        const built = await new VagrantInstance(state).exec(clusterSetupProgram(id, cluster, GUEST_WORKDIR, readFileSync(d.key, 'utf8')), { timeoutMs: 5 * MIN });
+        const built = await new VagrantInstance(state).exec(clusterSetupProgram(id, cluster, GUEST_WORKDIR, readFileSync(d.key, 'utf8')), { timeoutMs: 5 * guestMin });
         if (built.code !== 0) throw new UpError(phase, `exit ${built.code}: ${built.stderr.trim().slice(-400)}`, 'see the VMs\' consoles: virsh console elab-<id>-<node>');
-        state.nodes = [...cluster.nodes.map((n) => n.name), ...cluster.pods.map((p) => p.name)];
+        state.nodes = [...cluster.nodes.map((n) => n.name), ...cluster.pods.map((p) => p.name), ...(cluster.outside ? [cluster.outside.name] : [])];
         saveState(state);
       }
 
@@ -138,7 +140,7 @@ export class VagrantDriver implements LabDriver {
       onProgress({ phase: 'files', message: `copying starter files to ${GUEST_WORKDIR}`, fraction: 0.65 });
       const inst = vagrantInstance(state);
       const tar = execFileSync('tar', ['-C', seed, '-cf', '-', '.'], { maxBuffer: 1 << 30 });
-      const unpacked = await inst.exec(UNPACK_PROGRAM, { stdin: tar.toString('base64'), timeoutMs: 5 * MIN });
+      const unpacked = await inst.exec(UNPACK_PROGRAM, { stdin: tar.toString('base64'), timeoutMs: 5 * guestMin });
       if (unpacked.code !== 0) throw new UpError(phase, `unpacking in the guest failed (exit ${unpacked.code}): ${unpacked.stderr.trim().slice(-300)}`, 'check free space in the guest');
 
       d.phase = 'ready';

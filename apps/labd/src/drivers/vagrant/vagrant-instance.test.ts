@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { InstanceState } from '../types.ts';
 import { LocalLink } from './ssh-link.ts';
 import { processAlive as alive } from './vagrant-cli.ts';
-import { VagrantInstance } from './vagrant-instance.ts';
+import { LibvirtInstance, VagrantInstance } from './vagrant-instance.ts';
 import { httpErrorOf } from '../../http/errors.ts';
 
 // Everything VagrantInstance sends into the guest (exec wrapper, env, timeouts, file access),
@@ -97,4 +97,23 @@ test('files: the same refusals (and HTTP statuses) as the host-side workdir', as
 test('pids: numbers from /proc as the "guest" sees them', async () => {
   const pids = await inst.pids();
   assert.ok(pids.has(1) && pids.has(process.pid));
+});
+
+test('libvirt on TCG: the load-scaled factor is applied once (exec limits pass through, the driver\'s own are scaled)', async () => {
+  const programs: string[] = [];
+  const link = { run: async (p: string) => { programs.push(p); return { code: 0, stdout: '1\n', stderr: '', ms: 1, timedOut: false }; }, ptyArgv: (): [string, string[]] => ['true', []] };
+  const lv = (extra: Record<string, unknown>) => new LibvirtInstance({ ...state, driverState: { ...state.driverState, provider: 'libvirt', ...extra } }, { link, pidDir });
+  const cluster = lv({ libvirtDriver: 'qemu', nodesEnv: 'a:192.168.10.10:172.16.0.0/24' });
+  const single = lv({ libvirtDriver: 'qemu' });
+  assert.equal(lv({ libvirtDriver: 'kvm' }).timeScale, 1);
+  // The load average moves between two reads: ranges (the vm driver's factor is 4 to 16).
+  assert.ok(cluster.timeScale >= 8 && cluster.timeScale <= 32, `a cluster's VMs share the cores: twice the vm driver's factor (${cluster.timeScale})`);
+  assert.ok(single.timeScale >= 4 && single.timeScale <= 16, `one VM: the vm driver's factor (${single.timeScale})`);
+  // The engine and ts-check scale the limits they pass; exec must not scale them again.
+  await cluster.exec('true', { timeoutMs: 10_000 });
+  assert.match(programs.pop()!, /timeout -s KILL 15 /);
+  // The driver's own commands (pids, files) have host-time limits: those are scaled here.
+  await cluster.pids();
+  const limit = Number(/timeout -s KILL (\d+) /.exec(programs.pop()!)![1]);
+  assert.ok(limit >= 15 * 8 + 5 && limit <= 15 * 32 + 6, `pids limit ${limit} s: 15 s times the cluster's factor`);
 });

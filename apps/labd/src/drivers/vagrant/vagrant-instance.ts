@@ -3,6 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { LabError } from '../../errors.ts';
 import { which } from '../../host-caps.ts';
 import { unregister } from '../../instances.ts';
+import { tcgTimeScale } from '../tcg-time.ts';
 import { run } from '../../proc.ts';
 import type { ExecOptions, InstanceState, LabExecResult, LabInstance, ShellCommand } from '../types.ts';
 import { checkRelPath, checkWriteSize, fileError, READ_PROGRAM, WRITE_PROGRAM } from './guest-files.ts';
@@ -189,19 +190,19 @@ export class VagrantInstance implements LabInstance {
 }
 
 /**
- * A libvirt lab. On TCG every instruction is emulated: checks and scripts get 4x the time, as the
- * vm driver's guests; a cluster's VMs also share the host's cores, and lab-on crosses VMs: 8x.
+ * A libvirt lab. On TCG every instruction is emulated: steps, checks and the driver's own commands
+ * get the vm driver's load-scaled factor (tcg-time.ts); a cluster's three VMs also share the host's
+ * cores, and lab-on crosses VMs: twice that. The factor is applied once, where each limit is set
+ * (the engine for scripts and steps, ts-check for a check's own exec limits, ownLimit here):
+ * scaling exec() as well squared it (a solve.sh limit of 60 s became 64 minutes on a cluster).
  */
 export class LibvirtInstance extends VagrantInstance {
   get timeScale(): number {
     const d = ds(this.state);
-    return d.libvirtDriver === 'qemu' ? (d.nodesEnv ? 8 : 4) : 1;
+    return d.libvirtDriver === 'qemu' ? tcgTimeScale() * (d.nodesEnv ? 2 : 1) : 1;
   }
 
-  /** A check's own exec limits too (curl --max-time 2 with 5 s to spare timed out on three TCG VMs). */
-  override exec(cmd: string, opts: ExecOptions = {}): Promise<LabExecResult> {
-    return super.exec(cmd, opts.timeoutMs ? { ...opts, timeoutMs: opts.timeoutMs * this.timeScale } : opts);
-  }
+  protected override ownLimit(ms: number): number { return ms * this.timeScale; }
 }
 
 export const vagrantInstance = (state: InstanceState): VagrantInstance =>

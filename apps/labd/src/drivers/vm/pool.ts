@@ -4,10 +4,12 @@ import type { VmSpec } from '@ebpf-lab/lab-spec';
 import { config, type VmSettings } from '../../config.ts';
 import { instanceDir, instancesDir, newInstanceId, registerStateFile } from '../../instances.ts';
 import type { InstanceState } from '../types.ts';
-import { launchVm, newVmState } from './boot.ts';
+import { processAlive } from '../vagrant/vagrant-cli.ts';
+import { bootTimeoutMs, finishBoot, launchVm, newVmState } from './boot.ts';
 import type { VmImage } from './image.ts';
+import { INSTALL_LAB_ON } from './lab-on.ts';
 import { isQemuOf } from './qemu.ts';
-import { destroyVm, vds, vmPaths, VM_WORKDIR } from './vm-instance.ts';
+import { destroyVm, vds, VmInstance, vmLink, vmPaths, VM_WORKDIR, writeSshConfig } from './vm-instance.ts';
 
 export const poolDir = () => join(config().stateDir, 'vm-pool');
 
@@ -15,6 +17,9 @@ export const poolDir = () => join(config().stateDir, 'vm-pool');
 export function poolSize(s: VmSettings = config().vm): number {
   return s.pool;
 }
+
+/** Pool guests this process is warming (booting, SSH master, agent): a taker here waits for them. */
+const warming = new Map<string, Promise<void>>();
 
 function saveIn(dir: string, state: InstanceState): void {
   mkdirSync(dir, { recursive: true });
@@ -48,12 +53,19 @@ export class VmPool {
     });
   }
 
-  /** Starts guests until the pool has poolSize() of this image; does not wait for them to boot. */
+  /**
+   * Starts guests until the pool has poolSize() of this image, and warms live ones nobody warms
+   * (their labd died mid-warm). Resolves when they are warm (or failed, logged): labd does not wait.
+   */
   refill(img: VmImage, size = poolSize()): Promise<void> {
-    const want = size - this.live(img).length;
-    const starts: Promise<void>[] = [];
-    for (let i = 0; i < want; i++) starts.push(this.startOne(img));
-    return Promise.all(starts).then(() => undefined, (e) => { console.error(`vm pool: refill failed: ${(e as Error).message}`); });
+    const live = this.live(img);
+    const work: Promise<void>[] = [];
+    for (const s of live) {
+      const d = vds(s);
+      if (!d.warm && d.qemuPid && !warming.has(s.id) && !processAlive(d.creatorPid)) work.push(this.warm(s));
+    }
+    for (let i = live.length; i < size; i++) work.push(this.startOne(img));
+    return Promise.all(work).then(() => undefined, (e) => { console.error(`vm pool: refill failed: ${(e as Error).message}`); });
   }
 
   private async startOne(img: VmImage): Promise<void> {
@@ -68,26 +80,84 @@ export class VmPool {
       await destroyVm(state);
       throw e;
     }
+    await this.warm(state);
   }
+
+  /**
+   * Makes a booted pool guest ready for a lab but for the lab's own files: the kernel booted, the
+   * SSH master open, the exec agent listening behind its forward, lab-on installed (through it). So
+   * `up` from the pool is a file copy, not a boot, a login and a python3 start (~1-2 s on TCG).
+   * A guest taken meanwhile (by another process) is left to its taker.
+   */
+  private warm(state: InstanceState): Promise<void> {
+    const d = vds(state);
+    const dir = d.hostDir;
+    const run = async () => {
+      d.creatorPid = process.pid;
+      try {
+        await finishBoot(d, bootTimeoutMs(d.accel));
+        await vmLink(state).start(60_000);
+        // The first exec starts the agent; lab-on is the same for every lab.
+        const r = await new VmInstance(state).exec(INSTALL_LAB_ON, { timeoutMs: 120_000 });
+        if (r.code !== 0) throw new Error(`installing lab-on through the guest's exec agent failed (exit ${r.code}): ${r.stderr.trim().slice(-200)}`);
+        d.warm = true;
+        saveWarm(dir, state);
+      } catch (e) {
+        if (!existsSync(join(dir, 'state.json'))) return; // taken: its taker finishes it
+        await destroyVm(state);
+        throw new Error(`pool guest ${state.id} did not get ready: ${(e as Error).message}`);
+      }
+    };
+    const p = run().finally(() => warming.delete(state.id));
+    warming.set(state.id, p);
+    return p;
+  }
+}
+
+/** Saves a pool guest's state only where it still is: a guest taken meanwhile is not put back. */
+function saveWarm(dir: string, state: InstanceState): void {
+  try {
+    writeFileSync(join(dir, 'state.json.tmp'), JSON.stringify(state, null, 2));
+    renameSync(join(dir, 'state.json.tmp'), join(dir, 'state.json'));
+  } catch { /* the dir moved into instances/: the taker owns the state now */ }
 }
 
 /**
  * Takes a live pool guest of this image and size for `labId`, moved into instances/<id>; null
- * when none fits. The guest may still be booting: the caller waits for it as for a fresh one.
+ * when none fits. A warm one first; else one this process is warming, once warm; else one that
+ * may still be booting (another process warms it): the caller then finishes it as a fresh one.
  */
-export function takeFromPool(img: VmImage, spec: VmSpec, labId: string): InstanceState | null {
+export async function takeFromPool(img: VmImage, spec: VmSpec, labId: string): Promise<InstanceState | null> {
   const pool = new VmPool();
-  for (const s of pool.live(img)) {
+  const fits = () => pool.live(img).filter((s) => {
     const d = vds(s);
-    if (d.memoryMiB !== spec.memoryMiB || d.cpus !== spec.cpus || d.diskGiB !== spec.diskGiB) continue;
-    const to = instanceDir(s.id);
-    mkdirSync(instancesDir(), { recursive: true });
-    try { renameSync(d.hostDir, to); } catch { continue; }
-    // QEMU keeps its open overlay and console through the rename; only the recorded paths move.
-    // Its QMP socket moved along if it was in the dir, and stays where it is if it was not.
-    const qmpSocket = d.qmpSocket && dirname(d.qmpSocket) === d.hostDir ? join(to, basename(d.qmpSocket)) : d.qmpSocket;
-    Object.assign(d, vmPaths(s.id, to), { qmpSocket, phase: 'creating', creatorPid: process.pid, machine: 'lab' });
-    return { ...s, labId, createdAt: new Date().toISOString(), nodes: ['lab'], driverState: d as unknown as Record<string, unknown> };
+    return d.memoryMiB === spec.memoryMiB && d.cpus === spec.cpus && d.diskGiB === spec.diskGiB;
+  });
+  const warm = (s: InstanceState) => !!vds(s).warm;
+  let taken = fits().filter(warm).map((s) => take(s, labId)).find((s) => s);
+  if (taken) return taken;
+  const mine = fits().filter((s) => warming.has(s.id));
+  if (mine.length) {
+    await Promise.race(mine.map((s) => warming.get(s.id)!.catch(() => undefined)));
+    taken = fits().filter(warm).map((s) => take(s, labId)).find((s) => s);
+    if (taken) return taken;
   }
-  return null;
+  return fits().filter((s) => !warming.has(s.id)).map((s) => take(s, labId)).find((s) => s) ?? null;
+}
+
+function take(s: InstanceState, labId: string): InstanceState | null {
+  const d = vds(s);
+  const to = instanceDir(s.id);
+  mkdirSync(instancesDir(), { recursive: true });
+  try { renameSync(d.hostDir, to); } catch { return null; }
+  // QEMU keeps its open overlay and console through the rename, and the SSH master its control
+  // socket and the agent's forward (bound sockets move with their dir: the id, and so every
+  // name, stays). Sockets in the temp dir (a long state dir) stay where they are.
+  const from = d.hostDir;
+  const moved = (p: string | undefined) => (p && dirname(p) === from ? join(to, basename(p)) : p);
+  Object.assign(d, vmPaths(s.id, to), { qmpSocket: moved(d.qmpSocket), controlPath: moved(d.controlPath), phase: 'creating', creatorPid: process.pid, machine: 'lab' });
+  // The ssh config names the key and known hosts by path: a new connection (a master restart) needs the new ones.
+  const hostKey = d.sshPort && existsSync(d.knownHosts) ? readFileSync(d.knownHosts, 'utf8').trim().split(' ').slice(1).join(' ') : '';
+  if (hostKey) writeSshConfig(d, hostKey);
+  return { ...s, labId, createdAt: new Date().toISOString(), nodes: ['lab'], driverState: d as unknown as Record<string, unknown> };
 }

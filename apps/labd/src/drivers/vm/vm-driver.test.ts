@@ -11,7 +11,8 @@ import type { LabError } from '../../errors.ts';
 import { findImage } from './image.ts';
 import { labQemus, qemuArgs } from './qemu.ts';
 import { VmDriver } from './vm-driver.ts';
-import { tcgTimeScale, VmInstance } from './vm-instance.ts';
+import { tcgTimeScale } from '../tcg-time.ts';
+import { VmInstance } from './vm-instance.ts';
 
 // No guest boots here: the checks that come before QEMU, and the command line QEMU gets.
 const stateDir = mkdtempSync(join(tmpdir(), 'elab-vm-unit-'));
@@ -96,4 +97,16 @@ test('a pool guest still starting (no QEMU pid yet) is alive while its maker liv
   assert.equal(await new VmInstance(state(process.pid)).alive(), true, 'another state dir\'s reap must keep it');
   const gone = spawnSync('true').pid!;
   assert.equal(await new VmInstance(state(gone)).alive(), false, 'its maker died: a leftover');
+});
+
+test('a TCG guest\'s own limits are whole milliseconds at any load (AbortSignal.timeout refuses fractions)', () => {
+  const state = { id: 'limitx', labId: 'x', driver: 'vm' as const, createdAt: '', workdir: '/srv/lab', nodes: ['lab'],
+    driverState: { name: 'ellimitx', phase: 'ready', creatorPid: process.pid, hostDir: join(stateDir, 'nope'), sshConfig: '/nonexistent', controlPath: '/nonexistent', accel: 'tcg' } };
+  const inst = new VmInstance(state) as unknown as { ownLimit(ms: number): number; timeScale: number };
+  assert.ok(inst.timeScale >= 4, 'TCG scales limits up');
+  // The scale at load 8.7 on 2 cores (seen here): 60 s * 8.7 is 521999.99999999994 in floating point.
+  Object.defineProperty(inst, 'timeScale', { value: 8.7 });
+  const ms = inst.ownLimit(60_000);
+  assert.equal(ms, 522_000);
+  assert.doesNotThrow(() => AbortSignal.timeout(ms));
 });

@@ -10,29 +10,13 @@ import { stageLabFiles } from '../stage-files.ts';
 import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport, Support } from '../types.ts';
 import { planTopology } from '../netns/topology.ts';
 import { UNPACK_PROGRAM } from '../vagrant/guest-files.ts';
+import { INSTALL_LAB_ON } from './lab-on.ts';
 import { bootTimeoutMs, finishBoot, launchVm, newVmState, VM_DEFAULTS } from './boot.ts';
 import { hostDiskProblem } from './host-disk.ts';
 import { findImage } from './image.ts';
 import { BootError, consoleTail, labQemus, QEMU } from './qemu.ts';
 import { poolSize, takeFromPool, VmPool } from './pool.ts';
 import { destroyVm, vds, VM_WORKDIR, VmInstance, vmLink, type VmDriverState } from './vm-instance.ts';
-
-/**
- * The guest's `lab-on`: a member's network namespace (a cluster lab, built in the guest by the
- * netns driver's plan), or, for a one-machine lab, the machine itself.
- */
-const GUEST_LAB_ON = `#!/bin/bash
-# lab-on MEMBER CMD... inside a vm-driver guest.
-members=$(ls /run/netns 2>/dev/null | sed -n "s/^el\${LAB_INSTANCE}-//p" | grep -vx sw | tr '\\n' ' ')
-if [ $# -lt 2 ]; then echo "usage: lab-on MEMBER CMD [ARGS...]   (members: \${members:-\${LAB_NODE:-lab}})" >&2; exit 2; fi
-m=$1; shift
-if [ -e "/run/netns/el\${LAB_INSTANCE}-$m" ]; then exec nsenter --net="/run/netns/el\${LAB_INSTANCE}-$m" -- "$@"; fi
-if [ -z "$members" ] && [ "$m" = "\${LAB_NODE:-lab}" ]; then exec "$@"; fi
-echo "lab-on: this lab has no member \\"$m\\" (members: \${members:-\${LAB_NODE:-lab}})" >&2; exit 2
-`;
-
-/** Puts the guest's lab-on in place, then unpacks the starter files (a base64 tar on stdin). */
-const SEED_PROGRAM = `printf '%s' ${Buffer.from(GUEST_LAB_ON).toString('base64')} | base64 -d >/usr/local/bin/lab-on && chmod 0755 /usr/local/bin/lab-on && ${UNPACK_PROGRAM}`;
 
 export class VmDriver implements LabDriver {
   readonly name = 'vm' as const;
@@ -60,7 +44,7 @@ export class VmDriver implements LabDriver {
     return { ok: missing.length === 0, missing };
   }
 
-  /** Boots the lab's guest (or takes a booted one from the warm pool), then copies the files in. */
+  /** Boots the lab's guest (or takes a ready one from the warm pool), then copies the files in. */
   async up(lab: LoadedLab, onProgress: OnProgress = () => {}, o: { extraCmdline?: string } = {}): Promise<LabInstance> {
     const sup = this.supports(lab);
     if (!sup.ok) throw usageError(`${lab.dir}/lab.yaml: topology: ${sup.why}`, sup.fix);
@@ -69,13 +53,16 @@ export class VmDriver implements LabDriver {
     const img = findImage(this.s);
     const spec = { ...VM_DEFAULTS, ...lab.spec.vm };
 
-    const pooled = o.extraCmdline ? null : takeFromPool(img, spec, lab.spec.id);
+    const pooled = o.extraCmdline ? null : await takeFromPool(img, spec, lab.spec.id);
+    // Warm: booted, SSH master open, exec agent running (pool.ts); only the lab's own part is left.
+    const warm = !!pooled && !!vds(pooled).warm;
+    if (pooled) delete vds(pooled).warm; // a pool guest's mark: the lab's state does not keep it
     let state: InstanceState;
     if (pooled) {
       state = pooled;
       state.nodes = [lab.spec.topology.nodes[0]!.name];
       vds(state).machine = state.nodes[0]!;
-      onProgress({ phase: 'machine', message: `took booted guest ${vds(state).name} from the warm pool`, fraction: 0.3 });
+      onProgress({ phase: 'machine', message: `took ${warm ? 'ready' : 'booting'} guest ${vds(state).name} from the warm pool`, fraction: 0.3 });
     } else {
       const id = newInstanceId();
       const d = newVmState(id, instanceDir(id), img, spec, 'creating');
@@ -93,11 +80,12 @@ export class VmDriver implements LabDriver {
         phase = `booting the guest kernel (${d.accel})`;
         onProgress({ phase: 'boot', message: `booting the guest kernel on ${d.accel === 'kvm' ? 'KVM' : 'TCG (emulated, slow)'}`, fraction: 0.15 });
       } else phase = 'waiting for the pooled guest to finish booting';
-      await finishBoot(d, bootTimeoutMs(d.accel, this.s));
-
-      phase = 'opening the SSH connection';
-      onProgress({ phase: 'ssh', message: 'connecting over SSH', fraction: 0.55 });
-      await vmLink(state).start(60_000);
+      if (!warm) {
+        await finishBoot(d, bootTimeoutMs(d.accel, this.s));
+        phase = 'opening the SSH connection';
+        onProgress({ phase: 'ssh', message: 'connecting over SSH', fraction: 0.55 });
+        await vmLink(state).start(60_000);
+      }
 
       const t = lab.spec.topology;
       if (t.nodes.length > 1 || t.pods.length) {
@@ -117,7 +105,8 @@ export class VmDriver implements LabDriver {
       const inst = new VmInstance(state);
       const tar = execFileSync('tar', ['-C', seed, '-cf', '-', '.'], { maxBuffer: 1 << 30 });
       rmSync(seed, { recursive: true, force: true });
-      const unpacked = await inst.exec(SEED_PROGRAM, { stdin: tar.toString('base64'), timeoutMs: 5 * 60_000 });
+      // A warm pool guest has lab-on already (pool.ts): one program less to start under TCG.
+      const unpacked = await inst.exec(warm ? UNPACK_PROGRAM : `${INSTALL_LAB_ON} && ${UNPACK_PROGRAM}`, { stdin: tar.toString('base64'), timeoutMs: 5 * 60_000 });
       if (unpacked.code !== 0) throw new Error(`unpacking in the guest failed (exit ${unpacked.code}): ${unpacked.stderr.trim().slice(-300)}`);
       d.phase = 'ready';
       saveState(state);

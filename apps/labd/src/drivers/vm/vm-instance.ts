@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { config } from '../../config.ts';
 import { unregister } from '../../instances.ts';
+import { tcgTimeScale } from '../tcg-time.ts';
 import type { ExecOptions, InstanceState, LabExecResult, ShellCommand } from '../types.ts';
 import { exportLine, GUEST_PID_DIR, shq } from '../vagrant/guest-program.ts';
 import { SshLink } from '../vagrant/ssh-link.ts';
@@ -12,18 +13,6 @@ import { agentExec, AgentUnavailable, type AgentTransport } from './agent-client
 import { AGENT_VERSION, agentSocket, agentStartProgram } from './guest-agent.ts';
 import { hostDiskProblem } from './host-disk.ts';
 import { isQemuOf, killQemu, type VmPaths } from './qemu.ts';
-
-/**
- * Under TCG a fork+exec costs ~30x the host's; whole checks measured ~4x slower on an idle host.
- * An emulated guest's speed is the host CPU it gets, so on a host with more runnable threads than
- * cores (load average above the core count) it slows by about that ratio: a check that needs 20 s
- * idle took over 80 s at load 25 on 2 cores, and failed as a check error though the work was right.
- * So the factor follows the load, up to 4 times more (a wedged check still ends).
- */
-export function tcgTimeScale(load1 = loadavg()[0]!, cores = cpus().length): number {
-  const contention = Math.min(4, Math.max(1, load1 / Math.max(1, cores)));
-  return Math.round(4 * contention * 10) / 10;
-}
 
 /** Where the lab's files live inside the guest (the same place as on the vagrant driver). */
 export const VM_WORKDIR = '/srv/lab';
@@ -50,6 +39,8 @@ export interface VmDriverState extends VmPaths {
    * planTopology (/run/netns/el<id>-<member>); commands on a member run in its namespace.
    */
   cluster?: boolean;
+  /** A pool guest made ready for a lab (pool.ts warm): booted, SSH master open, exec agent running. */
+  warm?: boolean;
 }
 
 export const vds = (state: InstanceState) => state.driverState as unknown as VmDriverState;
@@ -212,7 +203,8 @@ export class VmInstance extends VagrantInstance {
   /** How much longer than on the host a check or script may take in this guest: see tcgTimeScale. */
   get timeScale(): number { return vds(this.state).accel === 'tcg' ? tcgTimeScale() : 1; }
 
-  protected override ownLimit(ms: number): number { return ms * this.timeScale; }
+  // Whole milliseconds: AbortSignal.timeout refuses 521999.99999 (60 s at a scale of 8.7).
+  protected override ownLimit(ms: number): number { return Math.round(ms * this.timeScale); }
 
   override async alive(): Promise<boolean> {
     const d = vds(this.state);

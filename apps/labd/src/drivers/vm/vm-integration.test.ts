@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import { config } from '../../config.ts';
 import type { LabError } from '../../errors.ts';
 import { labBin, lab as labCli } from '../../test-support/lab-cli.ts';
 import { spawnShell } from '../shell.ts';
+import { AGENT_GREETING } from './guest-agent.ts';
 import { findImage } from './image.ts';
 import { VmPool } from './pool.ts';
 import { labQemus } from './qemu.ts';
@@ -178,25 +180,57 @@ test('lab killed mid-boot: `lab reap` kills its QEMU; a lab whose maker exited i
   rmSync(own, { recursive: true, force: true });
 });
 
-test('warm pool: a booted guest is taken by the next up (a lab, not a kernel, to wait for); pool guests are reaped', T, async () => {
+/** The greeting of whatever listens on a unix socket (the exec agent says AGENT_GREETING first). */
+function greeting(path: string): Promise<string> {
+  return new Promise((resolve) => {
+    const c = connect(path);
+    let got = '';
+    const end = () => { c.destroy(); resolve(got); };
+    const timer = setTimeout(end, 20_000);
+    c.on('data', (b) => { got += b.toString(); if (got.includes('\n')) { clearTimeout(timer); end(); } });
+    c.on('error', () => { clearTimeout(timer); end(); });
+    c.on('close', () => { clearTimeout(timer); end(); });
+  });
+}
+
+test('warm pool: a pooled guest is ready (SSH master, exec agent) before it is taken; the next up only copies files; pool guests are reaped', T, async () => {
   const img = findImage();
   const pool = new VmPool();
-  await pool.refill(img, 1);
+  await pool.refill(img, 1); // resolves once its guests are warm
   const [pooled] = pool.live(img);
   assert.ok(pooled, 'the pool started a guest');
-  const cons = vds(pooled).console;
-  for (let i = 0; i < 3000 && !/ebpf-lab-vm: ready/.test(readFileSync(cons, 'utf8')); i++) await new Promise((r) => setTimeout(r, 100));
+  try { await takeWarm(img, pool, pooled); } finally { await driver.reap({ all: true }); }
+});
+
+async function takeWarm(img: ReturnType<typeof findImage>, pool: VmPool, pooled: NonNullable<ReturnType<VmPool['live']>[number]>): Promise<void> {
   const instances = () => (existsSync(join(stateDir, 'instances')) ? readdirSync(join(stateDir, 'instances')) : []);
   assert.deepEqual(instances(), [], 'a pool guest is not a lab instance');
+  // Live state, not the flag: the agent answers through the master's forward, and its process
+  // runs in the guest (asked over the master's control socket, which must be open too).
+  const pd = vds(pooled);
+  assert.equal(await greeting(execSocket(pd)), AGENT_GREETING, 'the pooled guest\'s exec agent answers before the guest is taken');
+  const check = spawnSync('ssh', ['-F', pd.sshConfig, '-o', `ControlPath=${pd.controlPath}`, '-O', 'check', pd.name], { encoding: 'utf8' });
+  assert.equal(check.status, 0, `the SSH master of the pooled guest runs: ${check.stderr}`);
+  const agent = spawnSync('ssh', ['-F', pd.sshConfig, '-o', `ControlPath=${pd.controlPath}`, '-o', 'ControlMaster=no', pd.name,
+    'pgrep -f "agent-.*\\.py" >/dev/null && echo agent-runs'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(agent.stdout.trim(), 'agent-runs', `python3 agent process in the pooled guest: ${agent.stderr}`);
 
   const t0 = performance.now();
-  const inst = await driver.up(lab).catch(async (e) => { await driver.reap({ all: true }); throw e; });
+  const events: string[] = [];
+  const inst = await driver.up(lab, (e) => events.push(e.phase)).catch(async (e) => { await driver.reap({ all: true }); throw e; });
   const ms = performance.now() - t0;
   try {
     assert.equal(inst.state.id, pooled.id, 'up took the pooled guest');
+    assert.ok(!events.includes('ssh') && !events.includes('boot'), `up from a warm guest neither boots nor logs in: ${events.join(',')}`);
     assert.equal((await inst.exec('hostname')).stdout.trim(), `el${pooled.id}`);
+    assert.equal((await inst.exec('test -f /srv/lab/bcc-hello.py && echo files')).stdout.trim(), 'files', 'the starter files are in the guest');
+    assert.equal((await inst.exec('lab-on lab echo on-lab')).stdout.trim(), 'on-lab', 'lab-on (installed while warming) runs');
     assert.equal(existsSync(join(stateDir, 'vm-pool', pooled.id)), false, 'it left the pool');
+    const d = vds(inst.state);
+    assert.match(readFileSync(d.sshConfig, 'utf8'), new RegExp(`IdentityFile ${d.key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`), 'the ssh config names the key where it is now');
     console.log(`ready from the warm pool in ${(ms / 1000).toFixed(1)} s`);
+    await inst.down();
+    assert.equal(existsSync(d.hostDir) || existsSync(d.controlPath) || existsSync(execSocket(d)) || existsSync(d.qmpSocket!), false, 'down leaves no dir or socket');
   } finally { await inst.down(); }
 
   // A pool guest left behind is reaped like a lab: `all` takes live ones of this state dir too.
@@ -207,4 +241,6 @@ test('warm pool: a booted guest is taken by the next up (a lab, not a kernel, to
   assert.ok(r.removed.includes(again.id), JSON.stringify(r));
   assert.equal(labQemus().has(`el${again.id}`), false, 'no pool QEMU left');
   assert.equal(existsSync(join(stateDir, 'vm-pool', again.id)), false, 'no pool overlay left');
-});
+  const ad = vds(again);
+  assert.equal(existsSync(ad.controlPath) || existsSync(execSocket(ad)) || existsSync(ad.qmpSocket!), false, 'no pool socket left');
+}
