@@ -1,5 +1,5 @@
 // What bin/build.mjs writes and bin/launch.mjs checks: the content hash of the build's inputs.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,11 +9,29 @@ export const REPO = join(HERE, '../../..');
 // ELAB_LABD_DIST moves the build (tests use an empty one to see the fallback).
 export const DIST = process.env.ELAB_LABD_DIST || join(HERE, '../dist');
 
+/**
+ * Inputs esbuild's metafile does not list but that shape the bundle: the tsconfig files (paths,
+ * JSX, target), the packages' package.json (exports, how imports resolve), the build script and
+ * this file. Repo-relative, only those that exist.
+ */
+export function configInputs(repo = REPO) {
+  const dirs = ['', 'apps/labd', ...listDir(join(repo, 'packages')).map((d) => `packages/${d}`)];
+  const out = ['apps/labd/bin/build.mjs', 'apps/labd/bin/build-manifest.mjs', 'package-lock.json'];
+  for (const d of dirs) {
+    for (const f of listDir(join(repo, d))) if (/^tsconfig.*\.json$/.test(f) || (f === 'package.json' && d)) out.push(d ? `${d}/${f}` : f);
+  }
+  return out.filter((p) => existsSync(join(repo, p)));
+}
+
+function listDir(dir) {
+  try { return readdirSync(dir); } catch { return []; }
+}
+
 /** sha256 over each input's repo-relative path and bytes; a missing input throws. */
-export function hashInputs(inputs, repo = REPO) {
+export function hashInputs(inputs, repo = REPO, read = (p) => readFileSync(join(repo, p))) {
   // Loaded only when a stamp differs: node:crypto alone is ~10 ms of a start.
   const h = createRequire(import.meta.url)('node:crypto').createHash('sha256');
-  for (const p of inputs) h.update(`${p}\0`).update(readFileSync(join(repo, p))).update('\0');
+  for (const p of inputs) h.update(`${p}\0`).update(read(p)).update('\0');
   return h.digest('hex');
 }
 

@@ -106,6 +106,10 @@ def main():
     buf = ctypes.create_string_buffer(b''.join(prog))
     fprog = struct.pack('HxxxxxxP', len(prog), ctypes.addressof(buf))
     fbuf = ctypes.create_string_buffer(fprog)
+    # Descriptors labd (or whoever started `lab`) inherited and did not mark close-on-exec would
+    # otherwise reach every lab process, PID 1 included: e.g. a writable pipe to the host shell.
+    # Lab processes get stdin, stdout and stderr only; nothing passes more on purpose.
+    os.closerange(3, os.sysconf('SC_OPEN_MAX'))
     prctl(38, 1, None, 0, 0)  # PR_SET_NO_NEW_PRIVS
     prctl(22, 2, ctypes.addressof(fbuf), 0, 0)  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
     try:

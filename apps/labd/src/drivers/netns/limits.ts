@@ -12,8 +12,16 @@ export const DEFAULT_LIMITS: LabLimits = { memoryMiB: 1024, pids: 1024, cpuPerce
 
 export const resolveLimits = (spec?: LimitsSpec): LabLimits => ({ ...DEFAULT_LIMITS, ...spec });
 
-export type Controller = 'memory' | 'pids' | 'cpu';
-const CONTROLLERS: Controller[] = ['memory', 'pids', 'cpu'];
+export type Controller = 'memory' | 'pids' | 'cpu' | 'devices';
+const CONTROLLERS: Controller[] = ['memory', 'pids', 'cpu', 'devices'];
+
+/**
+ * The device nodes a lab may open: what lab-root.py puts in its /dev (null, zero, full, random,
+ * urandom, tty, the devpts instance's ptmx and ptys). A lab keeps CAP_SYS_ADMIN and may mount a fresh
+ * devtmpfs read-only (seccomp allows new read-only mounts), which holds every host device node: the
+ * devices cgroup is what stops it opening the host's disks, loop devices, /dev/kvm or /dev/mem there.
+ */
+export const LAB_DEVICES = ['c 1:3', 'c 1:5', 'c 1:7', 'c 1:8', 'c 1:9', 'c 5:0', 'c 5:2', 'c 136:*'];
 
 /** Where each controller can be used: its own v1 hierarchy, else the v2 one if enabled there. */
 export interface ControllerPlace { ctrl: Controller; version: 1 | 2; root: string }
@@ -42,7 +50,7 @@ export function controllerPlaces(): ControllerPlace[] {
   for (const ctrl of CONTROLLERS) {
     const m = v1.get(ctrl);
     if (m) out.push({ ctrl, version: 1, root: m });
-    else if (root2 && v2.has(ctrl)) out.push({ ctrl, version: 2, root: root2 });
+    else if (root2 && v2.has(ctrl) && ctrl !== 'devices') out.push({ ctrl, version: 2, root: root2 });
   }
   return out;
 }
@@ -63,21 +71,24 @@ export function memberV1Dirs(prefix: string, member: string): string[] {
  */
 export function applyLimits(prefix: string, limits: LabLimits): string[] {
   const enforced: string[] = [];
-  const values: Record<Controller, [file1: [string, string][], file2: [string, string][], label: string]> = {
+  const values: Record<Controller, [file1: [string, string, required?: boolean][], file2: [string, string][], label: string]> = {
     memory: [[['memory.limit_in_bytes', String(limits.memoryMiB * 1048576)], ['memory.memsw.limit_in_bytes', String(limits.memoryMiB * 1048576)]],
       [['memory.max', String(limits.memoryMiB * 1048576)], ['memory.swap.max', '0']], `memory ${limits.memoryMiB} MiB`],
     pids: [[['pids.max', String(limits.pids)]], [['pids.max', String(limits.pids)]], `pids ${limits.pids}`],
     cpu: [[['cpu.cfs_period_us', '100000'], ['cpu.cfs_quota_us', String(limits.cpuPercent * 1000)]],
       [['cpu.max', `${limits.cpuPercent * 1000} 100000`]], `cpu ${limits.cpuPercent}%`],
+    // Deny everything, then allow the lab's own /dev; the members' cgroups below inherit the list.
+    // (cgroup v2 has no devices controller file: it takes a BPF program, not done here.)
+    devices: [[['devices.deny', 'a', true], ...LAB_DEVICES.map((d): [string, string, boolean] => ['devices.allow', `${d} rwm`, true])], [], 'devices: the lab\'s /dev only'],
   };
   for (const place of controllerPlaces()) {
     const dir = join(place.root, LAB_CGROUP_PARENT, prefix);
     if (place.version === 2) enableV2(place.root, place.ctrl);
     mkdirSync(dir, { recursive: true });
     const [f1, f2, label] = values[place.ctrl];
-    for (const [i, [file, value]] of (place.version === 1 ? f1 : f2).entries()) {
+    for (const [i, [file, value, required]] of (place.version === 1 ? f1 : f2).entries()) {
       // memsw and swap.max only exist with swap accounting; the first file is the limit itself.
-      try { writeFileSync(join(dir, file), value); } catch (e) { if (i === 0) throw new Error(`cannot set ${file} on ${dir}: ${(e as Error).message}`); }
+      try { writeFileSync(join(dir, file), value); } catch (e) { if (i === 0 || required) throw new Error(`cannot set ${file} (${value}) on ${dir}: ${(e as Error).message}`); }
     }
     enforced.push(`${label} (cgroup v${place.version})`);
   }

@@ -17,7 +17,7 @@ import { planTopology, prefixOf, type Member } from './topology.ts';
 import { procStartTime } from '../../proc-stat.ts';
 import { instanceIdOf } from '../lab-names.ts';
 
-/** cgroup: the v2 directory; cgroups: it and the v1 ones (memory, pids, cpu) that carry the limits. */
+/** cgroup: the v2 directory; cgroups: it and the v1 ones (memory, pids, cpu, devices) that carry the limits. */
 interface NetnsMemberState extends Member { cgroup: string; cgroups?: string[]; holderPid: number; holderStart: string }
 interface NetnsDriverState { members: NetnsMemberState[]; addresses: Record<string, unknown>; creatorPid: number; limits?: string[] }
 
