@@ -4,8 +4,13 @@ import { LabdError, labdJson } from '../labd/client';
 import { serviceToken } from '../labd/env';
 
 /** `editor`: the file the lesson's editor opens (lab.yaml `editor.open`), per lab and per step. */
-export interface LabSummary { id: string; title: string; drivers: string[]; editor?: string; steps: { id: string; title: string; hint?: string; editor?: string }[] }
-
+export interface LabSummary {
+  id: string;
+  title: string;
+  drivers: string[];
+  editor?: string;
+  steps: { id: string; title: string; hint?: string; editor?: string }[];
+}
 
 /**
  * The parts of a lab a lesson page shows (drivers for the picker, step titles and hints), as labd
@@ -37,7 +42,12 @@ export async function checkLessonLab(file: string, labId: string, steps: string[
   const known = new Set(found.lab.steps.map((s) => s.id));
   const bad = (steps ?? []).map((s, i) => ({ s, i })).filter(({ s }) => !known.has(s));
   if (bad.length) {
-    return { error: new SpecError(file, bad.map(({ s, i }) => ({ field: `steps.${i}`, message: `lab "${labId}" has no step "${s}" (it has ${[...known].join(', ')})` }))) };
+    return {
+      error: new SpecError(
+        file,
+        bad.map(({ s, i }) => ({ field: `steps.${i}`, message: `lab "${labId}" has no step "${s}" (it has ${[...known].join(', ')})` })),
+      ),
+    };
   }
   return { lab: found.lab };
 }

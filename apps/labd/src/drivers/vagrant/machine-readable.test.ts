@@ -32,26 +32,41 @@ test('a machine-readable line: commas and newlines inside text are unescaped', (
 test('a good docker up reports its steps in order with growing fractions', () => {
   const t = new UpTracker();
   const events = GOOD_UP.split('\n').flatMap((l) => t.feed(l));
-  assert.deepEqual(events.map((e) => e.message), [
-    "starting Vagrant's docker provider", 'configuring docker networks', 'creating the container',
-    'starting container 4ab95db6c11b9276', 'starting the container', 'waiting for the machine to boot (SSH)',
-    'logging in over SSH at 172.17.0.2:22', 'finishing the machine setup (hostname, folders)',
-  ]);
+  assert.deepEqual(
+    events.map((e) => e.message),
+    [
+      "starting Vagrant's docker provider",
+      'configuring docker networks',
+      'creating the container',
+      'starting container 4ab95db6c11b9276',
+      'starting the container',
+      'waiting for the machine to boot (SSH)',
+      'logging in over SSH at 172.17.0.2:22',
+      'finishing the machine setup (hostname, folders)',
+    ],
+  );
   const fr = events.map((e) => e.fraction!);
-  assert.deepEqual(fr, [...fr].sort((a, b) => a - b), 'fractions never go back');
+  assert.deepEqual(
+    fr,
+    [...fr].sort((a, b) => a - b),
+    'fractions never go back',
+  );
   assert.equal(t.errorClass, undefined);
 });
 
-test('a container that stops at once: the phase, vagrant\'s first paragraph, and a fix naming LAB_DOCKER_ARGS', () => {
+test("a container that stops at once: the phase, vagrant's first paragraph, and a fix naming LAB_DOCKER_ARGS", () => {
   const t = new UpTracker();
   for (const l of STOPPED.split('\n')) t.feed(l);
   assert.equal(t.phase, 'waiting for the container to keep running');
   assert.match(t.errorClass!, /StateStopped$/);
-  assert.equal(t.vagrantSaid(), 'The container started either never left the "stopped" state or very quickly reverted to the "stopped" state. This is usually because the container didn\'t execute a command that kept it running, and usually indicates a misconfiguration.');
+  assert.equal(
+    t.vagrantSaid(),
+    'The container started either never left the "stopped" state or very quickly reverted to the "stopped" state. This is usually because the container didn\'t execute a command that kept it running, and usually indicates a misconfiguration.',
+  );
   assert.match(fixForUpFailure(t.errorClass, t.errorMessage!, 'docker'), /LAB_DOCKER_ARGS/);
 });
 
-test('docker rejecting its arguments: docker\'s own stderr line is what the user sees', () => {
+test("docker rejecting its arguments: docker's own stderr line is what the user sees", () => {
   const t = new UpTracker();
   for (const l of BAD_ARGS.split('\n')) t.feed(l);
   assert.equal(t.phase, 'creating the container');
@@ -60,10 +75,16 @@ test('docker rejecting its arguments: docker\'s own stderr line is what the user
 });
 
 test('fixes for the other known failures', () => {
-  assert.equal(fixForUpFailure(undefined, "Unable to find image 'ebpf-lab/x:1' locally", 'docker'), 'build the lab image first: scripts/build-vagrant-image.sh');
+  assert.equal(
+    fixForUpFailure(undefined, "Unable to find image 'ebpf-lab/x:1' locally", 'docker'),
+    'build the lab image first: scripts/build-vagrant-image.sh',
+  );
   assert.match(fixForUpFailure(undefined, 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock', 'docker'), /scripts\/start-dockerd\.sh/);
   assert.match(fixForUpFailure(undefined, 'vagrant/Vagrantfile: environment variable LAB_CPUS="x" is invalid', 'docker'), /LAB_CPUS/);
-  assert.match(fixForUpFailure('Vagrant::Errors::BoxNotFound', 'box could not be found', 'libvirt'), /vagrant box add bento\/ubuntu-24\.04 --box-version 202508\.03\.0 --provider libvirt/);
+  assert.match(
+    fixForUpFailure('Vagrant::Errors::BoxNotFound', 'box could not be found', 'libvirt'),
+    /vagrant box add bento\/ubuntu-24\.04 --box-version 202508\.03\.0 --provider libvirt/,
+  );
   assert.match(fixForUpFailure('Vagrant::Errors::Whatever', 'something new', 'virtualbox'), /vagrant up --debug/);
 });
 

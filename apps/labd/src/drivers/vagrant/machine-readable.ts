@@ -1,7 +1,12 @@
 import type { Progress } from '../types.ts';
 
 /** One line of `vagrant … --machine-readable`: `time,target,type,data…`. */
-export interface MachineLine { time: number; target: string; type: string; data: string[] }
+export interface MachineLine {
+  time: number;
+  target: string;
+  type: string;
+  data: string[];
+}
 
 /** Vagrant escapes commas inside fields and newlines inside text; this undoes both. */
 export function unescapeField(s: string): string {
@@ -92,7 +97,10 @@ export class UpTracker {
 export function summarizeVagrantError(message: string): string {
   const stderr = /^Stderr:\s*(.*(?:\n(?!\s*\n).*)*)/m.exec(message);
   if (stderr) {
-    const first = stderr[1]!.split('\n').map((l) => l.trim()).find(Boolean);
+    const first = stderr[1]!
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean);
     if (first) return `docker said: ${first}`;
   }
   const para = message.trim().split(/\n\s*\n/)[0] ?? '';
@@ -103,14 +111,18 @@ export function summarizeVagrantError(message: string): string {
 /** What to do about a failed `vagrant up`, from vagrant's error class and message. */
 export function fixForUpFailure(errorClass: string | undefined, message: string, provider: string): string {
   const m = message;
-  if (/Unable to find image|pull access denied|repository does not exist|No such image/i.test(m)) return 'build the lab image first: scripts/build-vagrant-image.sh';
+  if (/Unable to find image|pull access denied|repository does not exist|No such image/i.test(m))
+    return 'build the lab image first: scripts/build-vagrant-image.sh';
   if (/Cannot connect to the Docker daemon/i.test(m)) return 'start the docker daemon: scripts/start-dockerd.sh';
-  if (/unknown (?:shorthand )?flag|invalid argument|invalid reference format/i.test(m)) return 'docker rejected its arguments: check LAB_DOCKER_ARGS (extra `docker run` arguments) in the environment';
-  if (errorClass?.endsWith('StateStopped')) return 'the container exited right after it started (its log, if it wrote one, is above): check LAB_DOCKER_ARGS, and rebuild the image with scripts/build-vagrant-image.sh';
+  if (/unknown (?:shorthand )?flag|invalid argument|invalid reference format/i.test(m))
+    return 'docker rejected its arguments: check LAB_DOCKER_ARGS (extra `docker run` arguments) in the environment';
+  if (errorClass?.endsWith('StateStopped'))
+    return 'the container exited right after it started (its log, if it wrote one, is above): check LAB_DOCKER_ARGS, and rebuild the image with scripts/build-vagrant-image.sh';
   if (/environment variable (LAB_\w+)/.test(m)) return `fix or unset ${/environment variable (LAB_\w+)/.exec(m)![1]} in the environment`;
   if (/BoxNotFound|box .* could not be found|was not found.*box/i.test(`${errorClass} ${m}`)) {
     return `add the box: vagrant box add bento/ubuntu-24.04 --box-version 202508.03.0 --provider ${provider}`;
   }
-  if (/(?:SSH|boot).*(?:timeout|timed out)|BootTimeout/i.test(`${errorClass} ${m}`)) return `the machine did not answer on SSH in time: check that the ${provider} guest boots (vagrant up in vagrant/ shows its console)`;
+  if (/(?:SSH|boot).*(?:timeout|timed out)|BootTimeout/i.test(`${errorClass} ${m}`))
+    return `the machine did not answer on SSH in time: check that the ${provider} guest boots (vagrant up in vagrant/ shows its console)`;
   return `see vagrant's message above; to retry by hand: cd vagrant && VAGRANT_DEFAULT_PROVIDER=${provider} vagrant up --debug`;
 }
