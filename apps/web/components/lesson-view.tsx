@@ -58,6 +58,17 @@ export async function LessonView({ locale, slug, lesson, translated }: { locale:
       <Content components={mdxComponents({ locale, lab: labCheck.lab })} />
     </article>
   );
+  if (labCheck.unavailable) {
+    return shell(
+      article,
+      <aside className="lab-panel" data-testid="lab-panel" data-lab-state="unavailable">
+        <div className="lab-error" role="alert" data-testid="lab-error">
+          <strong>{t.labUnavailable}</strong>
+          <p>{labCheck.unavailable}</p>
+        </div>
+      </aside>,
+    );
+  }
   if (!labCheck.lab) return shell(article);
   const lab = labCheck.lab;
   return (
