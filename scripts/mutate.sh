@@ -5,7 +5,7 @@
 #
 # usage: sudo scripts/mutate.sh [LIST]        (LIST defaults to scripts/mutations.txt)
 #        MUTATE_ONLY=REGEX scripts/mutate.sh  (only the mutations whose name matches, for development)
-# Exits non-zero when a mutation is missed, does not apply (its sed changed nothing: the code
+# Exits non-zero when a mutation is missed, does not apply (one of its sed lines changed nothing: the code
 # moved, update the mutation; or a web mutant does not build), or a baseline test fails.
 #
 # LIST format: blocks separated by blank lines, `#` comments.
@@ -106,10 +106,18 @@ for i in "${!names[@]}"; do
   if ! picked "$i"; then echo "SKIP: mutation ${names[i]} — not matched by MUTATE_ONLY=$MUTATE_ONLY"; continue; fi
   target=$SCRATCH/${files[i]}
   cp -a "$target" "$SCRATCH/.orig"
-  args=(); while IFS= read -r e; do [ -n "$e" ] && args+=(-e "$e"); done <<<"${seds[i]}"
-  sed -i "${args[@]}" "$target"
-  if cmp -s "$target" "$SCRATCH/.orig"; then
-    echo "  STALE   ${names[i]}: the sed changed nothing in ${files[i]} (the code moved: update $LIST)"
+  # Each sed line in turn, and each must change the file: one that matches nothing (code that
+  # moved or was re-wrapped) would leave a partial mutant that proves nothing about the test.
+  noop=''
+  while IFS= read -r e; do
+    [ -n "$e" ] || continue
+    cp -a "$target" "$SCRATCH/.step"
+    sed -i -e "$e" "$target"
+    if cmp -s "$target" "$SCRATCH/.step"; then noop=$e; break; fi
+  done <<<"${seds[i]}"
+  if [ -n "$noop" ]; then
+    cp -a "$SCRATCH/.orig" "$target"
+    echo "  STALE   ${names[i]}: \`sed $noop\` changed nothing in ${files[i]} (the code moved: update $LIST)"
     stale+=("${names[i]}"); continue
   fi
   log=$SCRATCH/.mutation-$i.log t0=$SECONDS ok=1
