@@ -107,7 +107,7 @@ export class VagrantDriver implements LabDriver {
         watch: d.provider === 'docker' ? () => this.containerExited(id) : undefined,
       });
       delete d.upPid;
-      phase = up.tracker.phase;
+      phase = up.tracker.failedPhase();
       if (up.stopped) {
         throw new UpError(phase, `${up.stopped}${await this.containerLog(id)}`, fixForUpFailure('StateStopped', '', d.provider));
       }
