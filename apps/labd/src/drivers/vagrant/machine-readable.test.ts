@@ -105,6 +105,8 @@ test('a parallel up where one VM timed out: the message and the phase name that 
   for (const l of BOOT_TIMEOUT.split('\n')) t.feed(l);
   assert.equal(t.phase, 'finishing the machine setup (hostname, folders)', "the last line seen is k8s-s's");
   assert.equal(t.failedPhase(), 'waiting for the machine to boot (SSH) (k8s-w2)');
+  t.feed("1796029001,k8s-w1,ui,info,==> k8s-w1: Waiting for domain to get an IP address...");
+  assert.equal(t.phases.get('k8s-w1'), "waiting for the VM's DHCP lease");
   assert.equal(t.vagrantSaid(), 'k8s-w2: Timed out while waiting for the machine to boot. This means that Vagrant was unable to communicate with the guest machine within the configured ("config.vm.boot_timeout" value) time period.');
   assert.match(fixForUpFailure(t.errorClass, t.errorMessage!, 'libvirt'), /did not answer on SSH in time/);
 });
