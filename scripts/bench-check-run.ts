@@ -24,7 +24,10 @@ const checks = {
   exec5: join(dir, 'exec5.ts'),
 };
 writeFileSync(checks.trivial, `export default async () => ({ status: 'pass', message: 'ok' });\n`);
-writeFileSync(checks.exec5, `export default async (ctx) => { for (let i = 0; i < 5; i++) await ctx.exec('true'); return { status: 'pass', message: 'ok' }; };\n`);
+writeFileSync(
+  checks.exec5,
+  `export default async (ctx) => { for (let i = 0; i < 5; i++) await ctx.exec('true'); return { status: 'pass', message: 'ok' }; };\n`,
+);
 
 const inst = {
   state: { id: 'bench0' },
@@ -32,11 +35,25 @@ const inst = {
     const r = spawnSync('bash', ['-c', cmd], { cwd: dir, encoding: 'utf8' });
     return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr, ms: 0, timedOut: false };
   },
-  async readFile() { return Buffer.alloc(0); },
-  async pids() { return new Set<number>(); },
+  async readFile() {
+    return Buffer.alloc(0);
+  },
+  async pids() {
+    return new Set<number>();
+  },
 } as unknown as LabInstance;
 
-const ctx = { labId: 'b', instanceId: 'bench0', stepId: 's', mode: 'live', signal: new AbortController().signal, exec: (c: string) => inst.exec(c), json: async () => null, readFile: async () => null, labPids: async () => new Set() } as unknown as CheckContext;
+const ctx = {
+  labId: 'b',
+  instanceId: 'bench0',
+  stepId: 's',
+  mode: 'live',
+  signal: new AbortController().signal,
+  exec: (c: string) => inst.exec(c),
+  json: async () => null,
+  readFile: async () => null,
+  labPids: async () => new Set(),
+} as unknown as CheckContext;
 
 async function inProcess(path: string): Promise<number> {
   const t = performance.now();
@@ -54,7 +71,11 @@ async function child(path: string, warm: boolean): Promise<number> {
   return performance.now() - t;
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(0.9 * xs.length))]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,7 +85,8 @@ const keepAlive = setInterval(() => {}, 1000);
 const results: Record<string, number[]> = {};
 const add = (k: string, v: number) => (results[k] ??= []).push(v);
 // Prime: the first in-process import pays tsx's transform once; the warm pool starts its child.
-await inProcess(checks.trivial); await inProcess(checks.exec5);
+await inProcess(checks.trivial);
+await inProcess(checks.exec5);
 await child(checks.trivial, true);
 await sleep(2000);
 for (let i = 0; i < rounds; i++) {
@@ -81,4 +103,5 @@ for (let i = 0; i < rounds; i++) {
 stopWarmChildren();
 clearInterval(keepAlive);
 console.log(`check run latency over ${rounds} rounds (ms)`);
-for (const [k, xs] of Object.entries(results)) console.log(`${k.padEnd(34)} median ${median(xs).toFixed(1).padStart(7)}  p90 ${p90(xs).toFixed(1).padStart(7)}`);
+for (const [k, xs] of Object.entries(results))
+  console.log(`${k.padEnd(34)} median ${median(xs).toFixed(1).padStart(7)}  p90 ${p90(xs).toFixed(1).padStart(7)}`);

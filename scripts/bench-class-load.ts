@@ -16,24 +16,37 @@ const N = Number(process.argv[2] ?? 30);
 const ROUNDS = Number(process.argv[3] ?? 20);
 const PROMPT = /lab:\S*:.*# $/;
 
-if (process.getuid?.() !== 0) { console.error('bench-class-load: needs root (netns labs)'); process.exit(2); }
+if (process.getuid?.() !== 0) {
+  console.error('bench-class-load: needs root (netns labs)');
+  process.exit(2);
+}
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 const labd = await startLabd();
 const pid = labd.proc.pid!;
 const rss: number[] = [];
-const sampler = setInterval(() => { try { rss.push(rssMiB(pid)); } catch { /* exited */ } }, 250);
+const sampler = setInterval(() => {
+  try {
+    rss.push(rssMiB(pid));
+  } catch {
+    /* exited */
+  }
+}, 250);
 const instructor = readFileSync(join(labd.stateDir, 'instructor-token'), 'utf8').trim();
 let instances: string[] = [];
 try {
   const rssIdle = rssMiB(pid);
-  const cls = (await call(labd.url, 'POST', '/v1/classes', instructor, { name: `load ${N}`, lessons: [{ slug: 'hello-ebpf', title: 'Hello eBPF', labId: 'hello-ebpf' }] })).body;
-  const learners = await Promise.all(Array.from({ length: N }, async (_, i) => {
-    const j = await call(labd.url, 'POST', '/v1/classes/join', labd.serviceToken, { code: cls.code, displayName: `learner-${i + 1}` });
-    const t = await call(labd.url, 'POST', '/v1/tokens', labd.serviceToken, { learnerId: j.body.learnerId, labId: 'hello-ebpf' });
-    return { id: j.body.learnerId as string, token: t.body.token as string };
-  }));
+  const cls = (
+    await call(labd.url, 'POST', '/v1/classes', instructor, { name: `load ${N}`, lessons: [{ slug: 'hello-ebpf', title: 'Hello eBPF', labId: 'hello-ebpf' }] })
+  ).body;
+  const learners = await Promise.all(
+    Array.from({ length: N }, async (_, i) => {
+      const j = await call(labd.url, 'POST', '/v1/classes/join', labd.serviceToken, { code: cls.code, displayName: `learner-${i + 1}` });
+      const t = await call(labd.url, 'POST', '/v1/tokens', labd.serviceToken, { learnerId: j.body.learnerId, labId: 'hello-ebpf' });
+      return { id: j.body.learnerId as string, token: t.body.token as string };
+    }),
+  );
   const room = await SseReader.open(`${labd.url}/v1/classes/events?class=${cls.classId}`, instructor);
 
   // Everyone opens the lesson at once: the lab starts, then the terminal attaches and shows a prompt.
@@ -41,22 +54,33 @@ try {
   const t0Wall = Date.now();
   const labReady: number[] = [];
   const promptAt: number[] = [];
-  const terms = await Promise.all(learners.map(async (l) => {
-    const start = await call(labd.url, 'POST', '/v1/lab', l.token);
-    if (start.status !== 200) throw new Error(`POST /v1/lab: ${start.status} ${start.text}`);
-    const ev = await call(labd.url, 'GET', '/v1/lab/events', l.token);
-    if (!ev.text.includes('"phase":"ready"')) throw new Error(`lab not ready: ${ev.text.slice(-300)}`);
-    labReady.push(performance.now() - t0);
-    const t = await Term.open(labd.url, `?token=${l.token}&cols=120&rows=30`, {});
-    const tail = new OutputTail(t.ws);
-    await tail.until(PROMPT, 30_000);
-    promptAt.push(performance.now() - t0);
-    return { t, tail };
-  }));
+  const terms = await Promise.all(
+    learners.map(async (l) => {
+      const start = await call(labd.url, 'POST', '/v1/lab', l.token);
+      if (start.status !== 200) throw new Error(`POST /v1/lab: ${start.status} ${start.text}`);
+      const ev = await call(labd.url, 'GET', '/v1/lab/events', l.token);
+      if (!ev.text.includes('"phase":"ready"')) throw new Error(`lab not ready: ${ev.text.slice(-300)}`);
+      labReady.push(performance.now() - t0);
+      const t = await Term.open(labd.url, `?token=${l.token}&cols=120&rows=30`, {});
+      const tail = new OutputTail(t.ws);
+      await tail.until(PROMPT, 30_000);
+      promptAt.push(performance.now() - t0);
+      return { t, tail };
+    }),
+  );
   const upAll = Math.max(...promptAt);
-  const rosterReady = await room.waitFor((e) => e.event === 'roster' && e.data.learners.length === N && e.data.learners.every((l: { lab: { state: string }; terminal: boolean }) => l.lab.state === 'ready' && l.terminal), 'all ready in the room', 10_000);
+  const rosterReady = await room.waitFor(
+    (e) =>
+      e.event === 'roster' &&
+      e.data.learners.length === N &&
+      e.data.learners.every((l: { lab: { state: string }; terminal: boolean }) => l.lab.state === 'ready' && l.terminal),
+    'all ready in the room',
+    10_000,
+  );
   const rssUp = rssMiB(pid);
-  instances = (await call(labd.url, 'GET', `/v1/classes/roster?class=${cls.classId}`, instructor)).body.learners.map((l: { lab: { instanceId: string } }) => l.lab.instanceId);
+  instances = (await call(labd.url, 'GET', `/v1/classes/roster?class=${cls.classId}`, instructor)).body.learners.map(
+    (l: { lab: { instanceId: string } }) => l.lab.instanceId,
+  );
 
   // Echo latency: every terminal types a unique marker (no Enter), waits for the echo, clears the
   // line with ^U and pauses 50–250 ms like a person; all N at the same time.
@@ -81,11 +105,17 @@ try {
   const leftCg = instances.filter((id) => existsSync(join(labCgroupBase(), `el${id}`)));
 
   console.log(`bench-class-load: ${N} learners, hello-ebpf on netns, ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores`);
-  console.log(`  bring-up (all at once): all ${N} labs ready in ${(Math.max(...labReady) / 1000).toFixed(1)} s (first ${(Math.min(...labReady) / 1000).toFixed(1)} s, median ${(pct(labReady, 50) / 1000).toFixed(1)} s); all ${N} terminals at a prompt in ${(upAll / 1000).toFixed(1)} s; the room showed all ${N} ready with a terminal at ${((rosterReady.at - t0Wall) / 1000).toFixed(1)} s`);
-  console.log(`  echo latency, ${N} terminals typing at once (${lat.length} samples in ${echoSecs.toFixed(1)} s): p50 ${pct(lat, 50).toFixed(1)} ms, p90 ${pct(lat, 90).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`);
+  console.log(
+    `  bring-up (all at once): all ${N} labs ready in ${(Math.max(...labReady) / 1000).toFixed(1)} s (first ${(Math.min(...labReady) / 1000).toFixed(1)} s, median ${(pct(labReady, 50) / 1000).toFixed(1)} s); all ${N} terminals at a prompt in ${(upAll / 1000).toFixed(1)} s; the room showed all ${N} ready with a terminal at ${((rosterReady.at - t0Wall) / 1000).toFixed(1)} s`,
+  );
+  console.log(
+    `  echo latency, ${N} terminals typing at once (${lat.length} samples in ${echoSecs.toFixed(1)} s): p50 ${pct(lat, 50).toFixed(1)} ms, p90 ${pct(lat, 90).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`,
+  );
   console.log(`  labd RSS: ${rssIdle.toFixed(0)} MiB idle, ${rssUp.toFixed(0)} MiB with ${N} labs + terminals, peak ${rssPeak.toFixed(0)} MiB`);
   console.log(`  roster of ${N} (GET, mean of 10): ${rosterMs.toFixed(1)} ms`);
-  console.log(`  end class: ${end.status}, reaped ${end.body.reaped?.length ?? 0}/${N} labs in ${(endMs / 1000).toFixed(1)} s, errors ${JSON.stringify(end.body.errors ?? [])}`);
+  console.log(
+    `  end class: ${end.status}, reaped ${end.body.reaped?.length ?? 0}/${N} labs in ${(endMs / 1000).toFixed(1)} s, errors ${JSON.stringify(end.body.errors ?? [])}`,
+  );
   console.log(`  after the end: ${leftNetns.length} of ${N} namespaces left (ip netns list), ${leftCg.length} cgroup dirs left under ${labCgroupBase()}`);
   if (leftNetns.length || leftCg.length || end.body.reaped?.length !== N) process.exitCode = 1;
 } finally {

@@ -12,7 +12,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
 const RUNS = Number(arg('--runs') ?? 9);
 const anchor = arg('--anchor');
 const lab = join(import.meta.dirname, '../apps/labd/bin/lab.mjs');
@@ -28,7 +31,11 @@ if (anchor) modes.anchor = { bin: anchor, env: { ELAB_REQUIRE_BUILD: '1' } };
 // are not waited for and not counted.)
 function run(args: string[], env: Record<string, string>): { ms: number; cpuMs: number; stdout: string } {
   const t0 = performance.now();
-  const r = spawnSync('/bin/bash', ['-c', 'TIMEFORMAT="CPU %3U %3S"; time "$@"', 'bench', process.execPath, ...args], { env: { ...process.env, ELAB_STATE_DIR: stateDir, ...env }, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync('/bin/bash', ['-c', 'TIMEFORMAT="CPU %3U %3S"; time "$@"', 'bench', process.execPath, ...args], {
+    env: { ...process.env, ELAB_STATE_DIR: stateDir, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.slice(1).join(' ')} exited ${r.status}: ${r.stderr}`);
   const cpu = /CPU (\S+) (\S+)\s*$/.exec(r.stderr);
@@ -37,7 +44,10 @@ function run(args: string[], env: Record<string, string>): { ms: number; cpuMs: 
 
 const t: Record<string, number[]> = {};
 const cpu: Record<string, number[]> = {};
-const add = (k: string, r: { ms: number; cpuMs: number }) => { (t[k] ??= []).push(r.ms); (cpu[k] ??= []).push(r.cpuMs); };
+const add = (k: string, r: { ms: number; cpuMs: number }) => {
+  (t[k] ??= []).push(r.ms);
+  (cpu[k] ??= []).push(r.cpuMs);
+};
 const load0 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 try {
   for (let r = 0; r < RUNS; r++) {
@@ -57,4 +67,9 @@ try {
 }
 const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(`bench-cli: ${RUNS} runs each, interleaved; load average ${load0} before, ${load1} after`);
-for (const [k, v] of Object.entries(t)) console.log(`  ${k.padEnd(30)} wall median ${median(v).toFixed(0).padStart(5)} ms (min ${Math.min(...v).toFixed(0).padStart(5)}), CPU median ${median(cpu[k]!).toFixed(0).padStart(5)} ms`);
+for (const [k, v] of Object.entries(t))
+  console.log(
+    `  ${k.padEnd(30)} wall median ${median(v).toFixed(0).padStart(5)} ms (min ${Math.min(...v)
+      .toFixed(0)
+      .padStart(5)}), CPU median ${median(cpu[k]!).toFixed(0).padStart(5)} ms`,
+  );

@@ -11,7 +11,11 @@ const runs = Number(process.argv[3] ?? 10);
 const PROMPT = /lab:\S*:.*# $/m;
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 async function once(): Promise<{ up: number; prompt: number }> {
   const t0 = performance.now();
@@ -21,7 +25,13 @@ async function once(): Promise<{ up: number; prompt: number }> {
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no prompt within 10 s; got: ${JSON.stringify(out.slice(-200))}`)), 10_000);
-    term.onData((d) => { out += d; if (PROMPT.test(out.replace(/\x1b\[[0-9;]*m/g, ''))) { clearTimeout(timer); resolve(); } });
+    term.onData((d) => {
+      out += d;
+      if (PROMPT.test(out.replace(/\x1b\[[0-9;]*m/g, ''))) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
   });
   const prompt = performance.now() - t0;
   term.kill();
@@ -44,7 +54,8 @@ for (let i = 0; i < Math.min(runs, 5); i++) {
   cli.push(performance.now() - t0);
   spawnSync(process.execPath, ['apps/labd/bin/lab.mjs', 'down', r.stdout.trim()]);
 }
-const f = (xs: number[]) => `median ${median(xs).toFixed(0)} ms, p90 ${pct(xs, 90).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}`;
+const f = (xs: number[]) =>
+  `median ${median(xs).toFixed(0)} ms, p90 ${pct(xs, 90).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}`;
 console.log(`bench-lab-up ${labId}, ${runs} runs`);
 console.log(`  up (namespaces, mounts, files, setup):  ${f(ups)}`);
 console.log(`  up until the shell prompt is ready:     ${f(prompts)}`);

@@ -9,11 +9,15 @@ import { readFileSync } from 'node:fs';
 import { FlowControl, Op, encodeAck } from '@ebpf-lab/protocol';
 import { downAllLabs, learner, startLabd, Term, upLab } from '../apps/labd/src/test-support/labd-harness.ts';
 
-const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : dflt; };
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : dflt;
+};
 const mib = Number(arg('mib', '50'));
 const json = process.argv.includes('--json');
 
-const status = (pid: number, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+const status = (pid: number, field: string) =>
+  Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 const labd = await startLabd();
 try {
@@ -30,7 +34,10 @@ try {
     if (d[0] !== Op.Output) return;
     const text = d.toString('utf8', 1);
     pendingAck += text.length;
-    if (pendingAck >= FlowControl.ACK_CHUNK) { term.ws.send(encodeAck(pendingAck)); pendingAck = 0; }
+    if (pendingAck >= FlowControl.ACK_CHUNK) {
+      term.ws.send(encodeAck(pendingAck));
+      pendingAck = 0;
+    }
     if (!measuring) return;
     received += text.length;
     term.frames.length = 0; // the harness records frames; 50 MB of them would measure the client, not labd
@@ -42,7 +49,9 @@ try {
   const rssBefore = status(labd.proc.pid!, 'VmRSS');
   term.frames.length = 0;
   measuring = true;
-  const finished = new Promise<void>((r) => { done = r; });
+  const finished = new Promise<void>((r) => {
+    done = r;
+  });
   const started = performance.now();
   term.type('cat big.txt; echo BENCH""-DONE\r');
   await finished;
@@ -58,7 +67,10 @@ try {
   };
   await term.close();
   if (json) console.log(JSON.stringify(result));
-  else console.log(`cat ${mib} MiB through labd: ${result.seconds} s = ${result.mibPerSecond} MiB/s (${received} chars incl. CRLF); labd RSS ${result.labdRssBeforeMiB} MiB before, peak (VmHWM) ${result.labdPeakRssMiB} MiB`);
+  else
+    console.log(
+      `cat ${mib} MiB through labd: ${result.seconds} s = ${result.mibPerSecond} MiB/s (${received} chars incl. CRLF); labd RSS ${result.labdRssBeforeMiB} MiB before, peak (VmHWM) ${result.labdPeakRssMiB} MiB`,
+    );
 } finally {
   await labd.stop();
   downAllLabs(labd.stateDir);

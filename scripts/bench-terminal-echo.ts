@@ -9,7 +9,10 @@
 import { Op } from '@ebpf-lab/protocol';
 import { downAllLabs, learner, startLabd, Term, upLab } from '../apps/labd/src/test-support/labd-harness.ts';
 
-const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : dflt; };
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : dflt;
+};
 const KEYS = Number(arg('keys', '400'));
 const BATCH = 40; // characters per line, then Ctrl-U, so the line never wraps
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
@@ -23,12 +26,21 @@ try {
   await term.waitFor(() => term.text().includes('READY'), 'the shell', 30_000);
   await new Promise((r) => setTimeout(r, 500));
   let waiting: ((text: string) => void) | null = null;
-  term.ws.on('message', (d: Buffer) => { if (d[0] === Op.Output && waiting) waiting(d.toString('utf8', 1)); });
+  term.ws.on('message', (d: Buffer) => {
+    if (d[0] === Op.Output && waiting) waiting(d.toString('utf8', 1));
+  });
   const samples: number[] = [];
   for (let i = 0; i < KEYS; i++) {
     const ch = String.fromCharCode(97 + (i % 26));
     const t0 = performance.now();
-    const echoed = new Promise<void>((resolve) => { waiting = (text) => { if (text.includes(ch)) { waiting = null; resolve(); } }; });
+    const echoed = new Promise<void>((resolve) => {
+      waiting = (text) => {
+        if (text.includes(ch)) {
+          waiting = null;
+          resolve();
+        }
+      };
+    });
     term.type(ch);
     await echoed;
     samples.push(performance.now() - t0);

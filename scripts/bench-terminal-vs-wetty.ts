@@ -19,22 +19,36 @@ import { launchChromium } from '../apps/web/e2e/browser.ts';
 import { downLabs, freePort, serviceTokenFile, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
 import { ECHO_PROBE, pct, typeAndTime, type EchoSamples } from './lib/echo-probe.ts';
 
-const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : dflt; };
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : dflt;
+};
 const WETTY_DIR = arg('wetty', '');
 const ROUNDS = Number(arg('rounds', '5'));
 const KEYS = Number(arg('keys', '60'));
 const MB = Number(arg('mb', '20'));
 const wettyMain = join(WETTY_DIR, 'node_modules/wetty/build/main.js');
 if (!WETTY_DIR || !existsSync(wettyMain)) {
-  console.error(`bench-terminal-vs-wetty: no WeTTY at ${wettyMain || '(none given)'}; install it outside the repo:\n  mkdir -p /tmp/wetty && cd /tmp/wetty && npm install wetty@3.2.0\nthen pass --wetty /tmp/wetty`);
+  console.error(
+    `bench-terminal-vs-wetty: no WeTTY at ${wettyMain || '(none given)'}; install it outside the repo:\n  mkdir -p /tmp/wetty && cd /tmp/wetty && npm install wetty@3.2.0\nthen pass --wetty /tmp/wetty`,
+  );
   process.exit(2);
 }
-if (process.getuid?.() !== 0) { console.error('bench-terminal-vs-wetty: run as root (labd makes network namespaces)'); process.exit(2); }
+if (process.getuid?.() !== 0) {
+  console.error('bench-terminal-vs-wetty: run as root (labd makes network namespaces)');
+  process.exit(2);
+}
 
-interface Target { name: string; page: Page; screenHas(text: string): string; dir: string }
+interface Target {
+  name: string;
+  page: Page;
+  screenHas(text: string): string;
+  dir: string;
+}
 const ours = (text: string) => `document.querySelector('[data-testid=terminal-lab] .xterm-rows').textContent.includes(${JSON.stringify(text)})`;
 // WeTTY draws with WebGL/canvas: read its xterm buffer (it exposes the Terminal as window.wetty_term).
-const wettys = (text: string) => `(() => { const b = window.wetty_term?.buffer.active; if (!b) return false; for (let i = Math.max(0, b.length - 80); i < b.length; i++) if (b.getLine(i)?.translateToString(true).includes(${JSON.stringify(text)})) return true; return false; })()`;
+const wettys = (text: string) =>
+  `(() => { const b = window.wetty_term?.buffer.active; if (!b) return false; for (let i = Math.max(0, b.length - 80); i < b.length; i++) if (b.getLine(i)?.translateToString(true).includes(${JSON.stringify(text)})) return true; return false; })()`;
 
 async function ready(t: Target): Promise<void> {
   await t.page.locator('.xterm-helper-textarea').first().waitFor({ state: 'attached', timeout: 120_000 });
@@ -47,7 +61,7 @@ async function ready(t: Target): Promise<void> {
 async function throughput(t: Target, bytes: number): Promise<number> {
   const file = `${t.dir}big.txt`;
   // base64 of 3/4·N bytes is N bytes of printable text in 100-column lines.
-  await t.page.keyboard.type(`head -c ${Math.round((bytes * 3) / 4 * 100 / 101)} /dev/urandom | base64 -w 100 > ${file}; echo MADE-$((3+4))\n`);
+  await t.page.keyboard.type(`head -c ${Math.round((((bytes * 3) / 4) * 100) / 101)} /dev/urandom | base64 -w 100 > ${file}; echo MADE-$((3+4))\n`);
   await t.page.waitForFunction(t.screenHas('MADE-7'), undefined, { timeout: 120_000, polling: 100 });
   const t0 = performance.now();
   await t.page.keyboard.type(`clear; cat ${file}; echo CAT-DONE-$((4+4))\n`);
@@ -63,16 +77,28 @@ const wettyPort = await freePort();
 const scratch = mkdtempSync(join(tmpdir(), 'elab-wetty-'));
 const labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
 const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
-const wetty = spawn(process.execPath, [wettyMain, '--host', '127.0.0.1', '--port', String(wettyPort), '--base', '/', '--command', 'bash'], { cwd: scratch, stdio: ['ignore', 'pipe', 'pipe'] });
+const wetty = spawn(process.execPath, [wettyMain, '--host', '127.0.0.1', '--port', String(wettyPort), '--base', '/', '--command', 'bash'], {
+  cwd: scratch,
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
 wetty.on('error', (e) => console.error(`wetty: ${e.message}`));
 let wettyOut = '';
-wetty.stdout!.on('data', (c: Buffer) => { wettyOut += c; });
-wetty.stderr!.on('data', (c: Buffer) => { wettyOut += c; });
+wetty.stdout!.on('data', (c: Buffer) => {
+  wettyOut += c;
+});
+wetty.stderr!.on('data', (c: Buffer) => {
+  wettyOut += c;
+});
 const browser = await launchChromium({ width: 1400, height: 900 });
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 try {
   for (let i = 0; !wettyOut.includes(String(wettyPort)) && i < 300; i++) await new Promise((r) => setTimeout(r, 100));
-  const open = async (url: string) => { const p = await browser.context.newPage(); await p.addInitScript(ECHO_PROBE); await p.goto(url); return p; };
+  const open = async (url: string) => {
+    const p = await browser.context.newPage();
+    await p.addInitScript(ECHO_PROBE);
+    await p.goto(url);
+    return p;
+  };
   const targets: Target[] = [
     { name: 'eBPF Lab lesson page', page: await open(`${web.url}/en/hello-ebpf`), screenHas: ours, dir: '' },
     { name: 'WeTTY 3.2.0', page: await open(`http://127.0.0.1:${wettyPort}/`), screenHas: wettys, dir: `${scratch}/` },
@@ -88,7 +114,9 @@ try {
       await t.page.locator('.xterm-helper-textarea').first().focus();
       const s = await typeAndTime(t.page, KEYS);
       const a = all.get(t.name)!;
-      a.echo.push(...s.echo); a.paint.push(...s.paint); a.sent.push(...s.sent);
+      a.echo.push(...s.echo);
+      a.paint.push(...s.paint);
+      a.sent.push(...s.sent);
       rounds.get(t.name)!.push({ echoP50: pct(s.echo, 50), paintP50: pct(s.paint, 50) });
     }
   }
@@ -107,7 +135,12 @@ try {
   for (const t of targets) {
     const a = all.get(t.name)!;
     const rs = rounds.get(t.name)!;
-    console.log(`  ${t.name.padEnd(22)} ${f(pct(a.echo, 50))} ${f(pct(a.echo, 99))} | ${f(pct(a.paint, 50))} ${f(pct(a.paint, 99))} | ${f(med(rs.map((x) => x.echoP50)))}               ${f(med(rs.map((x) => x.paintP50)))} | ${mbs.get(t.name)!.map((x) => x.toFixed(1)).join(', ')}`);
+    console.log(
+      `  ${t.name.padEnd(22)} ${f(pct(a.echo, 50))} ${f(pct(a.echo, 99))} | ${f(pct(a.paint, 50))} ${f(pct(a.paint, 99))} | ${f(med(rs.map((x) => x.echoP50)))}               ${f(med(rs.map((x) => x.paintP50)))} | ${mbs
+        .get(t.name)!
+        .map((x) => x.toFixed(1))
+        .join(', ')}`,
+    );
   }
 } finally {
   await browser.close();

@@ -27,7 +27,10 @@ function rssKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 async function screenHas(page: Page, text: string, timeoutMs: number): Promise<void> {
-  await page.waitForFunction(`document.querySelector('[data-testid=terminal-lab] .xterm-rows').textContent.includes(${JSON.stringify(text)})`, undefined, { timeout: timeoutMs, polling: 50 });
+  await page.waitForFunction(`document.querySelector('[data-testid=terminal-lab] .xterm-rows').textContent.includes(${JSON.stringify(text)})`, undefined, {
+    timeout: timeoutMs,
+    polling: 50,
+  });
 }
 
 const stateDir = tempStateDir();
@@ -44,24 +47,30 @@ try {
   await screenHas(page, 'READY-21', 20_000);
 
   const samples = await keystrokeEcho(page, KEYS, { perLine: BATCH, timeoutMs: 5000 });
-  console.log(`keystroke → screen (${samples.length} keys): p50 ${pct(samples, 50).toFixed(1)} ms, p99 ${pct(samples, 99).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms`);
+  console.log(
+    `keystroke → screen (${samples.length} keys): p50 ${pct(samples, 50).toFixed(1)} ms, p99 ${pct(samples, 99).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms`,
+  );
 
   // base64 of 3/4·N bytes is N bytes of printable text in 100-column lines.
   const bytes = MB * 1_000_000;
-  await page.keyboard.type(`head -c ${Math.round((bytes * 3) / 4 * 100 / 101)} /dev/urandom | base64 -w 100 > big.txt; stat -c 'SIZE=%s' big.txt\n`);
+  await page.keyboard.type(`head -c ${Math.round((((bytes * 3) / 4) * 100) / 101)} /dev/urandom | base64 -w 100 > big.txt; stat -c 'SIZE=%s' big.txt\n`);
   await page.waitForFunction(`/SIZE=\\d+/.test(document.querySelector('[data-testid=terminal-lab] .xterm-rows').textContent)`, undefined, { timeout: 60_000 });
   const size = Number(/SIZE=(\d+)/.exec(await page.locator('[data-testid=terminal-lab] .xterm-rows').innerText())![1]);
   const labdPid = labd.proc.pid!;
   const rssBefore = rssKb(labdPid, 'VmRSS');
   let peak = rssBefore;
-  const sampler = setInterval(() => { peak = Math.max(peak, rssKb(labdPid, 'VmRSS')); }, 50);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssKb(labdPid, 'VmRSS'));
+  }, 50);
   const t0 = performance.now();
   await page.keyboard.type('clear; cat big.txt; echo CAT-DONE-$((4+4))\n');
   await screenHas(page, 'CAT-DONE-8', 600_000);
   const secs = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   console.log(`cat ${(size / 1e6).toFixed(1)} MB → browser: ${secs.toFixed(1)} s, ${(size / 1e6 / secs).toFixed(1)} MB/s`);
-  console.log(`labd RSS: ${(rssBefore / 1024).toFixed(0)} MB before, peak ${(peak / 1024).toFixed(0)} MB during (sampled every 50 ms; VmHWM ${(rssKb(labdPid, 'VmHWM') / 1024).toFixed(0)} MB)`);
+  console.log(
+    `labd RSS: ${(rssBefore / 1024).toFixed(0)} MB before, peak ${(peak / 1024).toFixed(0)} MB during (sampled every 50 ms; VmHWM ${(rssKb(labdPid, 'VmHWM') / 1024).toFixed(0)} MB)`,
+  );
 } finally {
   await browser.close();
   await web.stop();

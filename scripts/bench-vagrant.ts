@@ -22,7 +22,10 @@ const { vagrant, ds } = await import('../apps/labd/src/drivers/vagrant/vagrant-c
 type Inst = Awaited<ReturnType<InstanceType<typeof VagrantDriver>['up']>>;
 
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
-const [upRuns = 3, execRuns = 20, sshRuns = execRuns] = process.argv.slice(2).filter((a) => !a.startsWith('--')).map(Number);
+const [upRuns = 3, execRuns = 20, sshRuns = execRuns] = process.argv
+  .slice(2)
+  .filter((a) => !a.startsWith('--'))
+  .map(Number);
 const labId = flags.find((f) => f.startsWith('--lab='))?.slice(6) ?? 'hello-ebpf';
 const cold = flags.includes('--cold');
 const lab = findLab(labId);
@@ -30,8 +33,14 @@ const driver = new VagrantDriver();
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const pct = (xs: number[], p: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
-const f = (xs: number[]) => xs.length ? `p50 ${pct(xs, 50).toFixed(0)} ms, p90 ${pct(xs, 90).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} (n=${xs.length})` : '-';
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const f = (xs: number[]) =>
+  xs.length
+    ? `p50 ${pct(xs, 50).toFixed(0)} ms, p90 ${pct(xs, 90).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} (n=${xs.length})`
+    : '-';
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
@@ -42,7 +51,10 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 /** The box volumes vagrant-libvirt made or libvirt-host.sh linked: gone, so the next up uploads. */
 function dropBoxVolumes(): void {
   const virsh = (...a: string[]) => execFileSync('virsh', ['-c', 'qemu:///system', ...a], { encoding: 'utf8' });
-  for (const v of virsh('vol-list', 'elab-pool').split('\n').slice(2).map((l) => l.trim().split(/\s+/)[0]!)) {
+  for (const v of virsh('vol-list', 'elab-pool')
+    .split('\n')
+    .slice(2)
+    .map((l) => l.trim().split(/\s+/)[0]!)) {
     if (/^elab-box-.*_vagrant_box_image_/.test(v)) virsh('vol-delete', v, '--pool', 'elab-pool');
   }
 }
@@ -67,16 +79,23 @@ for (let i = 0; i < upRuns; i++) {
   const t0 = performance.now();
   timeline = [];
   // `machine` is reported as vagrant up starts, `ssh` once it returned (vagrant-driver.ts).
-  const [inst, ms] = await timed(() => driver.up(lab, (p) => {
-    timeline.push(`${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${p.phase}: ${p.message}`);
-    if (p.phase === 'machine' && !upStart) upStart = performance.now();
-    if (p.phase === 'ssh' && !upEnd) upEnd = performance.now();
-  }));
+  const [inst, ms] = await timed(() =>
+    driver.up(lab, (p) => {
+      timeline.push(`${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${p.phase}: ${p.message}`);
+      if (p.phase === 'machine' && !upStart) upStart = performance.now();
+      if (p.phase === 'ssh' && !upEnd) upEnd = performance.now();
+    }),
+  );
   ups.push(ms);
   if (upStart && upEnd) vagrantUps.push(upEnd - upStart);
-  console.log(`up #${i + 1}${cold && i === 0 ? ' (cold: box uploaded)' : ''}: ${(ms / 1000).toFixed(1)} s, of which vagrant up ${((upEnd - upStart) / 1000).toFixed(1)} s; load ${load()}`);
+  console.log(
+    `up #${i + 1}${cold && i === 0 ? ' (cold: box uploaded)' : ''}: ${(ms / 1000).toFixed(1)} s, of which vagrant up ${((upEnd - upStart) / 1000).toFixed(1)} s; load ${load()}`,
+  );
   loads.push(load());
-  if (i === upRuns - 1) { keep = inst; break; }
+  if (i === upRuns - 1) {
+    keep = inst;
+    break;
+  }
   downs.push((await timed(() => inst.down()))[1]);
 }
 const inst = keep!;
@@ -100,7 +119,9 @@ try {
     perCall.push(ms);
   }
   const d = ds(inst.state);
-  console.log(`bench-vagrant (${d.provider} provider${d.libvirtDriver ? `, ${d.libvirtDriver}` : ''}, lab ${labId}: ${d.machines?.length ?? 1} machine(s)${cold ? ', the first up cold: box uploaded' : ''})`);
+  console.log(
+    `bench-vagrant (${d.provider} provider${d.libvirtDriver ? `, ${d.libvirtDriver}` : ''}, lab ${labId}: ${d.machines?.length ?? 1} machine(s)${cold ? ', the first up cold: box uploaded' : ''})`,
+  );
   console.log(`  load average (1 5 15 min) before and after each up: ${loads.join(' | ')}`);
   console.log(`  up, whole (driver.up):                                   ${f(ups)}`);
   if (vagrantUps.length) console.log(`  of which \`vagrant up\`:                                  ${f(vagrantUps)}`);

@@ -19,7 +19,10 @@ import { freePort, serviceTokenFile, startWeb } from '../apps/web/e2e/harness.ts
 import { call, downAllLabs, learner, startLabd } from '../apps/labd/src/test-support/labd-harness.ts';
 import { keystrokeEcho, pct } from './lib/keystroke-echo.ts';
 
-const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1]! : dflt; };
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : dflt;
+};
 const KEYS = Number(arg('keys', '200'));
 const STEPS = arg('steps', '1,2,4,6,8').split(',').map(Number);
 const CEILING = Number(arg('ceiling-ms', '50'));
@@ -51,13 +54,15 @@ try {
   let running = 1;
   for (const n of STEPS) {
     // More learners, each with a vm lab (booted at once, as a class arriving would).
-    const more = await Promise.all(Array.from({ length: Math.max(0, n - running) }, async (_, i) => {
-      const l = await learner(labd, `bench-${running + i}`);
-      const r = await call(labd.url, 'POST', '/v1/lab', l.token, { driver: 'vm' });
-      if (r.status !== 200) throw new Error(`POST /v1/lab (vm): ${r.status} ${r.text}`);
-      const ev = await call(labd.url, 'GET', '/v1/lab/events', l.token);
-      if (!ev.text.includes('"phase":"ready"')) throw new Error(`a vm lab did not become ready:\n${ev.text.slice(-500)}`);
-    }));
+    const more = await Promise.all(
+      Array.from({ length: Math.max(0, n - running) }, async (_, i) => {
+        const l = await learner(labd, `bench-${running + i}`);
+        const r = await call(labd.url, 'POST', '/v1/lab', l.token, { driver: 'vm' });
+        if (r.status !== 200) throw new Error(`POST /v1/lab (vm): ${r.status} ${r.text}`);
+        const ev = await call(labd.url, 'GET', '/v1/lab/events', l.token);
+        if (!ev.text.includes('"phase":"ready"')) throw new Error(`a vm lab did not become ready:\n${ev.text.slice(-500)}`);
+      }),
+    );
     running += more.length;
     await page.waitForTimeout(5000); // let the new guests settle after boot
     await page.locator('[data-testid=terminal-lab] .xterm-helper-textarea').focus();
@@ -69,7 +74,9 @@ try {
   }
   const held = results.findIndex((r) => r.p99ms >= CEILING);
   const ok = held < 0 ? results : results.slice(0, held);
-  console.log(`echo p99 < ${CEILING} ms held up to ${ok.at(-1)?.labs ?? 0} concurrent vm labs${held >= 0 ? ` (broke at ${results[held]!.labs})` : ' (the largest step tried)'}`);
+  console.log(
+    `echo p99 < ${CEILING} ms held up to ${ok.at(-1)?.labs ?? 0} concurrent vm labs${held >= 0 ? ` (broke at ${results[held]!.labs})` : ' (the largest step tried)'}`,
+  );
 } finally {
   await browser.close();
   await web.stop();

@@ -37,7 +37,9 @@ if (!pre.ok) {
 const img = findImage();
 const accel = await chooseAccel(img);
 console.log(`accelerator: ${accel.accel} (${accel.why})`);
-console.log(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
+console.log(
+  `load average at start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${(await import('node:os')).cpus().length} cores`,
+);
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const pct = (xs: number[], p: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
@@ -72,7 +74,9 @@ try {
   setVmExecMode(undefined);
   console.log(`load average after the exec runs: ${load()}`);
   for (const mode of ['agent', 'ssh'] as const) {
-    console.log(`exec \`true\` ${mode === 'agent' ? 'through the exec agent        ' : 'SSH session per exec (anchor) '}: p50 ${pct(ms[mode], 50).toFixed(0)} ms, p90 ${pct(ms[mode], 90).toFixed(0)} ms, p99 ${pct(ms[mode], 99).toFixed(0)} ms (n=${ms[mode].length})`);
+    console.log(
+      `exec \`true\` ${mode === 'agent' ? 'through the exec agent        ' : 'SSH session per exec (anchor) '}: p50 ${pct(ms[mode], 50).toFixed(0)} ms, p90 ${pct(ms[mode], 90).toFixed(0)} ms, p99 ${pct(ms[mode], 99).toFixed(0)} ms (n=${ms[mode].length})`,
+    );
   }
   console.log(`agent / ssh at p50: ${(pct(ms.agent, 50) / pct(ms.ssh, 50)).toFixed(2)}, at p99: ${(pct(ms.agent, 99) / pct(ms.ssh, 99)).toFixed(2)}`);
   // Concurrency: 8 at once through the agent, wall time against 8 in a row.
@@ -105,7 +109,9 @@ try {
     const t1 = performance.now();
     const warm = await driver.up(lab);
     poolMs.push(performance.now() - t1);
-    console.log(`ready from the warm pool: ${(poolMs.at(-1)! / 1000).toFixed(2)} s (guest ${vds(warm.state).name}${warm.state.id === pooled.id ? '' : ', NOT the pooled one'}, load ${l})`);
+    console.log(
+      `ready from the warm pool: ${(poolMs.at(-1)! / 1000).toFixed(2)} s (guest ${vds(warm.state).name}${warm.state.id === pooled.id ? '' : ', NOT the pooled one'}, load ${l})`,
+    );
     await warm.down();
   }
   console.log(`ready from the warm pool: p50 ${(pct(poolMs, 50) / 1000).toFixed(2)} s, max ${(Math.max(...poolMs) / 1000).toFixed(2)} s (n=${poolMs.length})`);

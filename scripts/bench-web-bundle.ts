@@ -25,7 +25,8 @@ try {
   await page.goto(`${web.url}/en/hello-ebpf`, { waitUntil: 'networkidle' });
   await page.getByTestId('lab-error').waitFor({ timeout: 10_000 }); // the panel gave up: nothing lazy was asked for
 
-  let raw = 0, gz = 0;
+  let raw = 0,
+    gz = 0;
   const rows = [...scripts].map(([path, text]) => {
     const z = gzipSync(text).length;
     raw += text.length;

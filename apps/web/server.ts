@@ -19,10 +19,15 @@ const dir = dirname(fileURLToPath(import.meta.url));
 // The web's one config, parsed once here; Next's routes get the same object (lib/labd/env.ts). A bad
 // variable (an origin with a path, a port out of range) stops the start with its name and value.
 let cfg: ReturnType<typeof webConfig>;
-try { cfg = webConfig(); } catch (e) { console.error(`web: ${(e as Error).message}`); process.exit(2); }
+try {
+  cfg = webConfig();
+} catch (e) {
+  console.error(`web: ${(e as Error).message}`);
+  process.exit(2);
+}
 const { port, host: hostname } = cfg;
 if (process.env.ELAB_STATE_DIR && !process.env.ELAB_SERVICE_TOKEN && !process.env.ELAB_SERVICE_TOKEN_FILE) {
-  console.warn('web: ELAB_STATE_DIR is not read by the web; give labd\'s token with ELAB_SERVICE_TOKEN_FILE=<stateDir>/service-token');
+  console.warn("web: ELAB_STATE_DIR is not read by the web; give labd's token with ELAB_SERVICE_TOKEN_FILE=<stateDir>/service-token");
 }
 
 /**
@@ -32,10 +37,19 @@ if (process.env.ELAB_STATE_DIR && !process.env.ELAB_SERVICE_TOKEN && !process.en
  */
 async function awaitServiceToken(): Promise<void> {
   const { token } = webConfig();
-  if (!token.value && !token.file) { console.warn('web: no ELAB_SERVICE_TOKEN or ELAB_SERVICE_TOKEN_FILE: lab calls will fail'); return; }
+  if (!token.value && !token.file) {
+    console.warn('web: no ELAB_SERVICE_TOKEN or ELAB_SERVICE_TOKEN_FILE: lab calls will fail');
+    return;
+  }
   for (let i = 0; ; i++) {
-    try { serviceToken(); return; } catch (e) {
-      if (i >= 60) { console.warn(`web: ${(e as Error).message}; lab calls will fail`); return; }
+    try {
+      serviceToken();
+      return;
+    } catch (e) {
+      if (i >= 60) {
+        console.warn(`web: ${(e as Error).message}; lab calls will fail`);
+        return;
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -62,7 +76,9 @@ const app = next({ dev, dir, hostname, port, httpServer: decoy });
 // waits for it instead of hanging unanswered (a browser allows one pending WebSocket per host, so
 // one lost handshake would stall a reconnecting terminal for good).
 let nextReady: () => void;
-const prepared = new Promise<void>((resolve) => { nextReady = resolve; });
+const prepared = new Promise<void>((resolve) => {
+  nextReady = resolve;
+});
 /**
  * Before anything else: the Host must be ours (else a DNS-rebinding page could drive the API with
  * a matching Origin) and writes must come from our origins (lib/request-guard.ts). The peer
@@ -77,7 +93,9 @@ function admit(req: IncomingMessage): ReturnType<typeof requestRefusal> {
 const server = createServer((req, res) => {
   const refused = admit(req);
   if (refused) {
-    res.writeHead(refused.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', connection: 'close' }).end(`${refused.message}\n`);
+    res
+      .writeHead(refused.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', connection: 'close' })
+      .end(`${refused.message}\n`);
     return;
   }
   // A declared body over the route's limit is refused before one byte of it is read (and before
@@ -97,15 +115,20 @@ const server = createServer((req, res) => {
 let handle: ReturnType<typeof app.getRequestHandler>;
 let nextUpgrade: ReturnType<typeof app.getUpgradeHandler> | undefined;
 // A client that resets mid-request must never take the web down with it.
-server.on('clientError', (_e, socket) => { if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'); else socket.destroy(); });
+server.on('clientError', (_e, socket) => {
+  if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  else socket.destroy();
+});
 server.on('upgrade', (req, socket, head) => {
   socket.on('error', () => socket.destroy());
   const refused = admit(req);
   if (refused) return refuse(socket, refused.status, refused.message);
   if (req.url?.split('?')[0] === TERMINAL_PATH) {
-    proxyTerminalUpgrade(req, socket, head).catch((e: unknown) => { console.error('web: terminal upgrade:', e); refuse(socket, 500, 'internal error'); });
-  }
-  else if (req.url?.split('?')[0] === FOLLOW_PATH) proxyFollowUpgrade(req, socket, head);
+    proxyTerminalUpgrade(req, socket, head).catch((e: unknown) => {
+      console.error('web: terminal upgrade:', e);
+      refuse(socket, 500, 'internal error');
+    });
+  } else if (req.url?.split('?')[0] === FOLLOW_PATH) proxyFollowUpgrade(req, socket, head);
   else if (dev) void prepared.then(() => nextUpgrade?.(req, socket, head));
   else socket.destroy();
 });
@@ -113,7 +136,10 @@ await new Promise<void>((resolve, reject) => server.once('error', reject).listen
 await awaitServiceToken();
 if (!dev) dropRoot();
 const exposed = await exposureProblem(hostname);
-if (exposed) { console.error(`web: refusing to serve: ${exposed}`); process.exit(2); }
+if (exposed) {
+  console.error(`web: refusing to serve: ${exposed}`);
+  process.exit(2);
+}
 await app.prepare();
 handle = app.getRequestHandler();
 nextUpgrade = dev ? app.getUpgradeHandler() : undefined;

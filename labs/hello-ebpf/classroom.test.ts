@@ -6,7 +6,7 @@ import { isRoot, lab } from '../../apps/labd/src/test-support/lab-cli.ts';
 // Every classroom runs several hello labs on one host: each must pass with the lesson's own
 // commands (dump by name prints every exec_count on the machine), and neither may pass on the
 // other's work.
-test('two hello-ebpf labs on one host: each passes with the lesson\'s own commands, and only its own', { skip: !isRoot && 'needs root' }, () => {
+test("two hello-ebpf labs on one host: each passes with the lesson's own commands, and only its own", { skip: !isRoot && 'needs root' }, () => {
   withTwoLabs('hello-ebpf', (ids, env) => {
     const [a, b] = ids;
     const steps = lessonCommands('hello-ebpf');

@@ -9,7 +9,7 @@ const SOLVE_AFTER_LESSON = new Set(['cutover', 'measure']);
 
 // A classroom runs many iptables-vs-ebpf labs on one host. Each lab's rules, svclb attachment,
 // pinned maps and counters must be its own: both labs pass with the lesson's own commands, and a result file copied from the neighbour does not count.
-test('two iptables-vs-ebpf labs on one host: each passes with the lesson\'s commands, a copied result file fails', { skip: !isRoot && 'needs root' }, () => {
+test("two iptables-vs-ebpf labs on one host: each passes with the lesson's commands, a copied result file fails", { skip: !isRoot && 'needs root' }, () => {
   withTwoLabs('iptables-vs-ebpf', (ids, env) => {
     const [a, b] = ids;
     const steps = lessonCommands('why-ebpf');

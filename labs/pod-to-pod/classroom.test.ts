@@ -16,12 +16,13 @@ const TERMINALS: Record<string, string[]> = {
 // k8s-w2. Two labs on one host must not see each other: both pass with the lesson's own commands,
 // each run in the terminal the lesson names, interleaved, and
 // a whoami answer saved in the neighbour's lab does not count here.
-test('two pod-to-pod labs on one host: each passes with the lesson\'s commands, a copied answer fails', { skip: !isRoot && 'needs root' }, () => {
+test("two pod-to-pod labs on one host: each passes with the lesson's commands, a copied answer fails", { skip: !isRoot && 'needs root' }, () => {
   withTwoLabs('pod-to-pod', (ids, env) => {
     const [a, b] = ids;
     const steps = lessonCommands('pod-to-pod');
     assert.deepEqual([...steps.keys()], Object.keys(TERMINALS));
-    for (const [step, blocks] of steps) assert.equal(blocks.length, TERMINALS[step]!.length, `the lesson's ${step} step has ${blocks.length} command blocks: update TERMINALS`);
+    for (const [step, blocks] of steps)
+      assert.equal(blocks.length, TERMINALS[step]!.length, `the lesson's ${step} step has ${blocks.length} command blocks: update TERMINALS`);
     runLesson(ids, steps, env, { node: (step, i) => TERMINALS[step]![i]! });
     for (const id of ids) assertAllPass(id, env, ['cross-node', 'attach', 'identities', 'policy', 'egress']);
     // A real answer from a real webpod, only in the other lab: B's webpod1 never served it.

@@ -24,7 +24,10 @@ test('the shipped execcount is rejected at its __sync_fetch_and_add line for map
   } finally {
     rmSync(pins, { recursive: true, force: true });
   }
-  const want = readFileSync(SRC, 'utf8').split('\n').findIndex((l) => l.includes('__sync_fetch_and_add(count, 1);')) + 1;
+  const want =
+    readFileSync(SRC, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('__sync_fetch_and_add(count, 1);')) + 1;
   assert.ok(want > 0, 'the starter still has the unguarded add');
   const [d, ...more] = parseVerifierLog(log, (f) => `bpf/execcount/${f}`);
   assert.deepEqual(more, []);

@@ -36,7 +36,11 @@ export const ECHO_PROBE = `(() => {
   window.WebSocket = Probed;
 })()`;
 
-export interface EchoSamples { echo: number[]; paint: number[]; sent: number[] }
+export interface EchoSamples {
+  echo: number[];
+  paint: number[];
+  sent: number[];
+}
 
 export const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN);
 
@@ -57,10 +61,19 @@ export async function typeAndTime(page: Page, keys: number, batch = 40): Promise
     await page.waitForTimeout(15); // let the echo's tail (cursor, acks) settle like a person's next key would
   }
   await page.keyboard.press('Control+U');
-  return (await page.evaluate('(() => { const l = window.__echoProbe; return { echo: [...l.echo], paint: [...l.paint], sent: [...l.sent] }; })()')) as EchoSamples;
+  return (await page.evaluate(
+    '(() => { const l = window.__echoProbe; return { echo: [...l.echo], paint: [...l.paint], sent: [...l.sent] }; })()',
+  )) as EchoSamples;
 }
 
 export function summary(s: EchoSamples): { n: number; echoP50: number; echoP99: number; paintP50: number; paintP99: number; sendP50: number } {
   const r = (x: number) => Number(x.toFixed(1));
-  return { n: s.echo.length, echoP50: r(pct(s.echo, 50)), echoP99: r(pct(s.echo, 99)), paintP50: r(pct(s.paint, 50)), paintP99: r(pct(s.paint, 99)), sendP50: r(pct(s.sent, 50)) };
+  return {
+    n: s.echo.length,
+    echoP50: r(pct(s.echo, 50)),
+    echoP99: r(pct(s.echo, 99)),
+    paintP50: r(pct(s.paint, 50)),
+    paintP99: r(pct(s.paint, 99)),
+    sendP50: r(pct(s.sent, 50)),
+  };
 }

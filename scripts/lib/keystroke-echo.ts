@@ -39,7 +39,11 @@ export async function keystrokeEcho(page: Page, keys: number, o: { perLine?: num
       await page.keyboard.press('Control+U');
       const marker = `#k${i}t${Date.now() % 1_000_000}:`;
       await page.keyboard.type(marker);
-      await page.waitForFunction(`document.querySelector('[data-testid=terminal-lab] .xterm-rows').textContent.includes(${JSON.stringify(marker)})`, undefined, { timeout: o.timeoutMs ?? 30_000, polling: 'raf' });
+      await page.waitForFunction(
+        `document.querySelector('[data-testid=terminal-lab] .xterm-rows').textContent.includes(${JSON.stringify(marker)})`,
+        undefined,
+        { timeout: o.timeoutMs ?? 30_000, polling: 'raf' },
+      );
       await page.evaluate(`window.__lat.start(${JSON.stringify(marker)})`);
     }
     await page.keyboard.press(letters[(i + Math.floor(i / perLine)) % letters.length]!);

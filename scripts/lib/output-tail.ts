@@ -28,8 +28,23 @@ export class OutputTail {
     if (test()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${String(s)} within ${ms} ms; tail: ${JSON.stringify(this.text.slice(-200))}`)), ms);
-      if (typeof s === 'string') this.waiters.push({ s, resolve: () => { clearTimeout(timer); resolve(); } });
-      else { const iv = setInterval(() => { if (test()) { clearInterval(iv); clearTimeout(timer); resolve(); } }, 20); }
+      if (typeof s === 'string')
+        this.waiters.push({
+          s,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      else {
+        const iv = setInterval(() => {
+          if (test()) {
+            clearInterval(iv);
+            clearTimeout(timer);
+            resolve();
+          }
+        }, 20);
+      }
     });
   }
 }

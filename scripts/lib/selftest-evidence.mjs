@@ -6,23 +6,31 @@
 import { readFileSync } from 'node:fs';
 
 const [file, ...wants] = process.argv.slice(2);
-if (!file) { console.error('usage: selftest-evidence.mjs REPORT.json [STEP=REGEX ...]'); process.exit(2); }
+if (!file) {
+  console.error('usage: selftest-evidence.mjs REPORT.json [STEP=REGEX ...]');
+  process.exit(2);
+}
 let rep;
-try { rep = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
+try {
+  rep = JSON.parse(readFileSync(file, 'utf8'));
+} catch (e) {
   console.error(`selftest-evidence: ${file} is not a selftest report (${e.message})`);
   process.exit(1);
 }
 const bad = [];
 for (const run of rep.runs ?? []) {
   const st = (rs) => rs.map((r) => `${r.step}=${r.status}`).join(' ') || '-';
-  console.log(`${run.ok ? 'ok  ' : 'FAIL'} ${run.lab} #${run.repetition}  up ${(run.upMs / 1000).toFixed(1)} s, all ${(run.ms / 1000).toFixed(1)} s  fresh: ${st(run.before)}  solved: ${st(run.after)}`);
+  console.log(
+    `${run.ok ? 'ok  ' : 'FAIL'} ${run.lab} #${run.repetition}  up ${(run.upMs / 1000).toFixed(1)} s, all ${(run.ms / 1000).toFixed(1)} s  fresh: ${st(run.before)}  solved: ${st(run.after)}`,
+  );
   for (const p of run.problems) console.log(`       - ${p}`);
   for (const r of run.after) console.log(`       ${r.step} (${(r.ms / 1000).toFixed(1)} s): ${r.message}${r.actual ? ` [${r.actual}]` : ''}`);
   for (const w of wants) {
     const [step, re] = [w.slice(0, w.indexOf('=')), new RegExp(w.slice(w.indexOf('=') + 1))];
     const r = run.after.find((x) => x.step === step);
     const text = r ? `${r.message} ${r.actual ?? ''}` : '';
-    if (!r || r.status !== 'pass' || !re.test(text)) bad.push(`${run.lab} #${run.repetition} ${step}: wanted ${re} in the solved check, got ${r ? `${r.status}: ${text}` : 'no such step'}`);
+    if (!r || r.status !== 'pass' || !re.test(text))
+      bad.push(`${run.lab} #${run.repetition} ${step}: wanted ${re} in the solved check, got ${r ? `${r.status}: ${text}` : 'no such step'}`);
   }
 }
 if (!rep.runs?.length) bad.push('the report has no runs');

@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const lib = dirname(fileURLToPath(import.meta.url));
-const stage = (body: string) => spawnSync('bash', ['-c', `set -uo pipefail; source ${join(lib, 'common.sh')}; source ${join(lib, 'stage-steps.sh')} demo\n${body}`], { encoding: 'utf8' });
+const stage = (body: string) =>
+  spawnSync('bash', ['-c', `set -uo pipefail; source ${join(lib, 'common.sh')}; source ${join(lib, 'stage-steps.sh')} demo\n${body}`], { encoding: 'utf8' });
 
 test('every step runs and is timed; one failure fails the stage and is named', () => {
   const r = stage('step first true\nstep second false\nstep third echo ran-third\nfinish\necho not-reached');
@@ -47,18 +48,29 @@ test('private_state_dir: a state dir of its own while the stage runs; on exit it
   const tmp = mkdtempSync(join(tmpdir(), 'elab-stage-steps-'));
   try {
     // `lab` is replaced after sourcing, so the trap's reap is recorded instead of run.
-    const r = spawnSync('bash', ['-c', `set -uo pipefail; source ${join(lib, 'common.sh')}; source ${join(lib, 'stage-steps.sh')} demo
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `set -uo pipefail; source ${join(lib, 'common.sh')}; source ${join(lib, 'stage-steps.sh')} demo
       lab() { echo "lab $* in $ELAB_STATE_DIR" >> ${tmp}/calls; }
       private_state_dir vm
       echo "dir=$ELAB_STATE_DIR"; test -d "$ELAB_STATE_DIR" && echo exists
-      bash -c 'echo "child sees $ELAB_STATE_DIR"'`], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } });
+      bash -c 'echo "child sees $ELAB_STATE_DIR"'`,
+      ],
+      { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp } },
+    );
     assert.equal(r.status, 0, r.stderr);
     const dir = /^dir=(.*)$/m.exec(r.stdout)![1]!;
     assert.match(dir, new RegExp(`^${tmp}/elab-vm-ci-`), 'in TMPDIR, named after the driver');
     assert.match(r.stdout, /^exists$/m);
-    assert.match(r.stdout, new RegExp(`^child sees ${dir}$`, 'm'), 'exported to the stage\'s commands');
+    assert.match(r.stdout, new RegExp(`^child sees ${dir}$`, 'm'), "exported to the stage's commands");
     assert.equal(readFileSync(join(tmp, 'calls'), 'utf8'), `lab reap --all --driver vm in ${dir}\n`, 'one reap, of that dir, on exit');
-    assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('elab-')), [], 'the dir is removed');
+    assert.deepEqual(
+      readdirSync(tmp).filter((n) => n.startsWith('elab-')),
+      [],
+      'the dir is removed',
+    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -24,7 +24,11 @@ export function configInputs(repo = REPO) {
 }
 
 function listDir(dir) {
-  try { return readdirSync(dir); } catch { return []; }
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /** sha256 over each input's repo-relative path and bytes; a missing input throws. */
@@ -41,7 +45,10 @@ export function hashInputs(inputs, repo = REPO, read = (p) => readFileSync(join(
  * equal stamps mean the file was not written since the build; unequal ones only mean "hash it".
  */
 export function stampInputs(inputs, repo = REPO) {
-  return inputs.map((p) => { const s = statSync(join(repo, p), { bigint: true }); return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`; });
+  return inputs.map((p) => {
+    const s = statSync(join(repo, p), { bigint: true });
+    return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  });
 }
 
 /** Why the build in dist/ cannot run, or null when it is exactly the sources on disk. */

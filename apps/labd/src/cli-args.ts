@@ -1,6 +1,10 @@
 import { usageError } from './errors.ts';
 
-export interface ParsedArgs { positional: string[]; flags: Map<string, string | true>; rest: string[] }
+export interface ParsedArgs {
+  positional: string[];
+  flags: Map<string, string | true>;
+  rest: string[];
+}
 
 /**
  * Minimal argv parser: `--flag`, `--key value`, `--key=value`, and everything after `--` kept

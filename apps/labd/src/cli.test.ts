@@ -14,7 +14,11 @@ test('unknown lab and unknown instance: clear error, non-zero exit', () => {
   assert.equal(up.code, 2);
   assert.match(up.stderr, /unknown lab "no-such-lab"/);
   assert.match(up.stderr, /hello-ebpf/, 'lists the labs that exist');
-  for (const cmd of [['exec', 'zzzzzz', '--', 'true'], ['check', 'zzzzzz'], ['down', 'zzzzzz']]) {
+  for (const cmd of [
+    ['exec', 'zzzzzz', '--', 'true'],
+    ['check', 'zzzzzz'],
+    ['down', 'zzzzzz'],
+  ]) {
     const r = lab(cmd, { env: e });
     assert.equal(r.code, 2, `${cmd[0]}: ${r.stderr}`);
     assert.match(r.stderr, /no lab instance "zzzzzz"/);
@@ -40,12 +44,19 @@ test('a malformed lab.yaml names file and field; the other labs still load and s
   assert.equal(lab(['down', up.stdout.trim()], { env: e }).code, 0);
 });
 
-test('not root: says which capabilities are missing and how to run', { skip: (!isRoot || !which('setpriv')) && 'needs root and setpriv to drop to nobody' }, () => {
-  const r = lab(['up', 'hello-ebpf'], { env: env({ HOME: '/tmp' }), cmdPrefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'] });
-  assert.equal(r.code, 3, r.stderr);
-  assert.match(r.stderr, /CAP_SYS_ADMIN and CAP_NET_ADMIN/);
-  assert.match(r.stderr, /run as root/);
-});
+test(
+  'not root: says which capabilities are missing and how to run',
+  { skip: (!isRoot || !which('setpriv')) && 'needs root and setpriv to drop to nobody' },
+  () => {
+    const r = lab(['up', 'hello-ebpf'], {
+      env: env({ HOME: '/tmp' }),
+      cmdPrefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'],
+    });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /CAP_SYS_ADMIN and CAP_NET_ADMIN/);
+    assert.match(r.stderr, /run as root/);
+  },
+);
 
 test('clang or bpftool missing: names the Debian package to install', { skip: !isRoot && 'needs root' }, () => {
   // A PATH with every tool the lab needs except clang and bpftool.
@@ -69,10 +80,16 @@ test('a check that hangs is reported as error after its timeout, and the lab sta
   const labs = mkdtempSync(join(tmpdir(), 'elab-labs-'));
   const dir = join(labs, 'hanging-check');
   for (const s of ['hangs', 'quick']) mkdirSync(join(dir, 'steps', s), { recursive: true });
-  writeFileSync(join(dir, 'lab.yaml'), 'id: hanging-check\ntitle: One check hangs\ndrivers: [netns]\nsteps:\n  - {id: hangs, title: Hangs, timeoutSeconds: 1}\n  - {id: quick, title: Quick, timeoutSeconds: 5}\n');
+  writeFileSync(
+    join(dir, 'lab.yaml'),
+    'id: hanging-check\ntitle: One check hangs\ndrivers: [netns]\nsteps:\n  - {id: hangs, title: Hangs, timeoutSeconds: 1}\n  - {id: quick, title: Quick, timeoutSeconds: 5}\n',
+  );
   writeFileSync(join(dir, 'steps/hangs/check.sh'), 'sleep 300\n');
   writeFileSync(join(dir, 'steps/quick/check.sh'), 'test -f done || { echo "not done"; exit 1; }\necho done\n');
-  for (const s of ['hangs', 'quick']) { writeFileSync(join(dir, 'steps', s, 'solve.sh'), 'touch done\n'); chmodSync(join(dir, 'steps', s, 'solve.sh'), 0o755); }
+  for (const s of ['hangs', 'quick']) {
+    writeFileSync(join(dir, 'steps', s, 'solve.sh'), 'touch done\n');
+    chmodSync(join(dir, 'steps', s, 'solve.sh'), 0o755);
+  }
   const e = env({ ELAB_LABS_DIR: labs });
   const id = lab(['up', 'hanging-check'], { env: e }).stdout.trim();
   assert.match(id, /^[a-z0-9]{6}$/);

@@ -68,47 +68,91 @@ function printChecks(rs: CheckResult[]): void {
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...restArgv] = argv;
   // `lab grade --json FILE` names a file; everywhere else --json is a switch.
-  const args = parseArgs(restArgv, ['driver', 'node', 'timeout', 'step', 'repeat', 'submission', 'submissions', 'csv', 'jobs', 'junit', ...(cmd === 'grade' ? ['json'] : [])]);
+  const args = parseArgs(restArgv, [
+    'driver',
+    'node',
+    'timeout',
+    'step',
+    'repeat',
+    'submission',
+    'submissions',
+    'csv',
+    'jobs',
+    'junit',
+    ...(cmd === 'grade' ? ['json'] : []),
+  ]);
   // The one Config of this process, from the environment, parsed before any command runs: a bad
   // variable stops every command with its name, not only the ones that happen to read it.
   if (cmd && !['serve', 'help', '--help', '-h'].includes(cmd)) initConfig(configFrom(readEnv()));
   if (strFlag(args, 'driver') !== undefined) ({ DRIVER_NAMES } = await import('@ebpf-lab/lab-spec'));
   switch (cmd) {
-    case undefined: case 'help': case '--help': case '-h':
-      out(HELP); return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      out(HELP);
+      return 0;
     case 'serve':
       // labd parses the environment together with its own flags (--state-dir) and sets the Config.
       return (await import('./labd.ts')).serve(restArgv);
     case 'doctor': {
       const { doctor } = await doctorMod();
       const rep = await doctor({ fresh: args.flags.has('fresh'), vm: true });
-      if (json(args)) { out(JSON.stringify(rep, null, 2)); return 0; }
+      if (json(args)) {
+        out(JSON.stringify(rep, null, 2));
+        return 0;
+      }
       out(`kernel ${rep.kernel}`);
-      for (const i of rep.items) out(`${i.ok === true ? '✔' : i.ok === false ? '✘' : '?'} ${i.name.padEnd(11)} ${i.detail}${i.fix ? `\n              fix: ${i.fix}` : ''}`);
+      for (const i of rep.items)
+        out(`${i.ok === true ? '✔' : i.ok === false ? '✘' : '?'} ${i.name.padEnd(11)} ${i.detail}${i.fix ? `\n              fix: ${i.fix}` : ''}`);
       return 0;
     }
     case 'labs': {
       const labs = (await engine()).allLabs();
-      if (json(args)) { out(JSON.stringify(labs.map((r) => (r.ok ? { id: r.lab.spec.id, ok: true, title: r.lab.spec.title, drivers: r.lab.spec.drivers, steps: r.lab.steps.map((s) => s.id) } : { id: r.id, ok: false, error: r.error.message })), null, 2)); return 0; }
-      for (const r of labs) out(r.ok ? `${r.lab.spec.id.padEnd(22)} ${r.lab.spec.title} [${r.lab.spec.drivers.join(', ')}]` : `${r.id.padEnd(22)} BROKEN: ${r.error.message}`);
+      if (json(args)) {
+        out(
+          JSON.stringify(
+            labs.map((r) =>
+              r.ok
+                ? { id: r.lab.spec.id, ok: true, title: r.lab.spec.title, drivers: r.lab.spec.drivers, steps: r.lab.steps.map((s) => s.id) }
+                : { id: r.id, ok: false, error: r.error.message },
+            ),
+            null,
+            2,
+          ),
+        );
+        return 0;
+      }
+      for (const r of labs)
+        out(r.ok ? `${r.lab.spec.id.padEnd(22)} ${r.lab.spec.title} [${r.lab.spec.drivers.join(', ')}]` : `${r.id.padEnd(22)} BROKEN: ${r.error.message}`);
       return labs.every((r) => r.ok) ? 0 : 1;
     }
     case 'up': {
       const labId = need(args, 'lab id (see: lab labs)');
       const { upLab } = await engine();
-      const { inst } = await upLab(labId, driverFlag(args), (p) => { if (!json(args)) process.stderr.write(`  ${p.phase}: ${p.message}\n`); });
-      if (json(args)) out(JSON.stringify(inst.state)); else out(inst.state.id);
+      const { inst } = await upLab(labId, driverFlag(args), (p) => {
+        if (!json(args)) process.stderr.write(`  ${p.phase}: ${p.message}\n`);
+      });
+      if (json(args)) out(JSON.stringify(inst.state));
+      else out(inst.state.id);
       return 0;
     }
     case 'list': {
       const [{ listStateIds, loadState }, { getDriver }] = await Promise.all([instances(), registry()]);
-      const states = listStateIds().map(loadState).filter((s) => s !== null);
-      const rows = await Promise.all(states.map(async (s) => {
-        const inst = (await getDriver(s.driver)).attach(s);
-        const alive = await inst.alive();
-        return { ...s, alive, problem: (alive && (await inst.problem?.())) || null };
-      }));
-      if (json(args)) { out(JSON.stringify(rows, null, 2)); return 0; }
+      const states = listStateIds()
+        .map(loadState)
+        .filter((s) => s !== null);
+      const rows = await Promise.all(
+        states.map(async (s) => {
+          const inst = (await getDriver(s.driver)).attach(s);
+          const alive = await inst.alive();
+          return { ...s, alive, problem: (alive && (await inst.problem?.())) || null };
+        }),
+      );
+      if (json(args)) {
+        out(JSON.stringify(rows, null, 2));
+        return 0;
+      }
       for (const r of rows) {
         out(`${r.id}  ${r.labId.padEnd(20)} ${r.driver.padEnd(7)} ${r.problem ? 'PAUSED' : r.alive ? 'running' : 'DEAD (lab reap)'}  ${r.createdAt}`);
         if (r.problem) out(`        ${r.problem}`);
@@ -134,7 +178,8 @@ async function main(argv: string[]): Promise<number> {
       const { openInstance, checkSteps } = await engine();
       const { lab, inst } = await openInstance(need(args, 'instance id'));
       const rs = await checkSteps(inst, lab, strFlag(args, 'step'));
-      if (json(args)) out(JSON.stringify(rs, null, 2)); else printChecks(rs);
+      if (json(args)) out(JSON.stringify(rs, null, 2));
+      else printChecks(rs);
       return rs.every((r) => r.status === 'pass') ? 0 : rs.some((r) => r.status === 'error') ? 3 : 1;
     }
     case 'solve': {
@@ -171,20 +216,38 @@ async function main(argv: string[]): Promise<number> {
       const holders = await reapHolders(all ? async () => false : instanceLive);
       if (holders.length) reports.push({ driver: 'terminals', removed: holders, kept: [], errors: [] });
       if (json(args)) out(JSON.stringify(reports, null, 2));
-      else for (const r of reports) out(r.skipped ? `${r.driver}: skipped (${r.skipped})` : `${r.driver}: removed ${r.removed.length} (${r.removed.join(' ') || '-'}), kept ${r.kept.length} running${r.errors.length ? `\n  errors: ${r.errors.join('\n  ')}` : ''}`);
+      else
+        for (const r of reports)
+          out(
+            r.skipped
+              ? `${r.driver}: skipped (${r.skipped})`
+              : `${r.driver}: removed ${r.removed.length} (${r.removed.join(' ') || '-'}), kept ${r.kept.length} running${r.errors.length ? `\n  errors: ${r.errors.join('\n  ')}` : ''}`,
+          );
       return reports.every((r) => r.errors.length === 0) ? 0 : 1;
     }
     case 'selftest': {
       const [{ allLabs }, { selftest, formatTable }] = await Promise.all([engine(), selftestMod()]);
-      const ids = args.positional.length ? args.positional : allLabs().filter((r) => r.ok && r.lab.spec.drivers.includes(driverFlag(args) ?? 'netns')).map((r) => (r.ok ? r.lab.spec.id : ''));
+      const ids = args.positional.length
+        ? args.positional
+        : allLabs()
+            .filter((r) => r.ok && r.lab.spec.drivers.includes(driverFlag(args) ?? 'netns'))
+            .map((r) => (r.ok ? r.lab.spec.id : ''));
       // A lab left out for its driver is a skip, and says so (scripts/test.sh counts SKIP lines).
-      if (!args.positional.length) for (const r of allLabs()) if (r.ok && !ids.includes(r.lab.spec.id)) process.stderr.write(`SKIP: selftest ${r.lab.spec.id} — runs on ${r.lab.spec.drivers.join(', ')}, not ${driverFlag(args) ?? 'netns'}\n`);
+      if (!args.positional.length)
+        for (const r of allLabs())
+          if (r.ok && !ids.includes(r.lab.spec.id))
+            process.stderr.write(`SKIP: selftest ${r.lab.spec.id} — runs on ${r.lab.spec.drivers.join(', ')}, not ${driverFlag(args) ?? 'netns'}\n`);
       const step = strFlag(args, 'step');
       if (step && ids.length !== 1) throw usageError('--step needs exactly one lab', 'e.g. lab selftest hello-ebpf --step map');
       const rep = await selftest(ids, {
-        repeat: intFlag(args, 'repeat', 1, 1, 100), driver: driverFlag(args), step,
-        variants: !args.flags.has('reference-only'), jobs: intFlag(args, 'jobs', 1, 1, 16),
-        log: (l) => { if (!json(args)) out(l); },
+        repeat: intFlag(args, 'repeat', 1, 1, 100),
+        driver: driverFlag(args),
+        step,
+        variants: !args.flags.has('reference-only'),
+        jobs: intFlag(args, 'jobs', 1, 1, 16),
+        log: (l) => {
+          if (!json(args)) out(l);
+        },
       });
       if (json(args)) out(JSON.stringify(rep, null, 2));
       else {
@@ -200,13 +263,25 @@ async function main(argv: string[]): Promise<number> {
       if (many) {
         // The CSV goes to --csv FILE, else to stdout; progress goes to stderr so stdout stays CSV.
         const { gradeSubmissions, evidenceCsv } = await gradeClass();
-        const g = await gradeSubmissions(labId, many, { driver: driverFlag(args), jobs: intFlag(args, 'jobs', 1, 1, 16), onLearner: (l, s) => process.stderr.write(`graded ${l}: ${s}\n`), onDriver: (d) => process.stderr.write(`grading on the ${d} driver\n`) });
+        const g = await gradeSubmissions(labId, many, {
+          driver: driverFlag(args),
+          jobs: intFlag(args, 'jobs', 1, 1, 16),
+          onLearner: (l, s) => process.stderr.write(`graded ${l}: ${s}\n`),
+          onDriver: (d) => process.stderr.write(`grading on the ${d} driver\n`),
+        });
         const csvFile = strFlag(args, 'csv');
-        if (csvFile) { writeFileSync(csvFile, evidenceCsv(g)); process.stderr.write(`wrote ${csvFile} (${g.rows.length} rows, ${g.learners.length} learners)\n`); } else process.stdout.write(evidenceCsv(g));
+        if (csvFile) {
+          writeFileSync(csvFile, evidenceCsv(g));
+          process.stderr.write(`wrote ${csvFile} (${g.rows.length} rows, ${g.learners.length} learners)\n`);
+        } else process.stdout.write(evidenceCsv(g));
         return 0;
       }
       const sub = strFlag(args, 'submission');
-      if (!sub) throw usageError('missing --submission DIR (or --submissions DIR)', 'usage: lab grade <lab> --submission DIR [--json FILE] [--junit FILE], or lab grade <lab> --submissions DIR [--csv FILE]');
+      if (!sub)
+        throw usageError(
+          'missing --submission DIR (or --submissions DIR)',
+          'usage: lab grade <lab> --submission DIR [--json FILE] [--junit FILE], or lab grade <lab> --submissions DIR [--csv FILE]',
+        );
       const { grade, toJUnit } = await gradeMod();
       const rep = await grade(labId, sub, driverFlag(args));
       const jf = strFlag(args, 'json');
@@ -222,12 +297,17 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
-  if (e instanceof LabError) {
-    process.stderr.write(`lab: ${e.message}\n${e.hint ? `  ${e.hint.split('\n').join('\n  ')}\n` : ''}`);
-    process.exitCode = e.exitCode;
-  } else {
-    process.stderr.write(`lab: ${(e as Error).stack ?? String(e)}\n`);
-    process.exitCode = 1;
-  }
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof LabError) {
+      process.stderr.write(`lab: ${e.message}\n${e.hint ? `  ${e.hint.split('\n').join('\n  ')}\n` : ''}`);
+      process.exitCode = e.exitCode;
+    } else {
+      process.stderr.write(`lab: ${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -11,7 +11,11 @@ import { lab, repoRoot, tempStateDir } from './test-support/lab-cli.ts';
 const labdBin = join(repoRoot, 'apps/labd/bin/labd.mjs');
 
 const bad = (env: NodeJS.ProcessEnv): string => {
-  try { readEnv(env); } catch (e) { return `${(e as Error).message}\n${(e as { hint?: string }).hint ?? ''}`; }
+  try {
+    readEnv(env);
+  } catch (e) {
+    return `${(e as Error).message}\n${(e as { hint?: string }).hint ?? ''}`;
+  }
   assert.fail(`accepted ${JSON.stringify(env)}`);
 };
 
@@ -58,7 +62,10 @@ test('the lab CLI: a bad variable stops it with the name; ELAB_LABS_DIR reaches 
     cpSync(join(repoRoot, 'labs/xdp'), join(labs, 'xdp'), { recursive: true });
     const l = lab(['labs', '--json'], { env: { ...process.env, ELAB_STATE_DIR: state, ELAB_LABS_DIR: labs } });
     assert.equal(l.code, 0, l.stderr);
-    assert.deepEqual((JSON.parse(l.stdout) as { id: string }[]).map((x) => x.id), ['xdp']);
+    assert.deepEqual(
+      (JSON.parse(l.stdout) as { id: string }[]).map((x) => x.id),
+      ['xdp'],
+    );
   } finally {
     rmSync(labs, { recursive: true, force: true });
     rmSync(state, { recursive: true, force: true });
@@ -77,7 +84,14 @@ test('driver settings are parsed with the rest: each bad one is named with the r
   assert.match(bad({ ELAB_TERMINAL_ORPHAN_MS: '5' }), /ELAB_TERMINAL_ORPHAN_MS="5": milliseconds a terminal outlives labd/);
   assert.match(bad({ ELAB_CHECK_RESPONSES: 'on' }), /ELAB_CHECK_RESPONSES="on": use 1 or 0/);
   // Good values reach the drivers' settings; unset ones take the documented defaults.
-  const c = configOf({ ELAB_VM_BOOT_TIMEOUT_S: '30', ELAB_VM_POOL: '2', ELAB_VAGRANT_PROVIDER: 'libvirt', LAB_MEMORY_MB: '768', LAB_CACHE_DIR: '/c', PATH: '/p' });
+  const c = configOf({
+    ELAB_VM_BOOT_TIMEOUT_S: '30',
+    ELAB_VM_POOL: '2',
+    ELAB_VAGRANT_PROVIDER: 'libvirt',
+    LAB_MEMORY_MB: '768',
+    LAB_CACHE_DIR: '/c',
+    PATH: '/p',
+  });
   assert.deepEqual(c.vm, { imageDir: undefined, accel: undefined, bootTimeoutS: 30, minFreeMiB: 1024, pool: 2, exec: 'agent' });
   assert.equal(c.vagrant.provider, 'libvirt');
   assert.equal(c.vagrant.memoryMb, 768);
@@ -89,7 +103,9 @@ test('driver settings are parsed with the rest: each bad one is named with the r
 test('labd with a bad driver setting stops at start, naming it and the fix; nothing is made', () => {
   const state = join(tempStateDir(), 'never');
   const r = spawnSync(process.execPath, [labdBin, '--state-dir', state, '--port', '0'], {
-    env: { ...process.env, ELAB_VM_BOOT_TIMEOUT_S: 'lots', ELAB_SERVICE_TOKEN: 'a-secret-that-is-long-enough-to-pass-the-rule' }, encoding: 'utf8', timeout: 60_000,
+    env: { ...process.env, ELAB_VM_BOOT_TIMEOUT_S: 'lots', ELAB_SERVICE_TOKEN: 'a-secret-that-is-long-enough-to-pass-the-rule' },
+    encoding: 'utf8',
+    timeout: 60_000,
   });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /ELAB_VM_BOOT_TIMEOUT_S="lots": seconds a guest may take to boot, 1-3600, e.g. 240/);

@@ -16,11 +16,19 @@ function findRepoRoot(): string {
 }
 
 const origin = z.string().refine((s) => {
-  try { const u = new URL(s); return u.origin === s && (u.protocol === 'http:' || u.protocol === 'https:'); } catch { return false; }
+  try {
+    const u = new URL(s);
+    return u.origin === s && (u.protocol === 'http:' || u.protocol === 'https:');
+  } catch {
+    return false;
+  }
 }, 'each origin is scheme://host[:port] with no path or trailing slash, e.g. http://127.0.0.1:3000');
 
 /** A 0/1 switch. */
-const flag = z.enum(['0', '1', 'true', 'false'], { message: 'use 1 or 0' }).optional().transform((v) => v === '1' || v === 'true');
+const flag = z
+  .enum(['0', '1', 'true', 'false'], { message: 'use 1 or 0' })
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
 
 /** A whole number in [min, max]; `rule` says what it is, with an example, for the error. */
 const wholeNumber = (min: number, max: number, rule: string) =>
@@ -41,15 +49,25 @@ const Env = z.object({
   ELAB_STATE_DIR: z.string().min(1, 'a folder path, e.g. /var/lib/ebpf-lab').default('/var/lib/ebpf-lab'),
   ELAB_HOST: z.string().min(1).optional(),
   ELAB_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  ELAB_ALLOWED_ORIGINS: z.string().default('http://127.0.0.1:3000,http://localhost:3000')
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  ELAB_ALLOWED_ORIGINS: z
+    .string()
+    .default('http://127.0.0.1:3000,http://localhost:3000')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(origin).min(1, 'list at least one origin')),
   /** Extra Host names labd answers to (server/host-check.ts), comma-separated NAME[:PORT]. */
   ELAB_ALLOWED_HOSTS: z.string().default(''),
   ELAB_SERVICE_TOKEN: token.optional(),
   ELAB_INSTRUCTOR_TOKEN: token.optional(),
   /** The netns driver's isolation is the host's: see ServerConfig.trustLearners. */
-  ELAB_TRUST_LEARNERS: z.enum(['0', '1', 'true', 'false', ''], { message: 'use 1 or 0' }).optional().transform((v) => v === '1' || v === 'true'),
+  ELAB_TRUST_LEARNERS: z
+    .enum(['0', '1', 'true', 'false', ''], { message: 'use 1 or 0' })
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
   ELAB_MAX_LABS: z.coerce.number().int().min(1).max(10_000).default(20),
   ELAB_MAX_LABS_PER_LEARNER: z.coerce.number().int().min(1).max(20).default(2),
   ELAB_MAX_LEARNERS: z.coerce.number().int().min(1).max(1_000_000).default(500),
@@ -60,7 +78,9 @@ const Env = z.object({
   /** Every answer checked against packages/api (http/contract.ts); every labd test sets it. */
   ELAB_CHECK_RESPONSES: flag,
   ELAB_CHECK_WARM: wholeNumber(0, 8, 'check children kept started, 0-8 (0 turns it off)').default(2),
-  ELAB_TERMINAL_ORPHAN_MS: wholeNumber(100, 7 * 86_400_000, 'milliseconds a terminal outlives labd, at least 100; unset it for 15 minutes').default(15 * 60_000),
+  ELAB_TERMINAL_ORPHAN_MS: wholeNumber(100, 7 * 86_400_000, 'milliseconds a terminal outlives labd, at least 100; unset it for 15 minutes').default(
+    15 * 60_000,
+  ),
   // The vm driver (drivers/vm).
   ELAB_VM_IMAGE_DIR: z.string().optional(),
   ELAB_VM_ACCEL: z.enum(['kvm', 'tcg'], { message: 'use kvm or tcg, or unset it to probe' }).optional(),
@@ -155,12 +175,21 @@ export function configFrom(env: LabdEnv, flags: { stateDir?: string; labsDir?: s
     checkWarm: env.ELAB_CHECK_WARM,
     terminalOrphanMs: env.ELAB_TERMINAL_ORPHAN_MS,
     vm: {
-      imageDir: env.ELAB_VM_IMAGE_DIR, accel: env.ELAB_VM_ACCEL, bootTimeoutS: env.ELAB_VM_BOOT_TIMEOUT_S,
-      minFreeMiB: env.ELAB_VM_MIN_FREE_MIB, pool: env.ELAB_VM_POOL, exec: env.ELAB_VM_EXEC,
+      imageDir: env.ELAB_VM_IMAGE_DIR,
+      accel: env.ELAB_VM_ACCEL,
+      bootTimeoutS: env.ELAB_VM_BOOT_TIMEOUT_S,
+      minFreeMiB: env.ELAB_VM_MIN_FREE_MIB,
+      pool: env.ELAB_VM_POOL,
+      exec: env.ELAB_VM_EXEC,
     },
     vagrant: {
-      provider: env.ELAB_VAGRANT_PROVIDER, memoryMb: env.LAB_MEMORY_MB, box: env.LAB_BOX?.trim(), boxVersion: env.LAB_BOX_VERSION?.trim(),
-      dockerImage: env.LAB_DOCKER_IMAGE?.trim(), vagrantHome: env.VAGRANT_HOME?.trim(), cacheDir: env.LAB_CACHE_DIR,
+      provider: env.ELAB_VAGRANT_PROVIDER,
+      memoryMb: env.LAB_MEMORY_MB,
+      box: env.LAB_BOX?.trim(),
+      boxVersion: env.LAB_BOX_VERSION?.trim(),
+      dockerImage: env.LAB_DOCKER_IMAGE?.trim(),
+      vagrantHome: env.VAGRANT_HOME?.trim(),
+      cacheDir: env.LAB_CACHE_DIR,
     },
   };
 }

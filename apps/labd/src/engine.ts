@@ -56,7 +56,8 @@ export async function upLab(labId: string, driverName: DriverName | undefined, o
     const pre = await driver.preflight();
     if (!pre.ok) throw missingError(pre.missing.map((m) => m.what).join('; '), pre.missing.map((m) => m.fix).join('; '));
     const unmet = await unmetRequirements(lab.spec.requires);
-    if (unmet.length) throw missingError(`lab "${labId}" needs what this machine lacks: ${unmet.map((u) => u.what).join('; ')}`, unmet.map((u) => u.fix).join('; '));
+    if (unmet.length)
+      throw missingError(`lab "${labId}" needs what this machine lacks: ${unmet.map((u) => u.what).join('; ')}`, unmet.map((u) => u.fix).join('; '));
   }
   const inst = await driver.up(lab, onProgress);
   try {
@@ -98,7 +99,8 @@ export async function solveSteps(inst: LabInstance, lab: LoadedLab, stepId?: str
 
 /** Copies a learner's submission over the workdir through the driver's confined file API. */
 export async function copySubmission(inst: LabInstance, dir: string): Promise<string[]> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw usageError(`submission "${dir}" is not a folder`, 'pass the folder that holds the learner\'s lab files');
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw usageError(`submission "${dir}" is not a folder`, "pass the folder that holds the learner's lab files");
   const copied: string[] = [];
   const walk = async (rel: string) => {
     for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
@@ -106,7 +108,10 @@ export async function copySubmission(inst: LabInstance, dir: string): Promise<st
       // .lab/ holds the lab's own helper scripts: a submission may not replace them.
       if (e.name === '.output' || e.name === 'node_modules' || (!rel && e.name === '.lab')) continue;
       if (e.isDirectory()) await walk(r);
-      else if (e.isFile()) { await inst.writeFile(r, readFileSync(join(dir, r))); copied.push(r); }
+      else if (e.isFile()) {
+        await inst.writeFile(r, readFileSync(join(dir, r)));
+        copied.push(r);
+      }
     }
   };
   await walk('');

@@ -16,9 +16,22 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; } else if (c === '\r' && text[i + 1] === '\n') { row.push(field); rows.push(row); row = []; field = ''; i++; } else field += c;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += c;
   }
   return rows;
 }
@@ -31,7 +44,10 @@ test('lab grade --submissions grades one subfolder per learner in fresh labs int
   mkdirSync(join(subs, 'ada'), { recursive: true });
   writeFileSync(join(subs, 'ada/trace-execve.bt'), 'tracepoint:syscalls:sys_enter_execve { printf("%s\\n", str(args->filename)); }\n');
   mkdirSync(join(subs, 'bo/bpf/hello'), { recursive: true });
-  writeFileSync(join(subs, 'bo/bpf/hello/hello.bpf.c'), readFileSync(join(repoRoot, 'bpf/hello/hello.bpf.c'), 'utf8').replace('SEC("license")', 'SEC("license"'));
+  writeFileSync(
+    join(subs, 'bo/bpf/hello/hello.bpf.c'),
+    readFileSync(join(repoRoot, 'bpf/hello/hello.bpf.c'), 'utf8').replace('SEC("license")', 'SEC("license"'),
+  );
   mkdirSync(join(subs, 'cy'));
   mkdirSync(join(subs, '.git'));
   writeFileSync(join(subs, 'README.txt'), 'not a learner');
@@ -44,11 +60,21 @@ test('lab grade --submissions grades one subfolder per learner in fresh labs int
   const [header, ...rows] = parseCsv(readFileSync(out, 'utf8'));
   assert.deepEqual(header, EVIDENCE_COLUMNS);
   const col = (name: string) => EVIDENCE_COLUMNS.indexOf(name);
-  assert.deepEqual(rows.map((x) => `${x[col('learner')]}/${x[col('step')]}:${x[col('status')]}`), [
-    'ada/bpftrace:pass', 'ada/hello:pass', 'ada/map:fail',
-    'bo/bpftrace:fail', 'bo/hello:fail', 'bo/map:fail',
-    'cy/bpftrace:fail', 'cy/hello:pass', 'cy/map:fail',
-  ], 'one row per learner × check; hidden folders and loose files are not learners');
+  assert.deepEqual(
+    rows.map((x) => `${x[col('learner')]}/${x[col('step')]}:${x[col('status')]}`),
+    [
+      'ada/bpftrace:pass',
+      'ada/hello:pass',
+      'ada/map:fail',
+      'bo/bpftrace:fail',
+      'bo/hello:fail',
+      'bo/map:fail',
+      'cy/bpftrace:fail',
+      'cy/hello:pass',
+      'cy/map:fail',
+    ],
+    'one row per learner × check; hidden folders and loose files are not learners',
+  );
   for (const x of rows) {
     assert.ok(x[col('message')], 'every check has a message');
     assert.match(x[col('ms')]!, /^\d+$/);
@@ -69,7 +95,10 @@ test('a submission whose lab cannot start is graded error on every step, never f
   const labs = mkdtempSync(join(tmpdir(), 'elab-labs-'));
   mkdirSync(join(labs, 'wont-start/steps/one'), { recursive: true });
   mkdirSync(join(labs, 'wont-start/steps/two'), { recursive: true });
-  writeFileSync(join(labs, 'wont-start/lab.yaml'), 'id: wont-start\ntitle: A lab whose setup fails\ndrivers: [netns]\nsteps:\n  - id: one\n    title: One\n  - id: two\n    title: Two\n');
+  writeFileSync(
+    join(labs, 'wont-start/lab.yaml'),
+    'id: wont-start\ntitle: A lab whose setup fails\ndrivers: [netns]\nsteps:\n  - id: one\n    title: One\n  - id: two\n    title: Two\n',
+  );
   writeFileSync(join(labs, 'wont-start/setup.sh'), 'echo "setup broke on purpose" >&2\nexit 3\n');
   for (const s of ['one', 'two']) {
     writeFileSync(join(labs, `wont-start/steps/${s}/solve.sh`), 'true\n');
@@ -84,7 +113,11 @@ test('a submission whose lab cannot start is graded error on every step, never f
   assert.match(r.stderr, /graded ada: 0\/2/);
   const [, ...rows] = parseCsv(readFileSync(out, 'utf8'));
   const col = (name: string) => EVIDENCE_COLUMNS.indexOf(name);
-  assert.deepEqual(rows.map((x) => `${x[col('learner')]}/${x[col('step')]}:${x[col('status')]}`), ['ada/one:error', 'ada/two:error'], 'not the learner\'s fault: error, not fail');
+  assert.deepEqual(
+    rows.map((x) => `${x[col('learner')]}/${x[col('step')]}:${x[col('status')]}`),
+    ['ada/one:error', 'ada/two:error'],
+    "not the learner's fault: error, not fail",
+  );
   for (const x of rows) assert.match(x[col('message')]!, /grading could not run/);
 
   const one = lab(['grade', 'wont-start', '--submission', join(subs, 'ada')], { env, timeoutMs: 300_000 });

@@ -18,15 +18,25 @@ export interface EvidenceRow {
   /** What the step's grade.sh said when it could not rebuild the learner's work (a compile error, say). */
   gradeScript: string | null;
 }
-export interface ClassGrade { lab: string; submissions: string; gradedAt: string; rows: EvidenceRow[]; learners: { learner: string; score: number; max: number }[] }
+export interface ClassGrade {
+  lab: string;
+  submissions: string;
+  gradedAt: string;
+  rows: EvidenceRow[];
+  learners: { learner: string; score: number; max: number }[];
+}
 
 export const EVIDENCE_COLUMNS = ['learner', 'step', 'status', 'message', 'expected', 'actual', 'ms', 'grade_script'];
 
 /** The learners of a submissions folder: one subfolder each (hidden ones skipped), in name order. */
 export function submissionFolders(dir: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw usageError(`submissions "${dir}" is not a folder`, 'pass a folder with one subfolder per learner');
-  const names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
-  if (!names.length) throw usageError(`submissions "${dir}" has no learner subfolders`, 'put each learner\'s lab files in a subfolder named after them');
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw usageError(`submissions "${dir}" is not a folder`, 'pass a folder with one subfolder per learner');
+  const names = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+  if (!names.length) throw usageError(`submissions "${dir}" has no learner subfolders`, "put each learner's lab files in a subfolder named after them");
   return names;
 }
 
@@ -50,7 +60,11 @@ async function vmUsable(lab: LoadedLab): Promise<boolean> {
  * every check), `jobs` at a time. A learner whose grading itself broke (the lab would not come
  * up) gets an `error` row per step, never a `fail`: it is not their fault.
  */
-export async function gradeSubmissions(labId: string, dir: string, opts: { driver?: DriverName; jobs?: number; onLearner?: (learner: string, score: string) => void; onDriver?: (d: DriverName) => void } = {}): Promise<ClassGrade> {
+export async function gradeSubmissions(
+  labId: string,
+  dir: string,
+  opts: { driver?: DriverName; jobs?: number; onLearner?: (learner: string, score: string) => void; onDriver?: (d: DriverName) => void } = {},
+): Promise<ClassGrade> {
   const lab = findLab(labId);
   const driver = opts.driver ?? pickGradingDriver(lab, await vmUsable(lab));
   opts.onDriver?.(driver);
@@ -63,7 +77,13 @@ export async function gradeSubmissions(labId: string, dir: string, opts: { drive
       try {
         const rep = await grade(labId, join(dir, learner), driver);
         rows = rep.results.map((r) => ({
-          learner, step: r.step, status: r.status, message: r.message, expected: r.expected ?? null, actual: r.actual ?? null, ms: r.ms,
+          learner,
+          step: r.step,
+          status: r.status,
+          message: r.message,
+          expected: r.expected ?? null,
+          actual: r.actual ?? null,
+          ms: r.ms,
           gradeScript: r.gradeScript && r.gradeScript !== 'ran' ? r.gradeScript : null,
         }));
       } catch (e) {
@@ -77,12 +97,17 @@ export async function gradeSubmissions(labId: string, dir: string, opts: { drive
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs ?? 1, learners.length)) }, worker));
   return {
-    lab: labId, submissions: resolve(dir), gradedAt: new Date().toISOString(),
+    lab: labId,
+    submissions: resolve(dir),
+    gradedAt: new Date().toISOString(),
     rows: learners.flatMap((l) => results.get(l)!.rows),
     learners: learners.map((l) => ({ learner: l, score: results.get(l)!.score, max: results.get(l)!.max })),
   };
 }
 
 export function evidenceCsv(g: ClassGrade): string {
-  return toCsv(EVIDENCE_COLUMNS, g.rows.map((r) => [r.learner, r.step, r.status, r.message, r.expected, r.actual, r.ms, r.gradeScript]));
+  return toCsv(
+    EVIDENCE_COLUMNS,
+    g.rows.map((r) => [r.learner, r.step, r.status, r.message, r.expected, r.actual, r.ms, r.gradeScript]),
+  );
 }

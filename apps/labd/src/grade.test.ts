@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { isRoot, lab, repoRoot, tempStateDir } from './test-support/lab-cli.ts';
 
-interface Report { score: number; max: number; results: { step: string; status: string; message: string; gradeScript?: string }[] }
+interface Report {
+  score: number;
+  max: number;
+  results: { step: string; status: string; message: string; gradeScript?: string }[];
+}
 
-test('lab grade runs the learner\'s own files in a fresh lab and writes JSON and JUnit evidence', { skip: !isRoot && 'needs root' }, () => {
+test("lab grade runs the learner's own files in a fresh lab and writes JSON and JUnit evidence", { skip: !isRoot && 'needs root' }, () => {
   const env = { ...process.env, ELAB_STATE_DIR: tempStateDir() };
   const out = mkdtempSync(join(tmpdir(), 'elab-grade-'));
 
@@ -43,7 +47,7 @@ test('lab grade runs the learner\'s own files in a fresh lab and writes JSON and
   assert.match(missing.stderr, /submission ".*nope" is not a folder/);
 });
 
-test('grading a map dump: bpftool\'s form passes (said to be judged without the live map), a hand-typed one fails', { skip: !isRoot && 'needs root' }, () => {
+test("grading a map dump: bpftool's form passes (said to be judged without the live map), a hand-typed one fails", { skip: !isRoot && 'needs root' }, () => {
   const env = { ...process.env, ELAB_STATE_DIR: tempStateDir() };
   const out = mkdtempSync(join(tmpdir(), 'elab-grade-'));
   const submit = (name: string, dump: string) => {
@@ -54,7 +58,8 @@ test('grading a map dump: bpftool\'s form passes (said to be judged without the 
     return (JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8')) as Report).results.find((x) => x.step === 'map')!;
   };
   // Exactly what `bpftool -j map dump name exec_count` wrote in a learner's lab (another lab's map beside it).
-  const real = '[{"id":60,"type":"hash","name":"exec_count","flags":0,"elements":[{"key":["0x00","0x00","0x00","0x00"],"value":["0xae","0x02","0x00","0x00","0x00","0x00","0x00","0x00"],"formatted":{"key":0,"value":686}}]},{"id":72,"type":"hash","name":"exec_count","flags":0,"elements":[{"key":["0x00","0x00","0x00","0x00"],"value":["0x03","0x01","0x00","0x00","0x00","0x00","0x00","0x00"],"formatted":{"key":0,"value":259}}]}]';
+  const real =
+    '[{"id":60,"type":"hash","name":"exec_count","flags":0,"elements":[{"key":["0x00","0x00","0x00","0x00"],"value":["0xae","0x02","0x00","0x00","0x00","0x00","0x00","0x00"],"formatted":{"key":0,"value":686}}]},{"id":72,"type":"hash","name":"exec_count","flags":0,"elements":[{"key":["0x00","0x00","0x00","0x00"],"value":["0x03","0x01","0x00","0x00","0x00","0x00","0x00","0x00"],"formatted":{"key":0,"value":259}}]}]';
   const ok = submit('real', real);
   assert.equal(ok.status, 'pass', ok.message);
   assert.match(ok.message, /graded from the submission alone/);

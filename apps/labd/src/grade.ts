@@ -1,4 +1,3 @@
-
 import type { DriverName } from '@ebpf-lab/lab-spec';
 import type { CheckResult } from '@ebpf-lab/check-sdk';
 import { checkSteps, copySubmission, runScript, upLab } from './engine.ts';
@@ -35,8 +34,13 @@ export async function grade(labId: string, submission: string, driver?: DriverNa
     }
     const results = (await checkSteps(inst, lab, undefined, 'grade')).map((r) => ({ ...r, gradeScript: gradeNotes.get(r.step) }));
     return {
-      lab: labId, submission, copied, gradedAt: new Date().toISOString(),
-      score: results.filter((r) => r.status === 'pass').length, max: results.length, results,
+      lab: labId,
+      submission,
+      copied,
+      gradedAt: new Date().toISOString(),
+      score: results.filter((r) => r.status === 'pass').length,
+      max: results.length,
+      results,
     };
   } finally {
     await inst.down();
@@ -49,9 +53,11 @@ export function toJUnit(rep: GradeReport): string {
   const failures = rep.results.filter((r) => r.status === 'fail').length;
   const errors = rep.results.filter((r) => r.status === 'error').length;
   const cases = rep.results.map((r) => {
-    const body = r.status === 'pass' ? '' : `<${r.status === 'fail' ? 'failure' : 'error'} message="${xml(r.message)}">${xml([r.expected && `expected: ${r.expected}`, r.actual && `actual: ${r.actual}`].filter(Boolean).join('\n'))}</${r.status === 'fail' ? 'failure' : 'error'}>`;
+    const body =
+      r.status === 'pass'
+        ? ''
+        : `<${r.status === 'fail' ? 'failure' : 'error'} message="${xml(r.message)}">${xml([r.expected && `expected: ${r.expected}`, r.actual && `actual: ${r.actual}`].filter(Boolean).join('\n'))}</${r.status === 'fail' ? 'failure' : 'error'}>`;
     return `  <testcase classname="${xml(rep.lab)}" name="${xml(r.step)}" time="${(r.ms / 1000).toFixed(3)}">${body}</testcase>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="${xml(rep.lab)}" tests="${rep.max}" failures="${failures}" errors="${errors}" timestamp="${rep.gradedAt}">\n${cases.join('\n')}\n</testsuite>\n`;
 }
-

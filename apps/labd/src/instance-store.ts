@@ -35,7 +35,10 @@ export interface InstanceRecord {
   error?: { message: string; hint?: string };
 }
 
-export interface Owner { learnerId: string; labId: string }
+export interface Owner {
+  learnerId: string;
+  labId: string;
+}
 const keyOf = (o: Owner) => `${o.learnerId}\0${o.labId}`;
 
 /**
@@ -94,7 +97,7 @@ export class InstanceStore {
       const problem = await r.inst.problem?.();
       return { ...base, phase: 'ready', instanceId: r.state.id, driver: r.state.driver, state: r.state, ...(problem ? { error: { message: problem } } : {}) };
     }
-    const error = row?.phase === 'failed' ? row.error ?? undefined : undefined;
+    const error = row?.phase === 'failed' ? (row.error ?? undefined) : undefined;
     return { ...base, phase: error ? 'failed' : 'down', driver: (row?.driver ?? null) as DriverName | null, ...(error ? { error } : {}) };
   }
 
@@ -125,7 +128,11 @@ export class InstanceStore {
       }
       const owner = { learnerId: row.learnerId, labId: row.labId };
       this.db.setLearnerLab(owner.learnerId, owner.labId, null, row.driver);
-      this.db.endCreating(owner.learnerId, owner.labId, errors.length ? { ...INTERRUPTED, hint: `removing what it made failed (${errors.join('; ')}): run lab reap` } : INTERRUPTED);
+      this.db.endCreating(
+        owner.learnerId,
+        owner.labId,
+        errors.length ? { ...INTERRUPTED, hint: `removing what it made failed (${errors.join('; ')}): run lab reap` } : INTERRUPTED,
+      );
       out.push({ owner, removed, errors });
     }
     return out;

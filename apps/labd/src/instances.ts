@@ -33,12 +33,18 @@ export function saveState(state: InstanceState): void {
   try {
     mkdirSync(REGISTRY, { recursive: true });
     writeFileSync(join(REGISTRY, state.id), join(dir, 'state.json'));
-  } catch { /* not root: the netns driver cannot run anyway */ }
+  } catch {
+    /* not root: the netns driver cannot run anyway */
+  }
 }
 
 function readState(file: string): InstanceState | null {
   if (!existsSync(file)) return null;
-  try { return JSON.parse(readFileSync(file, 'utf8')) as InstanceState; } catch { return null; }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as InstanceState;
+  } catch {
+    return null;
+  }
 }
 
 export function loadState(id: string): InstanceState | null {
@@ -49,7 +55,11 @@ export function loadState(id: string): InstanceState | null {
 export function loadStateAnywhere(id: string): InstanceState | null {
   const local = loadState(id);
   if (local) return local;
-  try { return readState(readFileSync(join(REGISTRY, id), 'utf8').trim()); } catch { return null; }
+  try {
+    return readState(readFileSync(join(REGISTRY, id), 'utf8').trim());
+  } catch {
+    return null;
+  }
 }
 
 /** Lists a state file kept outside instances/ (the vm driver's warm pool) in the host-wide index. */
@@ -57,7 +67,9 @@ export function registerStateFile(id: string, file: string): void {
   try {
     mkdirSync(REGISTRY, { recursive: true });
     writeFileSync(join(REGISTRY, id), file);
-  } catch { /* not root: nothing else can see it anyway */ }
+  } catch {
+    /* not root: nothing else can see it anyway */
+  }
 }
 
 export function unregister(id: string): void {

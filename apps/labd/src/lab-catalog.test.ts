@@ -17,7 +17,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('an edited lab.yaml is seen, a broken one names its file and field and the other labs stay served', () => {
   const cat = new LabCatalog(dir, { recheckMs: 0 });
-  assert.deepEqual(cat.list().map((r) => r.ok && r.lab.spec.id), ['hello-ebpf', 'xdp']);
+  assert.deepEqual(
+    cat.list().map((r) => r.ok && r.lab.spec.id),
+    ['hello-ebpf', 'xdp'],
+  );
   const first = cat.find('xdp');
   assert.equal(cat.find('xdp'), first, 'unchanged files are not re-read');
 
@@ -31,8 +34,14 @@ test('an edited lab.yaml is seen, a broken one names its file and field and the 
   assert.ok(broken && !broken.ok);
   assert.equal(broken.id, 'xdp');
   assert.equal(broken.error.file, yaml);
-  assert.ok(broken.error.issues.some((i) => i.field === 'setupTimeoutSeconds'), JSON.stringify(broken.error.issues));
-  assert.throws(() => cat.find('xdp'), (e: Error) => e.message.includes(yaml) && e.message.includes('setupTimeoutSeconds'));
+  assert.ok(
+    broken.error.issues.some((i) => i.field === 'setupTimeoutSeconds'),
+    JSON.stringify(broken.error.issues),
+  );
+  assert.throws(
+    () => cat.find('xdp'),
+    (e: Error) => e.message.includes(yaml) && e.message.includes('setupTimeoutSeconds'),
+  );
   assert.equal(cat.find('hello-ebpf').spec.id, 'hello-ebpf', 'the other lab is still served');
 
   writeFileSync(yaml, original);

@@ -11,9 +11,14 @@ import { LabError, usageError } from './errors.ts';
  * cheap (~0.1 ms for all labs) and is done at most once per `recheckMs`, so a burst of calls
  * (a roster tick for every learner) costs one check.
  */
-export interface CatalogOptions { recheckMs?: number }
+export interface CatalogOptions {
+  recheckMs?: number;
+}
 
-interface Entry { sig: string; result: LabLoadResult }
+interface Entry {
+  sig: string;
+  result: LabLoadResult;
+}
 
 const DEFAULT_RECHECK_MS = 500;
 
@@ -21,7 +26,12 @@ const DEFAULT_RECHECK_MS = 500;
 function signature(dir: string): string {
   const parts: string[] = [];
   const stamp = (p: string) => {
-    try { const s = statSync(p); parts.push(`${s.mtimeMs}:${s.size}`); } catch { parts.push('-'); }
+    try {
+      const s = statSync(p);
+      parts.push(`${s.mtimeMs}:${s.size}`);
+    } catch {
+      parts.push('-');
+    }
   };
   // The lab folder's own mtime covers setup.sh/files/ appearing or going; steps/<id>/ covers
   // check/solve/grade scripts coming and going; hint.md and the variant folders are read.
@@ -33,7 +43,11 @@ function signature(dir: string): string {
   const steps = join(dir, 'steps');
   stamp(steps);
   let ids: string[] = [];
-  try { ids = readdirSync(steps).sort(); } catch { /* no steps folder: lab.yaml's error says so */ }
+  try {
+    ids = readdirSync(steps).sort();
+  } catch {
+    /* no steps folder: lab.yaml's error says so */
+  }
   for (const id of ids) {
     for (const p of ['', 'hint.md', 'wrong', 'alt']) stamp(join(steps, id, p));
   }
@@ -46,7 +60,10 @@ export class LabCatalog {
   private readonly checkedOne = new Map<string, number>();
   private readonly recheckMs: number;
 
-  constructor(readonly labsDir: string, opts: CatalogOptions = {}) {
+  constructor(
+    readonly labsDir: string,
+    opts: CatalogOptions = {},
+  ) {
     this.recheckMs = opts.recheckMs ?? DEFAULT_RECHECK_MS;
   }
 
@@ -62,7 +79,9 @@ export class LabCatalog {
     // `lab up` reads one lab.yaml, not every lab's (~40 ms of YAML and schema work per start).
     const hit = this.refreshOne(id) ?? this.list().find((r) => (r.ok ? r.lab.spec.id : r.id) === id);
     if (!hit) {
-      const names = this.list().map((r) => (r.ok ? r.lab.spec.id : `${r.id} (broken)`)).join(', ');
+      const names = this.list()
+        .map((r) => (r.ok ? r.lab.spec.id : `${r.id} (broken)`))
+        .join(', ');
       throw usageError(`unknown lab "${id}"`, `labs in ${this.labsDir}: ${names || 'none'}`);
     }
     if (!hit.ok) throw new LabError(`lab "${id}" cannot be loaded: ${hit.error.message}`, 'fix the file and field named above', 2);
@@ -96,7 +115,11 @@ export class LabCatalog {
     const now = performance.now();
     const known = this.entries.get(name);
     if (known && now - Math.max(this.checkedAt, this.checkedOne.get(name) ?? -Infinity) < this.recheckMs) return known.result;
-    try { if (!statSync(join(this.labsDir, name)).isDirectory()) return undefined; } catch { return undefined; }
+    try {
+      if (!statSync(join(this.labsDir, name)).isDirectory()) return undefined;
+    } catch {
+      return undefined;
+    }
     const entry = this.load(name);
     this.entries.set(name, entry);
     this.checkedOne.set(name, now);

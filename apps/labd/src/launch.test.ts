@@ -81,7 +81,8 @@ test('a fresh build runs as the CLI with no note and no fallback', () => {
     assert.ok((JSON.parse(labs.stdout) as { id: string }[]).some((l) => l.id === 'hello-ebpf'));
     assert.equal(labs.stderr, '', 'no note: the build ran');
     const { inputs } = JSON.parse(readFileSync(join(dist, 'manifest.json'), 'utf8')) as { inputs: string[] };
-    for (const p of ['apps/labd/src/cli.ts', 'tsconfig.json', 'apps/labd/package.json', 'packages/protocol/package.json', 'apps/labd/bin/build.mjs']) assert.ok(inputs.includes(p), `${p} is an input`);
+    for (const p of ['apps/labd/src/cli.ts', 'tsconfig.json', 'apps/labd/package.json', 'packages/protocol/package.json', 'apps/labd/bin/build.mjs'])
+      assert.ok(inputs.includes(p), `${p} is an input`);
   } finally {
     rmSync(dist, { recursive: true, force: true });
   }
@@ -103,7 +104,14 @@ test('a source saved while esbuild runs is not recorded as built: the build runs
   try {
     // The review's race, made certain: the save lands after esbuild read the sources and before
     // the manifest is written (where an editor's autosave lands ~5 times in 6 during a real build).
-    await buildLabd({ repo, dist, entryPoints, afterBundle: (n) => { if (n === 1) writeFileSync(join(repo, 'src/a.ts'), "export const mark: string = 'NEW!';\n"); } });
+    await buildLabd({
+      repo,
+      dist,
+      entryPoints,
+      afterBundle: (n) => {
+        if (n === 1) writeFileSync(join(repo, 'src/a.ts'), "export const mark: string = 'NEW!';\n");
+      },
+    });
     const ran = runBuilt(dist);
     // Old code must never run silently: either the build has the new code or it is reported stale.
     assert.ok(ran === 'NEW!' || staleReason(dist, repo) !== null, `the build prints ${ran} and says it is current`);
@@ -119,8 +127,14 @@ test('sources that keep changing during every build: it gives up with a clear er
   try {
     await buildLabd({ repo, dist, entryPoints });
     let n = 0;
-    const writes = () => { n += 1; writeFileSync(join(repo, 'src/a.ts'), `export const mark: string = 'v${n}';\n`); };
-    await assert.rejects(buildLabd({ repo, dist, entryPoints, attempts: 2, afterBundle: writes }), /kept changing while building \(2 tries; last: src\/a\.ts changed during the build\)/);
+    const writes = () => {
+      n += 1;
+      writeFileSync(join(repo, 'src/a.ts'), `export const mark: string = 'v${n}';\n`);
+    };
+    await assert.rejects(
+      buildLabd({ repo, dist, entryPoints, attempts: 2, afterBundle: writes }),
+      /kept changing while building \(2 tries; last: src\/a\.ts changed during the build\)/,
+    );
     assert.equal(runBuilt(dist), 'OLD', 'the previous build is still there');
     assert.match(staleReason(dist, repo) ?? '', /sources changed/, 'and it says it is stale');
   } finally {
@@ -128,7 +142,7 @@ test('sources that keep changing during every build: it gives up with a clear er
   }
 });
 
-test('tsconfig, the packages\' package.json and the build script are inputs of the build', async () => {
+test("tsconfig, the packages' package.json and the build script are inputs of the build", async () => {
   const { repo, dist, entryPoints } = tinyRepo();
   try {
     await buildLabd({ repo, dist, entryPoints });
@@ -139,5 +153,6 @@ test('tsconfig, the packages\' package.json and the build script are inputs of t
     rmSync(repo, { recursive: true, force: true });
   }
   const real = configInputs();
-  for (const p of ['tsconfig.json', 'tsconfig.base.json', 'packages/protocol/package.json', 'apps/labd/bin/build.mjs', 'package-lock.json']) assert.ok(real.includes(p), `${p} in ${real.join(' ')}`);
+  for (const p of ['tsconfig.json', 'tsconfig.base.json', 'packages/protocol/package.json', 'apps/labd/bin/build.mjs', 'package-lock.json'])
+    assert.ok(real.includes(p), `${p} in ${real.join(' ')}`);
 });

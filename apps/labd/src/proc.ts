@@ -1,6 +1,12 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 
-export interface RunResult { code: number; stdout: string; stderr: string; ms: number; timedOut: boolean }
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  timedOut: boolean;
+}
 
 export interface RunOptions {
   timeoutMs?: number;
@@ -27,12 +33,33 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    const keep = (buf: string, chunk: Buffer) => { const s = buf + chunk.toString('utf8'); return s.length > max ? s.slice(s.length - max) : s; };
-    child.stdout!.on('data', (c: Buffer) => { stdout = keep(stdout, c); });
-    child.stderr!.on('data', (c: Buffer) => { stderr = keep(stderr, c); });
-    const killGroup = () => { try { if (child.pid) process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ } };
-    const timer = opts.timeoutMs ? setTimeout(() => { timedOut = true; killGroup(); }, opts.timeoutMs) : undefined;
-    const onAbort = () => { timedOut = true; killGroup(); };
+    const keep = (buf: string, chunk: Buffer) => {
+      const s = buf + chunk.toString('utf8');
+      return s.length > max ? s.slice(s.length - max) : s;
+    };
+    child.stdout!.on('data', (c: Buffer) => {
+      stdout = keep(stdout, c);
+    });
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr = keep(stderr, c);
+    });
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    };
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          killGroup();
+        }, opts.timeoutMs)
+      : undefined;
+    const onAbort = () => {
+      timedOut = true;
+      killGroup();
+    };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
@@ -45,7 +72,9 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       opts.signal?.removeEventListener('abort', onAbort);
       resolve({ code: code ?? (sig ? 128 + 9 : 1), stdout, stderr, ms: performance.now() - started, timedOut });
     });
-    child.stdin!.on('error', () => { /* the child may exit without reading its input */ });
+    child.stdin!.on('error', () => {
+      /* the child may exit without reading its input */
+    });
     child.stdin!.end(opts.stdin ?? '');
   });
 }
@@ -53,6 +82,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
 /** Like run(), but throws with the command's stderr when it exits non-zero. */
 export async function runOk(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const r = await run(cmd, args, opts);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}${r.timedOut ? ' (timed out)' : ''}: ${(r.stderr || r.stdout).trim().slice(-2000)}`);
+  if (r.code !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}${r.timedOut ? ' (timed out)' : ''}: ${(r.stderr || r.stdout).trim().slice(-2000)}`);
   return r;
 }

@@ -18,10 +18,14 @@ test('kill -9 the holder of a lab, then lab reap: nothing of it is left anywhere
   // its bpffs, and host iptables entries tagged with its prefix.
   assert.equal(lab(['solve', id, '--step', 'hello'], { env }).code, 0);
   // By id, from this lab's own loader: other labs on the machine may hold an exec_count map too.
-  const pin = lab(['exec', id, '--', 'bpftool map pin id $(awk \'/^map_id:/ {print $2}\' /proc/$(pgrep -x hello)/fdinfo/* | head -1) /sys/fs/bpf/exec_count'], { env });
+  const pin = lab(['exec', id, '--', "bpftool map pin id $(awk '/^map_id:/ {print $2}' /proc/$(pgrep -x hello)/fdinfo/* | head -1) /sys/fs/bpf/exec_count"], {
+    env,
+  });
   assert.equal(pin.code, 0, pin.stderr);
   sh(`iptables -N ${prefix}-fwd && iptables -A FORWARD -m comment --comment ${prefix}-tag -j ${prefix}-fwd`);
-  const loaderPid = Number(sh(`for p in $(cat ${join(cgroup2Root()!, 'ebpf-lab', prefix)}/*/cgroup.procs); do [ "$(cat /proc/$p/comm)" = hello ] && echo $p; done; true`).trim());
+  const loaderPid = Number(
+    sh(`for p in $(cat ${join(cgroup2Root()!, 'ebpf-lab', prefix)}/*/cgroup.procs); do [ "$(cat /proc/$p/comm)" = hello ] && echo $p; done; true`).trim(),
+  );
   const progIds = sh(`grep -h '^prog_id:' /proc/${loaderPid}/fdinfo/* | awk '{print $2}' | sort -u`).trim().split('\n');
   assert.ok(progIds.length > 0 && progIds[0] !== '');
 
@@ -69,27 +73,34 @@ test('reap keeps labs that are still running, even ones started under another st
   assert.ok(!sh('ip netns list').includes(`el${id}`), 'down removed it');
 });
 
-test('kill -9 of lab up half-way through, then lab reap: mounts, cgroups of every hierarchy and netns are gone', { skip: !isRoot && 'needs root' }, async () => {
-  const stateDir = tempStateDir();
-  const env = { ...process.env, ELAB_STATE_DIR: stateDir };
-  const up = spawn(process.execPath, [labBin, 'up', 'pod-to-pod'], { env, stdio: 'ignore' });
-  // Killed once the first namespace holder has built its root: the workdir is mounted, cgroups exist.
-  const deadline = Date.now() + 60_000;
-  let id = '';
-  while (Date.now() < deadline) {
-    const ids = existsSync(join(stateDir, 'instances')) ? readdirSync(join(stateDir, 'instances')) : [];
-    if (ids[0] && readdirSync(join(stateDir, 'instances', ids[0])).some((f) => f.endsWith('.ready'))) { id = ids[0]; break; }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  up.kill('SIGKILL');
-  assert.ok(id, 'lab up got as far as a namespace holder within 60 s');
-  const prefix = `el${id}`;
-  assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(join(stateDir, 'instances', id)), 'the workdir was mounted');
-  const reap = lab(['reap', '--json'], { env });
-  assert.equal(reap.code, 0, reap.stderr);
-  assert.ok(JSON.parse(reap.stdout)[0].removed.includes(id));
-  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(join(stateDir, 'instances', id)), 'no mount is left');
-  for (const c of ['memory', 'pids', 'cpu', 'unified']) assert.ok(!existsSync(join('/sys/fs/cgroup', c, 'ebpf-lab', prefix)), `no ${c} cgroup is left`);
-  assert.ok(!sh('ip netns list').includes(prefix), 'no netns is left');
-  assert.ok(!existsSync(join(stateDir, 'instances', id)), 'state dir');
-});
+test(
+  'kill -9 of lab up half-way through, then lab reap: mounts, cgroups of every hierarchy and netns are gone',
+  { skip: !isRoot && 'needs root' },
+  async () => {
+    const stateDir = tempStateDir();
+    const env = { ...process.env, ELAB_STATE_DIR: stateDir };
+    const up = spawn(process.execPath, [labBin, 'up', 'pod-to-pod'], { env, stdio: 'ignore' });
+    // Killed once the first namespace holder has built its root: the workdir is mounted, cgroups exist.
+    const deadline = Date.now() + 60_000;
+    let id = '';
+    while (Date.now() < deadline) {
+      const ids = existsSync(join(stateDir, 'instances')) ? readdirSync(join(stateDir, 'instances')) : [];
+      if (ids[0] && readdirSync(join(stateDir, 'instances', ids[0])).some((f) => f.endsWith('.ready'))) {
+        id = ids[0];
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    up.kill('SIGKILL');
+    assert.ok(id, 'lab up got as far as a namespace holder within 60 s');
+    const prefix = `el${id}`;
+    assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(join(stateDir, 'instances', id)), 'the workdir was mounted');
+    const reap = lab(['reap', '--json'], { env });
+    assert.equal(reap.code, 0, reap.stderr);
+    assert.ok(JSON.parse(reap.stdout)[0].removed.includes(id));
+    assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(join(stateDir, 'instances', id)), 'no mount is left');
+    for (const c of ['memory', 'pids', 'cpu', 'unified']) assert.ok(!existsSync(join('/sys/fs/cgroup', c, 'ebpf-lab', prefix)), `no ${c} cgroup is left`);
+    assert.ok(!sh('ip netns list').includes(prefix), 'no netns is left');
+    assert.ok(!existsSync(join(stateDir, 'instances', id)), 'state dir');
+  },
+);

@@ -18,12 +18,29 @@ test('an alternative must pass; fail and error are both wrong rejections', () =>
   assert.match(judgeVariant('alt', { status: 'error', message: 'boom' }).problem!, /answered with error/);
 });
 
-const v = (step: string, kind: 'wrong' | 'alt', name: string, ok: boolean, status: VariantResult['status'] = ok === (kind === 'wrong') ? 'fail' : 'pass'): VariantResult =>
-  ({ step, kind, name, about: name, status, message: '', ok, ms: 1 });
+const v = (
+  step: string,
+  kind: 'wrong' | 'alt',
+  name: string,
+  ok: boolean,
+  status: VariantResult['status'] = ok === (kind === 'wrong') ? 'fail' : 'pass',
+): VariantResult => ({ step, kind, name, about: name, status, message: '', ok, ms: 1 });
 const run = (rep: number, variants: VariantResult[], after: 'pass' | 'fail' = 'pass'): SelftestRun => ({
-  lab: 'l', repetition: rep, ok: true, upMs: 1, ms: 1, problems: [], variants,
-  before: [{ lab: 'l', step: 'a', status: 'fail', message: '', ms: 1 }, { lab: 'l', step: 'b', status: 'fail', message: '', ms: 1 }],
-  after: [{ lab: 'l', step: 'a', status: after, message: '', ms: 1 }, { lab: 'l', step: 'b', status: 'pass', message: '', ms: 1 }],
+  lab: 'l',
+  repetition: rep,
+  ok: true,
+  upMs: 1,
+  ms: 1,
+  problems: [],
+  variants,
+  before: [
+    { lab: 'l', step: 'a', status: 'fail', message: '', ms: 1 },
+    { lab: 'l', step: 'b', status: 'fail', message: '', ms: 1 },
+  ],
+  after: [
+    { lab: 'l', step: 'a', status: after, message: '', ms: 1 },
+    { lab: 'l', step: 'b', status: 'pass', message: '', ms: 1 },
+  ],
 });
 
 test('the table counts a variant as caught only if it was caught in every repetition', () => {
@@ -31,10 +48,26 @@ test('the table counts a variant as caught only if it was caught in every repeti
     run(1, [v('a', 'wrong', 'fake', true), v('a', 'wrong', 'stale', true), v('a', 'alt', 'other', true)]),
     run(2, [v('a', 'wrong', 'fake', true), v('a', 'wrong', 'stale', false, 'pass'), v('a', 'alt', 'other', true)], 'fail'),
   ];
-  const rows = buildTable(runs, new Map([['l', [{ step: 'a', wrong: 2, alt: 1 }, { step: 'b', wrong: 0, alt: 0 }]]]));
+  const rows = buildTable(
+    runs,
+    new Map([
+      [
+        'l',
+        [
+          { step: 'a', wrong: 2, alt: 1 },
+          { step: 'b', wrong: 0, alt: 0 },
+        ],
+      ],
+    ]),
+  );
   assert.deepEqual(rows[0], {
-    lab: 'l', step: 'a', fresh: 'fail', reference: 'pass×1,fail×1',
-    wrong: { total: 2, caught: 1, missed: ['stale'] }, alt: { total: 1, passed: 1, rejected: [] }, thin: false,
+    lab: 'l',
+    step: 'a',
+    fresh: 'fail',
+    reference: 'pass×1,fail×1',
+    wrong: { total: 2, caught: 1, missed: ['stale'] },
+    alt: { total: 1, passed: 1, rejected: [] },
+    thin: false,
   });
   assert.equal(rows[1]!.thin, true, 'a step without wrong/ and alt/ scripts is flagged');
   const text = formatTable(rows);

@@ -59,14 +59,22 @@ export interface SelftestReport {
  * verdict that differs from the fresh lab's: a check that says the same to a learner who did
  * nothing and to one who made this specific mistake gives them nothing to go on.
  */
-export function judgeVariant(kind: 'wrong' | 'alt', r: Pick<CheckResult, 'status' | 'message' | 'expected' | 'actual'>, fresh?: Pick<CheckResult, 'message' | 'actual'>): { ok: boolean; problem?: string } {
+export function judgeVariant(
+  kind: 'wrong' | 'alt',
+  r: Pick<CheckResult, 'status' | 'message' | 'expected' | 'actual'>,
+  fresh?: Pick<CheckResult, 'message' | 'actual'>,
+): { ok: boolean; problem?: string } {
   if (kind === 'alt') {
-    return r.status === 'pass' ? { ok: true } : { ok: false, problem: `a correct alternative was ${r.status === 'fail' ? 'rejected' : `answered with ${r.status}`}: ${r.message}` };
+    return r.status === 'pass'
+      ? { ok: true }
+      : { ok: false, problem: `a correct alternative was ${r.status === 'fail' ? 'rejected' : `answered with ${r.status}`}: ${r.message}` };
   }
   if (r.status === 'pass') return { ok: false, problem: `missed: the check passed a wrong solution (${r.message})` };
   if (r.status === 'error') return { ok: false, problem: `the check broke instead of failing: ${r.message}` };
-  if (!r.expected || !r.actual) return { ok: false, problem: `the fail lacks ${!r.expected ? 'expected' : 'actual'}: a learner cannot see what differs (${r.message})` };
-  if (fresh && fresh.message === r.message && fresh.actual === r.actual) return { ok: false, problem: `generic: the same verdict as on a fresh lab (${r.message})` };
+  if (!r.expected || !r.actual)
+    return { ok: false, problem: `the fail lacks ${!r.expected ? 'expected' : 'actual'}: a learner cannot see what differs (${r.message})` };
+  if (fresh && fresh.message === r.message && fresh.actual === r.actual)
+    return { ok: false, problem: `generic: the same verdict as on a fresh lab (${r.message})` };
   return { ok: true };
 }
 
@@ -90,7 +98,10 @@ export function buildTable(runs: SelftestRun[], steps: Map<string, { step: strin
       const wrongMissed = bad('wrong');
       const altRejected = bad('alt');
       rows.push({
-        lab, step: s.step, fresh: statusesOf(fresh), reference: statusesOf(ref),
+        lab,
+        step: s.step,
+        fresh: statusesOf(fresh),
+        reference: statusesOf(ref),
         wrong: { total: names('wrong').length, caught: names('wrong').length - wrongMissed.length, missed: wrongMissed },
         alt: { total: names('alt').length, passed: names('alt').length - altRejected.length, rejected: altRejected },
         thin: s.wrong < 2 || s.alt < 1,
@@ -103,19 +114,35 @@ export function buildTable(runs: SelftestRun[], steps: Map<string, { step: strin
 export function formatTable(rows: StepRow[]): string {
   const head = ['lab', 'step', 'fresh', 'reference', 'wrong caught', 'alt passed', 'not caught / wrongly rejected'];
   const body = rows.map((r) => [
-    r.lab, r.step, r.fresh, r.reference,
-    `${r.wrong.caught}/${r.wrong.total}`, `${r.alt.passed}/${r.alt.total}`,
-    [...r.wrong.missed.map((n) => `wrong/${n}`), ...r.alt.rejected.map((n) => `alt/${n}`)].join(' ') + (r.thin ? `${r.wrong.missed.length + r.alt.rejected.length ? ' ' : ''}(thin: ship ≥2 wrong/ and ≥1 alt/)` : ''),
+    r.lab,
+    r.step,
+    r.fresh,
+    r.reference,
+    `${r.wrong.caught}/${r.wrong.total}`,
+    `${r.alt.passed}/${r.alt.total}`,
+    [...r.wrong.missed.map((n) => `wrong/${n}`), ...r.alt.rejected.map((n) => `alt/${n}`)].join(' ') +
+      (r.thin ? `${r.wrong.missed.length + r.alt.rejected.length ? ' ' : ''}(thin: ship ≥2 wrong/ and ≥1 alt/)` : ''),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  return [head, ...body].map((cols) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return [head, ...body]
+    .map((cols) =>
+      cols
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function findFlaky(runs: Pick<SelftestRun, 'lab' | 'before' | 'after' | 'variants'>[]): string[] {
   const seen = new Map<string, Set<string>>();
   const add = (key: string, status: string) => seen.set(key, (seen.get(key) ?? new Set()).add(status));
   for (const r of runs) {
-    for (const [phase, rs] of [['fresh', r.before], ['solved', r.after]] as const) for (const c of rs) add(`${r.lab}/${c.step} (${phase})`, c.status);
+    for (const [phase, rs] of [
+      ['fresh', r.before],
+      ['solved', r.after],
+    ] as const)
+      for (const c of rs) add(`${r.lab}/${c.step} (${phase})`, c.status);
     for (const v of r.variants) add(`${r.lab}/${v.step} (${v.kind}/${v.name})`, v.status);
   }
   return [...seen].filter(([, s]) => s.size > 1).map(([k]) => k);

@@ -8,11 +8,13 @@ import { isRoot, lab, tempStateDir } from './test-support/lab-cli.ts';
 
 // A two-step lab on real namespaces whose checks read files, so each verdict is predictable:
 // step "one" wants answer.txt = 42, step "two" wants two.txt = 2 AND step one still done.
-const sayFail = (msg: string, expected: string, actual: string) => `echo "{\\"message\\":\\"${msg}\\",\\"expected\\":\\"${expected}\\",\\"actual\\":\\"${actual}\\"}"; exit 1`;
+const sayFail = (msg: string, expected: string, actual: string) =>
+  `echo "{\\"message\\":\\"${msg}\\",\\"expected\\":\\"${expected}\\",\\"actual\\":\\"${actual}\\"}"; exit 1`;
 function makeLab(files: Record<string, string>): string {
   const labs = mkdtempSync(join(tmpdir(), 'elab-selftest-'));
   const all: Record<string, string> = {
-    'lab.yaml': 'id: st\ntitle: Selftest fixture\ndrivers: [netns]\nsteps:\n  - {id: one, title: One, timeoutSeconds: 5}\n  - {id: two, title: Two, timeoutSeconds: 5}\n',
+    'lab.yaml':
+      'id: st\ntitle: Selftest fixture\ndrivers: [netns]\nsteps:\n  - {id: one, title: One, timeoutSeconds: 5}\n  - {id: two, title: Two, timeoutSeconds: 5}\n',
     'steps/one/check.sh': `v=$(cat answer.txt 2>/dev/null) || { ${sayFail('no answer.txt yet: write 42 into it', '42', 'no file')}; }\n[ "$v" = 42 ] && { echo ok; exit 0; }\n${sayFail('answer.txt says $v: write 42', '42', '$v')}\n`,
     'steps/one/solve.sh': 'echo 42 > answer.txt\n',
     'steps/one/wrong/off-by-one.sh': '# off by one\necho 41 > answer.txt\n',
@@ -28,7 +30,8 @@ function makeLab(files: Record<string, string>): string {
   }
   return labs;
 }
-const run = (labs: string, args: string[] = []) => lab(['selftest', 'st', ...args], { env: { ...process.env, ELAB_STATE_DIR: tempStateDir(), ELAB_LABS_DIR: labs } });
+const run = (labs: string, args: string[] = []) =>
+  lab(['selftest', 'st', ...args], { env: { ...process.env, ELAB_STATE_DIR: tempStateDir(), ELAB_LABS_DIR: labs } });
 
 test('selftest: wrong solutions caught and alternatives accepted, each on a lab with earlier steps solved', { skip: !isRoot && 'needs root' }, () => {
   const r = run(makeLab({}), ['--repeat', '2', '--jobs', '2', '--json']);
@@ -38,7 +41,13 @@ test('selftest: wrong solutions caught and alternatives accepted, each on a lab 
   const two = rep.runs[0]!.variants.find((v) => v.name === 'three')!;
   // "two.txt says 3" (not "step one is undone") proves step one's solve.sh ran first.
   assert.equal(two.message, 'two.txt says 3');
-  assert.deepEqual(rep.table.map((t) => [t.step, `${t.wrong.caught}/${t.wrong.total}`, `${t.alt.passed}/${t.alt.total}`]), [['one', '1/1', '1/1'], ['two', '1/1', '0/0']]);
+  assert.deepEqual(
+    rep.table.map((t) => [t.step, `${t.wrong.caught}/${t.wrong.total}`, `${t.alt.passed}/${t.alt.total}`]),
+    [
+      ['one', '1/1', '1/1'],
+      ['two', '1/1', '0/0'],
+    ],
+  );
   assert.deepEqual(rep.flaky, []);
 });
 

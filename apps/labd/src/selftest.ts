@@ -26,10 +26,23 @@ const since = (t0: number) => Math.round(performance.now() - t0);
 type Setup = (message: string) => VariantResult;
 
 /** Inside a fresh lab: solve the earlier steps, run the variant, check its step. */
-async function variantInLab(inst: LabInstance, lab: LoadedLab, stepIdx: number, kind: 'wrong' | 'alt', v: LoadedVariant, fresh: CheckResult | undefined, setup: Setup, done: (o: Omit<VariantResult, 'step' | 'kind' | 'name' | 'about' | 'ms'>) => VariantResult): Promise<VariantResult> {
+async function variantInLab(
+  inst: LabInstance,
+  lab: LoadedLab,
+  stepIdx: number,
+  kind: 'wrong' | 'alt',
+  v: LoadedVariant,
+  fresh: CheckResult | undefined,
+  setup: Setup,
+  done: (o: Omit<VariantResult, 'step' | 'kind' | 'name' | 'about' | 'ms'>) => VariantResult,
+): Promise<VariantResult> {
   const step = lab.steps[stepIdx]!;
   for (const prev of lab.steps.slice(0, stepIdx)) {
-    try { await solveSteps(inst, lab, prev.id); } catch (e) { return setup(`solve.sh of earlier step "${prev.id}": ${(e as Error).message}`); }
+    try {
+      await solveSteps(inst, lab, prev.id);
+    } catch (e) {
+      return setup(`solve.sh of earlier step "${prev.id}": ${(e as Error).message}`);
+    }
   }
   const r = await inst.exec(readFileSync(v.path, 'utf8'), { timeoutMs: Math.max(60, step.timeoutSeconds * 4) * 1000, env: { LAB_STEP: step.id } });
   if (r.code !== 0) {
@@ -45,7 +58,14 @@ async function variantInLab(inst: LabInstance, lab: LoadedLab, stepIdx: number, 
  * models a mistake (or another form) in THAT step only. The script must itself succeed: a wrong
  * solution that crashes half-way models nothing.
  */
-async function runVariant(lab: LoadedLab, stepIdx: number, kind: 'wrong' | 'alt', v: LoadedVariant, driver: DriverName | undefined, fresh?: CheckResult): Promise<VariantResult> {
+async function runVariant(
+  lab: LoadedLab,
+  stepIdx: number,
+  kind: 'wrong' | 'alt',
+  v: LoadedVariant,
+  driver: DriverName | undefined,
+  fresh?: CheckResult,
+): Promise<VariantResult> {
   const t0 = performance.now();
   const base = { step: lab.steps[stepIdx]!.id, kind, name: v.name, about: v.about };
   const setup: Setup = (message) => ({ ...base, status: 'setup', message, ok: false, problem: `could not run: ${message}`, ms: since(t0) });
@@ -62,7 +82,11 @@ async function runVariant(lab: LoadedLab, stepIdx: number, kind: 'wrong' | 'alt'
     result = setup(`${(e as Error).message}`);
   }
   // A lab that does not come down cleanly is a defect of its own, but must not end the whole run.
-  try { await inst.down(); } catch (e) { result = setup(`lab down: ${(e as Error).message}`); }
+  try {
+    await inst.down();
+  } catch (e) {
+    result = setup(`lab down: ${(e as Error).message}`);
+  }
   return result;
 }
 
@@ -80,17 +104,27 @@ async function runOnce(lab: LoadedLab, rep: number, opts: SelftestOptions): Prom
     try {
       before = await checkSteps(inst, lab);
       for (const r of before) if (r.status !== 'fail') problems.push(`fresh lab: step "${r.step}" is ${r.status}, expected fail (${r.message})`);
-      try { await solveSteps(inst, lab); } catch (e) { problems.push(`solve: ${(e as Error).message}`); }
+      try {
+        await solveSteps(inst, lab);
+      } catch (e) {
+        problems.push(`solve: ${(e as Error).message}`);
+      }
       after = await checkSteps(inst, lab);
       for (const r of after) if (r.status !== 'pass') problems.push(`after solve: step "${r.step}" is ${r.status}, expected pass (${r.message})`);
     } finally {
-      try { await inst.down(); } catch (e) { problems.push(`lab down: ${(e as Error).message}`); }
+      try {
+        await inst.down();
+      } catch (e) {
+        problems.push(`lab down: ${(e as Error).message}`);
+      }
     }
   } catch (e) {
     problems.push(`lab: ${(e as Error).message}`);
     upFailed = true;
   }
-  opts.log(`${problems.length ? 'FAIL' : 'ok  '} ${labId} #${rep} reference  up ${upMs} ms  fresh: ${summary(before)}  solved: ${summary(after)}${problems.map((p) => `\n       - ${p}`).join('')}`);
+  opts.log(
+    `${problems.length ? 'FAIL' : 'ok  '} ${labId} #${rep} reference  up ${upMs} ms  fresh: ${summary(before)}  solved: ${summary(after)}${problems.map((p) => `\n       - ${p}`).join('')}`,
+  );
 
   const tasks: (() => Promise<VariantResult>)[] = [];
   for (const [i, step] of lab.steps.entries()) {
@@ -101,7 +135,9 @@ async function runOnce(lab: LoadedLab, rep: number, opts: SelftestOptions): Prom
       for (const v of step[kind]) {
         tasks.push(async () => {
           const res = await runVariant(lab, i, kind, v, opts.driver, fresh);
-          opts.log(`${res.ok ? 'ok  ' : 'FAIL'} ${labId} #${rep} ${step.id} ${kind}/${v.name} → ${res.status} (${res.ms} ms)${res.ok ? '' : `\n       - ${res.problem}`}`);
+          opts.log(
+            `${res.ok ? 'ok  ' : 'FAIL'} ${labId} #${rep} ${step.id} ${kind}/${v.name} → ${res.status} (${res.ms} ms)${res.ok ? '' : `\n       - ${res.problem}`}`,
+          );
           return res;
         });
       }
@@ -124,13 +160,19 @@ export async function selftest(labIds: string[], opts: SelftestOptions): Promise
   const steps = new Map<string, { step: string; wrong: number; alt: number }[]>();
   for (const labId of labIds) {
     let lab: LoadedLab;
-    try { lab = findLab(labId); } catch (e) {
+    try {
+      lab = findLab(labId);
+    } catch (e) {
       runs.push({ lab: labId, repetition: 1, ok: false, upMs: 0, ms: 0, before: [], after: [], variants: [], problems: [(e as Error).message] });
       opts.log(`FAIL ${labId}: ${(e as Error).message}`);
       continue;
     }
-    if (opts.step && !lab.steps.some((s) => s.id === opts.step)) throw usageError(`lab "${labId}" has no step "${opts.step}"`, `steps: ${lab.steps.map((s) => s.id).join(', ')}`);
-    steps.set(labId, lab.steps.filter((s: LoadedStep) => !opts.step || s.id === opts.step).map((s) => ({ step: s.id, wrong: s.wrong.length, alt: s.alt.length })));
+    if (opts.step && !lab.steps.some((s) => s.id === opts.step))
+      throw usageError(`lab "${labId}" has no step "${opts.step}"`, `steps: ${lab.steps.map((s) => s.id).join(', ')}`);
+    steps.set(
+      labId,
+      lab.steps.filter((s: LoadedStep) => !opts.step || s.id === opts.step).map((s) => ({ step: s.id, wrong: s.wrong.length, alt: s.alt.length })),
+    );
     for (let rep = 1; rep <= opts.repeat; rep++) runs.push(await runOnce(lab, rep, opts));
   }
   const flaky = findFlaky(runs);
@@ -142,7 +184,12 @@ export async function selftest(labIds: string[], opts: SelftestOptions): Promise
 async function pool<T>(tasks: (() => Promise<T>)[], n: number): Promise<T[]> {
   const out: T[] = new Array(tasks.length);
   let next = 0;
-  const worker = async () => { while (next < tasks.length) { const i = next++; out[i] = await tasks[i]!(); } };
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      out[i] = await tasks[i]!();
+    }
+  };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(n, tasks.length)) }, worker));
   return out;
 }

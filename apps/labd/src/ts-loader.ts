@@ -9,5 +9,7 @@ let registered: Promise<void> | undefined;
 
 export function ensureTsLoader(): Promise<void> {
   if (typeof __ELAB_BUILT__ === 'undefined') return Promise.resolve();
-  return (registered ??= import('tsx/esm/api').then((m) => { m.register(); }));
+  return (registered ??= import('tsx/esm/api').then((m) => {
+    m.register();
+  }));
 }

@@ -9,7 +9,7 @@ import { findFlaky } from './selftest.ts';
 import { STATUS_OF } from './http/errors.ts';
 import { confine, FileAccessError, readConfined, writeConfined } from './workdir.ts';
 
-test('check.sh exit codes: 0 pass, 1 fail, anything else or a timeout is error — never the learner\'s fault', () => {
+test("check.sh exit codes: 0 pass, 1 fail, anything else or a timeout is error — never the learner's fault", () => {
   assert.equal(interpretShellCheck(0, 'all good\n', '', false, 5).status, 'pass');
   const f = interpretShellCheck(1, 'noise\n{"message":"chain missing","expected":"3","actual":"0"}\n', '', false, 5);
   assert.deepEqual([f.status, f.message, f.expected, f.actual], ['fail', 'chain missing', '3', '0']);
@@ -45,7 +45,15 @@ test('the file API is confined to the workdir: .., absolute paths and symlinks o
   writeFileSync(join(work, 'bpf', 'ok.c'), 'inside');
   symlinkSync(join(root, 'secret'), join(work, 'link-out'));
   symlinkSync(root, join(work, 'dir-out'));
-  const status = async (p: Promise<unknown>) => { try { await p; return 200; } catch (e) { assert.ok(e instanceof FileAccessError, String(e)); return STATUS_OF[e.kind]; } };
+  const status = async (p: Promise<unknown>) => {
+    try {
+      await p;
+      return 200;
+    } catch (e) {
+      assert.ok(e instanceof FileAccessError, String(e));
+      return STATUS_OF[e.kind];
+    }
+  };
   assert.equal((await readConfined(work, 'bpf/ok.c')).toString(), 'inside');
   assert.equal(await status(readConfined(work, '../../etc/passwd')), 403);
   assert.equal(await status(readConfined(work, '/etc/passwd')), 400);

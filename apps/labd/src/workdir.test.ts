@@ -23,7 +23,12 @@ while True:
 `;
 
 const status = async (p: Promise<unknown>): Promise<number | string> => {
-  try { return String(await p); } catch (e) { if (e instanceof FileAccessError) return STATUS_OF[e.kind]; throw e; }
+  try {
+    return String(await p);
+  } catch (e) {
+    if (e instanceof FileAccessError) return STATUS_OF[e.kind];
+    throw e;
+  }
 };
 
 test('a symlink swapped in mid-request never lets a read or a write leave the workdir', { timeout: 60_000 }, async () => {

@@ -7,7 +7,12 @@ import { DomainError } from './errors.ts';
 /** A refused file request: a bad path, one that leads outside the workdir, a missing or oversized file, a full disk. */
 export class FileAccessError extends DomainError {
   constructor(message: string, kind: 'invalid' | 'forbidden' | 'not-found' | 'too-large' | 'no-space') {
-    super(kind, message, kind === 'invalid' || kind === 'forbidden' ? 'give a path relative to the lab workdir, e.g. bpf/hello/hello.bpf.c' : undefined, kind === 'invalid' ? { field: 'path' } : undefined);
+    super(
+      kind,
+      message,
+      kind === 'invalid' || kind === 'forbidden' ? 'give a path relative to the lab workdir, e.g. bpf/hello/hello.bpf.c' : undefined,
+      kind === 'invalid' ? { field: 'path' } : undefined,
+    );
     this.name = 'FileAccessError';
   }
 }
@@ -41,12 +46,18 @@ const at = (dirFd: number, name: string) => `/proc/self/fd/${dirFd}/${name}`;
 
 function refusal(e: unknown, userPath: string): Error {
   switch (code(e)) {
-    case 'ENOENT': return new FileAccessError(`"${userPath}" does not exist in the lab workdir`, 'not-found');
-    case 'ELOOP': return new FileAccessError(`"${userPath}" leads through a symlink; the file API opens only real files and directories in the lab workdir`, 'forbidden');
-    case 'ENOTDIR': return new FileAccessError(`part of "${userPath}" is not a directory`, 'invalid');
-    case 'EISDIR': return new FileAccessError(`"${userPath}" is a directory, not a file`, 'invalid');
-    case 'ENXIO': return new FileAccessError(`"${userPath}" is not a regular file`, 'invalid');
-    default: return e as Error;
+    case 'ENOENT':
+      return new FileAccessError(`"${userPath}" does not exist in the lab workdir`, 'not-found');
+    case 'ELOOP':
+      return new FileAccessError(`"${userPath}" leads through a symlink; the file API opens only real files and directories in the lab workdir`, 'forbidden');
+    case 'ENOTDIR':
+      return new FileAccessError(`part of "${userPath}" is not a directory`, 'invalid');
+    case 'EISDIR':
+      return new FileAccessError(`"${userPath}" is a directory, not a file`, 'invalid');
+    case 'ENXIO':
+      return new FileAccessError(`"${userPath}" is not a regular file`, 'invalid');
+    default:
+      return e as Error;
   }
 }
 
@@ -58,7 +69,11 @@ function refusal(e: unknown, userPath: string): Error {
  * host; a descriptor cannot be swapped. With `create`, missing directories are made on the way.
  */
 function isSymlinkAt(dirFd: number, name: string): boolean {
-  try { return lstatSync(at(dirFd, name)).isSymbolicLink(); } catch { return false; }
+  try {
+    return lstatSync(at(dirFd, name)).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 function openParent(workdir: string, dirs: string[], create: boolean, userPath: string): number {
@@ -72,8 +87,16 @@ function openParent(workdir: string, dirs: string[], create: boolean, userPath: 
         // With O_DIRECTORY the kernel answers ENOTDIR for a symlink too: say which it is.
         if (code(e) === 'ENOTDIR' && isSymlinkAt(fd, name)) throw refusal(Object.assign(new Error('symlink'), { code: 'ELOOP' }), userPath);
         if (code(e) !== 'ENOENT' || !create) throw refusal(e, userPath);
-        try { mkdirSync(at(fd, name)); } catch (m) { if (code(m) !== 'EEXIST') throw m; }
-        try { next = openSync(at(fd, name), DIR_FLAGS); } catch (e2) { throw refusal(e2, userPath); }
+        try {
+          mkdirSync(at(fd, name));
+        } catch (m) {
+          if (code(m) !== 'EEXIST') throw m;
+        }
+        try {
+          next = openSync(at(fd, name), DIR_FLAGS);
+        } catch (e2) {
+          throw refusal(e2, userPath);
+        }
       }
       closeSync(fd);
       fd = next;
@@ -90,7 +113,8 @@ async function checkOpened(fh: FileHandle, workdir: string, userPath: string): P
   const st = await fh.stat();
   if (!st.isFile()) throw new FileAccessError(`"${userPath}" is not a regular file`, 'invalid');
   // Belt and braces: the walk cannot leave the workdir, and the kernel agrees where the file is.
-  if (!inside(realpathSync(workdir), readlinkSync(`/proc/self/fd/${fh.fd}`))) throw new FileAccessError(`"${userPath}" is outside the lab workdir`, 'forbidden');
+  if (!inside(realpathSync(workdir), readlinkSync(`/proc/self/fd/${fh.fd}`)))
+    throw new FileAccessError(`"${userPath}" is outside the lab workdir`, 'forbidden');
   return st;
 }
 
@@ -148,4 +172,3 @@ export function copyInto(src: string, dest: string): void {
     filter: (s) => !s.split(sep).includes('.output') && !s.split(sep).includes('node_modules'),
   });
 }
-

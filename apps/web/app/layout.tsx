@@ -8,7 +8,10 @@ export const metadata: Metadata = { title: { default: 'eBPF Lab', template: '%s 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body>{children}<ClassBanner /></body>
+      <body>
+        {children}
+        <ClassBanner />
+      </body>
     </html>
   );
 }

@@ -14,10 +14,14 @@ function LessonError({ error, locale }: { error: SpecError; locale: Locale }) {
     <article className="lesson lesson-error" data-testid="lesson-error">
       <h1>{t.lessonError}</h1>
       <p>{t.lessonErrorBody}</p>
-      <p className="error-file">File: <code>{error.file}</code></p>
+      <p className="error-file">
+        File: <code>{error.file}</code>
+      </p>
       <ul className="error-issues">
         {error.issues.map((i, n) => (
-          <li key={n}><code>{i.field || '(top level)'}</code>: {i.message}</li>
+          <li key={n}>
+            <code>{i.field || '(top level)'}</code>: {i.message}
+          </li>
         ))}
       </ul>
     </article>
@@ -44,16 +48,37 @@ export async function LessonView({ locale, slug, lesson, translated }: { locale:
   const { Content } = compiled;
   const article = (
     <article className="lesson" data-testid="lesson">
-      {!translated && <p className="notice untranslated" data-testid="untranslated">{t.untranslated}</p>}
+      {!translated && (
+        <p className="notice untranslated" data-testid="untranslated">
+          {t.untranslated}
+        </p>
+      )}
       <h1>{fm.title}</h1>
       <p className="lead">{fm.description}</p>
       <Content components={mdxComponents({ locale, lab: labCheck.lab })} />
     </article>
   );
+  if (labCheck.unavailable) {
+    return shell(
+      article,
+      <aside className="lab-panel" data-testid="lab-panel" data-lab-state="unavailable">
+        <div className="lab-error" role="alert" data-testid="lab-error">
+          <strong>{t.labUnavailable}</strong>
+          <p>{labCheck.unavailable}</p>
+        </div>
+      </aside>,
+    );
+  }
   if (!labCheck.lab) return shell(article);
   const lab = labCheck.lab;
   return (
-    <LabProvider labId={lab.id} locale={locale} steps={lab.steps.map((s) => ({ id: s.id, title: s.title, editor: s.editor }))} drivers={lab.drivers} editorFile={lab.editor}>
+    <LabProvider
+      labId={lab.id}
+      locale={locale}
+      steps={lab.steps.map((s) => ({ id: s.id, title: s.title, editor: s.editor }))}
+      drivers={lab.drivers}
+      editorFile={lab.editor}
+    >
       {shell(article, <LabPanel locale={locale} labTitle={lab.title} />)}
     </LabProvider>
   );

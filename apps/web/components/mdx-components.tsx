@@ -15,14 +15,32 @@ export function mdxComponents({ locale, lab }: { locale: Locale; lab?: LabSummar
   return {
     pre({ 'data-run': run, 'data-code': code, ...props }: PreProps) {
       const pre = <pre {...props} />;
-      return run && code !== undefined ? <RunBlock code={code} label={t.run}>{pre}</RunBlock> : pre;
+      return run && code !== undefined ? (
+        <RunBlock code={code} label={t.run}>
+          {pre}
+        </RunBlock>
+      ) : (
+        pre
+      );
     },
     Note: ({ children }: { children: ReactNode }) => <aside className="callout note">{children}</aside>,
-    Warning: ({ children }: { children: ReactNode }) => <aside className="callout warning" role="note">{children}</aside>,
+    Warning: ({ children }: { children: ReactNode }) => (
+      <aside className="callout warning" role="note">
+        {children}
+      </aside>
+    ),
     Step({ id, children }: { id: string; children: ReactNode }) {
       const step = lab?.steps.find((s) => s.id === id);
       if (!step) {
-        return <section className="step step-unknown"><p className="callout warning">Unknown step <code>{id}</code>{lab ? ` (lab ${lab.id})` : ' (this lesson has no lab)'}.</p>{children}</section>;
+        return (
+          <section className="step step-unknown">
+            <p className="callout warning">
+              Unknown step <code>{id}</code>
+              {lab ? ` (lab ${lab.id})` : ' (this lesson has no lab)'}.
+            </p>
+            {children}
+          </section>
+        );
       }
       return (
         <section className="step" id={`step-${id}`} data-testid={`step-${id}`}>
@@ -32,6 +50,8 @@ export function mdxComponents({ locale, lab }: { locale: Locale; lab?: LabSummar
       );
     },
     Doctor: () => <DoctorTable />,
-    ResultChart: ({ file, title, labels }: { file: string; title?: string; labels?: Record<string, string> }) => <ResultChart file={file} title={title} labels={labels} />,
+    ResultChart: ({ file, title, labels }: { file: string; title?: string; labels?: Record<string, string> }) => (
+      <ResultChart file={file} title={title} labels={labels} />
+    ),
   };
 }

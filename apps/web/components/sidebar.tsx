@@ -7,7 +7,9 @@ export function Sidebar({ locale, current }: { locale: Locale; current: string }
   const { entries, error } = sidebar(locale);
   return (
     <nav className="sidebar" aria-label={t.course}>
-      <Link href={`/${locale}`} className="brand">eBPF Lab</Link>
+      <Link href={`/${locale}`} className="brand">
+        eBPF Lab
+      </Link>
       <div className="locale-switch" data-testid="locale-switch">
         {LOCALES.map((l) => (
           <Link key={l} href={`/${l}/${current}`} aria-current={l === locale ? 'true' : undefined} hrefLang={l}>
@@ -22,7 +24,11 @@ export function Sidebar({ locale, current }: { locale: Locale; current: string }
           <li key={e.slug} className={e.broken ? 'broken' : undefined}>
             <Link href={`/${locale}/${e.slug}`} aria-current={e.slug === current ? 'page' : undefined}>
               {e.title}
-              {!e.translated && <span className="badge" title={t.untranslated}>EN</span>}
+              {!e.translated && (
+                <span className="badge" title={t.untranslated}>
+                  EN
+                </span>
+              )}
             </Link>
           </li>
         ))}

@@ -12,7 +12,11 @@ import { webStack } from './support/stack';
 const skip = process.getuid?.() !== 0 && 'needs root (labd, netns labs)';
 const MiB = 1024 * 1024;
 
-interface Reply { status: number; body: string; sent: number }
+interface Reply {
+  status: number;
+  body: string;
+  sent: number;
+}
 
 /**
  * Streams `size` bytes in 64 KiB chunks (chunked unless `declare`), stopping as soon as the answer
@@ -23,16 +27,23 @@ function upload(url: string, method: string, path: string, size: number, opts: {
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
-    const req = request({ host: u.hostname, port: u.port, method, path, headers: { ...opts.headers, ...(opts.declare ? { 'content-length': String(size) } : {}) } }, (res) => {
-      answered = true;
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, sent }));
-      res.on('error', () => resolve({ status: res.statusCode ?? 0, body, sent }));
-    });
+    const req = request(
+      { host: u.hostname, port: u.port, method, path, headers: { ...opts.headers, ...(opts.declare ? { 'content-length': String(size) } : {}) } },
+      (res) => {
+        answered = true;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, sent }));
+        res.on('error', () => resolve({ status: res.statusCode ?? 0, body, sent }));
+      },
+    );
     // A refusal may close the socket under the rest of the upload; the answer is what counts.
-    req.on('error', (e) => { if (!answered) reject(e); });
+    req.on('error', (e) => {
+      if (!answered) reject(e);
+    });
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     const pump = () => {
       while (!answered && sent < size) {
@@ -52,7 +63,9 @@ describe('web body limits', { skip }, () => {
   const fx = webStack();
   let origin = '';
   let host = '';
-  before(() => { ({ origin, host } = fx); });
+  before(() => {
+    ({ origin, host } = fx);
+  });
 
   it('a 50 MB cookie-less PUT is refused with 413 before it is read; the web does not grow', { timeout: 120_000 }, async () => {
     const pid = fx.web.proc.pid!;
@@ -98,7 +111,10 @@ describe('web body limits', { skip }, () => {
 
   it('a learner saves a 100 KB file; a chunked 2 MB save gets 413 and nothing is written', { timeout: 180_000 }, async () => {
     const made = await new Promise<string>((resolve, reject) => {
-      const req = request(`${fx.web.url}/api/learner`, { method: 'POST', headers: { host, origin } }, (res) => { res.resume(); resolve(String(res.headers['set-cookie']![0]).split(';')[0]!); });
+      const req = request(`${fx.web.url}/api/learner`, { method: 'POST', headers: { host, origin } }, (res) => {
+        res.resume();
+        resolve(String(res.headers['set-cookie']![0]).split(';')[0]!);
+      });
       req.on('error', reject).end();
     });
     const cookie = made;

@@ -28,7 +28,9 @@ describe('a Korean class opens the Korean lessons', { skip }, () => {
   let min: Page;
   let joe: Page;
   let joinUrl = '';
-  before(() => { [teacher, min, joe] = s.pages as [Page, Page, Page]; });
+  before(() => {
+    [teacher, min, joe] = s.pages as [Page, Page, Page];
+  });
 
   it('the instructor creates a class with Korean lessons in the room', async () => {
     await teacher.goto(`${s.web.url}/instructor`);
@@ -40,8 +42,11 @@ describe('a Korean class opens the Korean lessons', { skip }, () => {
     await teacher.getByTestId('class-language').selectOption('ko');
     await teacher.getByTestId('create-class-submit').click();
     await teacher.getByTestId('room').waitFor();
-    assert.equal(await teacher.getByTestId('room-language').inputValue(), 'ko', 'the room shows the class\'s language');
-    await teacher.getByTestId('join-url').filter({ hasText: /^https?:\/\// }).waitFor();
+    assert.equal(await teacher.getByTestId('room-language').inputValue(), 'ko', "the room shows the class's language");
+    await teacher
+      .getByTestId('join-url')
+      .filter({ hasText: /^https?:\/\// })
+      .waitFor();
     joinUrl = (await teacher.getByTestId('join-url').innerText()).trim();
   });
 
@@ -73,7 +78,7 @@ describe('a Korean class opens the Korean lessons', { skip }, () => {
     assert.match(min.url(), /\/ko\/hello-ebpf#step-map$/, 'the go-to kept the Korean lesson');
   });
 
-  it('the learner\'s language switch still works', async () => {
+  it("the learner's language switch still works", async () => {
     await min.getByTestId('locale-switch').getByText('English').click();
     await min.waitForURL(/\/en\/hello-ebpf/);
     await min.getByRole('heading', { level: 1, name: EN_TITLE }).waitFor();
@@ -86,7 +91,7 @@ describe('a Korean class opens the Korean lessons', { skip }, () => {
     await joinAs(joe, joinUrl, 'Joe');
     await joe.waitForURL(/\/en\/hello-ebpf$/);
     await joe.getByRole('heading', { level: 1, name: EN_TITLE }).waitFor();
-    assert.ok(await joe.getByRole('button', { name: 'Join' }).count() === 0, 'past the join form');
+    assert.ok((await joe.getByRole('button', { name: 'Join' }).count()) === 0, 'past the join form');
   });
 });
 
@@ -95,13 +100,16 @@ describe('joining stops a running netns lab and the join page says so', { skip }
   const s = browserStack({ people: 2, viewport: { width: 1400, height: 900 }, trustLearners: false });
   let ann: Page;
   let bob: Page;
-  before(() => { [ann, bob] = s.pages as [Page, Page]; });
+  before(() => {
+    [ann, bob] = s.pages as [Page, Page];
+  });
 
   /** The instructor's class, made the way the room makes it (labd's API with the instructor token). */
   async function newClass(language: 'en' | 'ko'): Promise<string> {
     const token = readFileSync(join(s.stateDir, 'instructor-token'), 'utf8').trim();
     const res = await fetch(`${s.labd.url}/v1/classes`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: `Class ${language}`, language, lessons: [{ slug: 'hello-ebpf', title: EN_TITLE, labId: 'hello-ebpf' }] }),
     });
     assert.equal(res.status, 201, await res.clone().text());

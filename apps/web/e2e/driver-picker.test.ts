@@ -12,7 +12,12 @@ import { screenshotDir } from './harness';
 import { browserStack } from './support/stack';
 
 const isRoot = process.getuid?.() === 0;
-interface Choice { name: string; supported: boolean; ok: boolean; missing: { what: string; fix: string }[] }
+interface Choice {
+  name: string;
+  supported: boolean;
+  ok: boolean;
+  missing: { what: string; fix: string }[];
+}
 
 const panelIn = (page: Page, state: string) => page.locator(`[data-testid=lab-panel][data-lab-state=${state}]`);
 
@@ -22,7 +27,7 @@ describe('driver picker', { skip: !isRoot && 'needs root: labd makes network nam
   it('hello-ebpf: Reset offers netns, vagrant and vm with their state; reset on netns gives a working terminal', async () => {
     await fx.page.goto(`${fx.web.url}/en/hello-ebpf`);
     await panelIn(fx.page, 'ready').waitFor({ timeout: 60_000 });
-    assert.equal(await fx.page.getByTestId('lab-driver').textContent(), 'netns', 'started on the lab\'s first driver');
+    assert.equal(await fx.page.getByTestId('lab-driver').textContent(), 'netns', "started on the lab's first driver");
     assert.equal(await fx.page.getByTestId('driver-picker').count(), 0, 'no picker while the lab simply runs');
 
     // The driver badge opens the picker too, and Cancel leaves the running lab as it was.
@@ -37,7 +42,11 @@ describe('driver picker', { skip: !isRoot && 'needs root: labd makes network nam
     await picker.locator('[data-testid=driver-vagrant]').waitFor();
     const listed = (await (await fx.page.request.get(`${fx.web.url}/api/lab/hello-ebpf/drivers`)).json()) as Choice[];
     const vagrant = listed.find((d) => d.name === 'vagrant')!;
-    assert.deepEqual(await picker.locator('label[data-testid^=driver-]').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-testid'))), ['driver-netns', 'driver-vagrant', 'driver-vm'], 'only the lab\'s drivers, in lab.yaml order');
+    assert.deepEqual(
+      await picker.locator('label[data-testid^=driver-]').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-testid'))),
+      ['driver-netns', 'driver-vagrant', 'driver-vm'],
+      "only the lab's drivers, in lab.yaml order",
+    );
     assert.match(await picker.getByTestId('driver-netns').innerText(), /namespaces on this machine's kernel, starts in ~0\.1 s/);
     assert.match(await picker.getByTestId('driver-vagrant').innerText(), /a VM with a stock kernel \(kprobes, BCC\), ~10 s to start/);
     assert.equal(await picker.locator('[data-testid=driver-netns] input').isChecked(), true);
@@ -61,7 +70,7 @@ describe('driver picker', { skip: !isRoot && 'needs root: labd makes network nam
     await picker.waitFor({ state: 'detached' });
     // The old shell's screen goes away with its lab (a new terminal), then the new one opens.
     for (const end = Date.now() + 90_000; (await screenText(fx.page)).includes(`BEFORE-${before}`);) {
-      assert.ok(Date.now() < end, 'the old lab\'s terminal went away after the reset');
+      assert.ok(Date.now() < end, "the old lab's terminal went away after the reset");
       await fx.page.waitForTimeout(200);
     }
     await panelIn(fx.page, 'ready').waitFor({ timeout: 60_000 });

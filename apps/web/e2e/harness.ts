@@ -14,9 +14,18 @@ export const repoRoot = join(webDir, '../..');
 export const screenshotDir = join(webDir, 'e2e/screenshots');
 mkdirSync(screenshotDir, { recursive: true });
 
-export interface Proc { url: string; proc: ChildProcess; output(): string; stop(): Promise<void> }
+export interface Proc {
+  url: string;
+  proc: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
 
-function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; ready: RegExp; what: string; timeoutMs?: number }): Promise<Proc & { match: RegExpExecArray }> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; ready: RegExp; what: string; timeoutMs?: number },
+): Promise<Proc & { match: RegExpExecArray }> {
   const proc = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<void>((r) => proc.on('exit', () => r()));
@@ -28,14 +37,25 @@ function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.Proce
       if (m) {
         clearTimeout(timer);
         resolve({
-          url: m[1] ?? '', match: m, proc, output: () => out,
-          async stop() { if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM'); await exited; },
+          url: m[1] ?? '',
+          match: m,
+          proc,
+          output: () => out,
+          async stop() {
+            if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+            await exited;
+          },
         });
       }
     };
     proc.stdout!.on('data', look);
-    proc.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${opts.what} exited (${code}) before it was ready:\n${out}`)); });
+    proc.stderr!.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${opts.what} exited (${code}) before it was ready:\n${out}`));
+    });
   });
 }
 
@@ -58,10 +78,19 @@ export function tempStateDir(): string {
  * `port` 0 lets the kernel pick; a restart test passes the previous labd's port so the web finds it again.
  * The browser tests use several learners and classes on netns, hence --trust-learners (labd's core/policy.ts).
  */
-export function startLabd(stateDir: string, allowedOrigin: string, env: Record<string, string> = {}, port = 0, opts: { trustLearners?: boolean } = {}): Promise<Proc> {
+export function startLabd(
+  stateDir: string,
+  allowedOrigin: string,
+  env: Record<string, string> = {},
+  port = 0,
+  opts: { trustLearners?: boolean } = {},
+): Promise<Proc> {
   const trust = opts.trustLearners === false ? [] : ['--trust-learners'];
   return run(process.execPath, [join(repoRoot, 'apps/labd/bin/labd.mjs'), '--port', String(port), '--state-dir', stateDir, ...trust], {
-    cwd: repoRoot, env: { ...process.env, ELAB_ALLOWED_ORIGINS: allowedOrigin, ...env }, ready: /labd listening on (http:\/\/\S+)/, what: 'labd',
+    cwd: repoRoot,
+    env: { ...process.env, ELAB_ALLOWED_ORIGINS: allowedOrigin, ...env },
+    ready: /labd listening on (http:\/\/\S+)/,
+    what: 'labd',
   });
 }
 
@@ -75,7 +104,12 @@ export const serviceTokenFile = (stateDir: string): string => join(stateDir, 'se
 export function downLabs(stateDir: string): void {
   const dir = join(stateDir, 'instances');
   const ids = existsSync(dir) ? readdirSync(dir).filter((n) => /^[a-z0-9]{6}$/.test(n)) : [];
-  if (ids.length) spawnSync(process.execPath, [join(repoRoot, 'apps/labd/bin/lab.mjs'), 'down', ...ids], { env: { ...process.env, ELAB_STATE_DIR: stateDir }, timeout: 60_000, stdio: 'inherit' });
+  if (ids.length)
+    spawnSync(process.execPath, [join(repoRoot, 'apps/labd/bin/lab.mjs'), 'down', ...ids], {
+      env: { ...process.env, ELAB_STATE_DIR: stateDir },
+      timeout: 60_000,
+      stdio: 'inherit',
+    });
   rmSync(stateDir, { recursive: true, force: true });
 }
 
@@ -93,6 +127,9 @@ export async function startWeb(env: Record<string, string>, port?: number): Prom
   ensureWebBuild();
   const p = port ?? (await freePort());
   return run(process.execPath, ['--import', 'tsx', 'server.ts'], {
-    cwd: webDir, env: { ...process.env, NODE_ENV: 'production', PORT: String(p), HOST: '127.0.0.1', ...env }, ready: /web: (http:\/\/\S+)/, what: 'web',
+    cwd: webDir,
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(p), HOST: '127.0.0.1', ...env },
+    ready: /web: (http:\/\/\S+)/,
+    what: 'web',
   });
 }

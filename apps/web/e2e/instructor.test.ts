@@ -29,7 +29,9 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
   let bob: Page;
   let classId = '';
   let joinUrl = '';
-  before(() => { [teacher, ann, bob] = fx.pages as [Page, Page, Page]; });
+  before(() => {
+    [teacher, ann, bob] = fx.pages as [Page, Page, Page];
+  });
 
   it('the instructor signs in with the token once and creates a class with a join code', async () => {
     await teacher.goto(`${fx.web.url}/instructor`);
@@ -44,7 +46,10 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     assert.ok(session.httpOnly, 'the session cookie is httpOnly');
     assert.equal(session.sameSite, 'Strict', 'no other site can send it');
     assert.equal(session.path, '/instructor', 'only the instructor pages get it');
-    assert.ok(!cookies.some((c) => c.value.includes(readFileSync(join(fx.stateDir, 'instructor-token'), 'utf8').trim())), 'the token itself never reaches the browser');
+    assert.ok(
+      !cookies.some((c) => c.value.includes(readFileSync(join(fx.stateDir, 'instructor-token'), 'utf8').trim())),
+      'the token itself never reaches the browser',
+    );
 
     await teacher.getByTestId('class-name').fill('Tuesday eBPF');
     for (const box of await teacher.locator('[data-testid^=lesson-]').all()) await box.uncheck();
@@ -53,7 +58,10 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     await teacher.getByTestId('room').waitFor();
     classId = teacher.url().split('/').pop()!;
     // The room fills in its origin after hydration: wait for the absolute link, not the first paint.
-    await teacher.getByTestId('join-url').filter({ hasText: /^https?:\/\// }).waitFor();
+    await teacher
+      .getByTestId('join-url')
+      .filter({ hasText: /^https?:\/\// })
+      .waitFor();
     joinUrl = (await teacher.getByTestId('join-url').innerText()).trim();
     assert.match(joinUrl, /\/join\/[A-Z2-9]{8}$/);
   });
@@ -64,7 +72,10 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
   });
 
   it('two learners join with a display name, land in the lesson and appear in the roster', async () => {
-    for (const [page, name] of [[ann, 'Ann'], [bob, 'Bob']] as const) {
+    for (const [page, name] of [
+      [ann, 'Ann'],
+      [bob, 'Bob'],
+    ] as const) {
       await page.goto(joinUrl);
       await page.getByTestId('join-name').fill(name);
       await page.getByTestId('join-submit').click();
@@ -83,9 +94,15 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
   // How fast the roster follows is a figure for scripts/bench-class-load.ts; here it must follow at all.
   it('Ann passes the bpftrace step in her terminal and the roster shows it', async () => {
     await waitForScreen(ann, /[#$][\s\u00a0]*$/m);
-    await typeInLabTerminal(ann, "cat > trace-execve.bt <<'BT'\ntracepoint:syscalls:sys_enter_execve\n{\n  printf(\"%-7d %-16s %s\\n\", pid, comm, str(args->filename));\n}\nBT\n");
+    await typeInLabTerminal(
+      ann,
+      'cat > trace-execve.bt <<\'BT\'\ntracepoint:syscalls:sys_enter_execve\n{\n  printf("%-7d %-16s %s\\n", pid, comm, str(args->filename));\n}\nBT\n',
+    );
     await typeInLabTerminal(ann, 'bpftrace trace-execve.bt > trace-execve.log 2>&1 & bt=$!\n');
-    await typeInLabTerminal(ann, 'for i in $(seq 100); do bpftool -j perf show | grep -q "\\"pid\\":$bt,.*sys_enter_execve" && break; sleep 0.1; done; echo ATTACHED-$((40+2))\n');
+    await typeInLabTerminal(
+      ann,
+      'for i in $(seq 100); do bpftool -j perf show | grep -q "\\"pid\\":$bt,.*sys_enter_execve" && break; sleep 0.1; done; echo ATTACHED-$((40+2))\n',
+    );
     await waitForScreen(ann, /^ATTACHED-42\s*$/m, { testid: 'terminal-lab', timeoutMs: 30_000 });
     const check = ann.getByTestId('check-bpftrace');
     await check.scrollIntoViewIfNeeded();
@@ -115,33 +132,41 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     await teacher.getByTestId('follow-terminal').click();
     await teacher.keyboard.type(`touch ${probe}-typed; echo INJECTED-$((2+2))\n`);
     // Past the UI: a WebSocket of its own through the web's follow proxy, sending Input frames.
-    const sent = await teacher.evaluate(async ({ classId, learnerId, op, probe }) => {
-      const ws = new WebSocket(`ws://${location.host}/instructor/api/follow?class=${classId}&learner=${learnerId}`);
-      ws.binaryType = 'arraybuffer';
-      await new Promise((r, j) => { ws.onopen = r; ws.onerror = j; });
-      const text = new TextEncoder().encode(`touch ${probe}-socket; echo INJECTED-$((3+3))\r`);
-      const frame = new Uint8Array(text.length + 1);
-      frame[0] = op;
-      frame.set(text, 1);
-      ws.send(frame);
-      const open = ws.readyState === WebSocket.OPEN;
-      // The server's answer to our close comes after it handled the frame before it (one ordered
-      // connection through the web's proxy to labd): from then on a forwarded frame would be in Ann's pty.
-      const closed = new Promise<number>((r) => { ws.onclose = (ev) => r(ev.code); });
-      ws.close(1000);
-      return { open, code: await closed };
-    }, { classId, learnerId: (await teacher.locator('[data-testid=roster-Ann]').getAttribute('data-learner'))!, op: Op.Input, probe });
+    const sent = await teacher.evaluate(
+      async ({ classId, learnerId, op, probe }) => {
+        const ws = new WebSocket(`ws://${location.host}/instructor/api/follow?class=${classId}&learner=${learnerId}`);
+        ws.binaryType = 'arraybuffer';
+        await new Promise((r, j) => {
+          ws.onopen = r;
+          ws.onerror = j;
+        });
+        const text = new TextEncoder().encode(`touch ${probe}-socket; echo INJECTED-$((3+3))\r`);
+        const frame = new Uint8Array(text.length + 1);
+        frame[0] = op;
+        frame.set(text, 1);
+        ws.send(frame);
+        const open = ws.readyState === WebSocket.OPEN;
+        // The server's answer to our close comes after it handled the frame before it (one ordered
+        // connection through the web's proxy to labd): from then on a forwarded frame would be in Ann's pty.
+        const closed = new Promise<number>((r) => {
+          ws.onclose = (ev) => r(ev.code);
+        });
+        ws.close(1000);
+        return { open, code: await closed };
+      },
+      { classId, learnerId: (await teacher.locator('[data-testid=roster-Ann]').getAttribute('data-learner'))!, op: Op.Input, probe },
+    );
     assert.ok(sent.open, 'the socket was open when the frame went out');
     assert.equal(sent.code, 1000, 'and closed cleanly: labd answered the close, after the frame');
     await typeInLabTerminal(ann, `ls ${probe}-typed ${probe}-socket 2>&1 | wc -l; echo PROBE-$((40+2))\n`);
     await waitForScreen(ann, /^PROBE-42\s*$/m);
     const annScreen = await screenText(ann);
-    assert.doesNotMatch(annScreen, /INJECTED-[46]/, 'nothing the follower sent ran in Ann\'s shell');
+    assert.doesNotMatch(annScreen, /INJECTED-[46]/, "nothing the follower sent ran in Ann's shell");
     assert.ok(!existsSync(`${probe}-typed`) && !existsSync(`${probe}-socket`), 'neither probe file exists');
     await waitForScreen(teacher, /^PROBE-42\s*$/m, { testid: 'follow-terminal', timeoutMs: 30_000 }); // still following
   });
 
-  it('a broadcast message shows on both learners\' pages; a go-to takes them to the step', async () => {
+  it("a broadcast message shows on both learners' pages; a go-to takes them to the step", async () => {
     await teacher.getByTestId('broadcast-message').fill('Pair up for step 2');
     await teacher.getByTestId('broadcast-send').click();
     for (const p of [ann, bob]) {
@@ -172,7 +197,7 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     assert.equal(json.rows.length, 6);
     // Without the session, the export is refused: that refusal is the behaviour, so the call stays a request.
     const outsider = await ann.request.get(`${fx.web.url}/instructor/api/export?class=${classId}&format=csv`);
-    assert.equal(outsider.status(), 401, 'a learner\'s browser has no instructor session');
+    assert.equal(outsider.status(), 401, "a learner's browser has no instructor session");
   });
 
   it('when Ann resets her lab, the follow view moves to her new shell by itself', async () => {

@@ -13,7 +13,15 @@ const isRoot = process.getuid?.() === 0;
 const MEMBERS = ['k8s-s', 'k8s-w1', 'k8s-w2', 'netpod', 'webpod1', 'webpod2', 'tiefighter', 'xwing', 'deathstar', 'internet'];
 const LAST = MEMBERS.at(-1)!;
 
-interface Box { name: string; text: string; top: number; bottom: number; left: number; right: number; clipped: boolean }
+interface Box {
+  name: string;
+  text: string;
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+  clipped: boolean;
+}
 
 /** Where each tab sits, as the person sees it, relative to the visible part of the tab row. */
 async function tabBoxes(page: Page): Promise<{ row: Box; tabs: Box[] }> {
@@ -22,7 +30,15 @@ async function tabBoxes(page: Page): Promise<{ row: Box; tabs: Box[] }> {
     const all = [row, ...row.querySelectorAll('[role=tab]')].map((el) => {
       const r = el.getBoundingClientRect();
       const h = el as HTMLElement;
-      return { name: el === row ? 'row' : el.getAttribute('data-testid') ?? '', text: h.innerText, top: r.top, bottom: r.bottom, left: r.left, right: r.right, clipped: h.scrollWidth > h.clientWidth };
+      return {
+        name: el === row ? 'row' : (el.getAttribute('data-testid') ?? ''),
+        text: h.innerText,
+        top: r.top,
+        bottom: r.bottom,
+        left: r.left,
+        right: r.right,
+        clipped: h.scrollWidth > h.clientWidth,
+      };
     });
     return { row: all[0]!, tabs: all.slice(1) };
   });
@@ -39,7 +55,11 @@ describe('lab panel with many members', { skip: !isRoot && 'needs root: labd mak
     await fx.page.getByTestId(`tab-${LAST}`).waitFor({ timeout: 180_000 });
     await fx.page.screenshot({ path: join(screenshotDir, 'lab-panel-ten-members.png') });
     const { row, tabs } = await tabBoxes(fx.page);
-    assert.deepEqual(tabs.map((t) => t.text.trim()), [...MEMBERS, 'Editor'], 'every member has a tab, with its name as the label, then the editor');
+    assert.deepEqual(
+      tabs.map((t) => t.text.trim()),
+      [...MEMBERS, 'Editor'],
+      'every member has a tab, with its name as the label, then the editor',
+    );
     const lineHeight = tabs[0]!.bottom - tabs[0]!.top;
     const rows = new Set(tabs.map((t) => Math.round(t.top)));
     for (const t of tabs) {

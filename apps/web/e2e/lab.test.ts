@@ -36,7 +36,12 @@ async function setEditorText(page: Page, text: string): Promise<void> {
 }
 
 async function buildAndMarkers(page: Page): Promise<{ stage: string; markers: { line: number; message: string }[] }> {
-  const before = Number((await page.getByTestId('build-result').getAttribute('data-build', { timeout: 100 }).catch(() => null)) ?? 0);
+  const before = Number(
+    (await page
+      .getByTestId('build-result')
+      .getAttribute('data-build', { timeout: 100 })
+      .catch(() => null)) ?? 0,
+  );
   await page.getByTestId('editor-build').click();
   const result = page.locator(`[data-testid=build-result][data-build="${before + 1}"]`);
   await result.waitFor({ timeout: 120_000 });
@@ -76,7 +81,11 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     // however fast the lab starts is asserted: every value shown is a percentage, in order.
     const seen = (await fx.page.evaluate(() => (window as unknown as { __progress: string[] }).__progress)).map(Number);
     for (const v of seen) assert.ok(Number.isFinite(v) && v >= 0 && v <= 100, `a percentage, saw [${seen.join(', ')}]`);
-    assert.deepEqual(seen, [...seen].sort((a, b) => a - b), `the bar never went back, saw [${seen.join(', ')}]`);
+    assert.deepEqual(
+      seen,
+      [...seen].sort((a, b) => a - b),
+      `the bar never went back, saw [${seen.join(', ')}]`,
+    );
     await typeInTerminal(fx.page, 'echo $((6*7))\n');
     await waitForScreen(fx.page, /^42\s*$/m);
     await shot(fx.page, '02-terminal-42');
@@ -99,9 +108,15 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     await shot(fx.page, '04-check-fail');
 
     // What labs/hello-ebpf/steps/bpftrace/solve.sh does, typed by a person.
-    await typeInTerminal(fx.page, "cat > trace-execve.bt <<'BT'\ntracepoint:syscalls:sys_enter_execve\n{\n  printf(\"%-7d %-16s %s\\n\", pid, comm, str(args->filename));\n}\nBT\n");
+    await typeInTerminal(
+      fx.page,
+      'cat > trace-execve.bt <<\'BT\'\ntracepoint:syscalls:sys_enter_execve\n{\n  printf("%-7d %-16s %s\\n", pid, comm, str(args->filename));\n}\nBT\n',
+    );
     await typeInTerminal(fx.page, 'bpftrace trace-execve.bt > trace-execve.log 2>&1 & bt=$!\n');
-    await typeInTerminal(fx.page, 'for i in $(seq 100); do bpftool -j perf show | grep -q "\\"pid\\":$bt,.*sys_enter_execve" && break; sleep 0.1; done; echo ATTACHED-$((40+2))\n');
+    await typeInTerminal(
+      fx.page,
+      'for i in $(seq 100); do bpftool -j perf show | grep -q "\\"pid\\":$bt,.*sys_enter_execve" && break; sleep 0.1; done; echo ATTACHED-$((40+2))\n',
+    );
     await waitForScreen(fx.page, /^ATTACHED-42\s*$/m, { timeoutMs: 30_000 });
     await check.getByRole('button').click();
     await fx.page.locator('[data-testid=check-bpftrace][data-status=pass]').waitFor({ timeout: 60_000 });
@@ -128,11 +143,17 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     await fx.page.locator('[data-testid=terminal-status]', { hasText: 'reconnecting' }).waitFor({ timeout: 30_000 });
     await shot(fx.page, '07-reconnecting');
     await fx.startWeb();
-    await fx.page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 30_000 }).catch(async (e: Error) => {
-      const status = await term(fx.page).getAttribute('data-status');
-      const text = await fx.page.getByTestId('terminal-status').innerText().catch(() => '');
-      throw new Error(`${e.message}\nterminal status: ${status} ${text}\nweb:\n${fx.web.output().slice(-1500)}\nlabd:\n${fx.labd.output().slice(-1500)}`);
-    });
+    await fx.page
+      .locator('[data-testid=terminal-lab][data-status=open]')
+      .waitFor({ timeout: 30_000 })
+      .catch(async (e: Error) => {
+        const status = await term(fx.page).getAttribute('data-status');
+        const text = await fx.page
+          .getByTestId('terminal-status')
+          .innerText()
+          .catch(() => '');
+        throw new Error(`${e.message}\nterminal status: ${status} ${text}\nweb:\n${fx.web.output().slice(-1500)}\nlabd:\n${fx.labd.output().slice(-1500)}`);
+      });
     await typeInTerminal(fx.page, 'echo AFTER-DROP=$$\n');
     assert.equal((await waitForScreen(fx.page, /^AFTER-DROP=(\d+)\s*$/m))[1], pid, 'the same shell, reattached without a reload');
   });
@@ -148,7 +169,10 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     const syntax = await buildAndMarkers(fx.page);
     assert.equal(syntax.stage, 'compile');
     const want = lineOf(broken, stmt.slice(0, -1));
-    assert.ok(syntax.markers.some((m) => m.line === want && /expected ';'/.test(m.message)), `a marker on line ${want}: ${JSON.stringify(syntax.markers)}`);
+    assert.ok(
+      syntax.markers.some((m) => m.line === want && /expected ';'/.test(m.message)),
+      `a marker on line ${want}: ${JSON.stringify(syntax.markers)}`,
+    );
     await shot(fx.page, '08-editor-clang-error');
 
     const guarded = '\tif (count) {\n\t\t__sync_fetch_and_add(count, 1);\n\t\treturn;\n\t}';
@@ -158,7 +182,10 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     const verifier = await buildAndMarkers(fx.page);
     assert.equal(verifier.stage, 'load');
     const deref = lineOf(unchecked, '*count += 1;');
-    assert.ok(verifier.markers.some((m) => m.line === deref && /verifier/.test(m.message)), `a verifier marker on line ${deref}: ${JSON.stringify(verifier.markers)}`);
+    assert.ok(
+      verifier.markers.some((m) => m.line === deref && /verifier/.test(m.message)),
+      `a verifier marker on line ${deref}: ${JSON.stringify(verifier.markers)}`,
+    );
     await shot(fx.page, '09-editor-verifier');
   });
 
@@ -173,7 +200,7 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     // 'starting' may be over before anyone looks; the event to wait for is the old shell's screen
     // going away (a new lab, a new terminal), then the new shell's prompt.
     for (const end = Date.now() + 90_000; (await screenText(fx.page)).includes(`BEFORE-RESET=${old}`);) {
-      assert.ok(Date.now() < end, 'the old shell\'s screen went away after the reset');
+      assert.ok(Date.now() < end, "the old shell's screen went away after the reset");
       await fx.page.waitForTimeout(200);
     }
     await waitForTerminalOpen(fx.page);

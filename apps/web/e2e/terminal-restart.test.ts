@@ -17,10 +17,15 @@ async function typeInTerminal(page: Page, text: string): Promise<void> {
 }
 
 async function waitForOpen(page: Page, why: () => string): Promise<void> {
-  await page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 60_000 }).catch(async (e: Error) => {
-    const status = await term(page).getAttribute('data-status').catch(() => null);
-    throw new Error(`${e.message}\nterminal status: ${status}\nscreen:\n${await screenText(page)}\n${why()}`);
-  });
+  await page
+    .locator('[data-testid=terminal-lab][data-status=open]')
+    .waitFor({ timeout: 60_000 })
+    .catch(async (e: Error) => {
+      const status = await term(page)
+        .getAttribute('data-status')
+        .catch(() => null);
+      throw new Error(`${e.message}\nterminal status: ${status}\nscreen:\n${await screenText(page)}\n${why()}`);
+    });
 }
 
 describe('terminals across a labd crash', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {

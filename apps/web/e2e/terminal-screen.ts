@@ -2,7 +2,10 @@ import type { Page } from 'playwright-core';
 
 /** What an xterm on the page shows now (non-breaking spaces as spaces); '' before it exists. */
 export async function screenText(page: Page, testid = 'terminal-lab'): Promise<string> {
-  const text = await page.locator(`[data-testid=${testid}] .xterm-rows`).innerText().catch(() => '');
+  const text = await page
+    .locator(`[data-testid=${testid}] .xterm-rows`)
+    .innerText()
+    .catch(() => '');
   return text.replace(/\u00a0/g, ' ');
 }
 

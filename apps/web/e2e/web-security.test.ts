@@ -17,15 +17,23 @@ function attrs(setCookie: string): { name: string; value: string; attrs: Map<str
   const [first, ...rest] = setCookie.split(';').map((s) => s.trim());
   const eq = first!.indexOf('=');
   return {
-    name: first!.slice(0, eq), value: first!.slice(eq + 1),
-    attrs: new Map(rest.map((a) => { const i = a.indexOf('='); return i < 0 ? [a.toLowerCase(), ''] : [a.slice(0, i).toLowerCase(), a.slice(i + 1)]; })),
+    name: first!.slice(0, eq),
+    value: first!.slice(eq + 1),
+    attrs: new Map(
+      rest.map((a) => {
+        const i = a.indexOf('=');
+        return i < 0 ? [a.toLowerCase(), ''] : [a.slice(0, i).toLowerCase(), a.slice(i + 1)];
+      }),
+    ),
   };
 }
 
-describe('the web\'s cookies and its same-origin check', { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
+describe("the web's cookies and its same-origin check", { skip: !isRoot && 'needs root: labd makes network namespaces' }, () => {
   const fx = webStack();
   let origin = '';
-  before(() => { ({ origin } = fx); });
+  before(() => {
+    ({ origin } = fx);
+  });
   let cookie = '';
 
   const post = (path: string, body: unknown, headers: Record<string, string>) =>
@@ -35,7 +43,10 @@ describe('the web\'s cookies and its same-origin check', { skip: !isRoot && 'nee
     const token = readFileSync(join(fx.stateDir, 'instructor-token'), 'utf8').trim();
     const r = await post('/instructor/api/session', { token }, { origin });
     assert.equal(r.status, 200, await r.text());
-    const set = r.headers.getSetCookie().map(attrs).find((c) => c.name === 'elab_instructor');
+    const set = r.headers
+      .getSetCookie()
+      .map(attrs)
+      .find((c) => c.name === 'elab_instructor');
     assert.ok(set, `a session cookie is set: ${r.headers.getSetCookie().join(' | ')}`);
     assert.equal(set.attrs.get('path'), '/instructor', 'sent to the instructor pages only');
     assert.equal(set.attrs.get('samesite')?.toLowerCase(), 'strict', 'never sent from another site');
@@ -45,7 +56,10 @@ describe('the web\'s cookies and its same-origin check', { skip: !isRoot && 'nee
     cookie = `elab_instructor=${set.value}`;
 
     const out = await fetch(`${fx.web.url}/instructor/api/session`, { method: 'DELETE', headers: { origin, cookie: 'elab_instructor=x' } });
-    const cleared = out.headers.getSetCookie().map(attrs).find((c) => c.name === 'elab_instructor')!;
+    const cleared = out.headers
+      .getSetCookie()
+      .map(attrs)
+      .find((c) => c.name === 'elab_instructor')!;
     assert.equal(cleared.attrs.get('path'), '/instructor', 'the clearing cookie has the same path, or the browser would keep the old one');
     assert.equal(cleared.attrs.get('max-age'), '0');
   });
@@ -53,7 +67,11 @@ describe('the web\'s cookies and its same-origin check', { skip: !isRoot && 'nee
   it('a cookie-authenticated instructor write from another site is refused and changes nothing', async () => {
     const lessons = ['hello-ebpf'];
     // A browser sends Origin (or at least Sec-Fetch-Site) with every cross-site write.
-    const tries = [['another site', { origin: EVIL }], ['a malformed Origin', { origin: 'not a url' }], ['another site, said by Sec-Fetch-Site alone', { 'sec-fetch-site': 'cross-site' }]] as const;
+    const tries = [
+      ['another site', { origin: EVIL }],
+      ['a malformed Origin', { origin: 'not a url' }],
+      ['another site, said by Sec-Fetch-Site alone', { 'sec-fetch-site': 'cross-site' }],
+    ] as const;
     for (const [what, headers] of tries) {
       const r = await post('/instructor/api/classes', { name: `from ${what}`, lessons }, { cookie, ...headers });
       assert.equal(r.status, 403, `${what}: ${r.status}`);
@@ -71,7 +89,10 @@ describe('the web\'s cookies and its same-origin check', { skip: !isRoot && 'nee
     // The lesson page's first visit asks for a learner (POST /api/learner, from our own page).
     const first = await post('/api/learner', {}, { origin });
     assert.equal(first.status, 201, await first.clone().text());
-    const learner = first.headers.getSetCookie().map(attrs).find((c) => c.name === 'elab_learner');
+    const learner = first.headers
+      .getSetCookie()
+      .map(attrs)
+      .find((c) => c.name === 'elab_learner');
     assert.ok(learner, 'a first visit gets a learner cookie');
     assert.equal(learner.attrs.get('samesite')?.toLowerCase(), 'lax');
     assert.ok(learner.attrs.has('httponly'));
@@ -79,7 +100,9 @@ describe('the web\'s cookies and its same-origin check', { skip: !isRoot && 'nee
 
     const evil = await post('/api/lab/hello-ebpf/checks', { step: 'bpftrace' }, { cookie: jar, origin: EVIL });
     assert.equal(evil.status, 403);
-    const view = await (await fetch(`${fx.web.url}/api/lab/hello-ebpf`, { headers: { cookie: jar } })).json() as { steps: { id: string; attempts: number }[] };
+    const view = (await (await fetch(`${fx.web.url}/api/lab/hello-ebpf`, { headers: { cookie: jar } })).json()) as {
+      steps: { id: string; attempts: number }[];
+    };
     assert.equal(view.steps.find((s) => s.id === 'bpftrace')!.attempts, 0, 'the refused check was never recorded');
 
     // From our own page it is labd that answers: no lab is running, so 409, not the web's 403.

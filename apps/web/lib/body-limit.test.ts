@@ -6,10 +6,18 @@ import { bodyLimitFor, BodyTooLarge, declaredTooLarge, readBody, readFormBody, r
 /** A request whose body arrives in `chunks` without a Content-Length; `pulled` counts chunks read. */
 function chunked(chunks: Uint8Array[], headers: Record<string, string> = {}) {
   const state = { pulled: 0, cancelled: false };
-  const body = new ReadableStream<Uint8Array>({
-    pull(c) { if (state.pulled < chunks.length) c.enqueue(chunks[state.pulled++]!); else c.close(); },
-    cancel() { state.cancelled = true; },
-  }, { highWaterMark: 0 });
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(c) {
+        if (state.pulled < chunks.length) c.enqueue(chunks[state.pulled++]!);
+        else c.close();
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    },
+    { highWaterMark: 0 },
+  );
   const req = new Request('http://127.0.0.1/x', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
   return { req, state };
 }
@@ -38,8 +46,14 @@ describe('body limits', () => {
   it('bodies within the limit come through whole', async () => {
     const { req } = chunked([new TextEncoder().encode('{"token":'), new TextEncoder().encode('"abc"}')]);
     assert.deepEqual(await readJsonBody(req), { token: 'abc' });
-    const form = await readFormBody(new Request('http://127.0.0.1/x', { method: 'POST', body: 'code=AB12&name=Ana', headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+    const form = await readFormBody(
+      new Request('http://127.0.0.1/x', { method: 'POST', body: 'code=AB12&name=Ana', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+    );
     assert.equal(form?.get('name'), 'Ana');
-    assert.equal(await readFormBody(new Request('http://127.0.0.1/x', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })), null, 'not a form');
+    assert.equal(
+      await readFormBody(new Request('http://127.0.0.1/x', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })),
+      null,
+      'not a form',
+    );
   });
 });

@@ -57,7 +57,10 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array<
   }
   const out = new Uint8Array(size);
   let at = 0;
-  for (const c of chunks) { out.set(c, at); at += c.byteLength; }
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
   return out;
 }
 
@@ -67,7 +70,9 @@ export async function readJsonBody(req: Request, limit = SMALL_BODY_BYTES): Prom
   try {
     const v: unknown = JSON.parse(new TextDecoder().decode(bytes));
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch { return {}; }
+  } catch {
+    return {};
+  }
 }
 
 /** A form body (urlencoded or multipart, at most SMALL_BODY_BYTES); null when it is not a form. */
@@ -81,6 +86,7 @@ export async function readFormBody(req: Request, limit = SMALL_BODY_BYTES): Prom
 /** The 413 answer, JSON like the rest of the API; `connection: close` so the rest is not read. */
 export function tooLargeResponse(e: BodyTooLarge): Response {
   return new Response(JSON.stringify({ error: e.message, hint: `send at most ${e.limit} bytes` }), {
-    status: 413, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' },
+    status: 413,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' },
   });
 }

@@ -11,7 +11,10 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The header server.ts sets to the peer address (any copy sent by the client is dropped first). */
 export const CLIENT_HEADER = 'x-elab-client';
 
-export interface Refusal { status: 421 | 403; message: string }
+export interface Refusal {
+  status: 421 | 403;
+  message: string;
+}
 
 let cache: { hosts: Set<string>; origins: Set<string> } | undefined;
 
@@ -59,7 +62,11 @@ function header(h: HeaderBag, name: string): string | null {
  */
 export function requestRefusal(method: string | undefined, headers: HeaderBag): Refusal | null {
   const host = header(headers, 'host');
-  if (!hostAllowed(host)) return { status: 421, message: `this server does not answer for host "${(host ?? '').slice(0, 100)}"; open it at ${allowedHosts()[0]} or set ELAB_WEB_ORIGIN` };
+  if (!hostAllowed(host))
+    return {
+      status: 421,
+      message: `this server does not answer for host "${(host ?? '').slice(0, 100)}"; open it at ${allowedHosts()[0]} or set ELAB_WEB_ORIGIN`,
+    };
   if (SAFE.has((method ?? 'GET').toUpperCase())) return null;
   const origin = header(headers, 'origin');
   if (origin !== null) return originAllowed(origin) ? null : { status: 403, message: 'cross-site request refused' };
@@ -85,6 +92,12 @@ export function clientOf(headers: HeaderBag): string | undefined {
  */
 export function clientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined, trustProxy = labdEnv().trustProxy): string | undefined {
   const fromProxy = trustProxy && peer && /^(127\.|::1$|::ffff:127\.)/.test(peer);
-  const last = fromProxy ? String(forwardedFor ?? '').split(',').map((x) => x.trim()).filter(Boolean).pop() : undefined;
+  const last = fromProxy
+    ? String(forwardedFor ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .pop()
+    : undefined;
   return (last ?? peer)?.slice(0, 100);
 }

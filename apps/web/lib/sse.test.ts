@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { onSseEvent } from './sse.ts';
 
 const ROOM = 'GET /v1/classes/events';
-const send = (es: EventTarget, event: string, data: unknown) => es.dispatchEvent(new MessageEvent(event, { data: typeof data === 'string' ? data : JSON.stringify(data) }));
+const send = (es: EventTarget, event: string, data: unknown) =>
+  es.dispatchEvent(new MessageEvent(event, { data: typeof data === 'string' ? data : JSON.stringify(data) }));
 
 test('a broadcast that fits its schema is handed on, typed; a bad one, garbage or a wrong shape is dropped and logged', () => {
   const es = new EventTarget() as EventSource;

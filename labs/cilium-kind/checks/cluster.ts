@@ -11,7 +11,11 @@ export * from '@ebpf-lab/check-sdk/kube';
  */
 export async function withCluster(ctx: CheckContext, fn: (c: Cluster) => Promise<CheckOutcome>): Promise<CheckOutcome> {
   let c: Cluster | null;
-  try { c = await clusterFor(ctx); } catch (e) { return checkError(`the lab's kubeconfig cannot be read: ${(e as Error).message}`); }
+  try {
+    c = await clusterFor(ctx);
+  } catch (e) {
+    return checkError(`the lab's kubeconfig cannot be read: ${(e as Error).message}`);
+  }
   if (!c) return checkError('this lab has no kubeconfig (.kube/config): its kind cluster was not created');
   try {
     return await fn(c);
@@ -21,7 +25,11 @@ export async function withCluster(ctx: CheckContext, fn: (c: Cluster) => Promise
   }
 }
 
-export interface Http { code: string; body: string; curlExit: number }
+export interface Http {
+  code: string;
+  body: string;
+  curlExit: number;
+}
 
 /** One HTTP request from a pod's first container; code "000" when nothing answered within maxS. */
 export async function curlFrom(ctx: CheckContext, pod: PodInfo, method: string, url: string, maxS = 3): Promise<Http> {
@@ -38,9 +46,11 @@ type Doc = { apiVersion?: string; kind?: string; metadata?: { name?: string; nam
 /** A list through the generic API; a resource the cluster does not serve (404) is an empty list. */
 async function list(c: Cluster, group: string, version: string, plural: string, kind: string, namespace?: string): Promise<Doc[]> {
   try {
-    const r = (namespace
-      ? await c.custom.listNamespacedCustomObject({ group, version, namespace, plural })
-      : await c.custom.listClusterCustomObject({ group, version, plural })) as { items?: Doc[] };
+    const r = (
+      namespace
+        ? await c.custom.listNamespacedCustomObject({ group, version, namespace, plural })
+        : await c.custom.listClusterCustomObject({ group, version, plural })
+    ) as { items?: Doc[] };
     // List items carry no kind; the evaluator needs it to tell a NetworkPolicy from a CNP.
     return (r.items ?? []).map((i) => ({ ...i, kind, metadata: { namespace, ...i.metadata } }));
   } catch (e) {
@@ -61,4 +71,5 @@ export async function policiesFor(c: Cluster, namespace: string): Promise<Doc[]>
 
 /** `curl` exit 28: nothing answered in time, which is how a policy drop looks from the client. */
 export const dropped = (h: Http) => h.curlExit === 28;
-export const shown = (h: Http) => (h.code === '000' ? (h.curlExit === 28 ? 'dropped (no answer)' : `curl exit ${h.curlExit}`) : `${h.code} ${h.body.split('\n')[0]!.slice(0, 60)}`);
+export const shown = (h: Http) =>
+  h.code === '000' ? (h.curlExit === 28 ? 'dropped (no answer)' : `curl exit ${h.curlExit}`) : `${h.code} ${h.body.split('\n')[0]!.slice(0, 60)}`;

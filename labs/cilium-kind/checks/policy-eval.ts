@@ -12,18 +12,55 @@ export interface Identity {
   entity?: 'world' | 'host';
 }
 
-export interface Request { from: Identity; port: number; protocol: 'TCP' | 'UDP'; method?: string; path?: string }
+export interface Request {
+  from: Identity;
+  port: number;
+  protocol: 'TCP' | 'UDP';
+  method?: string;
+  path?: string;
+}
 
 type Sel = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | null | undefined;
-interface CnpPort { port?: string | number; endPort?: number; protocol?: string }
-interface CnpPortRule { ports?: CnpPort[]; rules?: { http?: { method?: string; path?: string; headers?: unknown[]; headerMatches?: unknown[] }[] } }
-interface CnpRule { fromEndpoints?: Sel[]; fromEntities?: string[]; fromCIDR?: string[]; fromCIDRSet?: { cidr?: string }[]; toPorts?: CnpPortRule[] }
-interface CnpSpec { endpointSelector?: Sel; ingress?: CnpRule[]; ingressDeny?: CnpRule[] }
-interface KnpPeer { podSelector?: Sel; namespaceSelector?: Sel; ipBlock?: { cidr?: string } }
-interface KnpSpec { podSelector?: Sel; policyTypes?: string[]; ingress?: { from?: KnpPeer[]; ports?: { port?: number | string; endPort?: number; protocol?: string }[] }[] }
+interface CnpPort {
+  port?: string | number;
+  endPort?: number;
+  protocol?: string;
+}
+interface CnpPortRule {
+  ports?: CnpPort[];
+  rules?: { http?: { method?: string; path?: string; headers?: unknown[]; headerMatches?: unknown[] }[] };
+}
+interface CnpRule {
+  fromEndpoints?: Sel[];
+  fromEntities?: string[];
+  fromCIDR?: string[];
+  fromCIDRSet?: { cidr?: string }[];
+  toPorts?: CnpPortRule[];
+}
+interface CnpSpec {
+  endpointSelector?: Sel;
+  ingress?: CnpRule[];
+  ingressDeny?: CnpRule[];
+}
+interface KnpPeer {
+  podSelector?: Sel;
+  namespaceSelector?: Sel;
+  ipBlock?: { cidr?: string };
+}
+interface KnpSpec {
+  podSelector?: Sel;
+  policyTypes?: string[];
+  ingress?: { from?: KnpPeer[]; ports?: { port?: number | string; endPort?: number; protocol?: string }[] }[];
+}
 
 /** A policy object as read from the API or a YAML file. */
-export interface PolicyDoc { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string }; spec?: unknown; specs?: unknown[] }
+export interface PolicyDoc {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  spec?: unknown;
+  specs?: unknown[];
+}
 
 const NS = 'io.kubernetes.pod.namespace';
 const nameOf = (p: PolicyDoc) => `${p.kind ?? 'policy'}/${p.metadata?.name ?? '?'}`;
@@ -54,14 +91,20 @@ export function selects(sel: Sel, labels: Record<string, string>): boolean {
   return true;
 }
 
-const mentionsNamespace = (sel: Sel) => !!sel && [...Object.keys(sel.matchLabels ?? {}), ...(sel.matchExpressions ?? []).map((e) => e.key)].some((k) => plainKey(k) === NS);
+const mentionsNamespace = (sel: Sel) =>
+  !!sel && [...Object.keys(sel.matchLabels ?? {}), ...(sel.matchExpressions ?? []).map((e) => e.key)].some((k) => plainKey(k) === NS);
 const isAllCidr = (c?: string) => c === '0.0.0.0/0' || c === '::/0';
 
 /** Does a CNP ingress rule's L3 part (its from* fields) match this peer? */
 function l3Matches(r: CnpRule, id: Identity, policyNs: string | undefined): boolean {
   const any = r.fromEndpoints !== undefined || r.fromEntities !== undefined || r.fromCIDR !== undefined || r.fromCIDRSet !== undefined;
   if (!any) return true; // an L4-only rule admits every peer on its ports
-  if ((r.fromEntities ?? []).some((e) => e === 'all' || (e === 'cluster' && (!id.entity || id.entity === 'host')) || (id.entity && (e === id.entity || e === `${id.entity}-ipv4`)))) return true;
+  if (
+    (r.fromEntities ?? []).some(
+      (e) => e === 'all' || (e === 'cluster' && (!id.entity || id.entity === 'host')) || (id.entity && (e === id.entity || e === `${id.entity}-ipv4`)),
+    )
+  )
+    return true;
   if (id.entity === 'world' && [...(r.fromCIDR ?? []), ...(r.fromCIDRSet ?? []).map((c) => c.cidr)].some(isAllCidr)) return true;
   return (r.fromEndpoints ?? []).some((sel) => {
     // In a namespaced policy, an endpoint selector stays in that namespace unless it names one.
@@ -84,7 +127,11 @@ function portMatches(p: CnpPort | undefined, req: Request, dfltProto: string): b
 /** Cilium hands method and path to Envoy as regular expressions that must match the whole value. */
 const fullMatch = (re: string | undefined, v: string | undefined) => {
   if (re === undefined || re === '') return true;
-  try { return new RegExp(`^(?:${re})$`).test(v ?? ''); } catch { return false; }
+  try {
+    return new RegExp(`^(?:${re})$`).test(v ?? '');
+  } catch {
+    return false;
+  }
 };
 
 /** L4 + L7 of one CNP rule: null when the port does not match, else whether the request gets through. */
@@ -96,7 +143,11 @@ function l4l7(r: CnpRule, req: Request, withL7: boolean): boolean | null {
     if (!ports.some((p) => portMatches(p, req, 'ANY'))) continue;
     const http = withL7 ? pr.rules?.http : undefined;
     // No HTTP rules on the port: all traffic allowed there. With rules: only requests matching one.
-    const ok = !http || http.length === 0 || (req.method !== undefined && http.some((h) => !h.headers?.length && !h.headerMatches?.length && fullMatch(h.method, req.method) && fullMatch(h.path, req.path)));
+    const ok =
+      !http ||
+      http.length === 0 ||
+      (req.method !== undefined &&
+        http.some((h) => !h.headers?.length && !h.headerMatches?.length && fullMatch(h.method, req.method) && fullMatch(h.path, req.path)));
     verdict = verdict === true ? true : ok;
   }
   return verdict;
@@ -106,7 +157,11 @@ function cnpSpecs(p: PolicyDoc): CnpSpec[] {
   return [...(p.spec ? [p.spec as CnpSpec] : []), ...((p.specs ?? []) as CnpSpec[])];
 }
 
-interface Verdict { allowed: boolean; selectedBy: string[]; why: string }
+interface Verdict {
+  allowed: boolean;
+  selectedBy: string[];
+  why: string;
+}
 
 /** Whether `req` reaches `target` under `policies` (already limited to what the API returned). */
 export function evaluate(policies: PolicyDoc[], target: Identity, req: Request): Verdict {
@@ -123,17 +178,24 @@ export function evaluate(policies: PolicyDoc[], target: Identity, req: Request):
       if (!types.includes('Ingress') || !selects(s.podSelector ?? {}, target.labels)) continue;
       selectedBy.push(nameOf(p));
       for (const r of s.ingress ?? []) {
-        const peerOk = !r.from || r.from.length === 0 || (!req.from.entity && r.from.some((peer) => {
-          if (peer.ipBlock) return false;
-          const nsOk = peer.namespaceSelector ? selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': req.from.namespace ?? 'default' }) : (req.from.namespace ?? 'default') === (ns ?? target.namespace ?? 'default');
-          return nsOk && (peer.podSelector ? selects(peer.podSelector, req.from.labels) : true);
-        })) || (req.from.entity === 'world' && (r.from ?? []).some((peer) => isAllCidr(peer.ipBlock?.cidr)));
+        const peerOk =
+          !r.from ||
+          r.from.length === 0 ||
+          (!req.from.entity &&
+            r.from.some((peer) => {
+              if (peer.ipBlock) return false;
+              const nsOk = peer.namespaceSelector
+                ? selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': req.from.namespace ?? 'default' })
+                : (req.from.namespace ?? 'default') === (ns ?? target.namespace ?? 'default');
+              return nsOk && (peer.podSelector ? selects(peer.podSelector, req.from.labels) : true);
+            })) ||
+          (req.from.entity === 'world' && (r.from ?? []).some((peer) => isAllCidr(peer.ipBlock?.cidr)));
         const portOk = !r.ports || r.ports.length === 0 || r.ports.some((pt) => portMatches(pt, req, 'TCP'));
         if (peerOk && portOk) allowedBy ??= nameOf(p);
       }
       continue;
     }
-    const policyNs = kind === 'CiliumClusterwideNetworkPolicy' ? undefined : ns ?? target.namespace;
+    const policyNs = kind === 'CiliumClusterwideNetworkPolicy' ? undefined : (ns ?? target.namespace);
     for (const s of cnpSpecs(p)) {
       if (!selects(s.endpointSelector, labelsOf(target))) continue;
       if (s.ingress === undefined && s.ingressDeny === undefined) continue;
@@ -146,5 +208,7 @@ export function evaluate(policies: PolicyDoc[], target: Identity, req: Request):
   if (req.from.entity === 'host') return { allowed: !deniedBy, selectedBy, why: 'host traffic is allowed by default' };
   if (selectedBy.length === 0) return { allowed: true, selectedBy, why: 'no policy selects the target, so nothing is enforced' };
   if (deniedBy) return { allowed: false, selectedBy, why: `denied by ${deniedBy}` };
-  return allowedBy ? { allowed: true, selectedBy, why: `allowed by ${allowedBy}` } : { allowed: false, selectedBy, why: 'no rule allows it (default deny once a policy selects the target)' };
+  return allowedBy
+    ? { allowed: true, selectedBy, why: `allowed by ${allowedBy}` }
+    : { allowed: false, selectedBy, why: 'no rule allows it (default deny once a policy selects the target)' };
 }

@@ -9,10 +9,21 @@ import { explain, judgePolicies, L3L4, L7, type PolicyDoc } from './policy.ts';
 // Real YAML, as a learner would kubectl apply it: policies/<step>/accept/*.yaml are valid ways to
 // write what the step asks, policies/<step>/reject/*.yaml plausible over- or under-permissive ones.
 const here = fileURLToPath(new URL('.', import.meta.url));
-const load = (file: string): PolicyDoc[] => parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as PolicyDoc).filter(Boolean).map((p) => ({ ...p, metadata: { namespace: 'default', ...p.metadata } }));
-const variants = (step: string, kind: 'accept' | 'reject') => readdirSync(join(here, 'policies', step, kind)).filter((f) => f.endsWith('.yaml')).sort().map((f) => ({ f, docs: load(join(here, 'policies', step, kind, f)) }));
+const load = (file: string): PolicyDoc[] =>
+  parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((d) => d.toJS() as PolicyDoc)
+    .filter(Boolean)
+    .map((p) => ({ ...p, metadata: { namespace: 'default', ...p.metadata } }));
+const variants = (step: string, kind: 'accept' | 'reject') =>
+  readdirSync(join(here, 'policies', step, kind))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => ({ f, docs: load(join(here, 'policies', step, kind, f)) }));
 
-for (const [step, probes] of [['l3-l4', L3L4], ['l7', L7]] as const) {
+for (const [step, probes] of [
+  ['l3-l4', L3L4],
+  ['l7', L7],
+] as const) {
   test(`${step}: every valid way to write the policy is accepted`, () => {
     const ok = variants(step, 'accept');
     assert.ok(ok.length >= 5, `${step} has ≥ 5 accepted variants`);

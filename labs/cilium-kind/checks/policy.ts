@@ -6,7 +6,11 @@ import { evaluate, type Identity, type PolicyDoc, type Request } from './policy-
 
 export type { PolicyDoc } from './policy-eval.ts';
 
-export const DEATHSTAR_ID: Identity = { name: 'deathstar', namespace: 'default', labels: { org: 'empire', class: 'deathstar', 'app.kubernetes.io/name': 'deathstar' } };
+export const DEATHSTAR_ID: Identity = {
+  name: 'deathstar',
+  namespace: 'default',
+  labels: { org: 'empire', class: 'deathstar', 'app.kubernetes.io/name': 'deathstar' },
+};
 
 const pod = (name: string, namespace: string, labels: Record<string, string>): Identity => ({ name, namespace, labels });
 const tie = pod('tiefighter', 'default', { org: 'empire', class: 'tiefighter', 'app.kubernetes.io/name': 'tiefighter' });
@@ -19,7 +23,9 @@ const farEmpire = pod('an org=empire pod in namespace imperial', 'imperial', { o
 const world: Identity = { name: 'a client outside the cluster (world)', labels: {}, entity: 'world' };
 
 export type Want = 'allow' | 'deny' | 'any';
-export interface Probe extends Request { want: Want }
+export interface Probe extends Request {
+  want: Want;
+}
 
 const http = (from: Identity, method: string, path: string, want: Want, port = 80): Probe => ({ from, port, protocol: 'TCP', method, path, want });
 const raw = (from: Identity, protocol: 'TCP' | 'UDP', port: number, want: Want): Probe => ({ from, port, protocol, want });
@@ -84,6 +90,12 @@ export function judgePolicies(policies: PolicyDoc[], probes: Probe[]): PolicyJud
 export function explain(j: PolicyJudgement): string {
   if (j.selecting.length === 0) return 'no policy selects the deathstar (pods org=empire, class=deathstar in namespace default), so every request gets through';
   const w = j.wrong[0]!;
-  const more = j.wrong.length > 1 ? ` (and ${j.wrong.length - 1} more: ${j.wrong.slice(1, 4).map((x) => `${x.probe} ${x.got === 'allow' ? 'allowed' : 'denied'}`).join('; ')})` : '';
+  const more =
+    j.wrong.length > 1
+      ? ` (and ${j.wrong.length - 1} more: ${j.wrong
+          .slice(1, 4)
+          .map((x) => `${x.probe} ${x.got === 'allow' ? 'allowed' : 'denied'}`)
+          .join('; ')})`
+      : '';
   return `${w.probe} is ${w.got === 'allow' ? 'allowed' : 'denied'} but should be ${w.want === 'allow' ? 'allowed' : 'denied'}: ${w.why}${more}`;
 }

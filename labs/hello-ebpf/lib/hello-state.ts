@@ -3,8 +3,15 @@
 // helpers only ever look at objects held by THIS lab's processes (ctx.labPids()).
 import { bpftoolNumber, labPerfLinks, labProgs, type BpfProg, type CheckContext, type PerfLink } from '@ebpf-lab/check-sdk';
 
-export interface LiveProg extends BpfProg { tag?: string; loaded_at?: number; btf_id?: number }
-export interface Attached { prog: LiveProg; link: PerfLink }
+export interface LiveProg extends BpfProg {
+  tag?: string;
+  loaded_at?: number;
+  btf_id?: number;
+}
+export interface Attached {
+  prog: LiveProg;
+  link: PerfLink;
+}
 
 /** bpf/hello's programs that this lab holds and has attached (perf link), newest first. */
 export async function attachedHello(ctx: CheckContext): Promise<{ loaded: LiveProg[]; attached: Attached[]; links: PerfLink[] }> {
@@ -73,14 +80,22 @@ export async function waitForOutput(ctx: CheckContext, pid: number, offset: numb
 
 const squash = (t: string) => t.replace(/[\s\\]/g, '');
 
-export interface SourceLine { line: number; loaded: string; file: string }
+export interface SourceLine {
+  line: number;
+  loaded: string;
+  file: string;
+}
 
 /**
  * Compares the source lines the kernel keeps with a program (BTF line info, `bpftool prog dump
  * xlated linum`) with the learner's hello.bpf.c as it is now. Returns the first line that differs,
  * the file the program was built from, and how many lines were compared.
  */
-export async function compareSource(ctx: CheckContext, progId: number, source: string): Promise<{ files: string[]; compared: number; differs?: SourceLine & { now: string } }> {
+export async function compareSource(
+  ctx: CheckContext,
+  progId: number,
+  source: string,
+): Promise<{ files: string[]; compared: number; differs?: SourceLine & { now: string } }> {
   type Insn = { src?: string; file?: string; line_num?: number };
   // By id bpftool prints the instructions themselves; by name, one {insns} object per program.
   const dump = await ctx.json<(Insn & { insns?: Insn[] })[]>(`bpftool -j prog dump xlated id ${progId} linum`);

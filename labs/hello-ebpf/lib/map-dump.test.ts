@@ -9,10 +9,16 @@ const row = (k: number, v: number) => ({
   formatted: { key: k, value: v },
 });
 
-test('a dump by id and a dump by name of several maps both give this lab\'s entries', () => {
+test("a dump by id and a dump by name of several maps both give this lab's entries", () => {
   const byId = parseDump(JSON.stringify([row(0, 686), row(42, 171)]), 60, 4, 8);
   assert.ok(byId.ok);
-  assert.deepEqual([...byId.entries], [[0n, 686n], [42n, 171n]]);
+  assert.deepEqual(
+    [...byId.entries],
+    [
+      [0n, 686n],
+      [42n, 171n],
+    ],
+  );
   const byName = JSON.stringify([
     { id: 60, type: 'hash', name: 'exec_count', flags: 0, elements: [row(0, 686)] },
     { id: 72, type: 'hash', name: 'exec_count', flags: 0, elements: [row(0, 259)] },

@@ -72,13 +72,35 @@ export function rulesFor(tables: NatTable[], ip: string): string[] {
   return tables.flatMap((t) => t.rules.filter((r) => re.test(r)).map((r) => `${t.backend}: ${r}`));
 }
 
-export interface SvclbService { service: string; proto: 'tcp' | 'udp' | string; backends: string[] }
-export interface Svclb { progId: number; mapId: number; services: SvclbService[] }
+export interface SvclbService {
+  service: string;
+  proto: 'tcp' | 'udp' | string;
+  backends: string[];
+}
+export interface Svclb {
+  progId: number;
+  mapId: number;
+  services: SvclbService[];
+}
 
-interface CgroupProg { id: number; attach_type: string; name?: string }
-interface Prog { id: number; name?: string; map_ids?: number[] }
-interface MapInfo { id: number; name?: string }
-interface DumpEntry { key: unknown; value: unknown }
+interface CgroupProg {
+  id: number;
+  attach_type: string;
+  name?: string;
+}
+interface Prog {
+  id: number;
+  name?: string;
+  map_ids?: number[];
+}
+interface MapInfo {
+  id: number;
+  name?: string;
+}
+interface DumpEntry {
+  key: unknown;
+  value: unknown;
+}
 
 const bytes = (v: unknown): number[] | null =>
   Array.isArray(v) && v.every((b) => typeof b === 'string' && /^0x[0-9a-f]{2}$/i.test(b)) ? v.map((b: string) => Number.parseInt(b, 16)) : null;
@@ -110,7 +132,8 @@ export async function attachedSvclb(ctx: CheckContext): Promise<Svclb | null> {
   const dump = await ctx.json<DumpEntry[]>(`bpftool -j map dump id ${mapId}`);
   const services: SvclbService[] = [];
   for (const e of dump) {
-    const k = bytes(e.key), v = bytes(e.value);
+    const k = bytes(e.key),
+      v = bytes(e.value);
     if (!k || !v || k.length < 8 || v.length < 4) continue;
     const n = Math.min(le32(v, 0), 16);
     const backends: string[] = [];

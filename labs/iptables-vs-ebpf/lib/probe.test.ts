@@ -10,7 +10,10 @@ const RULES = join(dirname(fileURLToPath(import.meta.url)), '..', 'files', 'kube
 test('serviceChains names the same chains kube-rules.py writes for svc-1', () => {
   const backends = ['172.16.0.11:8080', '172.16.0.12:8080', '172.16.0.13:8080'];
   const out = execFileSync('python3', [RULES, '--n', '1', '--backends', backends.join(',')], { encoding: 'utf8' });
-  const declared = out.split('\n').filter((l) => /^:KUBE-(SVC|SEP)-/.test(l)).map((l) => l.slice(1).split(' ')[0]);
+  const declared = out
+    .split('\n')
+    .filter((l) => /^:KUBE-(SVC|SEP)-/.test(l))
+    .map((l) => l.slice(1).split(' ')[0]);
   assert.deepEqual(serviceChains(1, backends).sort(), declared.sort());
 });
 

@@ -22,8 +22,11 @@ export interface VipProbe {
  */
 export async function probeVip(ctx: CheckContext, vip: string, tries = 10): Promise<VipProbe> {
   // Stops at the first failure: a dead service would otherwise cost tries × the curl timeout.
-  const r = await ctx.exec(`for i in $(seq ${tries}); do out=$(curl -s --max-time 2 http://${vip}/); c=$?; echo "$c $out"; [ $c = 0 ] || break; done`, { timeoutMs: tries * 1000 + 5000 });
-  const answers: string[] = [], errors: number[] = [];
+  const r = await ctx.exec(`for i in $(seq ${tries}); do out=$(curl -s --max-time 2 http://${vip}/); c=$?; echo "$c $out"; [ $c = 0 ] || break; done`, {
+    timeoutMs: tries * 1000 + 5000,
+  });
+  const answers: string[] = [],
+    errors: number[] = [];
   for (const line of r.stdout.split('\n').filter(Boolean)) {
     const [code, name] = line.trim().split(/\s+/);
     if (code === '0' && name && BACKEND_NAME.test(name)) answers.push(name);
@@ -39,7 +42,8 @@ export const describeProbe = (p: VipProbe) =>
 export function probeProblem(p: VipProbe, tries: number): string | null {
   if (p.answers.length === 0) {
     const code = p.errors[0];
-    const how = code === 28 ? 'timed out (nothing answered: no rule sends the VIP anywhere that listens)' : code === 7 ? 'was refused' : `failed (curl exit ${code})`;
+    const how =
+      code === 28 ? 'timed out (nothing answered: no rule sends the VIP anywhere that listens)' : code === 7 ? 'was refused' : `failed (curl exit ${code})`;
     return `http://${p.vip}/ ${how}`;
   }
   if (p.answers.length < tries) return `only ${p.answers.length} of ${tries} connections to ${p.vip} reached a backend`;
@@ -67,7 +71,10 @@ export function sampleServices(target: number): number[] {
 
 export const vipOf = (i: number) => serviceVip(i);
 
-export interface SvclbStats { lookups: number; rewrites: number }
+export interface SvclbStats {
+  lookups: number;
+  rewrites: number;
+}
 
 /** svclb's per-CPU counters (slot 0 lookups, 1 rewrites), summed over CPUs, from the map the program uses. */
 export async function svclbStats(ctx: CheckContext, progId: number): Promise<SvclbStats | null> {
@@ -76,7 +83,11 @@ export async function svclbStats(ctx: CheckContext, progId: number): Promise<Svc
     const m = await ctx.json<{ name?: string }>(`bpftool -j map show id ${id}`);
     if (m.name !== 'stats') continue;
     const dump = await ctx.json<{ key: string[]; values: { value: string[] }[] }[]>(`bpftool -j map dump id ${id}`);
-    const slot = (k: number) => dump.filter((e) => le(e.key) === k).flatMap((e) => e.values).reduce((s, v) => s + le(v.value), 0);
+    const slot = (k: number) =>
+      dump
+        .filter((e) => le(e.key) === k)
+        .flatMap((e) => e.values)
+        .reduce((s, v) => s + le(v.value), 0);
     return { lookups: slot(0), rewrites: slot(1) };
   }
   return null;
@@ -91,7 +102,9 @@ function le(bytes: string[]): number {
 export function kubeChain(prefix: string, text: string): string {
   const digest = createHash('sha256').update(text).digest();
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, value = 0, out = '';
+  let bits = 0,
+    value = 0,
+    out = '';
   for (const byte of digest) {
     value = (value << 8) | byte;
     bits += 8;

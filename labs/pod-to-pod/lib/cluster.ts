@@ -8,7 +8,12 @@ import { loadLab } from '@ebpf-lab/lab-spec';
 
 const spec = loadLab(join(dirname(fileURLToPath(import.meta.url)), '..')).spec;
 
-export interface Pod { name: string; node: string; ip: string; labels: Record<string, string> }
+export interface Pod {
+  name: string;
+  node: string;
+  ip: string;
+  labels: Record<string, string>;
+}
 
 export const pods: Pod[] = spec.topology.pods.map((p) => {
   if (!p.ip) throw new Error(`lab.yaml: pod ${p.name} needs an explicit ip for the checks`);
@@ -36,7 +41,11 @@ export function pod(name: string): Pod {
   return p;
 }
 
-export const labelSet = (p: Pod) => Object.entries(p.labels).sort().map(([k, v]) => `${k}=${v}`).join(',');
+export const labelSet = (p: Pod) =>
+  Object.entries(p.labels)
+    .sort()
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 
 /** Where the policy lives: the deathstar's node, its host-side veth, and the pinned maps there. */
 export const POLICY_NODE = pod('deathstar').node;
@@ -44,7 +53,11 @@ export const POLICY_DEV = 'lxc-deathstar';
 export const PIN_DIR = '/sys/fs/bpf/idpolicy';
 export const PROG_NAME = 'to_container';
 
-export interface Whoami { hostname?: string; remoteIp?: string; remotePort?: number }
+export interface Whoami {
+  hostname?: string;
+  remoteIp?: string;
+  remotePort?: number;
+}
 
 /** Reads traefik/whoami-style text: "Hostname: x" and "RemoteAddr: ip:port" lines. */
 export function parseWhoami(text: string): Whoami {
@@ -53,7 +66,10 @@ export function parseWhoami(text: string): Whoami {
     const h = /^Hostname:\s*(\S+)/.exec(line);
     if (h) out.hostname = h[1];
     const r = /^RemoteAddr:\s*([\d.]+):(\d+)/.exec(line);
-    if (r) { out.remoteIp = r[1]; out.remotePort = Number(r[2]); }
+    if (r) {
+      out.remoteIp = r[1];
+      out.remotePort = Number(r[2]);
+    }
   }
   return out;
 }
@@ -69,7 +85,11 @@ export async function curlFrom(ctx: CheckContext, from: string, to: string, maxT
 export const curlMeaning = (code: number) =>
   code === 0 ? 'answered' : code === 28 ? 'timed out (curl exit 28: packets dropped)' : code === 7 ? 'connection refused (curl exit 7)' : `curl exit ${code}`;
 
-interface DumpEntry { key: unknown; value: unknown; formatted?: { key: unknown; value: unknown } }
+interface DumpEntry {
+  key: unknown;
+  value: unknown;
+  formatted?: { key: unknown; value: unknown };
+}
 
 /**
  * Entries of a map pinned in the policy node's bpffs, as bpftool formats them with BTF;
@@ -88,7 +108,12 @@ export async function dumpPinned<K, V>(ctx: CheckContext, name: string): Promise
 
 export const ipOf = (key: { addr: number[] }) => key.addr.join('.');
 
-export interface TcEntry { devname: string; kind: string; name?: string; id: number }
+export interface TcEntry {
+  devname: string;
+  kind: string;
+  name?: string;
+  id: number;
+}
 
 /** tc programs on the deathstar's host-side veth, and which of them are idpolicy's to_container. */
 export async function policyTc(ctx: CheckContext): Promise<{ all: TcEntry[]; ours: TcEntry[]; egress?: TcEntry }> {

@@ -22,5 +22,11 @@ conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.
 udp      17 29 src=172.16.0.11 dst=203.0.113.10 sport=5353 dport=53 [UNREPLIED] src=203.0.113.10 dst=192.168.10.10 sport=53 dport=5353 mark=0 use=1
 RemoteAddr: 192.168.10.10:40001`;
   const es = parseConntrack(text);
-  assert.deepEqual(es.map((e) => [e.proto, e.state, e.reply.dst]), [['tcp', 'SYN_SENT', '192.168.10.101'], ['udp', undefined, '192.168.10.10']]);
+  assert.deepEqual(
+    es.map((e) => [e.proto, e.state, e.reply.dst]),
+    [
+      ['tcp', 'SYN_SENT', '192.168.10.101'],
+      ['udp', undefined, '192.168.10.10'],
+    ],
+  );
 });

@@ -6,8 +6,19 @@
  * the reply's dst is the node's address, and that difference is the NAT.
  */
 
-export interface Tuple { src: string; dst: string; sport: number; dport: number }
-export interface ConntrackEntry { proto: string; state?: string; orig: Tuple; reply: Tuple; line: string }
+export interface Tuple {
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+}
+export interface ConntrackEntry {
+  proto: string;
+  state?: string;
+  orig: Tuple;
+  reply: Tuple;
+  line: string;
+}
 
 const TUPLE = /src=([\d.]+) dst=([\d.]+) sport=(\d+) dport=(\d+)/g;
 
@@ -27,5 +38,4 @@ export function parseConntrack(text: string): ConntrackEntry[] {
 export const snatted = (e: ConntrackEntry) => e.reply.dst !== e.orig.src;
 
 /** One entry in the words of the lesson: pod ip:port → dst, answered to ip:port. */
-export const describe = (e: ConntrackEntry) =>
-  `${e.orig.src}:${e.orig.sport} → ${e.orig.dst}:${e.orig.dport}, replies to ${e.reply.dst}:${e.reply.dport}`;
+export const describe = (e: ConntrackEntry) => `${e.orig.src}:${e.orig.sport} → ${e.orig.dst}:${e.orig.dport}, replies to ${e.reply.dst}:${e.reply.dport}`;

@@ -12,8 +12,21 @@ export const IP: Record<string, string> = { lab: '192.168.10.10', gen: '192.168.
 export const PORT = { xdp: 9001, tc: 9002, iptables: 9003, open: 9009 } as const;
 export const PROBE_COUNT = 400;
 
-interface NetEntry { devname?: string; ifindex?: number; kind?: string; name?: string; id?: number; prog_id?: number; mode?: string }
-export interface Attached { dev: string; hook: string; name: string; id: number }
+interface NetEntry {
+  devname?: string;
+  ifindex?: number;
+  kind?: string;
+  name?: string;
+  id?: number;
+  prog_id?: number;
+  mode?: string;
+}
+export interface Attached {
+  dev: string;
+  hook: string;
+  name: string;
+  id: number;
+}
 
 /** Every XDP, tc and tcx program on one node (bpftool net show, all interfaces). */
 export async function attachedOn(ctx: CheckContext, node: string): Promise<Attached[]> {
@@ -35,7 +48,8 @@ export async function attachedOn(ctx: CheckContext, node: string): Promise<Attac
   return out;
 }
 
-export const describe = (node: string, a: Attached[]) => a.length ? a.map((x) => `${node}:${x.dev} ${x.hook} ${x.name} (id ${x.id})`).join(', ') : `nothing on ${node}`;
+export const describe = (node: string, a: Attached[]) =>
+  a.length ? a.map((x) => `${node}:${x.dev} ${x.hook} ${x.name} (id ${x.id})`).join(', ') : `nothing on ${node}`;
 
 /** Ids of a program's maps by name (bpftool prog show → map_ids → map show). */
 export async function mapsOf(ctx: CheckContext, progId: number): Promise<Map<string, number>> {
@@ -59,19 +73,27 @@ export async function droppedCount(ctx: CheckContext, mapId: number): Promise<nu
 
 /** Rules in a rule map as "a.b.c.d → port/proto" strings (struct xd_rule with BTF). */
 export async function rulesIn(ctx: CheckContext, mapId: number): Promise<string[]> {
-  const dump = await ctx.json<{ formatted?: { key?: { saddr?: number[]; dport?: number; proto?: number } } }[]>(`bpftool -j map dump id ${mapId}`, { node: LAB });
-  return dump.map((e) => e.formatted?.key ?? {}).map((k) => `${(k.saddr ?? []).join('.')} → ${k.dport}/${k.proto === 6 ? 'tcp' : k.proto === 17 ? 'udp' : k.proto}`);
+  const dump = await ctx.json<{ formatted?: { key?: { saddr?: number[]; dport?: number; proto?: number } } }[]>(`bpftool -j map dump id ${mapId}`, {
+    node: LAB,
+  });
+  return dump
+    .map((e) => e.formatted?.key ?? {})
+    .map((k) => `${(k.saddr ?? []).join('.')} → ${k.dport}/${k.proto === 6 ? 'tcp' : k.proto === 17 ? 'udp' : k.proto}`);
 }
 
 /** Datagrams that reached lab's UDP layer so far. */
 export async function arrivals(ctx: CheckContext): Promise<number> {
   const snmp = (await ctx.exec('cat /proc/net/snmp', { node: LAB })).stdout.split('\n').filter((l) => l.startsWith('Udp:'));
   if (snmp.length < 2) throw new Error('lab has no Udp: lines in /proc/net/snmp');
-  const keys = snmp[0]!.split(/\s+/), vals = snmp[1]!.split(/\s+/).map(Number);
+  const keys = snmp[0]!.split(/\s+/),
+    vals = snmp[1]!.split(/\s+/).map(Number);
   return ['InDatagrams', 'NoPorts', 'InErrors'].reduce((sum, k) => sum + (vals[keys.indexOf(k)] ?? 0), 0);
 }
 
-export interface Sent { sent: number; arrived: number }
+export interface Sent {
+  sent: number;
+  arrived: number;
+}
 
 /** Sends `count` UDP datagrams from a node to lab:port and returns how many reached lab's UDP layer. */
 export async function sendFrom(ctx: CheckContext, from: string, port: number, count = PROBE_COUNT): Promise<Sent> {
@@ -101,7 +123,9 @@ export async function judgeDrop(ctx: CheckContext, port: number): Promise<{ prob
   const actual = [show(`gen → ${port}`, gen), show(`gen → ${PORT.open}`, open), show(`client → ${port}`, client)].join('; ');
   let problem: string | null = null;
   if (!dropped(gen)) problem = `gen's packets to UDP ${port} still reach lab (${gen.arrived} of ${gen.sent})`;
-  else if (!passed(open)) problem = `gen's packets to UDP ${PORT.open}, which no rule names, are dropped too (${open.arrived} of ${open.sent} arrived): the drop is wider than gen → ${port}`;
-  else if (!passed(client)) problem = `client's packets to UDP ${port} are dropped too (${client.arrived} of ${client.sent} arrived): the rule must name gen's source address ${IP.gen}, not the port alone`;
+  else if (!passed(open))
+    problem = `gen's packets to UDP ${PORT.open}, which no rule names, are dropped too (${open.arrived} of ${open.sent} arrived): the drop is wider than gen → ${port}`;
+  else if (!passed(client))
+    problem = `client's packets to UDP ${port} are dropped too (${client.arrived} of ${client.sent} arrived): the rule must name gen's source address ${IP.gen}, not the port alone`;
   return { problem, actual, gen };
 }

@@ -17,7 +17,12 @@ export interface CheckResult extends CheckOutcome {
   ms: number;
 }
 
-export interface ExecResult { code: number; stdout: string; stderr: string; ms: number }
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
 
 /** What a `check.ts` receives. Everything runs inside the learner's lab, never on the bare host. */
 export interface CheckContext {

@@ -2,9 +2,25 @@ import type { CheckContext, CheckOutcome } from './check-contract.ts';
 
 // BPF objects are global to the kernel, so checks only count those owned by this lab's processes.
 
-export interface BpfProg { id: number; type: string; name?: string; map_ids?: number[] }
-export interface BpfMap { id: number; type: string; name?: string }
-export interface PerfLink { pid: number; fd: number; prog_id: number; fd_type: string; tracepoint?: string; func?: string }
+export interface BpfProg {
+  id: number;
+  type: string;
+  name?: string;
+  map_ids?: number[];
+}
+export interface BpfMap {
+  id: number;
+  type: string;
+  name?: string;
+}
+export interface PerfLink {
+  pid: number;
+  fd: number;
+  prog_id: number;
+  fd_type: string;
+  tracepoint?: string;
+  func?: string;
+}
 
 /**
  * Ids of BPF programs and maps whose file descriptors this lab's processes hold, read from the

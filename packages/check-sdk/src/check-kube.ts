@@ -7,7 +7,11 @@ import type { CheckContext } from './check-contract.ts';
  * execs go through `ctx.exec` with `node: 'pod/<ns>/<pod>/<container>'`, which the kind driver
  * runs through the API's exec subresource.
  */
-export interface Cluster { core: CoreV1Api; apps: AppsV1Api; custom: CustomObjectsApi }
+export interface Cluster {
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  custom: CustomObjectsApi;
+}
 
 export const KUBECONFIG_PATH = '.kube/config';
 
@@ -22,7 +26,12 @@ export async function clusterFor(ctx: Pick<CheckContext, 'readFile'>): Promise<C
 
 const notFound = (e: unknown) => (e as { code?: number }).code === 404;
 
-export interface NodeInfo { name: string; ready: boolean; internalIp?: string; podCidr?: string }
+export interface NodeInfo {
+  name: string;
+  ready: boolean;
+  internalIp?: string;
+  podCidr?: string;
+}
 
 export async function nodes(c: Cluster): Promise<NodeInfo[]> {
   return (await c.core.listNode()).items.map((n) => ({
@@ -33,14 +42,22 @@ export async function nodes(c: Cluster): Promise<NodeInfo[]> {
   }));
 }
 
-export interface WorkloadInfo { exists: boolean; desired: number; ready: number }
+export interface WorkloadInfo {
+  exists: boolean;
+  desired: number;
+  ready: number;
+}
 
 /** Ready counts of a DaemonSet (pods up to date and ready) or Deployment; exists=false on 404. */
 export async function workload(c: Cluster, kind: 'DaemonSet' | 'Deployment', namespace: string, name: string): Promise<WorkloadInfo> {
   try {
     if (kind === 'DaemonSet') {
       const ds = await c.apps.readNamespacedDaemonSet({ name, namespace });
-      return { exists: true, desired: ds.status?.desiredNumberScheduled ?? 0, ready: Math.min(ds.status?.numberReady ?? 0, ds.status?.updatedNumberScheduled ?? 0) };
+      return {
+        exists: true,
+        desired: ds.status?.desiredNumberScheduled ?? 0,
+        ready: Math.min(ds.status?.numberReady ?? 0, ds.status?.updatedNumberScheduled ?? 0),
+      };
     }
     const d = await c.apps.readNamespacedDeployment({ name, namespace });
     return { exists: true, desired: d.spec?.replicas ?? 1, ready: d.status?.readyReplicas ?? 0 };
@@ -53,11 +70,23 @@ export async function workload(c: Cluster, kind: 'DaemonSet' | 'Deployment', nam
 export const isReady = (w: WorkloadInfo) => w.exists && w.desired > 0 && w.ready >= w.desired;
 export const describe = (w: WorkloadInfo) => (w.exists ? `${w.ready}/${w.desired} ready` : 'not found');
 
-export interface PodInfo { name: string; namespace: string; node?: string; ip?: string; phase?: string; ready: boolean; labels: Record<string, string> }
+export interface PodInfo {
+  name: string;
+  namespace: string;
+  node?: string;
+  ip?: string;
+  phase?: string;
+  ready: boolean;
+  labels: Record<string, string>;
+}
 
 export async function pods(c: Cluster, namespace: string, labelSelector?: string): Promise<PodInfo[]> {
   return (await c.core.listNamespacedPod({ namespace, labelSelector })).items.map((p) => ({
-    name: p.metadata?.name ?? '', namespace, node: p.spec?.nodeName, ip: p.status?.podIP, phase: p.status?.phase,
+    name: p.metadata?.name ?? '',
+    namespace,
+    node: p.spec?.nodeName,
+    ip: p.status?.podIP,
+    phase: p.status?.phase,
     ready: !!p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') && !p.metadata?.deletionTimestamp,
     labels: p.metadata?.labels ?? {},
   }));
@@ -71,7 +100,9 @@ export async function readyPod(c: Cluster, namespace: string, labelSelector: str
 /** CiliumNetworkPolicies of a namespace as plain objects; [] when the CRD is not installed yet. */
 export async function ciliumNetworkPolicies(c: Cluster, namespace: string): Promise<{ metadata?: { name?: string }; spec?: unknown; specs?: unknown[] }[]> {
   try {
-    const list = (await c.custom.listNamespacedCustomObject({ group: 'cilium.io', version: 'v2', namespace, plural: 'ciliumnetworkpolicies' })) as { items?: [] };
+    const list = (await c.custom.listNamespacedCustomObject({ group: 'cilium.io', version: 'v2', namespace, plural: 'ciliumnetworkpolicies' })) as {
+      items?: [];
+    };
     return list.items ?? [];
   } catch (e) {
     if (notFound(e)) return [];

@@ -13,8 +13,10 @@ test('a valid lesson yields its front matter, its body and the body line', () =>
 });
 
 test('a missing title names the file and the field', () => {
-  assert.throws(() => parseLessonSource('content/en/x.mdx', '---\ndescription: d\n---\n'), (e: unknown) =>
-    e instanceof SpecError && e.file === 'content/en/x.mdx' && e.issues.some((i) => i.field === 'title'));
+  assert.throws(
+    () => parseLessonSource('content/en/x.mdx', '---\ndescription: d\n---\n'),
+    (e: unknown) => e instanceof SpecError && e.file === 'content/en/x.mdx' && e.issues.some((i) => i.field === 'title'),
+  );
 });
 
 test('an unknown key and steps without a lab are both refused by name', () => {

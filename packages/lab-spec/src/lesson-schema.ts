@@ -5,14 +5,17 @@ import { SpecError } from './errors.ts';
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 
 /** Front matter of one lesson (content/<locale>/<slug>.mdx); see docs/content.md. */
-export const LessonFrontMatter = z.object({
-  title: z.string().min(1),
-  description: z.string().min(1),
-  /** The lab beside the lesson (labs/<id>). */
-  lab: id.optional(),
-  /** Step ids of that lab the lesson covers, in order; only meaningful with `lab`. */
-  steps: z.array(id).optional(),
-}).strict().refine((fm) => !fm.steps || fm.lab, { message: 'steps need a lab: add `lab: <lab-id>`', path: ['steps'] });
+export const LessonFrontMatter = z
+  .object({
+    title: z.string().min(1),
+    description: z.string().min(1),
+    /** The lab beside the lesson (labs/<id>). */
+    lab: id.optional(),
+    /** Step ids of that lab the lesson covers, in order; only meaningful with `lab`. */
+    steps: z.array(id).optional(),
+  })
+  .strict()
+  .refine((fm) => !fm.steps || fm.lab, { message: 'steps need a lab: add `lab: <lab-id>`', path: ['steps'] });
 export type LessonFrontMatter = z.infer<typeof LessonFrontMatter>;
 
 const FENCE = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
@@ -23,7 +26,8 @@ const FENCE = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
  */
 export function parseLessonSource(file: string, source: string): { frontMatter: LessonFrontMatter; body: string; bodyLine: number } {
   const m = FENCE.exec(source);
-  if (!m) throw new SpecError(file, [{ field: '', message: 'missing front matter: the file must start with a --- block holding at least title and description' }]);
+  if (!m)
+    throw new SpecError(file, [{ field: '', message: 'missing front matter: the file must start with a --- block holding at least title and description' }]);
   let data: unknown;
   try {
     data = parseYaml(m[1] ?? '');

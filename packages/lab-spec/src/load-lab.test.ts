@@ -44,8 +44,17 @@ test('wrong/ and alt/ scripts load with their leading comment; .sh files only', 
   const good = results.find((r) => r.ok && r.lab.spec.id === 'with-variants');
   assert.ok(good?.ok);
   const step = good.lab.steps[0]!;
-  assert.deepEqual(step.wrong.map((w) => [w.name, w.about]), [['fake', 'a fake evidence file'], ['not-started', 'forgets to start the program']]);
-  assert.deepEqual(step.alt.map((a) => [a.name, a.about]), [['other-tool', 'the same with another tool']]);
+  assert.deepEqual(
+    step.wrong.map((w) => [w.name, w.about]),
+    [
+      ['fake', 'a fake evidence file'],
+      ['not-started', 'forgets to start the program'],
+    ],
+  );
+  assert.deepEqual(
+    step.alt.map((a) => [a.name, a.about]),
+    [['other-tool', 'the same with another tool']],
+  );
 });
 
 test('a wrong/ script without its leading comment is a load error naming the file', () => {
@@ -59,7 +68,10 @@ test('lib: names files of the lab library (labs/_lib); a missing one is a load e
   const labs = loadLabs(join(fixtures, '../../../labs'));
   const xdp = labs.find((r) => r.ok && r.lab.spec.id === 'xdp');
   assert.ok(xdp?.ok);
-  assert.deepEqual(xdp.lab.libFiles, ['record.py', 'options.sh'].map((f) => join(fixtures, '../../../labs/_lib', f)));
+  assert.deepEqual(
+    xdp.lab.libFiles,
+    ['record.py', 'options.sh'].map((f) => join(fixtures, '../../../labs/_lib', f)),
+  );
   assert.ok(!labs.some((r) => (r.ok ? r.lab.spec.id : r.id) === '_lib'), 'the library folder is not a lab');
 
   const root = mkdtempSync(join(tmpdir(), 'elab-lib-'));
@@ -88,16 +100,20 @@ function tempLab(id: string, extra: string, files: Record<string, string> = {}):
 }
 
 test('editor.open (per lab and per step) must be a file the lab puts in its workdir', () => {
-  const ok = loadLab(tempLab('ed-ok', 'editor: { open: src/main.c }\nsteps:\n  - { id: only, title: S, editor: { open: bpf/tool/tool.bpf.c } }\n', { 'src/main.c': '' }));
+  const ok = loadLab(
+    tempLab('ed-ok', 'editor: { open: src/main.c }\nsteps:\n  - { id: only, title: S, editor: { open: bpf/tool/tool.bpf.c } }\n', { 'src/main.c': '' }),
+  );
   assert.equal(ok.spec.editor?.open, 'src/main.c');
   assert.equal(ok.steps[0]!.editor?.open, 'bpf/tool/tool.bpf.c');
-  assert.throws(() => loadLab(tempLab('ed-bad', 'steps:\n  - { id: only, title: S, editor: { open: bpf/other/x.c } }\n')),
-    /steps\.0\.editor\.open: "bpf\/other\/x\.c" is not a file this lab puts in its workdir: .*include \(bpf\/Makefile, bpf\/tool\)/);
+  assert.throws(
+    () => loadLab(tempLab('ed-bad', 'steps:\n  - { id: only, title: S, editor: { open: bpf/other/x.c } }\n')),
+    /steps\.0\.editor\.open: "bpf\/other\/x\.c" is not a file this lab puts in its workdir: .*include \(bpf\/Makefile, bpf\/tool\)/,
+  );
   assert.throws(() => loadLab(tempLab('ed-up', 'editor: { open: ../etc/passwd }\nsteps:\n  - { id: only, title: S }\n')), /editor\.open: .*without "\.\."/);
   assert.throws(() => loadLab(tempLab('ed-key', 'editor: { file: a.c }\nsteps:\n  - { id: only, title: S }\n')), /editor/);
 });
 
-test('a lab folder that cannot be read (a file where steps/<id>/wrong should be) is that lab\'s error only', () => {
+test("a lab folder that cannot be read (a file where steps/<id>/wrong should be) is that lab's error only", () => {
   const labs = fileURLToPath(new URL('../../../labs', import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), 'elab-labs-'));
   try {
@@ -109,6 +125,11 @@ test('a lab folder that cannot be read (a file where steps/<id>/wrong should be)
     assert.ok(xdp && !xdp.ok, 'xdp is reported broken');
     assert.match(xdp.error.issues[0]!.message, /ENOTDIR/);
     assert.doesNotMatch(xdp.error.issues[0]!.field, /^\//, 'the field is a path inside the lab, not the host path');
-    assert.ok(got.some((r) => r.ok && r.lab.spec.id === 'write-c'), 'write-c still loads');
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+    assert.ok(
+      got.some((r) => r.ok && r.lab.spec.id === 'write-c'),
+      'write-c still loads',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

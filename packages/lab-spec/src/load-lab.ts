@@ -23,7 +23,11 @@ export interface LoadedStep {
 }
 
 /** A wrong or alternative solution script; `about` is its leading comment (what mistake or form it models). */
-export interface LoadedVariant { name: string; path: string; about: string }
+export interface LoadedVariant {
+  name: string;
+  path: string;
+  about: string;
+}
 
 export interface LoadedLab {
   spec: LabSpec;
@@ -64,12 +68,21 @@ function loadVariants(file: string, field: string, sdir: string, kind: 'wrong' |
   const vdir = join(sdir, kind);
   if (!existsSync(vdir)) return [];
   const what = kind === 'wrong' ? 'the mistake it models' : 'how this solution differs from solve.sh';
-  return readdirSync(vdir).filter((n) => n.endsWith('.sh')).sort().map((n) => {
-    const path = join(vdir, n);
-    const about = variantAbout(readFileSync(path, 'utf8'));
-    if (!about) throw new SpecError(path, [{ field, message: `${kind}/${n} must begin with a one-line comment naming ${what}, e.g. "# ${kind === 'wrong' ? 'a fake evidence file typed by hand' : 'the same with bpftool instead of ip'}"` }]);
-    return { name: n.replace(/\.sh$/, ''), path, about };
-  });
+  return readdirSync(vdir)
+    .filter((n) => n.endsWith('.sh'))
+    .sort()
+    .map((n) => {
+      const path = join(vdir, n);
+      const about = variantAbout(readFileSync(path, 'utf8'));
+      if (!about)
+        throw new SpecError(path, [
+          {
+            field,
+            message: `${kind}/${n} must begin with a one-line comment naming ${what}, e.g. "# ${kind === 'wrong' ? 'a fake evidence file typed by hand' : 'the same with bpftool instead of ip'}"`,
+          },
+        ]);
+      return { name: n.replace(/\.sh$/, ''), path, about };
+    });
 }
 
 /** Loads one lab folder; throws SpecError naming the file and field on any problem. */
@@ -86,8 +99,19 @@ export function loadLab(dir: string): LoadedLab {
   const spec = parsed.data;
   const folder = dir.split('/').filter(Boolean).pop();
   if (folder !== spec.id) throw new SpecError(file, [{ field: 'id', message: `is "${spec.id}" but the folder is "${folder}"; they must match` }]);
-  const editorIssues = [{ field: 'editor.open', path: spec.editor?.open }, ...spec.steps.map((s, i) => ({ field: `steps.${i}.editor.open`, path: s.editor?.open }))]
-    .flatMap(({ field, path }) => (path && !inWorkdir(spec, dir, path) ? [{ field, message: `"${path}" is not a file this lab puts in its workdir: give a path under files/ or under one of include (${spec.include.join(', ') || 'none'})` }] : []));
+  const editorIssues = [
+    { field: 'editor.open', path: spec.editor?.open },
+    ...spec.steps.map((s, i) => ({ field: `steps.${i}.editor.open`, path: s.editor?.open })),
+  ].flatMap(({ field, path }) =>
+    path && !inWorkdir(spec, dir, path)
+      ? [
+          {
+            field,
+            message: `"${path}" is not a file this lab puts in its workdir: give a path under files/ or under one of include (${spec.include.join(', ') || 'none'})`,
+          },
+        ]
+      : [],
+  );
   if (editorIssues.length) throw new SpecError(file, editorIssues);
 
   const steps = spec.steps.map((step, i): LoadedStep => {
@@ -102,7 +126,10 @@ export function loadLab(dir: string): LoadedLab {
     const grade = join(sdir, 'grade.sh');
     const hint = join(sdir, 'hint.md');
     return {
-      ...step, dir: sdir, check, solve,
+      ...step,
+      dir: sdir,
+      check,
+      solve,
       grade: existsSync(grade) ? grade : undefined,
       hint: existsSync(hint) ? readFileSync(hint, 'utf8') : undefined,
       wrong: loadVariants(file, field, sdir, 'wrong'),
@@ -112,13 +139,17 @@ export function loadLab(dir: string): LoadedLab {
   // The library sits beside the labs (loadLabs skips "_" folders), so a lab names only the file.
   const libFiles = spec.lib.map((name, i) => {
     const path = join(dir, '..', '_lib', name);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new SpecError(file, [{ field: `lib.${i}`, message: `"${name}" is not a file in ${join(dir, '..', '_lib')}; name a file of the lab library` }]);
+    if (!existsSync(path) || !statSync(path).isFile())
+      throw new SpecError(file, [{ field: `lib.${i}`, message: `"${name}" is not a file in ${join(dir, '..', '_lib')}; name a file of the lab library` }]);
     return path;
   });
   const setup = join(dir, 'setup.sh');
   const files = join(dir, 'files');
   return {
-    spec, dir, steps, libFiles,
+    spec,
+    dir,
+    steps,
+    libFiles,
     setup: existsSync(setup) ? setup : undefined,
     filesDir: existsSync(files) && statSync(files).isDirectory() ? files : undefined,
   };
@@ -143,7 +174,13 @@ export function loadLabResult(labsDir: string, name: string): LabLoadResult {
     // is that lab's error, never every lab's: the others still load and start.
     const err = e as NodeJS.ErrnoException;
     const where = err.path ? relative(join(labsDir, name), err.path) || '.' : '';
-    return { ok: false, id: name, error: new SpecError(join(labsDir, name, 'lab.yaml'), [{ field: where, message: `${err.code ?? 'error'}: the lab folder cannot be read there (${err.syscall ?? 'read'} failed); fix or remove it` }]) };
+    return {
+      ok: false,
+      id: name,
+      error: new SpecError(join(labsDir, name, 'lab.yaml'), [
+        { field: where, message: `${err.code ?? 'error'}: the lab folder cannot be read there (${err.syscall ?? 'read'} failed); fix or remove it` },
+      ]),
+    };
   }
 }
 

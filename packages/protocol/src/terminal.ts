@@ -91,9 +91,13 @@ export function decodeFrame(data: Uint8Array): Frame {
   if (data.length === 0) throw new Error('empty terminal frame');
   const op = data[0];
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const need = (n: number) => { if (data.length < n) throw new Error(`terminal frame 0x${op!.toString(16)} is ${data.length} bytes, needs ${n}`); };
+  const need = (n: number) => {
+    if (data.length < n) throw new Error(`terminal frame 0x${op!.toString(16)} is ${data.length} bytes, needs ${n}`);
+  };
   switch (op) {
-    case Op.Input: case Op.Output: case Op.Replay:
+    case Op.Input:
+    case Op.Output:
+    case Op.Replay:
       return { op, text: new TextDecoder().decode(data.subarray(1)) };
     case Op.Hello:
       return { op, hello: JSON.parse(new TextDecoder().decode(data.subarray(1))) };
@@ -106,7 +110,8 @@ export function decodeFrame(data: Uint8Array): Frame {
     case Op.Exit:
       need(5);
       return { op, code: view.getInt32(1) };
-    case Op.Pause: case Op.Resume:
+    case Op.Pause:
+    case Op.Resume:
       return { op };
     default:
       throw new Error(`unknown terminal opcode 0x${(op ?? 0).toString(16)}`);

@@ -35,18 +35,27 @@ function start(): CheckChild {
   for (const k of ENV_KEYS) if (process.env[k] !== undefined) env[k] = process.env[k];
   // A heap limit, so a check that leaks dies (an error verdict) instead of eating the host's memory.
   const proc = spawn(process.execPath, ['--max-old-space-size=512', '--import', TSX, childPath()], {
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true, env,
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    detached: true,
+    env,
   });
   const chan = proc.stdio[3] as Socket;
   const kill = () => {
     if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
-    try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-proc.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   };
   // Errors surface through the run that uses the child (exit before a verdict); never crash labd.
   proc.on('error', () => {});
   chan.on('error', () => {});
   // The first thing a child writes is its `ready` line; the run's own reader attaches only later.
-  const ready = new Promise<void>((resolve) => { chan.once('data', () => resolve()); proc.once('exit', () => resolve()); });
+  const ready = new Promise<void>((resolve) => {
+    chan.once('data', () => resolve());
+    proc.once('exit', () => resolve());
+  });
   return { proc, chan, kill, ready };
 }
 
@@ -75,7 +84,9 @@ function topUp(): void {
     c.chan.unref();
     (c.proc.stdout as Socket | null)?.unref();
     (c.proc.stderr as Socket | null)?.unref();
-    c.proc.once('exit', () => { warm = warm.filter((w) => w !== c); });
+    c.proc.once('exit', () => {
+      warm = warm.filter((w) => w !== c);
+    });
     warm.push(c);
   }
 }
@@ -85,7 +96,12 @@ export function takeChild(): CheckChild {
   warm = warm.filter(alive);
   let c = warm.shift();
   if (!c) c = start();
-  else { c.proc.ref(); c.chan.ref(); (c.proc.stdout as Socket | null)?.ref(); (c.proc.stderr as Socket | null)?.ref(); }
+  else {
+    c.proc.ref();
+    c.chan.ref();
+    (c.proc.stdout as Socket | null)?.ref();
+    (c.proc.stderr as Socket | null)?.ref();
+  }
   topUp();
   return c;
 }

@@ -33,11 +33,21 @@ function call<T>(m: NewCall): Promise<T> {
 function contextFor(run: Run, signal: AbortSignal): CheckContext {
   const exec = (cmd: string, o?: { node?: string; timeoutMs?: number }) => call<ExecResult>({ t: 'exec', cmd, node: o?.node, timeoutMs: o?.timeoutMs });
   return {
-    labId: run.labId, instanceId: run.instanceId, stepId: run.stepId, mode: run.mode, timeScale: run.timeScale, signal, exec,
+    labId: run.labId,
+    instanceId: run.instanceId,
+    stepId: run.stepId,
+    mode: run.mode,
+    timeScale: run.timeScale,
+    signal,
+    exec,
     async json<T>(cmd: string, o?: { node?: string; timeoutMs?: number }): Promise<T> {
       const r = await exec(cmd, o);
       if (r.code !== 0) throw new Error(`\`${cmd}\` exited ${r.code}: ${r.stderr.trim().slice(-300)}`);
-      try { return JSON.parse(r.stdout) as T; } catch { throw new Error(`\`${cmd}\` did not print JSON: ${r.stdout.slice(0, 200)}`); }
+      try {
+        return JSON.parse(r.stdout) as T;
+      } catch {
+        throw new Error(`\`${cmd}\` did not print JSON: ${r.stdout.slice(0, 200)}`);
+      }
     },
     readFile: (path) => call<string | null>({ t: 'readFile', path }),
     labPids: async () => new Set(await call<number[]>({ t: 'labPids' })),
@@ -50,13 +60,19 @@ async function run(r: Run): Promise<void> {
   const abort = new AbortController();
   try {
     const mod = (await import(pathToFileURL(r.checkPath).href)) as { default?: CheckFunction };
-    if (typeof mod.default !== 'function') { send({ t: 'crash', message: `${r.checkPath} has no default export function` }); return; }
+    if (typeof mod.default !== 'function') {
+      send({ t: 'crash', message: `${r.checkPath} has no default export function` });
+      return;
+    }
     send({ t: 'started' });
     // labd kills this process at the deadline; the signal lets a polite check stop a little earlier.
     setTimeout(() => abort.abort(), Math.max(1, r.timeoutMs - 200)).unref();
     const outcome = await mod.default(contextFor(r, abort.signal));
     // labd validates the shape; this only catches a check that returned nothing at all.
-    if (!isOutcome(outcome)) { send({ t: 'crash', message: `${r.checkPath} returned something that is not {status, message}` }); return; }
+    if (!isOutcome(outcome)) {
+      send({ t: 'crash', message: `${r.checkPath} returned something that is not {status, message}` });
+      return;
+    }
     send({ t: 'verdict', outcome: outcome as Extract<ChildMessage, { t: 'verdict' }>['outcome'] });
   } catch (e) {
     send({ t: 'crash', message: `the check crashed: ${(e as Error)?.message ?? String(e)}` });
@@ -77,7 +93,10 @@ const onLine = (line: string) => {
     else p?.reject(new Error(m.error));
   }
 };
-chan.on('data', lineSplitter(Number.POSITIVE_INFINITY, onLine, () => {}));
+chan.on(
+  'data',
+  lineSplitter(Number.POSITIVE_INFINITY, onLine, () => {}),
+);
 // labd went away (or closed the channel): nobody will read a verdict, so stop.
 chan.on('end', () => process.exit(0));
 send({ t: 'ready' });

@@ -25,10 +25,21 @@ export function lineSplitter(max: number, onLine: (line: string) => void, onOver
       pieces = [];
       held = 0;
       from = nl + 1;
-      if (length > max) { dead = true; onOverflow(); return; }
+      if (length > max) {
+        dead = true;
+        onOverflow();
+        return;
+      }
       if (line.trim()) onLine(line);
     }
-    if (from < text.length) { pieces.push(text.slice(from)); held += text.length - from; }
-    if (held > max) { dead = true; pieces = []; onOverflow(); }
+    if (from < text.length) {
+      pieces.push(text.slice(from));
+      held += text.length - from;
+    }
+    if (held > max) {
+      dead = true;
+      pieces = [];
+      onOverflow();
+    }
   };
 }

@@ -44,7 +44,11 @@ export type ParentMessage =
 export function parseChildLine(line: string): ChildMessage | string {
   if (line.length > MAX_CHILD_LINE) return `a message of ${line.length} bytes (the limit is ${MAX_CHILD_LINE})`;
   let raw: unknown;
-  try { raw = JSON.parse(line); } catch { return `something that is not JSON: ${JSON.stringify(line.slice(0, 80))}`; }
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return `something that is not JSON: ${JSON.stringify(line.slice(0, 80))}`;
+  }
   const r = childMessage.safeParse(raw);
   if (!r.success) return `a message that does not fit the protocol (${r.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ')})`;
   return r.data;

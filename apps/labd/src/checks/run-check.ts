@@ -13,7 +13,9 @@ export function interpretShellCheck(code: number, stdout: string, stderr: string
     try {
       const j = JSON.parse(last) as Partial<CheckOutcome>;
       outcome = { message: String(j.message ?? ''), expected: j.expected, actual: j.actual };
-    } catch { /* plain text that happens to start with a brace */ }
+    } catch {
+      /* plain text that happens to start with a brace */
+    }
   }
   if (code === 0) return { status: 'pass', message: outcome.message || 'passed', expected: outcome.expected, actual: outcome.actual };
   if (code === 1) return { status: 'fail', message: outcome.message || 'not done yet', expected: outcome.expected, actual: outcome.actual };

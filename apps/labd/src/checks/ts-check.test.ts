@@ -21,8 +21,12 @@ const inst = {
     const r = spawnSync('bash', ['-c', cmd], { cwd: dir, encoding: 'utf8' });
     return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr, ms: 0, timedOut: false };
   },
-  async readFile(p: string) { return readFileSync(join(dir, p)); },
-  async pids() { return new Set([process.pid]); },
+  async readFile(p: string) {
+    return readFileSync(join(dir, p));
+  },
+  async pids() {
+    return new Set([process.pid]);
+  },
 } as unknown as LabInstance;
 
 function check(name: string, body: string): string {
@@ -35,20 +39,26 @@ function check(name: string, body: string): string {
 const run = (checkPath: string, timeoutS = 120) => runTsCheck(inst, { checkPath, labId: 'l', stepId: 's', mode: 'live', timeoutMs: timeoutS * 1000, timeoutS });
 
 test('a check talks to the lab through its context and its verdict comes back', async () => {
-  const p = check('ctx', `export default async (ctx) => {
+  const p = check(
+    'ctx',
+    `export default async (ctx) => {
     const r = await ctx.exec('echo hi; echo oops >&2');
     const j = await ctx.json('echo \\'{"n":4}\\'');
     const f = await ctx.readFile('note.txt');
     const missing = await ctx.readFile('nope.txt');
     const pids = await ctx.labPids();
     return { status: 'pass', message: [r.stdout.trim(), r.stderr.trim(), j.n, f, missing, pids.size, ctx.stepId, ctx.mode].join('|') };
-  };`);
+  };`,
+  );
   assert.deepEqual(await run(p), { status: 'pass', message: 'hi|oops|4|from the workdir||1|s|live' });
 });
 
 test('a check that never yields is killed at its timeout as an error, and labd keeps running meanwhile', async () => {
-  const p = check('loop', `import { writeFileSync } from 'node:fs';
-    export default async () => { writeFileSync(${JSON.stringify(join(dir, 'loop.pid'))}, String(process.pid)); for (;;) {} };`);
+  const p = check(
+    'loop',
+    `import { writeFileSync } from 'node:fs';
+    export default async () => { writeFileSync(${JSON.stringify(join(dir, 'loop.pid'))}, String(process.pid)); for (;;) {} };`,
+  );
   let ticks = 0;
   const tick = setInterval(() => ticks++, 50);
   const o = await run(p, 2);
@@ -59,7 +69,11 @@ test('a check that never yields is killed at its timeout as an error, and labd k
   const pid = Number(readFileSync(join(dir, 'loop.pid'), 'utf8'));
   await new Promise((r) => setTimeout(r, 300));
   let alive = true;
-  try { process.kill(pid, 0); } catch { alive = false; }
+  try {
+    process.kill(pid, 0);
+  } catch {
+    alive = false;
+  }
   // Killed here too when the runner failed to, so a broken runner fails this test instead of hanging it.
   if (alive) process.kill(-pid, 'SIGKILL');
   assert.equal(alive, false, 'the looping check process is gone');
@@ -81,15 +95,22 @@ test('a check that throws, exits or returns nothing is an error naming why', asy
 });
 
 test('garbage on the protocol channel, a bad verdict or a flood of output is an error, never a pass', async () => {
-  const garbage = await run(check('garbage', `import { writeSync } from 'node:fs';
-    export default async () => { writeSync(3, 'pass pass pass\\n'); await new Promise(() => {}); };`));
+  const garbage = await run(
+    check(
+      'garbage',
+      `import { writeSync } from 'node:fs';
+    export default async () => { writeSync(3, 'pass pass pass\\n'); await new Promise(() => {}); };`,
+    ),
+  );
   assert.equal(garbage.status, 'error');
   assert.match(garbage.message, /sent something that is not JSON/);
   const shape = await run(check('shape', `export default async () => ({ status: 'passed', message: 'ok' });`));
   assert.equal(shape.status, 'error');
   assert.match(shape.message, /does not fit the protocol \(outcome\.status/);
   // A check that keeps logging (and yields, so its writes leave the process; one that never yields is the timeout case).
-  const flood = await run(check('flood', `export default async () => { for (;;) { process.stdout.write('x'.repeat(65536)); await new Promise((r) => setImmediate(r)); } };`));
+  const flood = await run(
+    check('flood', `export default async () => { for (;;) { process.stdout.write('x'.repeat(65536)); await new Promise((r) => setImmediate(r)); } };`),
+  );
   assert.equal(flood.status, 'error');
   assert.match(flood.message, /printed more than 1024 KiB/);
 });
@@ -101,7 +122,7 @@ test('a check edited on disk is used by the next run', async () => {
   assert.deepEqual(await run(p), { status: 'pass', message: 'second version' });
 });
 
-test('crashLine picks the error out of node\'s crash output', () => {
+test("crashLine picks the error out of node's crash output", () => {
   assert.equal(crashLine('file:///x.ts:1\n  throw e\n\nTypeError: x is not a function\n    at y\n\nNode.js v22.1.0\n'), 'TypeError: x is not a function');
   assert.equal(crashLine('only this\n'), 'only this');
 });

@@ -18,13 +18,23 @@ export const CHECK_START_MS = 30_000;
 /** stdout and stderr together; a check that prints more than this is stopped (it is only kept for error messages). */
 export const MAX_CHILD_OUTPUT = 1024 * 1024;
 
-export interface TsCheckRun { checkPath: string; labId: string; stepId: string; mode: 'live' | 'grade'; timeoutMs: number; timeoutS: number }
+export interface TsCheckRun {
+  checkPath: string;
+  labId: string;
+  stepId: string;
+  mode: 'live' | 'grade';
+  timeoutMs: number;
+  timeoutS: number;
+}
 
 const notYours = 'this is a problem with the check or the lab, not your work';
 
 /** The line of a crashed child's stderr that says what went wrong (not node's version banner). */
 export function crashLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^Node\.js v\d/.test(l));
   return lines.find((l) => /^([A-Z]\w*)?Error\b/.test(l)) ?? lines.at(-1) ?? '';
 }
 
@@ -52,7 +62,9 @@ export function runTsCheck(inst: LabInstance, run: TsCheckRun): Promise<CheckOut
       resolve(o);
     };
     const broken = (what: string) => finish({ status: 'error', message: `${what}; ${notYours}` });
-    const send = (m: ParentMessage) => { if (!settled) child.chan.write(`${JSON.stringify(m)}\n`); };
+    const send = (m: ParentMessage) => {
+      if (!settled) child.chan.write(`${JSON.stringify(m)}\n`);
+    };
 
     const count = (c: Buffer, keep: boolean) => {
       output += c.length;
@@ -70,7 +82,11 @@ export function runTsCheck(inst: LabInstance, run: TsCheckRun): Promise<CheckOut
           const left = Math.max(1, Math.min(m.timeoutMs === undefined ? Infinity : m.timeoutMs * scale, deadline - Date.now()));
           value = await inst.exec(m.cmd, { node: m.node, timeoutMs: left, signal: abort.signal });
         } else if (m.t === 'readFile') {
-          try { value = (await inst.readFile(m.path)).toString('utf8'); } catch { value = null; }
+          try {
+            value = (await inst.readFile(m.path)).toString('utf8');
+          } catch {
+            value = null;
+          }
         } else {
           value = [...(await inst.pids())];
         }
@@ -80,31 +96,49 @@ export function runTsCheck(inst: LabInstance, run: TsCheckRun): Promise<CheckOut
       }
     };
 
-    child.chan.on('data', lineSplitter(MAX_CHILD_LINE, (line) => {
-      const m = parseChildLine(line);
-      if (typeof m === 'string') return broken(`the check process sent ${m}`);
-      if (m.t === 'ready') return;
-      if (m.t === 'started') {
-        // Once: a check that says it again must not push its own deadline out.
-        if (started) return;
-        started = true;
-        clearTimeout(timer);
-        deadline = Date.now() + run.timeoutMs;
-        timer = setTimeout(() => broken(`the check did not finish within ${run.timeoutS}s`), run.timeoutMs);
-        return;
-      }
-      if (m.t === 'verdict') return finish(m.outcome);
-      if (m.t === 'crash') return broken(m.message);
-      void answer(m);
-    }, () => broken(`the check process sent a message longer than ${MAX_CHILD_LINE / 1024} KiB`)));
+    child.chan.on(
+      'data',
+      lineSplitter(
+        MAX_CHILD_LINE,
+        (line) => {
+          const m = parseChildLine(line);
+          if (typeof m === 'string') return broken(`the check process sent ${m}`);
+          if (m.t === 'ready') return;
+          if (m.t === 'started') {
+            // Once: a check that says it again must not push its own deadline out.
+            if (started) return;
+            started = true;
+            clearTimeout(timer);
+            deadline = Date.now() + run.timeoutMs;
+            timer = setTimeout(() => broken(`the check did not finish within ${run.timeoutS}s`), run.timeoutMs);
+            return;
+          }
+          if (m.t === 'verdict') return finish(m.outcome);
+          if (m.t === 'crash') return broken(m.message);
+          void answer(m);
+        },
+        () => broken(`the check process sent a message longer than ${MAX_CHILD_LINE / 1024} KiB`),
+      ),
+    );
 
     // A verdict written just before exiting may still be in the channel: give it a moment.
-    child.proc.once('exit', (code, signal) => setTimeout(() => {
-      const why = crashLine(stderr);
-      broken(`the check process ${signal ? `was killed (${signal})` : `exited (code ${code})`} before giving a verdict${why ? `: ${why}` : ''}`);
-    }, 100));
+    child.proc.once('exit', (code, signal) =>
+      setTimeout(() => {
+        const why = crashLine(stderr);
+        broken(`the check process ${signal ? `was killed (${signal})` : `exited (code ${code})`} before giving a verdict${why ? `: ${why}` : ''}`);
+      }, 100),
+    );
 
     timer = setTimeout(() => broken(`the check process did not start and import ${run.checkPath} within ${CHECK_START_MS / 1000}s`), CHECK_START_MS);
-    send({ t: 'run', checkPath: run.checkPath, labId: run.labId, instanceId: inst.state.id, stepId: run.stepId, mode: run.mode, timeoutMs: run.timeoutMs, timeScale: scale });
+    send({
+      t: 'run',
+      checkPath: run.checkPath,
+      labId: run.labId,
+      instanceId: inst.state.id,
+      stepId: run.stepId,
+      mode: run.mode,
+      timeoutMs: run.timeoutMs,
+      timeScale: scale,
+    });
   });
 }

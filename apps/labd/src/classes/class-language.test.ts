@@ -15,7 +15,10 @@ const lessons = [{ slug: 'why-ebpf', title: 'Why eBPF', labId: null }];
 before(async () => {
   // A state dir as labd left it before the class language existed, with one class in it.
   const stateDir = tempDir();
-  const old = openDatabase(join(stateDir, 'labd.db'), MIGRATIONS.filter((m) => m.id < '005'));
+  const old = openDatabase(
+    join(stateDir, 'labd.db'),
+    MIGRATIONS.filter((m) => m.id < '005'),
+  );
   old.prepare("INSERT INTO classes (id, name, code, created_at) VALUES ('cold', 'Old class', 'ABCDEFGH', '2026-01-01T00:00:00.000Z')").run();
   old.close();
   labd = await startLabd({ stateDir });
@@ -67,7 +70,11 @@ test('a language that is not a lesson language is refused, naming the allowed on
   const change = await call(labd.url, 'POST', '/v1/classes/language', instructor, { classId: c.body.classId, language: 'fr' });
   assert.equal(change.status, 400);
   assert.match(change.body.error, /one of en, ko \(got "fr"\)/);
-  assert.equal((await call(labd.url, 'GET', `/v1/classes/roster?class=${c.body.classId}`, instructor)).body.class.language, 'ko', 'the class keeps its language');
+  assert.equal(
+    (await call(labd.url, 'GET', `/v1/classes/roster?class=${c.body.classId}`, instructor)).body.class.language,
+    'ko',
+    'the class keeps its language',
+  );
   assert.equal((await call(labd.url, 'POST', '/v1/classes/language', instructor, { classId: 'cnope', language: 'en' })).status, 404);
 });
 

@@ -28,16 +28,25 @@ async function enrol(name: string, withCode = code): Promise<{ learnerId: string
 
 function follow(query: string, opts: { token?: string; origin?: string | null } = {}): Promise<Term> {
   const headers: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
-  const ws = new WebSocket(`${labd.url.replace(/^http/, 'ws')}/v1/classes/follow${query}`, { headers, ...(opts.origin === null ? {} : { origin: opts.origin ?? WEB_ORIGIN }) });
+  const ws = new WebSocket(`${labd.url.replace(/^http/, 'ws')}/v1/classes/follow${query}`, {
+    headers,
+    ...(opts.origin === null ? {} : { origin: opts.origin ?? WEB_ORIGIN }),
+  });
   const t = new Term(ws);
-  return new Promise((resolve, reject) => { ws.once('open', () => resolve(t)); ws.once('error', reject); });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(t));
+    ws.once('error', reject);
+  });
 }
 
 before(async () => {
   if (skip) return;
   labd = await startLabd();
   instructor = readFileSync(join(labd.stateDir, 'instructor-token'), 'utf8').trim();
-  const c = await call(labd.url, 'POST', '/v1/classes', instructor, { name: 'Tuesday', lessons: [{ slug: 'hello-ebpf', title: 'Hello eBPF', labId: 'hello-ebpf' }] });
+  const c = await call(labd.url, 'POST', '/v1/classes', instructor, {
+    name: 'Tuesday',
+    lessons: [{ slug: 'hello-ebpf', title: 'Hello eBPF', labId: 'hello-ebpf' }],
+  });
   assert.equal(c.status, 201, c.text);
   ({ classId, code } = c.body);
   people.ann = await enrol('Ann');
@@ -71,7 +80,10 @@ test('a learner token cannot create classes, read the roster, watch the room, br
   assert.equal((await call(labd.url, 'POST', '/v1/classes/join', ann, { code, displayName: 'x' })).status, 403, 'only the web joins learners');
   const roster = await call(labd.url, 'GET', `/v1/classes/roster?class=${classId}`, instructor);
   assert.equal(roster.status, 200);
-  assert.deepEqual(roster.body.learners.map((l: { displayName: string }) => l.displayName), ['Ann', 'Bob']);
+  assert.deepEqual(
+    roster.body.learners.map((l: { displayName: string }) => l.displayName),
+    ['Ann', 'Bob'],
+  );
 });
 
 test('a wrong join code is refused (404), an ill-formed one too, and nothing is enrolled', { skip }, async () => {
@@ -91,8 +103,8 @@ test('a wrong join code is refused (404), an ill-formed one too, and nothing is 
 test('follow is refused to learners, to no token, to foreign origins, and for non-members', { skip }, async () => {
   const q = `?class=${classId}&learner=${people.ann.learnerId}`;
   const cases: [string, Parameters<typeof follow>[1], number][] = [
-    ['bob\'s learner token', { token: people.bob.token }, CloseCode.Forbidden],
-    ['ann\'s own learner token', { token: people.ann.token }, CloseCode.Forbidden],
+    ["bob's learner token", { token: people.bob.token }, CloseCode.Forbidden],
+    ["ann's own learner token", { token: people.ann.token }, CloseCode.Forbidden],
     ['no token', {}, CloseCode.Unauthorized],
     ['a foreign origin', { token: instructor, origin: 'https://evil.example' }, CloseCode.Forbidden],
     ['no origin', { token: instructor, origin: null }, CloseCode.Forbidden],
@@ -107,17 +119,17 @@ test('follow is refused to learners, to no token, to foreign origins, and for no
   assert.equal((await stranger.closed).code, CloseCode.NotFound);
 });
 
-test('a learner cannot attach to another learner\'s lab', { skip }, async () => {
+test("a learner cannot attach to another learner's lab", { skip }, async () => {
   const t = await Term.open(labd.url, `?token=${people.bob.token}&instance=${people.ann.instance}`, {});
   assert.equal((await t.closed).code, CloseCode.Forbidden);
   assert.equal(t.frames.length, 0);
 });
 
-test('follow shows the learner\'s terminal live, and input from the follower never reaches the shell', { skip }, async () => {
+test("follow shows the learner's terminal live, and input from the follower never reaches the shell", { skip }, async () => {
   const ann = await Term.open(labd.url, `?token=${people.ann.token}`, {});
   ann.ws.send(encodeResize(100, 30));
   ann.type('echo BEFORE-$((20+1))\r');
-  await ann.waitFor(() => ann.text().includes('BEFORE-21'), 'the learner\'s own echo');
+  await ann.waitFor(() => ann.text().includes('BEFORE-21'), "the learner's own echo");
   const f = await follow(`?class=${classId}&learner=${people.ann.learnerId}`, { token: instructor });
   await f.waitFor(() => f.frames.some((x) => x.op === Op.Replay), 'Hello and Replay');
   assert.equal(f.frames[0]!.op, Op.Hello);
@@ -132,12 +144,15 @@ test('follow shows the learner\'s terminal live, and input from the follower nev
   f.ws.send(new Uint8Array([Op.Pause]));
   // labd's pong comes after it handled every frame before the ping (one ordered connection): a
   // forwarded frame would be in Ann's pty by then, ahead of her probe.
-  await new Promise<void>((resolve, reject) => { f.ws.once('pong', () => resolve()); f.ws.ping((e?: Error) => e && reject(e)); });
+  await new Promise<void>((resolve, reject) => {
+    f.ws.once('pong', () => resolve());
+    f.ws.ping((e?: Error) => e && reject(e));
+  });
   ann.type('stty size; ls /tmp/followed-$LAB_INSTANCE 2>&1 | tail -1; echo PROBE-$((40+2))\r');
   await ann.waitFor(() => ann.text().includes('PROBE-42'), 'the probe');
-  assert.match(ann.text(), /No such file/, 'the follower\'s command never ran');
-  assert.match(ann.text(), /30 100/, 'the follower\'s resize was ignored');
-  assert.doesNotMatch(ann.text(), /INJECTED/, 'the follower\'s text never reached the pty');
+  assert.match(ann.text(), /No such file/, "the follower's command never ran");
+  assert.match(ann.text(), /30 100/, "the follower's resize was ignored");
+  assert.doesNotMatch(ann.text(), /INJECTED/, "the follower's text never reached the pty");
   assert.ok(!existsSync(`/tmp/followed-${people.ann.instance}`));
   await f.waitFor(() => f.text().includes('PROBE-42'), 'the follower keeps watching (not paused)');
   await f.close();
@@ -149,7 +164,7 @@ test('the room updates live: check attempts, results, the stuck flag and lab sta
   const room = await SseReader.open(`${labd.url}/v1/classes/events?class=${classId}`, instructor);
   assert.equal(room.status, 200);
   const bob = (e: { data: any }) => e.data.learners?.find((l: { learnerId: string }) => l.learnerId === people.bob.learnerId);
-  await room.waitFor((e) => e.event === 'roster' && bob(e)?.lab.state === 'ready', 'Bob\'s lab ready');
+  await room.waitFor((e) => e.event === 'roster' && bob(e)?.lab.state === 'ready', "Bob's lab ready");
   for (let i = 1; i <= 3; i++) {
     const r = await call(labd.url, 'POST', '/v1/lab/checks', people.bob.token, { step: 'bpftrace' });
     assert.equal(r.body[0].status, 'fail');
@@ -164,7 +179,7 @@ test('the room updates live: check attempts, results, the stuck flag and lab sta
   room.close();
 });
 
-test('a broadcast reaches the learners\' streams and the room; a go-to names lesson and step', { skip }, async () => {
+test("a broadcast reaches the learners' streams and the room; a go-to names lesson and step", { skip }, async () => {
   const annStream = await SseReader.open(`${labd.url}/v1/classes/learner-events?learner=${people.ann.learnerId}`, labd.serviceToken);
   const room = await SseReader.open(`${labd.url}/v1/classes/events?class=${classId}`, instructor);
   await annStream.waitFor((e) => e.event === 'class', 'the class on connect');
@@ -185,7 +200,13 @@ test('a broadcast reaches the learners\' streams and the room; a go-to names les
   const live = await call(labd.url, 'POST', '/v1/classes/broadcast', instructor, { classId, message: 'After the reload' });
   assert.equal(live.status, 201);
   await again.waitFor((e) => e.event === 'broadcast' && e.data.id === live.body.id, 'the live message after the replay');
-  assert.deepEqual(again.events.filter((e) => e.event === 'broadcast').map((e) => [e.data.kind, e.data.replay ?? false]), [['message', true], ['message', false]]);
+  assert.deepEqual(
+    again.events.filter((e) => e.event === 'broadcast').map((e) => [e.data.kind, e.data.replay ?? false]),
+    [
+      ['message', true],
+      ['message', false],
+    ],
+  );
   again.close();
   room.close();
 });
@@ -194,40 +215,50 @@ test('export as CSV and JSON: learner × step with status, attempts, first pass,
   const json = await call(labd.url, 'GET', `/v1/classes/export?class=${classId}&format=json`, instructor);
   assert.equal(json.status, 200);
   const bobRows = json.body.rows.filter((r: { learner: string }) => r.learner === 'Bob');
-  assert.deepEqual(bobRows.map((r: { step: string; status: string; attempts: number }) => `${r.step}:${r.status}:${r.attempts}`), ['bpftrace:fail:3', 'hello:pending:0', 'map:pending:0']);
+  assert.deepEqual(
+    bobRows.map((r: { step: string; status: string; attempts: number }) => `${r.step}:${r.status}:${r.attempts}`),
+    ['bpftrace:fail:3', 'hello:pending:0', 'map:pending:0'],
+  );
   const csv = await call(labd.url, 'GET', `/v1/classes/export?class=${classId}&format=csv`, instructor);
   assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
   assert.match(csv.headers.get('content-disposition') ?? '', /attachment; filename="class-.*\.csv"/);
   const lines = csv.text.trim().split('\r\n');
   assert.equal(lines.length, 1 + 2 * 3, 'a header and 2 learners × 3 steps');
-  assert.match(lines.find((l) => l.startsWith('Bob,') && l.includes(',bpftrace,'))!, /,fail,3,,,no bpftrace\b/);
+  assert.match(
+    lines.find((l) => l.startsWith('Bob,') && l.includes(',bpftrace,'))!,
+    /,fail,3,,,no bpftrace\b/,
+  );
 });
 
-test('ending the class reaps every member\'s lab, one still starting too (namespaces and cgroups gone); joining is refused after; ending again is harmless', { skip }, async () => {
-  // Carol's lab is asked for and not waited for: whether it is still starting or just ready when
-  // the class ends, it must not outlive the class.
-  const carol = await enrol('Carol');
-  assert.equal((await call(labd.url, 'POST', '/v1/lab', carol.token)).status, 200);
-  const end = await call(labd.url, 'POST', '/v1/classes/end', instructor, { classId });
-  assert.equal(end.status, 200, end.text);
-  assert.equal(end.body.reaped.length, 3, `Ann's, Bob's and Carol's labs: ${end.text}`);
-  for (const id of [people.ann.instance, people.bob.instance]) assert.ok(end.body.reaped.includes(id), `${id} reaped`);
-  assert.deepEqual(end.body.errors, []);
-  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  for (const id of end.body.reaped) {
-    assert.ok(!netns.includes(`el${id}-`), `no namespace of ${id} is left`);
-    assert.ok(!existsSync(join(labCgroupBase(), `el${id}`)), `no cgroup of ${id} is left`);
-    assert.ok(!existsSync(join(labd.stateDir, 'instances', id)), `no instance dir of ${id} is left`);
-  }
-  for (const who of [people.ann.token, carol.token]) assert.equal((await call(labd.url, 'GET', '/v1/lab', who)).body.state, 'down');
-  assert.equal((await call(labd.url, 'POST', '/v1/classes/join', labd.serviceToken, { code, displayName: 'Late' })).status, 410);
-  const roster = await call(labd.url, 'GET', `/v1/classes/roster?class=${classId}`, instructor);
-  assert.ok(roster.body.class.endedAt, 'the roster of an ended class is still readable');
-  assert.equal(roster.body.learners.find((l: { displayName: string }) => l.displayName === 'Bob').attempts, 3, 'results are kept');
+test(
+  "ending the class reaps every member's lab, one still starting too (namespaces and cgroups gone); joining is refused after; ending again is harmless",
+  { skip },
+  async () => {
+    // Carol's lab is asked for and not waited for: whether it is still starting or just ready when
+    // the class ends, it must not outlive the class.
+    const carol = await enrol('Carol');
+    assert.equal((await call(labd.url, 'POST', '/v1/lab', carol.token)).status, 200);
+    const end = await call(labd.url, 'POST', '/v1/classes/end', instructor, { classId });
+    assert.equal(end.status, 200, end.text);
+    assert.equal(end.body.reaped.length, 3, `Ann's, Bob's and Carol's labs: ${end.text}`);
+    for (const id of [people.ann.instance, people.bob.instance]) assert.ok(end.body.reaped.includes(id), `${id} reaped`);
+    assert.deepEqual(end.body.errors, []);
+    const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    for (const id of end.body.reaped) {
+      assert.ok(!netns.includes(`el${id}-`), `no namespace of ${id} is left`);
+      assert.ok(!existsSync(join(labCgroupBase(), `el${id}`)), `no cgroup of ${id} is left`);
+      assert.ok(!existsSync(join(labd.stateDir, 'instances', id)), `no instance dir of ${id} is left`);
+    }
+    for (const who of [people.ann.token, carol.token]) assert.equal((await call(labd.url, 'GET', '/v1/lab', who)).body.state, 'down');
+    assert.equal((await call(labd.url, 'POST', '/v1/classes/join', labd.serviceToken, { code, displayName: 'Late' })).status, 410);
+    const roster = await call(labd.url, 'GET', `/v1/classes/roster?class=${classId}`, instructor);
+    assert.ok(roster.body.class.endedAt, 'the roster of an ended class is still readable');
+    assert.equal(roster.body.learners.find((l: { displayName: string }) => l.displayName === 'Bob').attempts, 3, 'results are kept');
 
-  const again = await call(labd.url, 'POST', '/v1/classes/end', instructor, { classId });
-  assert.equal(again.status, 200, `ending an ended class is not an error: ${again.text}`);
-  assert.deepEqual(again.body.reaped, [], 'nothing left to reap');
-  assert.deepEqual(again.body.errors, []);
-  assert.equal(again.body.endedAt, end.body.endedAt, 'the class keeps its first end time');
-});
+    const again = await call(labd.url, 'POST', '/v1/classes/end', instructor, { classId });
+    assert.equal(again.status, 200, `ending an ended class is not an error: ${again.text}`);
+    assert.deepEqual(again.body.reaped, [], 'nothing left to reap');
+    assert.deepEqual(again.body.errors, []);
+    assert.equal(again.body.endedAt, end.body.endedAt, 'the class keeps its first end time');
+  },
+);

@@ -13,7 +13,11 @@ test('classes, rosters, results and broadcasts survive a labd restart; wrong joi
   let labd = await start();
   const instructor = readFileSync(join(stateDir, 'instructor-token'), 'utf8').trim();
   const c = await call(labd.url, 'POST', '/v1/classes', instructor, {
-    name: 'Persistent', lessons: [{ slug: 'why-ebpf', title: 'Why eBPF', labId: null }, { slug: 'hello-ebpf', title: 'Hello', labId: 'hello-ebpf' }],
+    name: 'Persistent',
+    lessons: [
+      { slug: 'why-ebpf', title: 'Why eBPF', labId: null },
+      { slug: 'hello-ebpf', title: 'Hello', labId: 'hello-ebpf' },
+    ],
   });
   assert.equal(c.status, 201);
   const { classId, code } = c.body;
@@ -44,7 +48,10 @@ test('classes, rosters, results and broadcasts survive a labd restart; wrong joi
 
   const room = await SseReader.open(`${labd.url}/v1/classes/events?class=${classId}`, instructor);
   const sent = await room.waitFor((e) => e.event === 'broadcasts', 'the broadcast history');
-  assert.deepEqual(sent.data.map((b: { message: string }) => b.message), ['Before the restart']);
+  assert.deepEqual(
+    sent.data.map((b: { message: string }) => b.message),
+    ['Before the restart'],
+  );
   room.close();
 
   const again = await call(labd.url, 'POST', '/v1/classes/join', labd.serviceToken, { code, displayName: 'Ann', learnerId: ann.body.learnerId });
@@ -54,7 +61,8 @@ test('classes, rosters, results and broadcasts survive a labd restart; wrong joi
   assert.ok(bob.body.learnerId);
 
   // Guessing codes: past 30 wrong ones in a minute every lookup is refused, the right code too.
-  for (let i = 0; i < 30; i++) assert.equal((await call(labd.url, 'GET', `/v1/classes/lookup?code=WRONG${String(i).padStart(3, '2')}`, labd.serviceToken)).status, 404);
+  for (let i = 0; i < 30; i++)
+    assert.equal((await call(labd.url, 'GET', `/v1/classes/lookup?code=WRONG${String(i).padStart(3, '2')}`, labd.serviceToken)).status, 404);
   assert.equal((await call(labd.url, 'GET', `/v1/classes/lookup?code=${code}`, labd.serviceToken)).status, 429);
   assert.equal((await call(labd.url, 'POST', '/v1/classes/join', labd.serviceToken, { code, displayName: 'Eve' })).status, 429);
 });

@@ -6,7 +6,12 @@ import type { RosterDeps } from './roster.ts';
 /** Labs are taken down a few at a time: each down kills processes and deletes links, which is mostly waiting on the kernel. */
 const REAP_CONCURRENCY = 4;
 
-export interface EndReport { classId: string; endedAt: string; reaped: string[]; errors: string[] }
+export interface EndReport {
+  classId: string;
+  endedAt: string;
+  reaped: string[];
+  errors: string[];
+}
 
 /**
  * Ends a class: no more joins, and every member's lab of the class's labs is taken down (their
@@ -22,12 +27,19 @@ export async function endClass(deps: RosterDeps, cls: ClassRow): Promise<EndRepo
   const one = async (p: (typeof jobs)[number]) => {
     let sub: ReturnType<RosterDeps['manager']['subscribe']> | undefined;
     await new Promise<void>((resolve) => {
-      sub = deps.manager.subscribe(p, (x: Progress) => { if (isFinal(x)) resolve(); });
+      sub = deps.manager.subscribe(p, (x: Progress) => {
+        if (isFinal(x)) resolve();
+      });
       if (!sub.active || sub.past.some(isFinal)) resolve();
     });
     sub?.unsubscribe();
     let cur;
-    try { cur = await deps.manager.current(p); } catch (e) { errors.push(`${p.learnerId}/${p.labId}: ${(e as Error).message}`); return; }
+    try {
+      cur = await deps.manager.current(p);
+    } catch (e) {
+      errors.push(`${p.learnerId}/${p.labId}: ${(e as Error).message}`);
+      return;
+    }
     if (!cur) return;
     const id = cur.inst.state.id;
     try {
@@ -40,8 +52,10 @@ export async function endClass(deps: RosterDeps, cls: ClassRow): Promise<EndRepo
     }
   };
   const queue = [...jobs];
-  await Promise.all(Array.from({ length: Math.min(REAP_CONCURRENCY, queue.length) }, async () => {
-    for (let p = queue.shift(); p; p = queue.shift()) await one(p);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(REAP_CONCURRENCY, queue.length) }, async () => {
+      for (let p = queue.shift(); p; p = queue.shift()) await one(p);
+    }),
+  );
   return { classId: cls.id, endedAt: deps.classes.get(cls.id)!.endedAt!, reaped: reaped.sort(), errors };
 }

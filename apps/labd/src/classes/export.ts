@@ -36,8 +36,14 @@ export function classResults(classes: ClassStore, store: Store, cls: ClassRow): 
         const p = progress.get(s.id);
         const passedAt = p?.passedAt ?? null;
         rows.push({
-          learner: m.displayName, learnerId: m.learnerId, lesson, lab: labId, step: s.id,
-          status: p?.status ?? 'pending', attempts: p?.attempts ?? 0, firstPassAt: passedAt,
+          learner: m.displayName,
+          learnerId: m.learnerId,
+          lesson,
+          lab: labId,
+          step: s.id,
+          status: p?.status ?? 'pending',
+          attempts: p?.attempts ?? 0,
+          firstPassAt: passedAt,
           firstPassAfterS: passedAt ? Math.max(0, Math.round((Date.parse(passedAt) - Date.parse(m.joinedAt)) / 1000)) : null,
           lastMessage: p?.lastMessage ?? null,
         });
@@ -54,5 +60,8 @@ export function classResults(classes: ClassStore, store: Store, cls: ClassRow): 
 export const RESULT_COLUMNS = ['learner', 'learner_id', 'lesson', 'lab', 'step', 'status', 'attempts', 'first_pass_at', 'first_pass_after_s', 'last_message'];
 
 export function resultsCsv(e: ClassExport): string {
-  return toCsv(RESULT_COLUMNS, e.rows.map((r) => [r.learner, r.learnerId, r.lesson, r.lab, r.step, r.status, r.attempts, r.firstPassAt, r.firstPassAfterS, r.lastMessage]));
+  return toCsv(
+    RESULT_COLUMNS,
+    e.rows.map((r) => [r.learner, r.learnerId, r.lesson, r.lab, r.step, r.status, r.attempts, r.firstPassAt, r.firstPassAfterS, r.lastMessage]),
+  );
 }

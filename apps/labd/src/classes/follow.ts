@@ -12,7 +12,9 @@ const MAX_FRAME_BYTES = 1024;
 /** While the learner has no shell open, the follower waits and looks again this often. */
 const WAIT_POLL_MS = 500;
 
-export interface FollowDeps extends RosterDeps { allowedOrigins: string[] }
+export interface FollowDeps extends RosterDeps {
+  allowedOrigins: string[];
+}
 
 /**
  * `WS /v1/classes/follow?class=C&learner=L[&lab=LAB][&node=N]`: an instructor watches a learner's
@@ -33,19 +35,34 @@ export function followServer(deps: FollowDeps) {
   async function attach(ws: WebSocket, req: IncomingMessage, url: URL): Promise<void> {
     let current: { session: TerminalSession; sub: Subscriber } | null = null;
     ws.on('message', (d: RawData, isBinary) => {
-      if (!isBinary) { ws.close(1003, 'terminal frames are binary'); return; }
+      if (!isBinary) {
+        ws.close(1003, 'terminal frames are binary');
+        return;
+      }
       const buf = Buffer.isBuffer(d) ? d : Array.isArray(d) ? Buffer.concat(d) : Buffer.from(d);
       let f;
-      try { f = decodeFrame(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)); } catch (e) { ws.close(1002, (e as Error).message.slice(0, 120)); return; }
+      try {
+        f = decodeFrame(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+      } catch (e) {
+        ws.close(1002, (e as Error).message.slice(0, 120));
+        return;
+      }
       // Input, Resize, Pause and Resume from a follower end here; only flow control goes on.
       if (f.op === Op.Ack && current) current.session.handle(current.sub, f);
     });
-    ws.on('close', () => { if (current) current.session.detach(current.sub); current = null; });
+    ws.on('close', () => {
+      if (current) current.session.detach(current.sub);
+      current = null;
+    });
 
     const origin = req.headers.origin;
     if (!origin || !deps.allowedOrigins.includes(origin)) return refuse(ws, CloseCode.Forbidden, `origin ${origin ?? '(none)'} is not allowed`);
     let principal;
-    try { principal = authenticate(deps.store, tokenOf(req, url, true)); } catch (e) { return refuse(ws, CloseCode.Unauthorized, (e as Error).message); }
+    try {
+      principal = authenticate(deps.store, tokenOf(req, url, true));
+    } catch (e) {
+      return refuse(ws, CloseCode.Unauthorized, (e as Error).message);
+    }
     if (principal.kind !== 'instructor') return refuse(ws, CloseCode.Forbidden, 'following a terminal needs the instructor token');
 
     const cls = deps.classes.get(url.searchParams.get('class') ?? '');
@@ -57,7 +74,9 @@ export function followServer(deps: FollowDeps) {
     const wantedNode = url.searchParams.get('node');
 
     const sink: Sink = {
-      send: (frame) => { if (ws.readyState === WebSocket.OPEN) ws.send(frame, { binary: true }); },
+      send: (frame) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(frame, { binary: true });
+      },
       close: (code, reason) => ws.close(code, reason),
     };
     // Look for the learner's session until one is there (or the instructor gives up).
@@ -70,12 +89,24 @@ export function followServer(deps: FollowDeps) {
         const key = { learnerId, instanceId: state.id, node };
         if (deps.registry.get(key)) {
           try {
-            const joined = await deps.registry.attach(key, () => { throw new Error('a follower never starts a shell'); }, sink, 'follower');
+            const joined = await deps.registry.attach(
+              key,
+              () => {
+                throw new Error('a follower never starts a shell');
+              },
+              sink,
+              'follower',
+            );
             // The instructor may have gone while the attach was decided.
-            if (ws.readyState !== WebSocket.OPEN) { joined.session.detach(joined.sub); return; }
+            if (ws.readyState !== WebSocket.OPEN) {
+              joined.session.detach(joined.sub);
+              return;
+            }
             current = joined;
             return;
-          } catch { /* the session ended between get and attach: look again */ }
+          } catch {
+            /* the session ended between get and attach: look again */
+          }
         }
       }
       await new Promise((r) => setTimeout(r, WAIT_POLL_MS));

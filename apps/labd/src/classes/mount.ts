@@ -18,7 +18,14 @@ export interface Classes {
 }
 
 /** Adds the class endpoints to labd's router and owns the follow socket and the live rooms. */
-export interface ClassesDeps { store: Store; manager: LabManager; registry: SessionRegistry; allowedOrigins: string[]; policy: Policy; newLearners: RateLimiter }
+export interface ClassesDeps {
+  store: Store;
+  manager: LabManager;
+  registry: SessionRegistry;
+  allowedOrigins: string[];
+  policy: Policy;
+  newLearners: RateLimiter;
+}
 
 export function mountClasses(router: Router, deps: ClassesDeps): Classes {
   const classes = new ClassStore(deps.store);
@@ -32,6 +39,9 @@ export function mountClasses(router: Router, deps: ClassesDeps): Classes {
       follow.handleUpgrade(req, socket, head, url);
       return true;
     },
-    close() { follow.close(); rooms.close(); },
+    close() {
+      follow.close();
+      rooms.close();
+    },
   };
 }

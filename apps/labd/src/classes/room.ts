@@ -15,7 +15,12 @@ export const ROSTER_TICK_MS = 1000;
 type ClassSend = SseStream<'GET /v1/classes/events'>['send'];
 type LearnerSend = SseStream<'GET /v1/classes/learner-events'>['send'];
 
-interface ClassWatch { sends: Set<ClassSend>; timer: NodeJS.Timeout; last: string; busy: boolean }
+interface ClassWatch {
+  sends: Set<ClassSend>;
+  timer: NodeJS.Timeout;
+  last: string;
+  busy: boolean;
+}
 
 /** What an instructor's room and a learner's banner listen to: rosters, broadcasts, the end of a class. */
 export class Rooms {
@@ -45,7 +50,10 @@ export class Rooms {
       const cur = this.classes.get(classId);
       if (!cur) return;
       cur.sends.delete(send);
-      if (cur.sends.size === 0) { clearInterval(cur.timer); this.classes.delete(classId); }
+      if (cur.sends.size === 0) {
+        clearInterval(cur.timer);
+        this.classes.delete(classId);
+      }
     };
   }
 
@@ -84,7 +92,10 @@ export class Rooms {
     for (const classId of this.deps.classes.activeClassesOf(learnerId)) {
       const cls = this.deps.classes.get(classId)!;
       send('class', { classId, name: cls.name, lessons: cls.lessons });
-      const lastMessage = this.deps.classes.broadcasts(classId).filter((b) => b.kind === 'message').at(-1);
+      const lastMessage = this.deps.classes
+        .broadcasts(classId)
+        .filter((b) => b.kind === 'message')
+        .at(-1);
       if (lastMessage) send('broadcast', { ...lastMessage, replay: true });
     }
     return () => {

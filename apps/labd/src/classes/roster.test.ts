@@ -12,7 +12,13 @@ import { csvField, toCsv } from './csv.ts';
 import { classResults, resultsCsv } from './export.ts';
 import { buildRoster, failStreak, STUCK_FAIL_STREAK, STUCK_ON_STEP_MS, stuckReason } from './roster.ts';
 
-const result = (step: string, status: CheckResult['status'], message = `${step} ${status}`): CheckResult => ({ lab: 'hello-ebpf', step, status, message, ms: 5 });
+const result = (step: string, status: CheckResult['status'], message = `${step} ${status}`): CheckResult => ({
+  lab: 'hello-ebpf',
+  step,
+  status,
+  message,
+  ms: 5,
+});
 const fresh = () => {
   const store = new Store(mkdtempSync(join(tmpdir(), 'elab-class-test-')));
   return { store, classes: new ClassStore(store) };
@@ -24,7 +30,7 @@ test('the fail streak counts fails since the last pass and skips check errors', 
   const s = (xs: string) => [...xs].map((c) => ({ status: ({ f: 'fail', p: 'pass', e: 'error' } as const)[c as 'f' | 'p' | 'e'] }));
   assert.equal(failStreak(s('')), 0);
   assert.equal(failStreak(s('fff')), 3);
-  assert.equal(failStreak(s('fefef')), 3, 'errors are the check\'s fault: neither counted nor a break');
+  assert.equal(failStreak(s('fefef')), 3, "errors are the check's fault: neither counted nor a break");
   assert.equal(failStreak(s('ffpfff')), 2, 'newest first: the pass ends the streak');
 });
 
@@ -39,12 +45,18 @@ test('stuck: past the time on one step, or a streak of failed checks; never once
 
 test('join codes: typed in lower case or with a dash they still match; look-alike letters never occur', () => {
   const { classes } = fresh();
-  const c = classes.create('Tuesday group', [{ slug: 'why-ebpf', title: 'Why eBPF', labId: null }, { slug: 'hello-ebpf', title: 'Hello', labId: 'hello-ebpf' }]);
+  const c = classes.create('Tuesday group', [
+    { slug: 'why-ebpf', title: 'Why eBPF', labId: null },
+    { slug: 'hello-ebpf', title: 'Hello', labId: 'hello-ebpf' },
+  ]);
   assert.match(c.code, /^[A-HJKMNP-Z2-9]{8}$/);
   assert.equal(normalizeCode(`${c.code.slice(0, 4).toLowerCase()}-${c.code.slice(4)}`), c.code);
   assert.equal(normalizeCode('O0I1L'), null);
   assert.equal(classes.byCode(c.code)?.id, c.id);
-  assert.deepEqual(classes.get(c.id)?.lessons.map((l) => l.labId), [null, 'hello-ebpf']);
+  assert.deepEqual(
+    classes.get(c.id)?.lessons.map((l) => l.labId),
+    [null, 'hello-ebpf'],
+  );
 });
 
 test('the roster follows each learner: current step, attempts, streak, last check, stuck and terminal', async () => {
@@ -61,7 +73,11 @@ test('the roster follows each learner: current step, attempts, streak, last chec
   for (const st of ['fail', 'error', 'fail', 'fail'] as const) store.recordChecks(bob.id, 'hello-ebpf', 'inst02', [result('bpftrace', st)]);
 
   const roster = await buildRoster({ classes, store, manager, registry }, classes.get(c.id)!);
-  assert.deepEqual(roster.learners.map((l) => l.displayName), ['Ann B.', 'Bob'], 'joining again renames, keeps the place');
+  assert.deepEqual(
+    roster.learners.map((l) => l.displayName),
+    ['Ann B.', 'Bob'],
+    'joining again renames, keeps the place',
+  );
   const [a, b] = roster.learners;
   assert.equal(a!.lesson, 'hello-ebpf');
   assert.deepEqual(a!.step, { id: 'hello', title: a!.steps[1]!.title, index: 2 });
@@ -81,13 +97,19 @@ test('the roster follows each learner: current step, attempts, streak, last chec
 
 test('export: one row per learner × step, with status, attempts, first pass and last message, as JSON and CSV', () => {
   const { store, classes } = fresh();
-  const c = classes.create('Class', [{ slug: 'hello-ebpf', title: 'Hello', labId: 'hello-ebpf' }, { slug: 'why-ebpf', title: 'Why', labId: null }]);
+  const c = classes.create('Class', [
+    { slug: 'hello-ebpf', title: 'Hello', labId: 'hello-ebpf' },
+    { slug: 'why-ebpf', title: 'Why', labId: null },
+  ]);
   const ann = store.createLearner('x');
   classes.join(c.id, ann.id, '=Ann, "the" tester');
   store.recordChecks(ann.id, 'hello-ebpf', 'i', [result('bpftrace', 'fail', 'not yet,\nsee "hint"')]);
   store.recordChecks(ann.id, 'hello-ebpf', 'i', [result('bpftrace', 'pass')]);
   const e = classResults(classes, store, classes.get(c.id)!);
-  assert.deepEqual(e.rows.map((r) => `${r.step}:${r.status}:${r.attempts}`), ['bpftrace:pass:2', 'hello:pending:0', 'map:pending:0']);
+  assert.deepEqual(
+    e.rows.map((r) => `${r.step}:${r.status}:${r.attempts}`),
+    ['bpftrace:pass:2', 'hello:pending:0', 'map:pending:0'],
+  );
   assert.ok(e.rows[0]!.firstPassAt && e.rows[0]!.firstPassAfterS !== null && e.rows[0]!.firstPassAfterS >= 0);
   const csv = resultsCsv(e).split('\r\n');
   assert.equal(csv[0], 'learner,learner_id,lesson,lab,step,status,attempts,first_pass_at,first_pass_after_s,last_message');
@@ -106,7 +128,10 @@ test('broadcasts are kept per class, in order; active classes of a learner exclu
   classes.join(two.id, l.id, 'Ann');
   classes.addBroadcast(one.id, { kind: 'message', message: 'hi' });
   classes.addBroadcast(one.id, { kind: 'goto', lesson: 'hello-ebpf', step: 'map', message: null });
-  assert.deepEqual(classes.broadcasts(one.id).map((b) => b.kind), ['message', 'goto']);
+  assert.deepEqual(
+    classes.broadcasts(one.id).map((b) => b.kind),
+    ['message', 'goto'],
+  );
   assert.deepEqual(classes.broadcasts(two.id), []);
   classes.end(two.id);
   assert.deepEqual(classes.activeClassesOf(l.id), [one.id]);

@@ -15,7 +15,12 @@ export const STUCK_ON_STEP_MS = 10 * 60_000;
 export const STUCK_FAIL_STREAK = 3;
 export const STUCK_RULE = `on the current step for more than ${STUCK_ON_STEP_MS / 60_000} min, or ${STUCK_FAIL_STREAK}+ failed checks of it in a row (check errors ignored)`;
 
-export interface RosterDeps { classes: ClassStore; store: Store; manager: LabManager; registry: SessionRegistry }
+export interface RosterDeps {
+  classes: ClassStore;
+  store: Store;
+  manager: LabManager;
+  registry: SessionRegistry;
+}
 
 /** Failed runs of one step in a row, newest first, until a pass; errors are skipped. */
 export function failStreak(newestFirst: Pick<Attempt, 'status'>[]): number {
@@ -37,7 +42,11 @@ export function stuckReason(r: { done: boolean; stepSince: string; failStreak: n
 
 /** Step titles from the lab catalog (kept in memory, reloaded when lab.yaml changes). */
 export function labSteps(labId: string): { id: string; title: string }[] {
-  try { return findLab(labId).steps.map((s) => ({ id: s.id, title: s.title })); } catch { return []; /* a lab removed mid-class shows no steps */ }
+  try {
+    return findLab(labId).steps.map((s) => ({ id: s.id, title: s.title }));
+  } catch {
+    return []; /* a lab removed mid-class shows no steps */
+  }
 }
 
 /** The lab a learner is working in: the class lab they touched last, else the first one. */
@@ -49,7 +58,10 @@ export function currentLab(deps: Pick<RosterDeps, 'classes'>, cls: ClassRow, lea
   let bestAt = activity.get(best.labId) ?? '';
   for (const l of withLab) {
     const at = activity.get(l.labId) ?? '';
-    if (at > bestAt) { best = l; bestAt = at; }
+    if (at > bestAt) {
+      best = l;
+      bestAt = at;
+    }
   }
   return { lesson: best.slug, labId: best.labId };
 }
@@ -61,7 +73,22 @@ async function row(deps: RosterDeps, cls: ClassRow, m: Member, now: number): Pro
   const stepSince = lastPass && lastPass > m.joinedAt ? lastPass : m.joinedAt;
   const base = { learnerId: m.learnerId, displayName: m.displayName, joinedAt: m.joinedAt, stepSince };
   if (!cur) {
-    return { ...base, lesson: null, labId: null, lab: { state: 'down', instanceId: null }, step: null, stepsDone: 0, stepsTotal: 0, attempts: 0, failStreak: 0, lastCheck: null, stuck: false, stuckReason: null, terminal: false, steps: [] };
+    return {
+      ...base,
+      lesson: null,
+      labId: null,
+      lab: { state: 'down', instanceId: null },
+      step: null,
+      stepsDone: 0,
+      stepsTotal: 0,
+      attempts: 0,
+      failStreak: 0,
+      lastCheck: null,
+      stuck: false,
+      stuckReason: null,
+      terminal: false,
+      steps: [],
+    };
   }
   const p = { kind: 'learner' as const, learnerId: m.learnerId, labId: cur.labId };
   const lab = await deps.manager.peek(p);
@@ -77,12 +104,20 @@ async function row(deps: RosterDeps, cls: ClassRow, m: Member, now: number): Pro
   const reason = stuckReason({ done: !step, stepSince, failStreak: streak }, now);
   const terminal = lab.instanceId !== null && deps.registry.list().some(({ key }) => key.learnerId === m.learnerId && key.instanceId === lab.instanceId);
   return {
-    ...base, lesson: cur.lesson, labId: cur.labId, lab,
+    ...base,
+    lesson: cur.lesson,
+    labId: cur.labId,
+    lab,
     step: step ? { id: step.id, title: step.title, index: index + 1 } : null,
-    stepsDone: steps.filter((s) => s.status === 'pass').length, stepsTotal: steps.length,
-    attempts: step?.attempts ?? 0, failStreak: streak,
+    stepsDone: steps.filter((s) => s.status === 'pass').length,
+    stepsTotal: steps.length,
+    attempts: step?.attempts ?? 0,
+    failStreak: streak,
     lastCheck: last ? { step: last.stepId, status: last.status, message: last.message, at: last.createdAt } : null,
-    stuck: reason !== null, stuckReason: reason, terminal, steps,
+    stuck: reason !== null,
+    stuckReason: reason,
+    terminal,
+    steps,
   };
 }
 

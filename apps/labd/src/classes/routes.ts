@@ -23,7 +23,11 @@ const WRONG_CODE_WINDOW_MS = 60_000;
 /** How long an instructor's sign-in session lasts; signing in again opens a new one. */
 export const INSTRUCTOR_SESSION_MS = 12 * 3600_000;
 
-export interface ClassRouteDeps extends RosterDeps { rooms: Rooms; policy: Policy; newLearners: RateLimiter }
+export interface ClassRouteDeps extends RosterDeps {
+  rooms: Rooms;
+  policy: Policy;
+  newLearners: RateLimiter;
+}
 
 /** The instructor endpoints (and the service's join/lookup/learner-events) of docs/api.md § Classes. */
 export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
@@ -39,14 +43,29 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
   };
   const byCode = (raw: string, client: string | undefined): ClassRow => {
     const key = client ?? 'service';
-    if (misses.blocked(key)) throw new TooMany('too many wrong join codes from this address', `wait ${misses.retryAfterS(key)} s and check the code`, { retryAfterS: misses.retryAfterS(key) });
+    if (misses.blocked(key))
+      throw new TooMany('too many wrong join codes from this address', `wait ${misses.retryAfterS(key)} s and check the code`, {
+        retryAfterS: misses.retryAfterS(key),
+      });
     const code = normalizeCode(raw);
     const c = code ? classes.byCode(code) : null;
-    if (!c) { misses.hit(key); throw new NotFound('no class has this join code', 'check the code with your instructor'); }
+    if (!c) {
+      misses.hit(key);
+      throw new NotFound('no class has this join code', 'check the code with your instructor');
+    }
     return c;
   };
   const publicView = (c: ClassRow) => ({ classId: c.id, name: c.name, language: c.language, lessons: c.lessons, ended: c.endedAt !== null });
-  const summary = (c: ClassRow) => ({ classId: c.id, name: c.name, code: c.code, language: c.language, joinPath: `/join/${c.code}`, lessons: c.lessons, createdAt: c.createdAt, endedAt: c.endedAt });
+  const summary = (c: ClassRow) => ({
+    classId: c.id,
+    name: c.name,
+    code: c.code,
+    language: c.language,
+    joinPath: `/join/${c.code}`,
+    lessons: c.lessons,
+    createdAt: c.createdAt,
+    endedAt: c.endedAt,
+  });
 
   // Sign-in sessions: opened with the instructor token itself (a session cannot open another, so
   // one never outlives its 12 h), ended with the session's own token.
@@ -55,7 +74,12 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
     reply(res, 'POST /v1/instructor/sessions', deps.store.openInstructorSession(INSTRUCTOR_SESSION_MS));
   });
   r.add('DELETE', '/v1/instructor/sessions', auth.instructor, async ({ req, res, url }, p) => {
-    if (!p.session) throw new Invalid('authorization', 'this is the instructor token, not a session', 'send the session token to end; rotate the instructor token by replacing <stateDir>/instructor-token');
+    if (!p.session)
+      throw new Invalid(
+        'authorization',
+        'this is the instructor token, not a session',
+        'send the session token to end; rotate the instructor token by replacing <stateDir>/instructor-token',
+      );
     deps.store.endInstructorSession(tokenOf(req, url, false)!);
     reply(res, 'DELETE /v1/instructor/sessions', { ok: true });
   });
@@ -65,14 +89,25 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
     for (const l of body.lessons) {
       if (!l.labId) continue;
       let drivers: string[];
-      try { drivers = findLab(l.labId).spec.drivers; } catch (e) { throw new Invalid('lessons', `lesson "${l.slug}": lab "${l.labId}" is not available on this server`, (e as Error).message); }
+      try {
+        drivers = findLab(l.labId).spec.drivers;
+      } catch (e) {
+        throw new Invalid('lessons', `lesson "${l.slug}": lab "${l.labId}" is not available on this server`, (e as Error).message);
+      }
       // A class is many learners: a lab that only runs on the host's kernel cannot be isolated between them.
       if (!deps.policy.trustLearners && drivers.every((d) => HOST_KERNEL_DRIVERS.has(d))) {
-        throw new Forbidden(`lesson "${l.slug}": lab "${l.labId}" runs only on ${drivers.join(', ')}, which shares this host's kernel and root with every lab shell, so labd does not serve it to a class`,
-          'give the lab the vm driver, or, if every learner may be root on this host, start labd with --trust-learners (ELAB_TRUST_LEARNERS=1)', { reason: 'isolation' });
+        throw new Forbidden(
+          `lesson "${l.slug}": lab "${l.labId}" runs only on ${drivers.join(', ')}, which shares this host's kernel and root with every lab shell, so labd does not serve it to a class`,
+          'give the lab the vm driver, or, if every learner may be root on this host, start labd with --trust-learners (ELAB_TRUST_LEARNERS=1)',
+          { reason: 'isolation' },
+        );
       }
     }
-    const c = classes.create(body.name, body.lessons.map((l) => ({ slug: l.slug, title: l.title, labId: l.labId ?? null })), body.language ?? 'en');
+    const c = classes.create(
+      body.name,
+      body.lessons.map((l) => ({ slug: l.slug, title: l.title, labId: l.labId ?? null })),
+      body.language ?? 'en',
+    );
     reply(res, 'POST /v1/classes', summary(c));
   });
 
@@ -136,7 +171,9 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
     const data = Buffer.from(format === 'csv' ? resultsCsv(e) : JSON.stringify(e, null, 2));
     res.writeHead(200, {
       'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
-      'content-disposition': `attachment; filename="${name}"`, 'content-length': data.length, 'cache-control': 'no-store',
+      'content-disposition': `attachment; filename="${name}"`,
+      'content-length': data.length,
+      'cache-control': 'no-store',
     });
     res.end(data);
   });
@@ -157,7 +194,8 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
     const body = await requestOf(req, 'POST /v1/classes/join');
     const c = byCode(body.code, body.client);
     if (c.endedAt) throw new Gone('this class has ended', 'ask your instructor for the code of a running class');
-    const learner = (body.learnerId && deps.store.getLearner(body.learnerId)) || createLearnerFor(deps.store, deps.policy, deps.newLearners, body.displayName, body.client);
+    const learner =
+      (body.learnerId && deps.store.getLearner(body.learnerId)) || createLearnerFor(deps.store, deps.policy, deps.newLearners, body.displayName, body.client);
     const m = classes.join(c.id, learner.id, body.displayName);
     rooms.poke(c.id);
     // A class member gets no lab on the host's kernel (policy.ts): one already running ends now.
@@ -167,7 +205,15 @@ export function addClassRoutes(r: Router, deps: ClassRouteDeps): void {
       : undefined;
     // A fresh browser session comes with every join: the web's cookie carries it.
     const session = deps.store.openLearnerSession(learner.id, deps.policy.learnerSessionMs);
-    reply(res, 'POST /v1/classes/join', { learnerId: learner.id, displayName: m.displayName, joinedAt: m.joinedAt, ...publicView(c), ...session, stoppedLabs, ...(notice ? { notice } : {}) });
+    reply(res, 'POST /v1/classes/join', {
+      learnerId: learner.id,
+      displayName: m.displayName,
+      joinedAt: m.joinedAt,
+      ...publicView(c),
+      ...session,
+      stoppedLabs,
+      ...(notice ? { notice } : {}),
+    });
   });
 
   r.add('GET', '/v1/classes/learner-events', auth.service, async ({ req, res, url }) => {

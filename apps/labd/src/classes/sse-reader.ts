@@ -1,5 +1,9 @@
 /** Test support: reads a labd text/event-stream and lets a test wait for an event. */
-export interface SseEvent { event: string; data: any; at: number }
+export interface SseEvent {
+  event: string;
+  data: any;
+  at: number;
+}
 
 export class SseReader {
   events: SseEvent[] = [];
@@ -12,7 +16,11 @@ export class SseReader {
     const r = new SseReader();
     const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: r.abort.signal });
     r.status = res.status;
-    if (!res.ok || !res.body) { r.ended = true; await res.text().catch(() => ''); return r; }
+    if (!res.ok || !res.body) {
+      r.ended = true;
+      await res.text().catch(() => '');
+      return r;
+    }
     void r.pump(res.body);
     return r;
   }
@@ -36,7 +44,9 @@ export class SseReader {
           for (const w of this.waiters.splice(0)) w();
         }
       }
-    } catch { /* aborted */ }
+    } catch {
+      /* aborted */
+    }
     this.ended = true;
     for (const w of this.waiters.splice(0)) w();
   }
@@ -47,9 +57,14 @@ export class SseReader {
       const hit = this.events.find(pred);
       if (hit) return hit;
       if (Date.now() > deadline || this.ended) throw new Error(`timed out waiting for ${what}; events: ${JSON.stringify(this.events.map((e) => e.event))}`);
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 100); });
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 100);
+      });
     }
   }
 
-  close(): void { this.abort.abort(); }
+  close(): void {
+    this.abort.abort();
+  }
 }

@@ -37,7 +37,10 @@ test('the unchanged hello builds and loads', { skip }, async () => {
   assert.equal(r.status, 200);
   assert.equal(r.body.ok, true, r.body.log);
   assert.equal(r.body.stage, 'done');
-  assert.deepEqual(r.body.diagnostics.filter((d: { severity: string }) => d.severity === 'error'), []);
+  assert.deepEqual(
+    r.body.diagnostics.filter((d: { severity: string }) => d.severity === 'error'),
+    [],
+  );
 });
 
 test('a clang syntax error comes back as a diagnostic at its line and column', { skip }, async () => {

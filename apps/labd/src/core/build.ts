@@ -21,12 +21,15 @@ const tail = (s: string) => (s.length > LOG_LIMIT ? `[… ${s.length - LOG_LIMIT
 export async function buildTool(inst: LabInstance, tool: string): Promise<BuildResult> {
   if (!TOOL_NAME.test(tool)) throw new Invalid('tool', `"${tool}" is not a tool name`, 'a tool is a folder bpf/<tool>/ holding <tool>.bpf.c, e.g. "hello"');
   // The workdir as the lab sees it (pwd -P, as make's $(abspath) does): clang prints paths under it.
-  const compile = await inst.exec([
-    'echo "@@root $(pwd -P)"',
-    `if [ ! -f bpf/${tool}/${tool}.bpf.c ]; then echo "@@missing"; exit 0; fi`,
-    `echo "@@files $(cd bpf/${tool} && ls | tr '\\n' ' ')"`,
-    `make -C bpf ${tool} 2>&1; echo "@@exit $?"`,
-  ].join('\n'), { timeoutMs: COMPILE_TIMEOUT_MS });
+  const compile = await inst.exec(
+    [
+      'echo "@@root $(pwd -P)"',
+      `if [ ! -f bpf/${tool}/${tool}.bpf.c ]; then echo "@@missing"; exit 0; fi`,
+      `echo "@@files $(cd bpf/${tool} && ls | tr '\\n' ' ')"`,
+      `make -C bpf ${tool} 2>&1; echo "@@exit $?"`,
+    ].join('\n'),
+    { timeoutMs: COMPILE_TIMEOUT_MS },
+  );
   const out = compile.stdout;
   if (out.includes('@@missing\n')) throw new NotFound(`there is no bpf/${tool}/${tool}.bpf.c in the lab`, 'tools are folders under bpf/ in the lab workdir');
   const root = /^@@root (.*)$/m.exec(out)?.[1] ?? inst.state.workdir;
@@ -39,13 +42,16 @@ export async function buildTool(inst: LabInstance, tool: string): Promise<BuildR
     return { ok: false, stage: 'compile', log: tail(makeLog + why), diagnostics: clang };
   }
 
-  const load = await inst.exec([
-    // bpffs refuses names with a dot.
-    'd=$(mktemp -d /sys/fs/bpf/labd-build-XXXXXX) || exit 125',
-    `bpftool prog loadall bpf/.output/${tool}.bpf.o "$d" 2>&1; rc=$?`,
-    'rm -rf "$d"',
-    'exit $rc',
-  ].join('\n'), { timeoutMs: LOAD_TIMEOUT_MS });
+  const load = await inst.exec(
+    [
+      // bpffs refuses names with a dot.
+      'd=$(mktemp -d /sys/fs/bpf/labd-build-XXXXXX) || exit 125',
+      `bpftool prog loadall bpf/.output/${tool}.bpf.o "$d" 2>&1; rc=$?`,
+      'rm -rf "$d"',
+      'exit $rc',
+    ].join('\n'),
+    { timeoutMs: LOAD_TIMEOUT_MS },
+  );
   const loadLog = load.stdout + load.stderr + (load.timedOut ? `\nloading did not finish within ${LOAD_TIMEOUT_MS / 1000}s` : '');
   const log = tail(`${makeLog}\n$ bpftool prog loadall bpf/.output/${tool}.bpf.o\n${loadLog}`);
   if (load.code !== 0) {

@@ -32,8 +32,14 @@ test('the verifier error maps to the last line-info comment before the failing i
 });
 
 test('a load failure without a verifier log (or without line info) gives no made-up position', () => {
-  assert.deepEqual(parseVerifierLog("libbpf: map 'events': failed to create: Invalid argument(-22)\nError: failed to load object file", (f) => f), []);
-  assert.deepEqual(parseVerifierLog("libbpf: prog 'p': -- BEGIN PROG LOAD LOG --\n0: (b7) r0 = 0\nR0 !read_ok\n-- END PROG LOAD LOG --", (f) => f), []);
+  assert.deepEqual(
+    parseVerifierLog("libbpf: map 'events': failed to create: Invalid argument(-22)\nError: failed to load object file", (f) => f),
+    [],
+  );
+  assert.deepEqual(
+    parseVerifierLog("libbpf: prog 'p': -- BEGIN PROG LOAD LOG --\n0: (b7) r0 = 0\nR0 !read_ok\n-- END PROG LOAD LOG --", (f) => f),
+    [],
+  );
 });
 
 test('clang diagnostics: path made relative to the lab workdir, severities, notes', () => {

@@ -47,7 +47,11 @@ export function parseVerifierLog(log: string, sourceFor: (file: string) => strin
   if (end < 0) end = lines.length;
   const body = lines.slice(begin + 1, end).map((l) => l.trimEnd());
   let lastInsn = -1;
-  for (let i = body.length - 1; i >= 0; i--) if (INSN.test(body[i]!)) { lastInsn = i; break; }
+  for (let i = body.length - 1; i >= 0; i--)
+    if (INSN.test(body[i]!)) {
+      lastInsn = i;
+      break;
+    }
   const after = body.slice(lastInsn + 1).filter((l) => l.trim() && !NOISE.test(l) && !LINE_INFO.test(l));
   const message = after.join('; ') || body.filter((l) => l.trim() && !NOISE.test(l)).at(-1) || 'the verifier rejected the program';
   let info: RegExpExecArray | null = null;

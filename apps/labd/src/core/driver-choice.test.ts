@@ -38,10 +38,21 @@ class FakeDriver {
   /** What problem() of its instances says (a vm guest paused on a full host disk). */
   stuck: string | null = null;
   constructor(readonly name: DriverName) {}
-  async preflight() { this.preflights++; return this.report; }
+  async preflight() {
+    this.preflights++;
+    return this.report;
+  }
   async up(lab: { spec: { id: string } }): Promise<LabInstance> {
     this.ups++;
-    const state: InstanceState = { id: newInstanceId(), labId: lab.spec.id, driver: this.name, createdAt: new Date().toISOString(), workdir: root, nodes: ['lab'], driverState: {} };
+    const state: InstanceState = {
+      id: newInstanceId(),
+      labId: lab.spec.id,
+      driver: this.name,
+      createdAt: new Date().toISOString(),
+      workdir: root,
+      nodes: ['lab'],
+      driverState: {},
+    };
     saveState(state);
     this.live.add(state.id);
     return this.attach(state);
@@ -53,15 +64,22 @@ class FakeDriver {
       problem,
       state,
       exec: async () => ({ code: 0, stdout: '', stderr: '', ms: 0, timedOut: false }),
-      shell: () => { throw new Error('no shell in a fake'); },
+      shell: () => {
+        throw new Error('no shell in a fake');
+      },
       readFile: async () => Buffer.alloc(0),
       writeFile: async () => {},
       pids: async () => new Set(),
       alive: async () => live.has(state.id),
-      down: async () => { live.delete(state.id); unregister(state.id); },
+      down: async () => {
+        live.delete(state.id);
+        unregister(state.id);
+      },
     } as unknown as LabInstance;
   }
-  async reap() { return { removed: [], kept: [], errors: [] }; }
+  async reap() {
+    return { removed: [], kept: [], errors: [] };
+  }
 }
 
 const netns = new FakeDriver('netns');
@@ -84,7 +102,10 @@ async function settled(m: InstanceType<typeof LabManager>) {
 
 /** A refusal of the core, as the HTTP layer will answer it. */
 async function refused(p: Promise<unknown>, status: number): Promise<InstanceType<typeof DomainError>> {
-  const e = await p.then(() => null, (x: unknown) => x);
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
   assert.ok(e instanceof DomainError, `expected a DomainError answered ${status}, got ${String(e)}`);
   assert.equal(STATUS_OF[e.kind], status, e.message);
   return e;
@@ -155,7 +176,16 @@ test('DriverReports: one preflight per driver per TTL however many ask; a throwi
   await reports.preflight('vagrant');
   assert.equal(vagrant.preflights - before, 2);
 
-  registerDriver('kind', () => ({ name: 'kind', preflight: async () => { throw new Error('docker hung up'); } }) as never);
+  registerDriver(
+    'kind',
+    () =>
+      ({
+        name: 'kind',
+        preflight: async () => {
+          throw new Error('docker hung up');
+        },
+      }) as never,
+  );
   const kind = await reports.preflight('kind');
   assert.equal(kind.ok, false);
   assert.match(kind.missing[0]!.what, /docker hung up/);
@@ -186,7 +216,9 @@ test('a lab that runs but is stuck: ready with the reason as its error; checks a
     const e = await refused(m.ready(ann), 503);
     assert.equal(e.message, d.stuck);
     assert.match(e.hint ?? '', /Stop or Reset work/);
-  } finally { d.stuck = null; }
+  } finally {
+    d.stuck = null;
+  }
   assert.equal((await m.view(ann)).error, undefined, 'the error goes when the lab can run again');
   assert.ok(await m.ready(ann));
 });

@@ -15,7 +15,10 @@ export const DRIVER_REPORT_TTL_MS = 5_000;
 /** A preflight that hangs (a stuck docker daemon) must not hang the picker. */
 export const PREFLIGHT_TIMEOUT_MS = 20_000;
 
-interface Cached { at: number; report: Promise<CapabilityReport> }
+interface Cached {
+  at: number;
+  report: Promise<CapabilityReport>;
+}
 
 /** A LabError already says what is wrong (e.g. a driver not in this build); anything else is named. */
 function failed(what: string, e: unknown): CapabilityReport {
@@ -26,7 +29,14 @@ function failed(what: string, e: unknown): CapabilityReport {
 function withTimeout(p: Promise<CapabilityReport>, what: string, ms: number): Promise<CapabilityReport> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<CapabilityReport>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, missing: [{ what: `${what} did not answer in ${ms / 1000} s`, fix: 'check the tools it uses (docker info, vagrant --version) by hand' }] }), ms);
+    timer = setTimeout(
+      () =>
+        resolve({
+          ok: false,
+          missing: [{ what: `${what} did not answer in ${ms / 1000} s`, fix: 'check the tools it uses (docker info, vagrant --version) by hand' }],
+        }),
+      ms,
+    );
     timer.unref();
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
@@ -49,7 +59,11 @@ export class DriverReports {
   private cached(key: string, make: () => Promise<CapabilityReport>): Promise<CapabilityReport> {
     const hit = this.cache.get(key);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.report;
-    const report = withTimeout(make().catch((e) => failed(key, e)), key, this.timeoutMs);
+    const report = withTimeout(
+      make().catch((e) => failed(key, e)),
+      key,
+      this.timeoutMs,
+    );
     this.cache.set(key, { at: this.now(), report });
     return report;
   }
@@ -64,7 +78,10 @@ export class DriverReports {
    * lab's `requires` count too (the same check upLab makes before a netns start).
    */
   async forLab(lab: LoadedLab, name: DriverName): Promise<CapabilityReport> {
-    const sup = await getDriver(name).then((d) => d.supports?.(lab) ?? { ok: true as const }, () => ({ ok: true as const }));
+    const sup = await getDriver(name).then(
+      (d) => d.supports?.(lab) ?? { ok: true as const },
+      () => ({ ok: true as const }),
+    );
     if (!sup.ok) return { ok: false, missing: [{ what: sup.why, fix: sup.fix }] };
     const pre = await this.preflight(name);
     if (name !== 'netns' || !pre.ok || lab.spec.requires.length === 0) return pre;
@@ -78,9 +95,11 @@ export class DriverReports {
   /** Every driver the lab names or this build registers; the lab's own first, in lab.yaml order. */
   async list(lab: LoadedLab): Promise<DriverChoice[]> {
     const names = [...new Set<DriverName>([...lab.spec.drivers, ...driverNames()])];
-    return Promise.all(names.map(async (name) => {
-      const r = await this.forLab(lab, name);
-      return { name, supported: lab.spec.drivers.includes(name), ok: r.ok, missing: r.missing };
-    }));
+    return Promise.all(
+      names.map(async (name) => {
+        const r = await this.forLab(lab, name);
+        return { name, supported: lab.spec.drivers.includes(name), ok: r.ok, missing: r.missing };
+      }),
+    );
   }
 }

@@ -13,7 +13,10 @@ import { HOST_KERNEL_DRIVERS, isolationRefusal, OPEN_POLICY, type Policy } from 
 
 export type { LabState };
 export type { LabView };
-export interface Running { lab: LoadedLab; inst: LabInstance }
+export interface Running {
+  lab: LoadedLab;
+  inst: LabInstance;
+}
 
 /** The progress stream of one learner's lab; its phase and instance are the InstanceStore's. */
 interface Entry {
@@ -26,7 +29,6 @@ const LAB_STATE: Record<Phase, LabState> = { creating: 'starting', ready: 'ready
 
 const keyOf = (p: LearnerPrincipal) => `${p.learnerId}\0${p.labId}`;
 export const isFinal = (p: Progress) => p.phase === 'ready' || p.phase === 'error';
-
 
 /**
  * Starts, resets and finds each learner's instance of a lab. Decisions for one learner's lab are
@@ -42,7 +44,11 @@ export class LabManager {
   /** Each learner's instance and its phase (creating, ready, failed, down). */
   readonly instances: InstanceStore;
 
-  constructor(private readonly store: Store, private readonly sessions: SessionRegistry, private readonly policy: Policy = OPEN_POLICY) {
+  constructor(
+    private readonly store: Store,
+    private readonly sessions: SessionRegistry,
+    private readonly policy: Policy = OPEN_POLICY,
+  ) {
     this.instances = new InstanceStore(store);
   }
 
@@ -53,7 +59,11 @@ export class LabManager {
   }
 
   lab(p: LearnerPrincipal): LoadedLab {
-    try { return findLab(p.labId); } catch (e) { throw new NotFound(`lab "${p.labId}" is not available on this server`, (e as Error).message); }
+    try {
+      return findLab(p.labId);
+    } catch (e) {
+      throw new NotFound(`lab "${p.labId}" is not available on this server`, (e as Error).message);
+    }
   }
 
   /** The learner's running instance (reattached from its state file after a labd restart), or null. */
@@ -115,7 +125,10 @@ export class LabManager {
       const cur = await this.current(p);
       if (cur) {
         if (driver && driver !== cur.inst.state.driver) {
-          throw new Conflict(`the lab is running on the ${cur.inst.state.driver} driver`, `to move it to ${driver}, reset it: POST /v1/lab/reset {"driver":"${driver}"}`);
+          throw new Conflict(
+            `the lab is running on the ${cur.inst.state.driver} driver`,
+            `to move it to ${driver}, reset it: POST /v1/lab/reset {"driver":"${driver}"}`,
+          );
         }
         return;
       }
@@ -175,10 +188,18 @@ export class LabManager {
       }
       const mine = others.filter((o) => o.learnerId === p.learnerId).length;
       if (mine >= this.policy.maxLabsPerLearner) {
-        throw new TooMany(`you have ${mine} labs running, the most one learner may have`, 'stop a lab you are done with ("Stop lab" in its panel, or DELETE /v1/lab), then start this one', { reason: 'learner-lab-limit', limit: this.policy.maxLabsPerLearner });
+        throw new TooMany(
+          `you have ${mine} labs running, the most one learner may have`,
+          'stop a lab you are done with ("Stop lab" in its panel, or DELETE /v1/lab), then start this one',
+          { reason: 'learner-lab-limit', limit: this.policy.maxLabsPerLearner },
+        );
       }
       if (others.length >= this.policy.maxLabs) {
-        throw new Unavailable(`this server already runs ${others.length} labs, its limit`, 'try again when someone stops a lab; the operator can raise --max-labs (ELAB_MAX_LABS)', { reason: 'lab-limit', limit: this.policy.maxLabs });
+        throw new Unavailable(
+          `this server already runs ${others.length} labs, its limit`,
+          'try again when someone stops a lab; the operator can raise --max-labs (ELAB_MAX_LABS)',
+          { reason: 'lab-limit', limit: this.policy.maxLabs },
+        );
       }
       launch();
     });
@@ -217,7 +238,10 @@ export class LabManager {
     const name = asked as DriverName;
     const r = await this.drivers.forLab(lab, name);
     if (!r.ok) {
-      throw new Unmet(`the ${name} driver cannot run here: ${r.missing.map((m) => m.what).join('; ')}`, r.missing.map((m) => m.fix).join('; '), { driver: name, missing: r.missing });
+      throw new Unmet(`the ${name} driver cannot run here: ${r.missing.map((m) => m.what).join('; ')}`, r.missing.map((m) => m.fix).join('; '), {
+        driver: name,
+        missing: r.missing,
+      });
     }
     this.instances.assign(p, this.instances.owned(p).instanceId, name);
     return name;
@@ -232,20 +256,22 @@ export class LabManager {
       const before = stepId ? lab.steps.slice(0, lab.steps.indexOf(findStepOr404(lab, stepId))) : [];
       // Without a choice a reset keeps the driver the lab runs on.
       const name = driver === undefined ? ((await this.current(p))?.inst.state.driver ?? this.defaultDriver(p, lab)) : await this.chooseDriver(p, lab, driver);
-      await this.admitted(p, name, () => this.launch(p, e, name, async (progress) => {
-        const old = await this.current(p);
-        if (old) {
-          progress({ phase: 'down', message: `removing lab ${old.inst.state.id}`, fraction: 0 });
-          await this.sessions.closeInstance(old.inst.state.id);
-          this.instances.assign(p, null, name);
-          await this.instanceLock.run(old.inst.state.id, () => old.inst.down());
-        }
-        const { inst } = await this.up(p, name, progress);
-        for (const s of before) {
-          progress({ phase: 'solve', message: `solving step "${s.id}" so the lab starts at "${stepId}"`, fraction: 0.9 });
-          await runScript(inst, s.solve, `the solve script of step "${s.id}"`, Math.max(60, s.timeoutSeconds * 4) * 1000, { LAB_STEP: s.id });
-        }
-      }));
+      await this.admitted(p, name, () =>
+        this.launch(p, e, name, async (progress) => {
+          const old = await this.current(p);
+          if (old) {
+            progress({ phase: 'down', message: `removing lab ${old.inst.state.id}`, fraction: 0 });
+            await this.sessions.closeInstance(old.inst.state.id);
+            this.instances.assign(p, null, name);
+            await this.instanceLock.run(old.inst.state.id, () => old.inst.down());
+          }
+          const { inst } = await this.up(p, name, progress);
+          for (const s of before) {
+            progress({ phase: 'solve', message: `solving step "${s.id}" so the lab starts at "${stepId}"`, fraction: 0.9 });
+            await runScript(inst, s.solve, `the solve script of step "${s.id}"`, Math.max(60, s.timeoutSeconds * 4) * 1000, { LAB_STEP: s.id });
+          }
+        }),
+      );
     });
   }
 
@@ -270,7 +296,9 @@ export class LabManager {
   private async up(p: LearnerPrincipal, driver: DriverName, progress: (x: Progress) => void): Promise<Running> {
     // upLab's own 'ready' is held back: ready is announced only once the instance is recorded,
     // so a client that reacts to it with GET /v1/lab sees the lab as ready.
-    const r = await upLab(p.labId, driver, (x) => { if (x.phase !== 'ready') progress(x); });
+    const r = await upLab(p.labId, driver, (x) => {
+      if (x.phase !== 'ready') progress(x);
+    });
     this.instances.assign(p, r.inst.state.id, r.inst.state.driver);
     return r;
   }
@@ -282,13 +310,30 @@ export class LabManager {
       for (const l of [...e.listeners]) l(x);
     };
     const failure = (err: unknown) => ({ message: (err as Error)?.message || String(err), hint: err instanceof LabError ? err.hint : undefined });
-    this.instances.create(p, driver, async () => { await work(emit); }, failure).then(
-      () => emit({ phase: 'ready', message: 'lab ready', fraction: 1 }),
-      (err: unknown) => { const f = failure(err); emit({ phase: 'error', message: f.hint ? `${f.message} (${f.hint})` : f.message }); },
-    ).finally(() => e.listeners.clear());
+    this.instances
+      .create(
+        p,
+        driver,
+        async () => {
+          await work(emit);
+        },
+        failure,
+      )
+      .then(
+        () => emit({ phase: 'ready', message: 'lab ready', fraction: 1 }),
+        (err: unknown) => {
+          const f = failure(err);
+          emit({ phase: 'error', message: f.hint ? `${f.message} (${f.hint})` : f.message });
+        },
+      )
+      .finally(() => e.listeners.clear());
   }
 }
 
 function findStepOr404(lab: LoadedLab, stepId: string) {
-  try { return findStep(lab, stepId); } catch (e) { throw new NotFound((e as LabError).message, (e as LabError).hint); }
+  try {
+    return findStep(lab, stepId);
+  } catch (e) {
+    throw new NotFound((e as LabError).message, (e as LabError).hint);
+  }
 }

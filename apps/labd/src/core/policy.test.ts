@@ -11,11 +11,18 @@ const skip = !isRoot && 'needs root (real netns labs)';
 const labsDir = join(import.meta.dirname, '../../../../labs');
 /** A lab of this tree that lists only the netns driver (which ones do changes as labs gain drivers). */
 const netnsOnlyLab = readdirSync(labsDir).find((id) => {
-  try { return /^drivers:\s*\[\s*netns\s*\]\s*$/m.test(readFileSync(join(labsDir, id, 'lab.yaml'), 'utf8')); } catch { return false; }
+  try {
+    return /^drivers:\s*\[\s*netns\s*\]\s*$/m.test(readFileSync(join(labsDir, id, 'lab.yaml'), 'utf8'));
+  } catch {
+    return false;
+  }
 });
 const started: LabdProcess[] = [];
 after(async () => {
-  for (const l of started) { await l.stop(); downAllLabs(l.stateDir); }
+  for (const l of started) {
+    await l.stop();
+    downAllLabs(l.stateDir);
+  }
 });
 async function labd(opts: Parameters<typeof startLabd>[0]): Promise<LabdProcess> {
   const l = await startLabd(opts);
@@ -93,7 +100,10 @@ test('learners: per-client rate, a total cap, printable names, and sessions that
   const flood = [];
   for (let i = 0; i < 200; i++) flood.push((await make('10.0.0.1')).status);
   assert.equal(flood.filter((s) => s === 201).length, 30, 'one address makes 30 learners in the window');
-  assert.ok(flood.slice(30).every((s) => s === 429), 'then 429');
+  assert.ok(
+    flood.slice(30).every((s) => s === 429),
+    'then 429',
+  );
   for (let i = 0; i < 10; i++) assert.equal((await make('10.0.0.2')).status, 201, 'another address is not limited by the first');
   const full = await make('10.0.0.3');
   assert.equal(full.status, 503, 'past ELAB_MAX_LEARNERS no learner is made');
@@ -117,7 +127,8 @@ test('wrong join codes lock out only the client that sent them; CR/LF names are 
   const l = await labd({});
   const instructor = readFileSync(join(l.stateDir, 'instructor-token'), 'utf8').trim();
   const cls = await call(l.url, 'POST', '/v1/classes', instructor, { name: 'c', lessons: [{ slug: 'hello-ebpf', title: 'H', labId: 'hello-ebpf' }] });
-  const join_ = (client: string, code = cls.body.code, displayName = 'Ann') => call(l.url, 'POST', '/v1/classes/join', l.serviceToken, { code, displayName, client });
+  const join_ = (client: string, code = cls.body.code, displayName = 'Ann') =>
+    call(l.url, 'POST', '/v1/classes/join', l.serviceToken, { code, displayName, client });
   for (let i = 0; i < 30; i++) assert.equal((await join_('10.0.0.66', `WRONG${String(i).padStart(3, '2')}`)).status, 404);
   assert.equal((await join_('10.0.0.66')).status, 429, 'the guesser is locked out, even with the right code');
   assert.equal((await call(l.url, 'GET', `/v1/classes/lookup?code=${cls.body.code}&client=10.0.0.66`, l.serviceToken)).status, 429);
@@ -128,7 +139,7 @@ test('wrong join codes lock out only the client that sent them; CR/LF names are 
   assert.match(crlf.body.error, /printable text only/);
 });
 
-test('joining a class takes down the learner\'s running netns lab, with a notice; progress stays', { skip, timeout: 180_000 }, async () => {
+test("joining a class takes down the learner's running netns lab, with a notice; progress stays", { skip, timeout: 180_000 }, async () => {
   const l = await labd({ trustLearners: false });
   const carol = await learnerWithSession(l, 'Carol');
   const instanceId = await upLab(l, carol.token);

@@ -7,7 +7,11 @@
 export class RateLimiter {
   private hits = new Map<string, number[]>();
 
-  constructor(readonly limit: number, readonly windowMs: number, private readonly maxKeys = 10_000) {}
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+    private readonly maxKeys = 10_000,
+  ) {}
 
   private recent(key: string, now: number): number[] {
     const list = (this.hits.get(key) ?? []).filter((t) => now - t < this.windowMs);

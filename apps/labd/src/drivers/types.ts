@@ -15,7 +15,9 @@ export interface ExecOptions {
   env?: Record<string, string>;
 }
 
-export interface LabExecResult extends ExecResult { timedOut: boolean }
+export interface LabExecResult extends ExecResult {
+  timedOut: boolean;
+}
 
 /** The subset of node-pty's IPty that sessions rely on, so drivers may wrap other transports. */
 export interface Pty {
@@ -36,7 +38,12 @@ export interface Pty {
  * directory. A plain description rather than a live pty, so the process that spawns it can be a
  * terminal holder that outlives labd (see sessions/holder/).
  */
-export interface ShellCommand { file: string; args: string[]; env: Record<string, string>; cwd: string }
+export interface ShellCommand {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
 
 /** What every driver persists so a later process (CLI call, restarted labd) can reattach. */
 export interface InstanceState {
@@ -87,7 +94,11 @@ export interface CapabilityReport {
 /** Whether a driver can run a lab's shape (topology) at all; `why` and `fix` say what to do if not. */
 export type Support = { ok: true } | { ok: false; why: string; fix: string };
 
-export interface ReapReport { removed: string[]; kept: string[]; errors: string[] }
+export interface ReapReport {
+  removed: string[];
+  kept: string[];
+  errors: string[];
+}
 
 export interface LabDriver {
   readonly name: DriverName;

@@ -59,10 +59,12 @@ export function authenticate(store: Store, token: string | null): Principal {
 /** Route guards: authenticate, then require the token kind the endpoint is for. */
 export function guards(store: Store) {
   const any = (ctx: RouteContext): Principal => authenticate(store, tokenOf(ctx.req, ctx.url, false));
-  const of = <K extends Principal['kind']>(kind: K) => (ctx: RouteContext): Extract<Principal, { kind: K }> => {
-    const p = any(ctx);
-    if (p.kind !== kind) throw new Forbidden(`this endpoint needs a ${kind} token, not a ${p.kind} token`);
-    return p as Extract<Principal, { kind: K }>;
-  };
+  const of =
+    <K extends Principal['kind']>(kind: K) =>
+    (ctx: RouteContext): Extract<Principal, { kind: K }> => {
+      const p = any(ctx);
+      if (p.kind !== kind) throw new Forbidden(`this endpoint needs a ${kind} token, not a ${p.kind} token`);
+      return p as Extract<Principal, { kind: K }>;
+    };
   return { any, service: of('service'), instructor: of('instructor'), learner: of('learner') };
 }

@@ -23,7 +23,13 @@ export function discardRest(req: IncomingMessage, _res: ServerResponse, maxBytes
   const cut = () => req.socket.destroy();
   const timer = setTimeout(cut, maxMs);
   timer.unref();
-  req.on('data', (c: Buffer) => { seen += c.length; if (seen > maxBytes) { clearTimeout(timer); cut(); } });
+  req.on('data', (c: Buffer) => {
+    seen += c.length;
+    if (seen > maxBytes) {
+      clearTimeout(timer);
+      cut();
+    }
+  });
   req.on('end', () => clearTimeout(timer));
   req.on('error', () => clearTimeout(timer));
   req.resume();
@@ -45,11 +51,23 @@ export function readBody(req: IncomingMessage, limit: number, what = 'request bo
     req.on('data', (c: Buffer) => {
       if (failed) return;
       size += c.length;
-      if (size > limit) { failed = true; chunks.length = 0; reject(tooBig()); return; }
+      if (size > limit) {
+        failed = true;
+        chunks.length = 0;
+        reject(tooBig());
+        return;
+      }
       chunks.push(c);
     });
-    req.on('end', () => { if (!failed) resolve(Buffer.concat(chunks, size)); });
-    req.on('error', (e) => { if (!failed) { failed = true; reject(e); } });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks, size));
+    });
+    req.on('error', (e) => {
+      if (!failed) {
+        failed = true;
+        reject(e);
+      }
+    });
   });
 }
 
@@ -58,7 +76,11 @@ export async function readJson<T extends z.ZodType>(req: IncomingMessage, schema
   const raw = await readBody(req, JSON_BODY_LIMIT, 'JSON body');
   let value: unknown = {};
   if (raw.length) {
-    try { value = JSON.parse(raw.toString('utf8')); } catch { throw new Invalid('body', 'the body is not valid JSON', 'send a JSON object (or nothing)'); }
+    try {
+      value = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new Invalid('body', 'the body is not valid JSON', 'send a JSON object (or nothing)');
+    }
   }
   const r = schema.safeParse(value);
   if (!r.success) {
@@ -69,10 +91,19 @@ export async function readJson<T extends z.ZodType>(req: IncomingMessage, schema
   return r.data;
 }
 
-export interface RouteContext { req: IncomingMessage; res: ServerResponse; url: URL }
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+}
 export type RouteHandler<P> = (ctx: RouteContext, principal: P) => Promise<void>;
 
-interface Route<P> { method: string; path: string; handler: RouteHandler<P>; auth: (ctx: RouteContext) => P }
+interface Route<P> {
+  method: string;
+  path: string;
+  handler: RouteHandler<P>;
+  auth: (ctx: RouteContext) => P;
+}
 
 /**
  * Exact-path router: labd's API has no path parameters (the learner's lab comes from the token),

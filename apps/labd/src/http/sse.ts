@@ -23,7 +23,9 @@ export function openSse<K extends SseKey>(req: IncomingMessage, res: ServerRespo
   res.write(': open\n\n');
   let done = false;
   let resolve!: () => void;
-  const closed = new Promise<void>((r) => { resolve = r; });
+  const closed = new Promise<void>((r) => {
+    resolve = r;
+  });
   const beat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
   const finish = () => {
     if (done) return;

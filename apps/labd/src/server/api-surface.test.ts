@@ -15,29 +15,40 @@ before(async () => {
   labd = await startLabd();
   ann = await learner(labd, 'Ann');
 });
-after(async () => { await labd.stop(); });
+after(async () => {
+  await labd.stop();
+});
 
 /** The addresses a labd process listens on, from the kernel's socket table. */
 function listening(pid: number): string[] {
   const ss = execFileSync('ss', ['-Hltnp'], { encoding: 'utf8' });
-  return ss.split('\n').filter((l) => l.includes(`pid=${pid},`)).map((l) => l.trim().split(/\s+/)[3]!);
+  return ss
+    .split('\n')
+    .filter((l) => l.includes(`pid=${pid},`))
+    .map((l) => l.trim().split(/\s+/)[3]!);
 }
 
-test('--host binds the address given (and only it); ELAB_HOST does too; the flag wins over the env', { skip: !isRoot && 'ss shows other users\' pids to root only' }, async () => {
-  const cases: [string, { args?: string[]; env?: NodeJS.ProcessEnv }, string][] = [
-    ['--host 127.0.0.2', { args: ['--host', '127.0.0.2'] }, '127.0.0.2'],
-    ['ELAB_HOST=127.0.0.3', { env: { ELAB_HOST: '127.0.0.3' } }, '127.0.0.3'],
-    ['--host over ELAB_HOST', { args: ['--host', '127.0.0.4'], env: { ELAB_HOST: '127.0.0.3' } }, '127.0.0.4'],
-  ];
-  for (const [what, opts, want] of cases) {
-    const d = await startLabd(opts);
-    try {
-      assert.equal(new URL(d.url).hostname, want, `${what}: the listening line names ${want}`);
-      assert.deepEqual(listening(d.proc.pid!), [`${want}:${d.port}`], what);
-      assert.equal((await call(d.url, 'GET', '/v1/doctor')).status, 401, `${what}: it answers there`);
-    } finally { await d.stop(); }
-  }
-});
+test(
+  '--host binds the address given (and only it); ELAB_HOST does too; the flag wins over the env',
+  { skip: !isRoot && "ss shows other users' pids to root only" },
+  async () => {
+    const cases: [string, { args?: string[]; env?: NodeJS.ProcessEnv }, string][] = [
+      ['--host 127.0.0.2', { args: ['--host', '127.0.0.2'] }, '127.0.0.2'],
+      ['ELAB_HOST=127.0.0.3', { env: { ELAB_HOST: '127.0.0.3' } }, '127.0.0.3'],
+      ['--host over ELAB_HOST', { args: ['--host', '127.0.0.4'], env: { ELAB_HOST: '127.0.0.3' } }, '127.0.0.4'],
+    ];
+    for (const [what, opts, want] of cases) {
+      const d = await startLabd(opts);
+      try {
+        assert.equal(new URL(d.url).hostname, want, `${what}: the listening line names ${want}`);
+        assert.deepEqual(listening(d.proc.pid!), [`${want}:${d.port}`], what);
+        assert.equal((await call(d.url, 'GET', '/v1/doctor')).status, 401, `${what}: it answers there`);
+      } finally {
+        await d.stop();
+      }
+    }
+  },
+);
 
 test('CORS: the allowed web origin gets its own origin back and a preflight; any other origin gets no CORS header', async () => {
   const pre = await call(labd.url, 'OPTIONS', '/v1/lab/files?path=x', null, undefined, { origin: WEB_ORIGIN, 'access-control-request-method': 'PUT' });
@@ -86,11 +97,16 @@ test('GET /v1/doctor: a token is needed; the report names this kernel and says w
 function withHost(url: string, path: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const req = httpRequest({ hostname: u.hostname, port: u.port, path, headers: { host, authorization: `Bearer ${labd.serviceToken}`, ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => { text += c.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode!, text }));
-    });
+    const req = httpRequest(
+      { hostname: u.hostname, port: u.port, path, headers: { host, authorization: `Bearer ${labd.serviceToken}`, ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          text += c.toString();
+        });
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -106,7 +122,12 @@ test('Host allowlist: its own address and loopback names with its port are serve
     assert.match(r.text, /--allowed-hosts/);
   }
   // The terminal WebSocket is checked the same way, before its token or origin.
-  const ws = await withHost(labd.url, '/v1/terminal', 'evil.example', { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
+  const ws = await withHost(labd.url, '/v1/terminal', 'evil.example', {
+    connection: 'upgrade',
+    upgrade: 'websocket',
+    'sec-websocket-version': '13',
+    'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+  });
   assert.equal(ws.status, 421, ws.text);
 
   const named = await startLabd({ args: ['--allowed-hosts', 'lab.example.org,labd.internal:7000'] });
@@ -114,7 +135,9 @@ test('Host allowlist: its own address and loopback names with its port are serve
     assert.equal((await withHost(named.url, '/v1/policy', 'lab.example.org')).status, 401, 'a listed name passes on to the token check');
     assert.equal((await withHost(named.url, '/v1/policy', 'labd.internal:7000')).status, 401);
     assert.equal((await withHost(named.url, '/v1/policy', 'labd.internal:7001')).status, 421, 'a listed port is the only one');
-  } finally { await named.stop(); }
+  } finally {
+    await named.stop();
+  }
 });
 
 test('live answers match packages/api, the contract the web parses them with', async () => {

@@ -6,18 +6,27 @@ import { after, before, test } from 'node:test';
 import { call, startLabd, tempDir, type LabdProcess } from '../test-support/labd-harness.ts';
 
 let labd: LabdProcess;
-before(async () => { labd = await startLabd({ stateDir: tempDir() }); });
-after(async () => { await labd?.stop(); });
+before(async () => {
+  labd = await startLabd({ stateDir: tempDir() });
+});
+after(async () => {
+  await labd?.stop();
+});
 
 function raw(port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1', () => s.write(text));
     let got = '';
-    s.on('data', (d) => { got += d.toString(); });
+    s.on('data', (d) => {
+      got += d.toString();
+    });
     s.on('end', () => resolve(got));
     s.on('close', () => resolve(got));
     s.on('error', reject);
-    s.setTimeout(30_000, () => { s.destroy(); resolve(got); });
+    s.setTimeout(30_000, () => {
+      s.destroy();
+      resolve(got);
+    });
   });
 }
 

@@ -15,7 +15,12 @@ const lab = join(labs, 'checks-apart');
 const steps = { loop: 'Loops forever', edited: 'Is edited', crash: 'Crashes' };
 const LOOP_TIMEOUT_S = 8;
 mkdirSync(lab);
-writeFileSync(join(lab, 'lab.yaml'), `id: checks-apart\ntitle: Checks apart\ndrivers: [netns]\nsteps:\n${Object.entries(steps).map(([id, t]) => `  - id: ${id}\n    title: ${t}\n    timeoutSeconds: ${id === 'loop' ? LOOP_TIMEOUT_S : 30}\n`).join('')}`);
+writeFileSync(
+  join(lab, 'lab.yaml'),
+  `id: checks-apart\ntitle: Checks apart\ndrivers: [netns]\nsteps:\n${Object.entries(steps)
+    .map(([id, t]) => `  - id: ${id}\n    title: ${t}\n    timeoutSeconds: ${id === 'loop' ? LOOP_TIMEOUT_S : 30}\n`)
+    .join('')}`,
+);
 const checkPath = (id: string) => join(lab, 'steps', id, 'check.ts');
 for (const id of Object.keys(steps)) {
   mkdirSync(join(lab, 'steps', id), { recursive: true });
@@ -23,7 +28,10 @@ for (const id of Object.keys(steps)) {
 }
 // A synchronous loop: in labd's own process nothing but a restart would have ended it.
 writeFileSync(checkPath('loop'), 'export default async () => { for (;;) {} };\n');
-writeFileSync(checkPath('edited'), `export default async (ctx) => ({ status: 'fail', message: 'version one: ' + (await ctx.exec('echo from the lab')).stdout.trim() });\n`);
+writeFileSync(
+  checkPath('edited'),
+  `export default async (ctx) => ({ status: 'fail', message: 'version one: ' + (await ctx.exec('echo from the lab')).stdout.trim() });\n`,
+);
 writeFileSync(checkPath('crash'), `export default async () => { throw new TypeError('the check has a bug'); };\n`);
 
 let labd: LabdProcess;
@@ -44,7 +52,10 @@ const runStep = (step: string) => call(labd.url, 'POST', '/v1/lab/checks', token
 
 test('a check.ts that never yields is an error at its timeout, and labd answers meanwhile', { skip }, async () => {
   const order: string[] = [];
-  const checking = runStep('loop').then((r) => { order.push('check'); return r; });
+  const checking = runStep('loop').then((r) => {
+    order.push('check');
+    return r;
+  });
   await new Promise((r) => setTimeout(r, 1000));
   const policy = await call(labd.url, 'GET', '/v1/policy', labd.serviceToken);
   order.push('other request');
@@ -60,7 +71,10 @@ test('a check.ts that never yields is an error at its timeout, and labd answers 
 test('a check.ts edited while labd runs is used by the next run', { skip }, async () => {
   const first = (await runStep('edited')).body[0];
   assert.deepEqual([first.status, first.message], ['fail', 'version one: from the lab']);
-  writeFileSync(checkPath('edited'), `export default async (ctx) => ({ status: 'pass', message: 'version two: ' + (await ctx.exec('echo from the lab')).stdout.trim() });\n`);
+  writeFileSync(
+    checkPath('edited'),
+    `export default async (ctx) => ({ status: 'pass', message: 'version two: ' + (await ctx.exec('echo from the lab')).stdout.trim() });\n`,
+  );
   const second = (await runStep('edited')).body[0];
   assert.deepEqual([second.status, second.message], ['pass', 'version two: from the lab']);
 });

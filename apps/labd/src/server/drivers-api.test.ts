@@ -25,7 +25,9 @@ after(async () => {
 test("GET /v1/lab/drivers lists every registered driver for the token's lab, with preflight state", async () => {
   const r = await call(labd.url, 'GET', '/v1/lab/drivers', ann.token);
   assert.equal(r.status, 200, r.text);
-  const byName = new Map((r.body as { name: string }[]).map((d) => [d.name, d as { name: string; supported: boolean; ok: boolean; missing: { what: string; fix: string }[] }]));
+  const byName = new Map(
+    (r.body as { name: string }[]).map((d) => [d.name, d as { name: string; supported: boolean; ok: boolean; missing: { what: string; fix: string }[] }]),
+  );
   assert.deepEqual([...byName.keys()].slice(0, 2), ['netns', 'vagrant'], "the lab's own drivers first, in lab.yaml order");
   for (const d of byName.values()) {
     assert.equal(typeof d.ok, 'boolean');
@@ -39,7 +41,10 @@ test("GET /v1/lab/drivers lists every registered driver for the token's lab, wit
   if (noVirtualBox) {
     const v = byName.get('vagrant')!;
     assert.equal(v.ok, false);
-    assert.ok(v.missing.some((m) => /VirtualBox/.test(m.what) && /virtualbox/i.test(m.fix)), JSON.stringify(v.missing));
+    assert.ok(
+      v.missing.some((m) => /VirtualBox/.test(m.what) && /virtualbox/i.test(m.fix)),
+      JSON.stringify(v.missing),
+    );
   }
   // That a second ask within the TTL runs no preflight is counted in driver-choice.test.ts; how fast
   // the cached answer is belongs to a benchmark, not here. The second answer is the same one.
@@ -61,32 +66,40 @@ test('POST /v1/lab with a driver the lab does not run on is 400 and names the al
   assert.equal((await call(labd.url, 'GET', '/v1/lab', ann.token)).body.state, 'down', 'nothing started');
 });
 
-test('POST /v1/lab with a driver whose preflight fails is 424 with each missing thing and its fix', { skip: !noVirtualBox && 'VirtualBox is installed here' }, async () => {
-  const r = await call(labd.url, 'POST', '/v1/lab', ann.token, { driver: 'vagrant' });
-  assert.equal(r.status, 424, r.text);
-  assert.equal(r.body.driver, 'vagrant');
-  assert.match(r.body.error, /the vagrant driver cannot run here/);
-  assert.ok(Array.isArray(r.body.missing) && r.body.missing.length > 0);
-  assert.ok(r.body.missing.every((m: { what: string; fix: string }) => m.what && m.fix));
-  const v = await call(labd.url, 'GET', '/v1/lab', ann.token);
-  assert.equal(v.body.state, 'down', 'nothing started');
-  assert.equal(v.body.driver, 'netns', 'a refused choice is not remembered');
-});
+test(
+  'POST /v1/lab with a driver whose preflight fails is 424 with each missing thing and its fix',
+  { skip: !noVirtualBox && 'VirtualBox is installed here' },
+  async () => {
+    const r = await call(labd.url, 'POST', '/v1/lab', ann.token, { driver: 'vagrant' });
+    assert.equal(r.status, 424, r.text);
+    assert.equal(r.body.driver, 'vagrant');
+    assert.match(r.body.error, /the vagrant driver cannot run here/);
+    assert.ok(Array.isArray(r.body.missing) && r.body.missing.length > 0);
+    assert.ok(r.body.missing.every((m: { what: string; fix: string }) => m.what && m.fix));
+    const v = await call(labd.url, 'GET', '/v1/lab', ann.token);
+    assert.equal(v.body.state, 'down', 'nothing started');
+    assert.equal(v.body.driver, 'netns', 'a refused choice is not remembered');
+  },
+);
 
-test('POST /v1/lab {driver: netns} starts on it and remembers it; another driver while it runs is 409', { skip: !isRoot && 'needs root (a real netns lab)' }, async () => {
-  const r = await call(labd.url, 'POST', '/v1/lab', ann.token, { driver: 'netns' });
-  assert.equal(r.status, 200, r.text);
-  const events = await call(labd.url, 'GET', '/v1/lab/events', ann.token);
-  assert.match(events.text, /"phase":"ready"/);
-  const v = await call(labd.url, 'GET', '/v1/lab', ann.token);
-  assert.equal(v.body.state, 'ready');
-  assert.equal(v.body.driver, 'netns');
-  const db = new Database(join(labd.stateDir, 'labd.db'), { readonly: true });
-  const row = db.prepare('SELECT instance_id, driver FROM learner_labs WHERE learner_id = ? AND lab_id = ?').get(ann.learnerId, 'hello-ebpf');
-  db.close();
-  assert.deepEqual(row, { instance_id: v.body.instanceId, driver: 'netns' });
-  assert.equal((await call(labd.url, 'POST', '/v1/lab', ann.token, { driver: 'netns' })).status, 200, 'same driver: idempotent');
-  const other = await call(labd.url, 'POST', '/v1/lab', ann.token, { driver: 'vagrant' });
-  assert.equal(other.status, 409, other.text);
-  assert.match(other.body.hint, /POST \/v1\/lab\/reset/);
-});
+test(
+  'POST /v1/lab {driver: netns} starts on it and remembers it; another driver while it runs is 409',
+  { skip: !isRoot && 'needs root (a real netns lab)' },
+  async () => {
+    const r = await call(labd.url, 'POST', '/v1/lab', ann.token, { driver: 'netns' });
+    assert.equal(r.status, 200, r.text);
+    const events = await call(labd.url, 'GET', '/v1/lab/events', ann.token);
+    assert.match(events.text, /"phase":"ready"/);
+    const v = await call(labd.url, 'GET', '/v1/lab', ann.token);
+    assert.equal(v.body.state, 'ready');
+    assert.equal(v.body.driver, 'netns');
+    const db = new Database(join(labd.stateDir, 'labd.db'), { readonly: true });
+    const row = db.prepare('SELECT instance_id, driver FROM learner_labs WHERE learner_id = ? AND lab_id = ?').get(ann.learnerId, 'hello-ebpf');
+    db.close();
+    assert.deepEqual(row, { instance_id: v.body.instanceId, driver: 'netns' });
+    assert.equal((await call(labd.url, 'POST', '/v1/lab', ann.token, { driver: 'netns' })).status, 200, 'same driver: idempotent');
+    const other = await call(labd.url, 'POST', '/v1/lab', ann.token, { driver: 'vagrant' });
+    assert.equal(other.status, 409, other.text);
+    assert.match(other.body.hint, /POST \/v1\/lab\/reset/);
+  },
+);

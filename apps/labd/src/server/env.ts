@@ -31,7 +31,8 @@ export interface ServerConfig {
 
 export const DEFAULT_PORT = 7420;
 
-const USAGE = 'usage: labd [--host 127.0.0.1] [--port 7420] [--state-dir DIR] [--max-labs N] [--max-labs-per-learner N] [--allowed-hosts NAME[:PORT],...] [--trust-learners]';
+const USAGE =
+  'usage: labd [--host 127.0.0.1] [--port 7420] [--state-dir DIR] [--max-labs N] [--max-labs-per-learner N] [--allowed-hosts NAME[:PORT],...] [--trust-learners]';
 const VALUE_FLAGS = ['host', 'port', 'state-dir', 'max-labs', 'max-labs-per-learner', 'allowed-hosts'];
 
 /**
@@ -44,9 +45,16 @@ export function serverConfig(argv: string[], e: LabdEnv = readEnv()): ServerConf
   if (args.flags.has('trust-learners') && args.flags.get('trust-learners') !== true) throw usageError('--trust-learners takes no value', USAGE);
   if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}"`, USAGE);
   const paths = configFrom(e, { stateDir: strFlag(args, 'state-dir') });
-  const allowedHosts = (strFlag(args, 'allowed-hosts') ?? e.ELAB_ALLOWED_HOSTS).split(',').map((x) => x.trim()).filter(Boolean);
+  const allowedHosts = (strFlag(args, 'allowed-hosts') ?? e.ELAB_ALLOWED_HOSTS)
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   for (const h of allowedHosts) {
-    if (!splitHost(h)) throw usageError(`--allowed-hosts: "${h}" is not a host name`, 'give NAME or NAME:PORT, comma-separated, e.g. --allowed-hosts lab.example.org,labd.internal:7420');
+    if (!splitHost(h))
+      throw usageError(
+        `--allowed-hosts: "${h}" is not a host name`,
+        'give NAME or NAME:PORT, comma-separated, e.g. --allowed-hosts lab.example.org,labd.internal:7420',
+      );
   }
   return {
     trustLearners: args.flags.has('trust-learners') || e.ELAB_TRUST_LEARNERS,

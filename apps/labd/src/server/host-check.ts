@@ -8,7 +8,10 @@ import { isLoopbackHost } from '../core/policy.ts';
  * its port, the loopback names with its port when it listens on loopback (or everywhere), and the
  * names an operator lists with --allowed-hosts / ELAB_ALLOWED_HOSTS (for a deployment behind a name).
  */
-export interface HostCheck { allows(host: string | undefined): boolean; refusal(host: string | undefined): string }
+export interface HostCheck {
+  allows(host: string | undefined): boolean;
+  refusal(host: string | undefined): string;
+}
 
 const WILDCARD = new Set(['0.0.0.0', '::', '']);
 
@@ -32,7 +35,8 @@ export function hostCheck(address: AddressInfo, configuredHost: string, extra: s
   for (const e of extra) {
     const s = splitHost(e);
     if (!s) continue;
-    if (s.port) exact.add(`${s.name}:${s.port}`); else anyPort.add(s.name);
+    if (s.port) exact.add(`${s.name}:${s.port}`);
+    else anyPort.add(s.name);
   }
   return {
     allows(host) {
@@ -42,8 +46,10 @@ export function hostCheck(address: AddressInfo, configuredHost: string, extra: s
       return exact.has(`${s.name}:${s.port ?? '80'}`) || anyPort.has(s.name);
     },
     refusal(host) {
-      return `labd does not answer to Host "${String(host ?? '').slice(0, 100)}"; it answers to ${[...exact, ...anyPort].join(', ')}. `
-        + 'If labd is reached under another name, start it with --allowed-hosts NAME[:PORT][,...] (ELAB_ALLOWED_HOSTS)';
+      return (
+        `labd does not answer to Host "${String(host ?? '').slice(0, 100)}"; it answers to ${[...exact, ...anyPort].join(', ')}. ` +
+        'If labd is reached under another name, start it with --allowed-hosts NAME[:PORT][,...] (ELAB_ALLOWED_HOSTS)'
+      );
     },
   };
 }

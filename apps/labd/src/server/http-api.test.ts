@@ -40,11 +40,11 @@ test("another learner's token neither sees nor touches my lab", { skip }, async 
   assert.equal(theirs.body.instanceId, null, "Bob's view is his own, empty lab");
   assert.equal(theirs.body.state, 'down');
   const read = await call(fx.labd.url, 'GET', '/v1/lab/files?path=trace-execve.bt', fx.bob.token);
-  assert.equal(read.status, 409, 'Bob has no lab, and no way to name Ann\'s');
+  assert.equal(read.status, 409, "Bob has no lab, and no way to name Ann's");
   const write = await call(fx.labd.url, 'PUT', '/v1/lab/files?path=pwned', fx.bob.token, 'x');
   assert.equal(write.status, 409);
   assert.equal((await call(fx.labd.url, 'POST', '/v1/lab/checks', fx.bob.token)).status, 409);
-  assert.equal((await call(fx.labd.url, 'GET', '/v1/lab/files?path=pwned', fx.ann.token)).status, 404, 'nothing landed in Ann\'s lab');
+  assert.equal((await call(fx.labd.url, 'GET', '/v1/lab/files?path=pwned', fx.ann.token)).status, 404, "nothing landed in Ann's lab");
 });
 
 test('file API: reads and writes inside the workdir; .. and planted symlinks are refused and read nothing', { skip }, async () => {
@@ -80,11 +80,32 @@ test('a PUT over 1 MiB is refused with 413 before it is buffered, declared or ch
   // Chunked: no Content-Length, so the limit has to be enforced while the body streams in.
   const status = await new Promise<number>((resolve, reject) => {
     const u = new URL(`${fx.labd.url}/v1/lab/files?path=big2.bin`);
-    const req = request({ host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'PUT', headers: { authorization: `Bearer ${fx.ann.token}`, 'transfer-encoding': 'chunked' } }, (res) => { res.resume(); resolve(res.statusCode!); });
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        method: 'PUT',
+        headers: { authorization: `Bearer ${fx.ann.token}`, 'transfer-encoding': 'chunked' },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      },
+    );
     req.on('error', reject);
     const chunk = Buffer.alloc(256 * 1024);
     let sent = 0;
-    const pump = () => { while (sent < 8 * 1024 * 1024) { sent += chunk.length; if (!req.write(chunk)) { req.once('drain', pump); return; } } req.end(); };
+    const pump = () => {
+      while (sent < 8 * 1024 * 1024) {
+        sent += chunk.length;
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      req.end();
+    };
     pump();
   });
   assert.equal(status, 413);
@@ -101,14 +122,21 @@ test('concurrent POST /v1/lab start one lab; checks are recorded as attempts', {
   assert.match(events.headers.get('content-type')!, /text\/event-stream/);
   assert.match(events.text, /"phase":"ready"/);
   const view = await call(fx.labd.url, 'GET', '/v1/lab', carol.token);
-  const mineNow = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`el${view.body.instanceId}`));
+  const mineNow = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(`el${view.body.instanceId}`));
   assert.ok(mineNow.length >= 1);
-  const held = spawnSync('ls', [join(fx.labd.stateDir, 'instances')], { encoding: 'utf8' }).stdout.trim().split('\n');
+  const held = spawnSync('ls', [join(fx.labd.stateDir, 'instances')], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n');
   assert.equal(held.length, 2, `one lab for Ann, one for Carol, not more: ${held.join(' ')}`);
 
   const checks = await call(fx.labd.url, 'POST', '/v1/lab/checks', carol.token, { step: 'map' });
   assert.equal(checks.status, 200);
-  assert.deepEqual(checks.body.map((c: { step: string; status: string }) => [c.step, c.status]), [['map', 'fail']]);
+  assert.deepEqual(
+    checks.body.map((c: { step: string; status: string }) => [c.step, c.status]),
+    [['map', 'fail']],
+  );
   assert.equal((await call(fx.labd.url, 'POST', '/v1/lab/checks', carol.token, { step: 'nope' })).status, 404);
   const after = await call(fx.labd.url, 'GET', '/v1/lab', carol.token);
   const map = after.body.steps.find((s: { id: string }) => s.id === 'map');
@@ -117,7 +145,11 @@ test('concurrent POST /v1/lab start one lab; checks are recorded as attempts', {
 });
 
 test('labd refuses a bad environment variable and names it', () => {
-  const r = spawnSync(process.execPath, [labdBin, '--state-dir', tempDir()], { env: { ...process.env, ELAB_PORT: 'seventy', ELAB_ALLOWED_ORIGINS: 'http://x/' }, encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, [labdBin, '--state-dir', tempDir()], {
+    env: { ...process.env, ELAB_PORT: 'seventy', ELAB_ALLOWED_ORIGINS: 'http://x/' },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /ELAB_PORT/);
   assert.match(r.stderr, /ELAB_ALLOWED_ORIGINS/);
@@ -133,7 +165,10 @@ test('tokens files are private to root; only hashes are in SQLite', { skip }, ()
   assert.ok(db.length > 0);
   // Ann's learner id is stored in clear, so finding it proves the bytes read hold the rows.
   assert.ok(db.includes(fx.ann.learnerId), 'the rows are in the files read');
-  for (const [what, t] of [['Ann\'s token', fx.ann.token], ['the service token', fx.labd.serviceToken]] as const) {
+  for (const [what, t] of [
+    ["Ann's token", fx.ann.token],
+    ['the service token', fx.labd.serviceToken],
+  ] as const) {
     assert.ok(!db.includes(t), `${what} is not in SQLite in clear`);
   }
 });

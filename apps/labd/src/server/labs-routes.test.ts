@@ -34,7 +34,10 @@ async function labsUntil(ok: (labs: any[]) => boolean): Promise<any[]> {
 
 test('GET /v1/labs serves the catalog to the service token only, and follows edits of lab.yaml', async () => {
   const first = await labsUntil(() => true);
-  assert.deepEqual(first.map((l) => l.id), ['hello-ebpf', 'xdp']);
+  assert.deepEqual(
+    first.map((l) => l.id),
+    ['hello-ebpf', 'xdp'],
+  );
   const xdp = first.find((l) => l.id === 'xdp');
   assert.equal(xdp.ok, true);
   assert.ok(xdp.drivers.includes('netns'));
@@ -52,8 +55,11 @@ test('GET /v1/labs serves the catalog to the service token only, and follows edi
   writeFileSync(yaml, original.replace(/^title: .*$/m, 'title: ok\nsetupTimeoutSeconds: -1'));
   const broken = await labsUntil((ls) => ls.find((l) => l.id === 'xdp')?.ok === false);
   const bad = broken.find((l) => l.id === 'xdp');
-  assert.equal(bad.error.file, `${labs.split('/').pop()}/xdp/lab.yaml`, 'the file, relative to the labs folder\'s parent');
-  assert.ok(bad.error.issues.some((i: any) => i.field === 'setupTimeoutSeconds'), JSON.stringify(bad.error));
+  assert.equal(bad.error.file, `${labs.split('/').pop()}/xdp/lab.yaml`, "the file, relative to the labs folder's parent");
+  assert.ok(
+    bad.error.issues.some((i: any) => i.field === 'setupTimeoutSeconds'),
+    JSON.stringify(bad.error),
+  );
   assert.equal(broken.find((l) => l.id === 'hello-ebpf').ok, true, 'the other lab is still served');
   const tok = await call(labd.url, 'POST', '/v1/tokens', labd.serviceToken, { learnerId: ann.learnerId, labId: 'hello-ebpf' });
   assert.equal(tok.status, 201, tok.text);

@@ -7,7 +7,7 @@ import { call, isRoot, labdOnStateDir, learner, Term, upLab } from '../test-supp
 const skip = !isRoot && 'needs root (real netns labs)';
 const { stateDir, start } = labdOnStateDir(skip);
 
-test('a labd restart keeps the running lab, the learner\'s instance and their progress', { skip }, async () => {
+test("a labd restart keeps the running lab, the learner's instance and their progress", { skip }, async () => {
   let labd = await start();
   const ann = await learner(labd, 'Ann');
   const instanceId = await upLab(labd, ann.token);

@@ -46,7 +46,11 @@ export function apiRoutes(store: Store, manager: LabManager, policy: Policy, new
     const body = await requestOf(req, 'POST /v1/tokens');
     if (!store.getLearner(body.learnerId)) throw new NotFound(`no learner "${body.learnerId}"`, 'create one with POST /v1/learners');
     if (body.session !== undefined && store.learnerOfSession(body.session) !== body.learnerId) {
-      throw new Unauthorized('this learner session has ended or expired', 'start again from the lesson page (a new session comes with POST /v1/learners or a class join)', { reason: 'session' });
+      throw new Unauthorized(
+        'this learner session has ended or expired',
+        'start again from the lesson page (a new session comes with POST /v1/learners or a class join)',
+        { reason: 'session' },
+      );
     }
     manager.lab({ kind: 'learner', learnerId: body.learnerId, labId: body.labId });
     reply(res, 'POST /v1/tokens', { token: store.mintLearnerToken(body.learnerId, body.labId, body.session) });
@@ -71,7 +75,10 @@ export function apiRoutes(store: Store, manager: LabManager, policy: Policy, new
     const sse = openSse(req, res, 'GET /v1/lab/events');
     const send = (x: unknown) => sse.send('message', x);
     const finish = () => sse.end();
-    const sub = manager.subscribe(p, (x) => { send(x); if (isFinal(x)) finish(); });
+    const sub = manager.subscribe(p, (x) => {
+      send(x);
+      if (isFinal(x)) finish();
+    });
     void sse.closed.then(() => sub.unsubscribe());
     for (const x of sub.past) send(x);
     if (sub.past.some(isFinal)) return finish();
@@ -98,7 +105,11 @@ export function apiRoutes(store: Store, manager: LabManager, policy: Policy, new
     }
     const results = await manager.withInstance(run, () => checkSteps(run.inst, run.lab, body.step));
     store.recordChecks(p.learnerId, p.labId, run.inst.state.id, results);
-    reply(res, 'POST /v1/lab/checks', results.map((x) => ({ step: x.step, status: x.status, message: x.message, expected: x.expected, actual: x.actual, ms: x.ms })));
+    reply(
+      res,
+      'POST /v1/lab/checks',
+      results.map((x) => ({ step: x.step, status: x.status, message: x.message, expected: x.expected, actual: x.actual, ms: x.ms })),
+    );
   });
 
   r.add('GET', '/v1/lab/files', auth.learner, async ({ res, url }, p) => {

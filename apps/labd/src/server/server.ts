@@ -25,10 +25,21 @@ import { apiRoutes } from './routes.ts';
 
 /** The request target as a URL, or null when it is not one (never throws). */
 function urlOf(target: string | undefined): URL | null {
-  try { return new URL(target ?? '/', 'http://labd'); } catch { return null; }
+  try {
+    return new URL(target ?? '/', 'http://labd');
+  } catch {
+    return null;
+  }
 }
 
-export interface Labd { url: string; address: AddressInfo; store: Store; registry: SessionRegistry; manager: LabManager; close(): Promise<void> }
+export interface Labd {
+  url: string;
+  address: AddressInfo;
+  store: Store;
+  registry: SessionRegistry;
+  manager: LabManager;
+  close(): Promise<void>;
+}
 
 /** How long a shutdown waits for labs still starting, so their instance ids get recorded. */
 const DRAIN_MS = 30_000;
@@ -43,11 +54,13 @@ function cors(req: IncomingMessage, res: ServerResponse, allowed: string[]): boo
   res.setHeader('access-control-allow-origin', origin);
   res.setHeader('vary', 'Origin');
   if (req.method !== 'OPTIONS') return false;
-  res.writeHead(204, {
-    'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
-    'access-control-allow-headers': 'authorization, content-type',
-    'access-control-max-age': '600',
-  }).end();
+  res
+    .writeHead(204, {
+      'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
+      'access-control-allow-headers': 'authorization, content-type',
+      'access-control-max-age': '600',
+    })
+    .end();
   return true;
 }
 
@@ -94,7 +107,9 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   const manager = new LabManager(store, registry, policy);
   // Before anything is served: starts a killed labd left half done become `failed`, their leftovers removed.
   for (const r of await manager.instances.recoverInterrupted()) {
-    process.stderr.write(`labd: the start of ${r.owner.labId} for learner ${r.owner.learnerId} was interrupted by a labd stop; marked failed${r.removed.length ? `, removed ${r.removed.join(', ')}` : ''}\n`);
+    process.stderr.write(
+      `labd: the start of ${r.owner.labId} for learner ${r.owner.learnerId} was interrupted by a labd stop; marked failed${r.removed.length ? `, removed ${r.removed.join(', ')}` : ''}\n`,
+    );
     for (const e of r.errors) process.stderr.write(`labd: removing the interrupted start's ${e}\n`);
   }
   const newLearners = newLearnerLimiter();
@@ -150,7 +165,10 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(cfg.port, cfg.host, () => { server.off('error', reject); resolve(); });
+    server.listen(cfg.port, cfg.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   hosts = hostCheck(address, cfg.host, cfg.allowedHosts);
@@ -159,17 +177,18 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   prewarmCheckChild();
 
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => {
-    server.close();
-    terminal.close();
-    classes.close();
-    // The shells live on in their holders, like the labs; the next labd reattaches them.
-    registry.releaseAll();
-    await manager.drain(DRAIN_MS);
-    server.closeAllConnections();
-    stopWarmChildren();
-    store.close();
-  })());
+  const close = () =>
+    (closing ??= (async () => {
+      server.close();
+      terminal.close();
+      classes.close();
+      // The shells live on in their holders, like the labs; the next labd reattaches them.
+      registry.releaseAll();
+      await manager.drain(DRAIN_MS);
+      server.closeAllConnections();
+      stopWarmChildren();
+      store.close();
+    })());
 
   return { url: `http://${host}:${address.port}`, address, store, registry, manager, close };
 }

@@ -59,7 +59,11 @@ test('kill -9 of labd keeps the shell: a new labd reattaches the same $$ with it
 
     await labd.stop(); // a graceful stop also leaves the shell to the holder...
     assert.ok(holderAlive(rec), 'the holder outlived a graceful stop');
-    const down = spawnSync(process.execPath, [labBin, 'down', instanceId], { env: { ...process.env, ELAB_STATE_DIR: stateDir }, encoding: 'utf8', timeout: 60_000 });
+    const down = spawnSync(process.execPath, [labBin, 'down', instanceId], {
+      env: { ...process.env, ELAB_STATE_DIR: stateDir },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(down.status, 0, down.stderr);
     assert.equal(holderAlive(rec), false, '...and lab down ends it');
     assert.equal(procStartTime(rec.shellPid), null, 'and its shell');

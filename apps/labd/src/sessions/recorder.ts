@@ -12,7 +12,7 @@ function sequenceEnd(s: string, esc: number): number {
     for (let i = esc + 2; i < s.length; i++) {
       const c = s.charCodeAt(i);
       if (c >= 0x40 && c <= 0x7e) return i + 1;
-      if (c < 0x20 || c > 0x3f && c < 0x40) return i; // malformed: stop at the odd byte
+      if (c < 0x20 || (c > 0x3f && c < 0x40)) return i; // malformed: stop at the odd byte
     }
     return -1;
   }
@@ -55,7 +55,9 @@ export class Recorder {
 
   constructor(readonly limit = RECORDER_LIMIT_CHARS) {}
 
-  get length(): number { return this.size; }
+  get length(): number {
+    return this.size;
+  }
 
   push(data: string): void {
     if (data.length === 0) return;
@@ -71,7 +73,8 @@ export class Recorder {
       }
       const kept = first.slice(safeCut(first, excess));
       this.size -= first.length - kept.length;
-      if (kept.length) this.chunks[0] = kept; else this.chunks.shift();
+      if (kept.length) this.chunks[0] = kept;
+      else this.chunks.shift();
     }
   }
 

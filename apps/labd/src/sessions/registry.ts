@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Pty } from '../drivers/types.ts';
 import { TerminalSession, type Role, type Sink, type Subscriber } from './terminal-session.ts';
 
-export interface SessionKey { learnerId: string; instanceId: string; node: string }
+export interface SessionKey {
+  learnerId: string;
+  instanceId: string;
+  node: string;
+}
 
 /** A shell to start a session on: a bare pty, or one with earlier output (a holder's scrollback). */
 export type OpenedShell = Pty | { pty: Pty; replay: string };
@@ -40,7 +44,11 @@ export class SessionRegistry {
       const id = randomBytes(8).toString('hex');
       const pending = (async () => this.adopt(key, id, await open(id)))();
       this.starting.set(k, pending);
-      try { session = await pending; } finally { this.starting.delete(k); }
+      try {
+        session = await pending;
+      } finally {
+        this.starting.delete(k);
+      }
     }
     return { session, sub: session.attach(sink, role) };
   }
@@ -54,7 +62,9 @@ export class SessionRegistry {
       replay,
       resumed,
       // Only forget the entry if it still holds this session (a new one may have replaced it).
-      onEnd: (s) => { if (this.sessions.get(k)?.session === s) this.sessions.delete(k); },
+      onEnd: (s) => {
+        if (this.sessions.get(k)?.session === s) this.sessions.delete(k);
+      },
     });
     this.sessions.get(k)?.session.kill();
     this.sessions.set(k, { key, session: created });

@@ -14,23 +14,53 @@ class FakePty implements Pty {
   size = { cols: 80, rows: 24 };
   private dataCb: (d: string) => void = () => {};
   private exitCb: (e: { exitCode: number }) => void = () => {};
-  onData(cb: (d: string) => void) { this.dataCb = cb; return { dispose() {} }; }
-  onExit(cb: (e: { exitCode: number }) => void) { this.exitCb = cb; return { dispose() {} }; }
-  write(d: string) { this.written.push(d); }
-  resize(cols: number, rows: number) { this.size = { cols, rows }; }
-  pause() { this.paused = true; }
-  resume() { this.paused = false; }
-  kill(sig = 'SIGHUP') { this.killed.push(sig); this.exitCb({ exitCode: 129 }); }
-  emit(d: string) { this.dataCb(d); }
-  exit(code: number) { this.exitCb({ exitCode: code }); }
+  onData(cb: (d: string) => void) {
+    this.dataCb = cb;
+    return { dispose() {} };
+  }
+  onExit(cb: (e: { exitCode: number }) => void) {
+    this.exitCb = cb;
+    return { dispose() {} };
+  }
+  write(d: string) {
+    this.written.push(d);
+  }
+  resize(cols: number, rows: number) {
+    this.size = { cols, rows };
+  }
+  pause() {
+    this.paused = true;
+  }
+  resume() {
+    this.paused = false;
+  }
+  kill(sig = 'SIGHUP') {
+    this.killed.push(sig);
+    this.exitCb({ exitCode: 129 });
+  }
+  emit(d: string) {
+    this.dataCb(d);
+  }
+  exit(code: number) {
+    this.exitCb({ exitCode: code });
+  }
 }
 
 class MemorySink implements Sink {
   frames: Frame[] = [];
   closed: { code: number; reason: string } | null = null;
-  send(f: Uint8Array) { this.frames.push(decodeFrame(f)); }
-  close(code: number, reason: string) { this.closed = { code, reason }; }
-  text(op: number) { return this.frames.filter((f) => f.op === op).map((f) => ('text' in f ? f.text : '')).join(''); }
+  send(f: Uint8Array) {
+    this.frames.push(decodeFrame(f));
+  }
+  close(code: number, reason: string) {
+    this.closed = { code, reason };
+  }
+  text(op: number) {
+    return this.frames
+      .filter((f) => f.op === op)
+      .map((f) => ('text' in f ? f.text : ''))
+      .join('');
+  }
 }
 
 const input = (text: string): Frame => ({ op: Op.Input, text });
@@ -44,7 +74,15 @@ function oneSession(graceMs = 60_000) {
   const reg = new SessionRegistry({ graceMs });
   const key = { learnerId: 'l1', instanceId: 'abc123', node: 'node1' };
   const open = (sink: Sink, role?: Role) => reg.attach(key, () => pty, sink, role);
-  const join = (sink: Sink, role?: Role) => reg.attach(key, () => { throw new Error('must reuse the session'); }, sink, role);
+  const join = (sink: Sink, role?: Role) =>
+    reg.attach(
+      key,
+      () => {
+        throw new Error('must reuse the session');
+      },
+      sink,
+      role,
+    );
   return { pty, reg, key, open, join };
 }
 
@@ -162,11 +200,24 @@ test('two sockets arriving while the shell starts share one shell', async () => 
   const reg = new SessionRegistry({ graceMs: 60_000 });
   const key = { learnerId: 'l', instanceId: 'i', node: 'n' };
   let opens = 0;
-  const open = async () => { opens++; await new Promise((r) => setTimeout(r, 30)); return new FakePty(); };
+  const open = async () => {
+    opens++;
+    await new Promise((r) => setTimeout(r, 30));
+    return new FakePty();
+  };
   const [a, b] = await Promise.all([reg.attach(key, open, new MemorySink()), reg.attach(key, open, new MemorySink())]);
   assert.equal(opens, 1);
   assert.equal(a.session, b.session);
-  await assert.rejects(reg.attach({ ...key, node: 'm' }, async () => { throw new Error('no shell here'); }, new MemorySink()), /no shell here/);
+  await assert.rejects(
+    reg.attach(
+      { ...key, node: 'm' },
+      async () => {
+        throw new Error('no shell here');
+      },
+      new MemorySink(),
+    ),
+    /no shell here/,
+  );
   assert.equal(reg.list().length, 1, 'a failed start leaves nothing behind');
   reg.closeAll();
 });
@@ -174,10 +225,21 @@ test('two sockets arriving while the shell starts share one shell', async () => 
 test('a session taken over from a holder replays its scrollback as a reattach; release keeps the shell', async () => {
   const reg = new SessionRegistry({ graceMs: 60_000 });
   const key = { learnerId: 'l', instanceId: 'i', node: 'n' };
-  const pty = Object.assign(new FakePty(), { detached: false, detach() { pty.detached = true; } });
+  const pty = Object.assign(new FakePty(), {
+    detached: false,
+    detach() {
+      pty.detached = true;
+    },
+  });
   reg.adopt(key, 'held1', { pty, replay: 'old output\r\n' }, true);
   const sink = new MemorySink();
-  await reg.attach(key, () => { throw new Error('must reuse the held shell'); }, sink);
+  await reg.attach(
+    key,
+    () => {
+      throw new Error('must reuse the held shell');
+    },
+    sink,
+  );
   assert.deepEqual(sink.frames[0], { op: Op.Hello, hello: { sessionId: 'held1', reattached: true, node: 'n' } });
   assert.deepEqual(sink.frames[1], { op: Op.Replay, text: 'old output\r\n' });
   reg.releaseAll();

@@ -14,7 +14,12 @@ export interface Sink {
   close(code: number, reason: string): void;
 }
 
-export interface Subscriber { readonly id: number; readonly role: Role; readonly sink: Sink; unacked: number }
+export interface Subscriber {
+  readonly id: number;
+  readonly role: Role;
+  readonly sink: Sink;
+  unacked: number;
+}
 
 /**
  * A follower this far behind is dropped rather than buffered without bound; it reconnects and
@@ -50,7 +55,12 @@ export class TerminalSession {
   private dying = false;
   exitCode: number | null = null;
 
-  constructor(readonly id: string, readonly node: string, private readonly pty: Pty, private readonly opts: SessionOptions = {}) {
+  constructor(
+    readonly id: string,
+    readonly node: string,
+    private readonly pty: Pty,
+    private readonly opts: SessionOptions = {},
+  ) {
     if (opts.replay) this.recorder.push(opts.replay);
     this.everAttached = opts.resumed ?? false;
     pty.onData((d) => this.output(d));
@@ -59,9 +69,15 @@ export class TerminalSession {
     this.startGrace();
   }
 
-  get subscribers(): readonly Subscriber[] { return this.subs; }
-  get paused(): boolean { return this.ptyPaused; }
-  get pid(): number { return this.pty.pid; }
+  get subscribers(): readonly Subscriber[] {
+    return this.subs;
+  }
+  get paused(): boolean {
+    return this.ptyPaused;
+  }
+  get pid(): number {
+    return this.pty.pid;
+  }
 
   /** The newest learner socket: the only one whose input reaches the shell. */
   get writer(): Subscriber | undefined {
@@ -124,11 +140,22 @@ export class TerminalSession {
     }
     if (sub !== this.writer || this.ended) return;
     switch (f.op) {
-      case Op.Input: this.pty.write(f.text); break;
-      case Op.Resize: this.pty.resize(f.cols, f.rows); break;
-      case Op.Pause: this.clientPaused = true; this.updateFlow(); break;
-      case Op.Resume: this.clientPaused = false; this.updateFlow(); break;
-      default: break; // server opcodes from a client are ignored
+      case Op.Input:
+        this.pty.write(f.text);
+        break;
+      case Op.Resize:
+        this.pty.resize(f.cols, f.rows);
+        break;
+      case Op.Pause:
+        this.clientPaused = true;
+        this.updateFlow();
+        break;
+      case Op.Resume:
+        this.clientPaused = false;
+        this.updateFlow();
+        break;
+      default:
+        break; // server opcodes from a client are ignored
     }
   }
 
@@ -137,9 +164,22 @@ export class TerminalSession {
     // Leave the registry now, so a socket arriving while the shell dies gets a fresh session.
     this.dying = true;
     this.opts.onEnd?.(this);
-    try { this.pty.kill('SIGHUP'); } catch { /* already gone */ }
+    try {
+      this.pty.kill('SIGHUP');
+    } catch {
+      /* already gone */
+    }
     // A shell ignoring SIGHUP must not outlive its session.
-    setTimeout(() => { if (!this.ended) { try { this.pty.kill('SIGKILL'); } catch { /* gone */ } this.exited(129); } }, 2000).unref();
+    setTimeout(() => {
+      if (!this.ended) {
+        try {
+          this.pty.kill('SIGKILL');
+        } catch {
+          /* gone */
+        }
+        this.exited(129);
+      }
+    }, 2000).unref();
   }
 
   private output(data: string): void {

@@ -28,7 +28,10 @@ export function wsEndpoint(name: string, maxPayload: number, attach: Attach): Ws
   const alive = new WeakSet<WebSocket>();
   const pinger = setInterval(() => {
     for (const ws of wss.clients) {
-      if (!alive.has(ws)) { ws.terminate(); continue; }
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
       alive.delete(ws);
       ws.ping();
     }

@@ -56,9 +56,11 @@ function rawSocket(path: string, token: string): Promise<Socket> {
       s.on('data', () => {}); // drain whatever labd sends back (close frames)
       resolve(s);
     });
-    s.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
-      + `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n`
-      + `Origin: ${WEB_ORIGIN}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+    s.write(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+        `Origin: ${WEB_ORIGIN}\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+    );
   });
 }
 
@@ -68,33 +70,55 @@ function header(opcode: number, len: number, { fin = true, mask = true } = {}): 
   const m = mask ? 0x80 : 0;
   let h: Buffer;
   if (len < 126) h = Buffer.from([b0, m | len]);
-  else if (len < 65536) { h = Buffer.alloc(4); h[0] = b0; h[1] = m | 126; h.writeUInt16BE(len, 2); }
-  else { h = Buffer.alloc(10); h[0] = b0; h[1] = m | 127; h.writeBigUInt64BE(BigInt(len), 2); }
+  else if (len < 65536) {
+    h = Buffer.alloc(4);
+    h[0] = b0;
+    h[1] = m | 126;
+    h.writeUInt16BE(len, 2);
+  } else {
+    h = Buffer.alloc(10);
+    h[0] = b0;
+    h[1] = m | 127;
+    h.writeBigUInt64BE(BigInt(len), 2);
+  }
   return mask ? Buffer.concat([h, randomBytes(4)]) : h;
 }
 
 /** The hostile inputs: random bytes, huge declared lengths, unmasked, bad opcodes, truncated frames. */
 function hostile(i: number, maxPayload: number): Buffer {
   switch (i % 8) {
-    case 0: return randomBytes(1 + (i * 37) % 300);
-    case 1: return header(2, maxPayload + 1 + i); // declares too much: refused from the header alone
-    case 2: return header(2, 2 ** 53 - 1); // an absurd length
-    case 3: return Buffer.concat([header(2, 10, { mask: false }), randomBytes(10)]); // clients must mask
-    case 4: return Buffer.concat([header(3 + (i % 5), 4), randomBytes(4)]); // reserved opcodes
-    case 5: return Buffer.concat([header(2, 200), randomBytes(50)]); // truncated, then the socket ends
-    case 6: return Buffer.concat([header(9, 200), randomBytes(200)]); // a control frame over 125 bytes
-    default: return Buffer.concat([header(1, 4), randomBytes(4)]); // a text frame of random (mostly invalid UTF-8) bytes
+    case 0:
+      return randomBytes(1 + ((i * 37) % 300));
+    case 1:
+      return header(2, maxPayload + 1 + i); // declares too much: refused from the header alone
+    case 2:
+      return header(2, 2 ** 53 - 1); // an absurd length
+    case 3:
+      return Buffer.concat([header(2, 10, { mask: false }), randomBytes(10)]); // clients must mask
+    case 4:
+      return Buffer.concat([header(3 + (i % 5), 4), randomBytes(4)]); // reserved opcodes
+    case 5:
+      return Buffer.concat([header(2, 200), randomBytes(50)]); // truncated, then the socket ends
+    case 6:
+      return Buffer.concat([header(9, 200), randomBytes(200)]); // a control frame over 125 bytes
+    default:
+      return Buffer.concat([header(1, 4), randomBytes(4)]); // a text frame of random (mostly invalid UTF-8) bytes
   }
 }
 
 async function fuzz(path: string, token: string, maxPayload: number, n: number): Promise<void> {
   for (let i = 0; i < n; i += 20) {
-    await Promise.all(Array.from({ length: Math.min(20, n - i) }, async (_, k) => {
-      const s = await rawSocket(path, token);
-      const closed = new Promise<void>((r) => { s.on('close', () => r()); s.on('error', () => r()); });
-      s.end(hostile(i + k, maxPayload));
-      await closed;
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(20, n - i) }, async (_, k) => {
+        const s = await rawSocket(path, token);
+        const closed = new Promise<void>((r) => {
+          s.on('close', () => r());
+          s.on('error', () => r());
+        });
+        s.end(hostile(i + k, maxPayload));
+        await closed;
+      }),
+    );
   }
   // And the plain case through a real client: one message one byte over the limit.
   const ws = new WebSocket(`${labd.url.replace(/^http/, 'ws')}${path}`, { origin: WEB_ORIGIN, headers: { authorization: `Bearer ${token}` } });

@@ -73,7 +73,7 @@ test('a reset ends the old shell and the terminal reaches the new lab', { skip }
   await t.waitFor(() => t.frames.some((f) => f.op === Op.Hello), 'Hello');
   const r = await call(fx.labd.url, 'POST', '/v1/lab/reset', fx.ann.token, {});
   assert.equal(r.status, 200);
-  assert.equal((await t.closed).code, CloseCode.Exited, 'the old instance\'s shell is gone');
+  assert.equal((await t.closed).code, CloseCode.Exited, "the old instance's shell is gone");
   const events = await call(fx.labd.url, 'GET', '/v1/lab/events', fx.ann.token);
   assert.match(events.text, /"phase":"ready"/);
   const v = await call(fx.labd.url, 'GET', '/v1/lab', fx.ann.token);
@@ -92,7 +92,10 @@ test('flow control over the socket: output stops near HIGH_WATERMARK without ack
   t.type('yes 0123456789 | head -c 3000000; echo FLOW""-END\r');
   const settled = async () => {
     let last = -1;
-    while (t.text().length !== last) { last = t.text().length; await new Promise((r) => setTimeout(r, 400)); }
+    while (t.text().length !== last) {
+      last = t.text().length;
+      await new Promise((r) => setTimeout(r, 400));
+    }
     return last;
   };
   // First the event (a window's worth arrived), then quiet: a pause of a loaded machine before the

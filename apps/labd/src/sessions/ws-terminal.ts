@@ -14,7 +14,12 @@ export const TERMINAL_PATH = '/v1/terminal';
 const MAX_FRAME_BYTES = 1024 * 1024;
 /** Dead sockets (a laptop lid closed) are noticed by missed pongs, so the grace period starts. */
 
-export interface TerminalDeps { store: Store; manager: LabManager; registry: SessionRegistry; allowedOrigins: string[] }
+export interface TerminalDeps {
+  store: Store;
+  manager: LabManager;
+  registry: SessionRegistry;
+  allowedOrigins: string[];
+}
 
 const size = (v: string | null, dflt: number) => {
   const n = Number(v);
@@ -31,7 +36,10 @@ export function terminalServer(deps: TerminalDeps) {
     // Frames that arrive while the attach is being decided (the client's first Resize) wait here.
     const queued: RawData[] = [];
     let onFrame: (d: RawData) => void = (d) => queued.push(d);
-    ws.on('message', (d, isBinary) => { if (isBinary) onFrame(d); else ws.close(1003, 'terminal frames are binary'); });
+    ws.on('message', (d, isBinary) => {
+      if (isBinary) onFrame(d);
+      else ws.close(1003, 'terminal frames are binary');
+    });
 
     const origin = req.headers.origin;
     if (!origin || !deps.allowedOrigins.includes(origin)) {
@@ -45,17 +53,31 @@ export function terminalServer(deps: TerminalDeps) {
       ws.close(CloseCode.Unauthorized, (e as Error).message);
       return;
     }
-    if (principal.kind !== 'learner') { ws.close(CloseCode.Forbidden, 'a terminal needs a learner token'); return; }
+    if (principal.kind !== 'learner') {
+      ws.close(CloseCode.Forbidden, 'a terminal needs a learner token');
+      return;
+    }
     const cur = await deps.manager.current(principal);
     if (ws.readyState !== WebSocket.OPEN) return;
     const wanted = url.searchParams.get('instance');
-    if (wanted && wanted !== cur?.inst.state.id) { ws.close(CloseCode.Forbidden, `instance ${wanted.slice(0, 16)} is not yours`); return; }
-    if (!cur) { ws.close(CloseCode.NotFound, 'the lab is not running; start it with POST /v1/lab'); return; }
+    if (wanted && wanted !== cur?.inst.state.id) {
+      ws.close(CloseCode.Forbidden, `instance ${wanted.slice(0, 16)} is not yours`);
+      return;
+    }
+    if (!cur) {
+      ws.close(CloseCode.NotFound, 'the lab is not running; start it with POST /v1/lab');
+      return;
+    }
     const node = url.searchParams.get('node') ?? cur.inst.state.nodes[0]!;
-    if (!cur.inst.state.nodes.includes(node)) { ws.close(CloseCode.NotFound, `no node "${node.slice(0, 32)}" in this lab`); return; }
+    if (!cur.inst.state.nodes.includes(node)) {
+      ws.close(CloseCode.NotFound, `no node "${node.slice(0, 32)}" in this lab`);
+      return;
+    }
 
     const sink: Sink = {
-      send: (frame) => { if (ws.readyState === WebSocket.OPEN) ws.send(frame, { binary: true }); },
+      send: (frame) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(frame, { binary: true });
+      },
       close: (code, reason) => ws.close(code, reason),
     };
     const key = { learnerId: principal.learnerId, instanceId: cur.inst.state.id, node };
@@ -71,7 +93,10 @@ export function terminalServer(deps: TerminalDeps) {
       return;
     }
     const { session, sub } = attached;
-    if (ws.readyState !== WebSocket.OPEN) { session.detach(sub); return; } // gone while the shell started
+    if (ws.readyState !== WebSocket.OPEN) {
+      session.detach(sub);
+      return;
+    } // gone while the shell started
     onFrame = (d) => {
       const buf = Buffer.isBuffer(d) ? d : Array.isArray(d) ? Buffer.concat(d) : Buffer.from(d);
       try {

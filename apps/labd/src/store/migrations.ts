@@ -3,7 +3,10 @@
  * entries at the end (instructor rooms add theirs after these); never edit or reorder one that has
  * shipped, since a state dir remembers which ids it has applied.
  */
-export interface Migration { id: string; sql: string }
+export interface Migration {
+  id: string;
+  sql: string;
+}
 
 export const MIGRATIONS: Migration[] = [
   {

@@ -19,7 +19,10 @@ test('migrations apply once, in order, and later ones append cleanly', () => {
   assert.deepEqual(migrate(db, next), ['900-appended-by-test']);
   db.close();
   const reopened = openDatabase(file, next);
-  assert.deepEqual((reopened.prepare('SELECT id FROM schema_migrations ORDER BY rowid').all() as { id: string }[]).map((r) => r.id), next.map((m) => m.id));
+  assert.deepEqual(
+    (reopened.prepare('SELECT id FROM schema_migrations ORDER BY rowid').all() as { id: string }[]).map((r) => r.id),
+    next.map((m) => m.id),
+  );
   reopened.close();
 });
 
@@ -49,7 +52,10 @@ test('progress: a pass sticks through a later check error; errors are history, n
   assert.ok(p.get('a')?.passedAt);
   assert.equal(p.get('b')?.status, 'error');
   assert.equal(p.get('b')?.attempts, 0);
-  assert.deepEqual(s.attempts(l.id, 'lab', 'a').map((r) => r.status), ['fail', 'pass', 'error']);
+  assert.deepEqual(
+    s.attempts(l.id, 'lab', 'a').map((r) => r.status),
+    ['fail', 'pass', 'error'],
+  );
   s.setLearnerLab(l.id, 'lab', 'inst02', 'netns');
   assert.deepEqual(s.heldInstances(), [{ learnerId: l.id, labId: 'lab', instanceId: 'inst02' }]);
   s.close();

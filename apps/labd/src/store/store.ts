@@ -8,9 +8,21 @@ import { MIGRATIONS, type Migration } from './migrations.ts';
 
 export type TokenKind = 'service' | 'instructor' | 'learner';
 /** `session`: an instructor sign-in session (acts as the instructor, but cannot open more sessions). */
-export interface TokenRow { kind: TokenKind; learnerId: string | null; labId: string | null; session?: true }
-export interface Learner { id: string; displayName: string; createdAt: string }
-export interface LearnerLab { instanceId: string | null; driver: string | null }
+export interface TokenRow {
+  kind: TokenKind;
+  learnerId: string | null;
+  labId: string | null;
+  session?: true;
+}
+export interface Learner {
+  id: string;
+  displayName: string;
+  createdAt: string;
+}
+export interface LearnerLab {
+  instanceId: string | null;
+  driver: string | null;
+}
 export type LabPhase = 'creating' | 'ready' | 'failed' | 'down';
 /** A learner_labs row as instance-store.ts owns it. */
 export interface LearnerLabRow extends LearnerLab {
@@ -22,14 +34,37 @@ export interface LearnerLabRow extends LearnerLab {
   starter: { pid: number; start: string | null } | null;
   error: { message: string; hint?: string } | null;
 }
-type RawLearnerLab = { learner_id: string; lab_id: string; instance_id: string | null; driver: string | null; phase: LabPhase; creating_driver: string | null; starter_pid: number | null; starter_start: string | null; error: string | null; error_hint: string | null };
+type RawLearnerLab = {
+  learner_id: string;
+  lab_id: string;
+  instance_id: string | null;
+  driver: string | null;
+  phase: LabPhase;
+  creating_driver: string | null;
+  starter_pid: number | null;
+  starter_start: string | null;
+  error: string | null;
+  error_hint: string | null;
+};
 const learnerLabOf = (r: RawLearnerLab): LearnerLabRow => ({
-  learnerId: r.learner_id, labId: r.lab_id, instanceId: r.instance_id, driver: r.driver, phase: r.phase, creatingDriver: r.creating_driver,
+  learnerId: r.learner_id,
+  labId: r.lab_id,
+  instanceId: r.instance_id,
+  driver: r.driver,
+  phase: r.phase,
+  creatingDriver: r.creating_driver,
   starter: r.starter_pid === null ? null : { pid: r.starter_pid, start: r.starter_start },
   error: r.error === null ? null : { message: r.error, ...(r.error_hint ? { hint: r.error_hint } : {}) },
 });
 export type { StepStatus };
-export interface StepProgress { stepId: string; status: StepStatus; attempts: number; lastMessage: string | null; firstSeenAt: string; passedAt: string | null }
+export interface StepProgress {
+  stepId: string;
+  status: StepStatus;
+  attempts: number;
+  lastMessage: string | null;
+  firstSeenAt: string;
+  passedAt: string | null;
+}
 
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 export const newToken = () => randomBytes(32).toString('base64url');
@@ -70,7 +105,9 @@ export class Store {
     this.db = openDatabase(join(stateDir, 'labd.db'));
   }
 
-  close(): void { this.db.close(); }
+  close(): void {
+    this.db.close();
+  }
 
   /**
    * Replaces the stored hash of a service or instructor token, so an old one stops working. A new
@@ -91,9 +128,12 @@ export class Store {
    */
   findToken(token: string): TokenRow | null {
     const hash = hashToken(token);
-    const row = this.db.prepare(`SELECT t.hash, t.kind, t.learner_id, t.lab_id FROM tokens t
-      WHERE t.hash = ? AND (t.session_hash IS NULL OR EXISTS (SELECT 1 FROM learner_sessions s WHERE s.hash = t.session_hash AND s.expires_at > ?))`).get(hash, now()) as
-      { hash: string; kind: TokenKind; learner_id: string | null; lab_id: string | null } | undefined;
+    const row = this.db
+      .prepare(
+        `SELECT t.hash, t.kind, t.learner_id, t.lab_id FROM tokens t
+      WHERE t.hash = ? AND (t.session_hash IS NULL OR EXISTS (SELECT 1 FROM learner_sessions s WHERE s.hash = t.session_hash AND s.expires_at > ?))`,
+      )
+      .get(hash, now()) as { hash: string; kind: TokenKind; learner_id: string | null; lab_id: string | null } | undefined;
     if (row && timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) return { kind: row.kind, learnerId: row.learner_id, labId: row.lab_id };
     const s = this.db.prepare('SELECT hash FROM instructor_sessions WHERE hash = ? AND expires_at > ?').get(hash, now()) as { hash: string } | undefined;
     if (s && timingSafeEqual(Buffer.from(s.hash, 'hex'), Buffer.from(hash, 'hex'))) return { kind: 'instructor', learnerId: null, labId: null, session: true };
@@ -119,7 +159,8 @@ export class Store {
   /** A lab token; minted through a learner session (the web's case), it lives only as long as that session. */
   mintLearnerToken(learnerId: string, labId: string, session?: string): string {
     const token = newToken();
-    this.db.prepare('INSERT INTO tokens (hash, kind, learner_id, lab_id, created_at, session_hash) VALUES (?, ?, ?, ?, ?, ?)')
+    this.db
+      .prepare('INSERT INTO tokens (hash, kind, learner_id, lab_id, created_at, session_hash) VALUES (?, ?, ?, ?, ?, ?)')
       .run(hashToken(token), 'learner', learnerId, labId, now(), session ? hashToken(session) : null);
     return token;
   }
@@ -131,14 +172,17 @@ export class Store {
     this.db.transaction(() => {
       const expired = this.db.prepare('SELECT hash FROM learner_sessions WHERE expires_at <= ?').all(now()) as { hash: string }[];
       for (const e of expired) this.dropLearnerSession(e.hash);
-      this.db.prepare('INSERT INTO learner_sessions (hash, learner_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(hashToken(session), learnerId, now(), expiresAt);
+      this.db
+        .prepare('INSERT INTO learner_sessions (hash, learner_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
+        .run(hashToken(session), learnerId, now(), expiresAt);
     })();
     return { session, expiresAt };
   }
 
   /** The learner a live session belongs to, or null when it is unknown, ended or expired. */
   learnerOfSession(session: string): string | null {
-    const r = this.db.prepare('SELECT learner_id FROM learner_sessions WHERE hash = ? AND expires_at > ?').get(hashToken(session), now()) as { learner_id: string } | undefined;
+    const r = this.db.prepare('SELECT learner_id FROM learner_sessions WHERE hash = ? AND expires_at > ?').get(hashToken(session), now()) as
+      { learner_id: string } | undefined;
     return r?.learner_id ?? null;
   }
 
@@ -154,7 +198,11 @@ export class Store {
 
   /** True when the learner is a member of a class that has not ended. */
   inOpenClass(learnerId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM class_members m JOIN classes c ON c.id = m.class_id WHERE m.learner_id = ? AND c.ended_at IS NULL LIMIT 1').get(learnerId) !== undefined;
+    return (
+      this.db
+        .prepare('SELECT 1 FROM class_members m JOIN classes c ON c.id = m.class_id WHERE m.learner_id = ? AND c.ended_at IS NULL LIMIT 1')
+        .get(learnerId) !== undefined
+    );
   }
 
   learnerCount(): number {
@@ -185,9 +233,12 @@ export class Store {
    * stays shown until the next start.
    */
   setLearnerLab(learnerId: string, labId: string, instanceId: string | null, driver: string | null): void {
-    this.db.prepare(`INSERT INTO learner_labs (learner_id, lab_id, instance_id, driver, updated_at, phase) VALUES (?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN 'down' ELSE 'ready' END)
+    this.db
+      .prepare(
+        `INSERT INTO learner_labs (learner_id, lab_id, instance_id, driver, updated_at, phase) VALUES (?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN 'down' ELSE 'ready' END)
       ON CONFLICT (learner_id, lab_id) DO UPDATE SET instance_id = excluded.instance_id, driver = excluded.driver, updated_at = excluded.updated_at,
-        phase = CASE WHEN phase = 'creating' THEN 'creating' WHEN excluded.instance_id IS NOT NULL THEN 'ready' WHEN phase = 'failed' THEN 'failed' ELSE 'down' END`)
+        phase = CASE WHEN phase = 'creating' THEN 'creating' WHEN excluded.instance_id IS NOT NULL THEN 'ready' WHEN phase = 'failed' THEN 'failed' ELSE 'down' END`,
+      )
       .run(learnerId, labId, instanceId, driver, now(), instanceId);
   }
 
@@ -198,16 +249,22 @@ export class Store {
 
   /** A start begins: the phase is `creating` by this process, and the last failure is cleared. */
   beginCreating(learnerId: string, labId: string, driver: string, starter: { pid: number; start: string | null }): void {
-    this.db.prepare(`INSERT INTO learner_labs (learner_id, lab_id, updated_at, phase, creating_driver, starter_pid, starter_start) VALUES (?, ?, ?, 'creating', ?, ?, ?)
+    this.db
+      .prepare(
+        `INSERT INTO learner_labs (learner_id, lab_id, updated_at, phase, creating_driver, starter_pid, starter_start) VALUES (?, ?, ?, 'creating', ?, ?, ?)
       ON CONFLICT (learner_id, lab_id) DO UPDATE SET updated_at = excluded.updated_at, phase = 'creating', creating_driver = excluded.creating_driver,
-        starter_pid = excluded.starter_pid, starter_start = excluded.starter_start, error = NULL, error_hint = NULL`)
+        starter_pid = excluded.starter_pid, starter_start = excluded.starter_start, error = NULL, error_hint = NULL`,
+      )
       .run(learnerId, labId, now(), driver, starter.pid, starter.start);
   }
 
   /** A start ends: `failed` with the reason, else ready when it recorded an instance, else down. */
   endCreating(learnerId: string, labId: string, failure: { message: string; hint?: string } | null): void {
-    this.db.prepare(`UPDATE learner_labs SET updated_at = ?, creating_driver = NULL, starter_pid = NULL, starter_start = NULL, error = ?, error_hint = ?,
-      phase = CASE WHEN ? THEN 'failed' WHEN instance_id IS NOT NULL THEN 'ready' ELSE 'down' END WHERE learner_id = ? AND lab_id = ?`)
+    this.db
+      .prepare(
+        `UPDATE learner_labs SET updated_at = ?, creating_driver = NULL, starter_pid = NULL, starter_start = NULL, error = ?, error_hint = ?,
+      phase = CASE WHEN ? THEN 'failed' WHEN instance_id IS NOT NULL THEN 'ready' ELSE 'down' END WHERE learner_id = ? AND lab_id = ?`,
+      )
       .run(now(), failure?.message ?? null, failure?.hint ?? null, failure ? 1 : 0, learnerId, labId);
   }
 
@@ -218,15 +275,35 @@ export class Store {
 
   /** Every instance id some learner holds: what labd reattaches to after a restart. */
   heldInstances(): { learnerId: string; labId: string; instanceId: string }[] {
-    return (this.db.prepare('SELECT learner_id, lab_id, instance_id FROM learner_labs WHERE instance_id IS NOT NULL').all() as
-      { learner_id: string; lab_id: string; instance_id: string }[]).map((r) => ({ learnerId: r.learner_id, labId: r.lab_id, instanceId: r.instance_id }));
+    return (
+      this.db.prepare('SELECT learner_id, lab_id, instance_id FROM learner_labs WHERE instance_id IS NOT NULL').all() as {
+        learner_id: string;
+        lab_id: string;
+        instance_id: string;
+      }[]
+    ).map((r) => ({ learnerId: r.learner_id, labId: r.lab_id, instanceId: r.instance_id }));
   }
 
   progress(learnerId: string, labId: string): Map<string, StepProgress> {
-    const rows = this.db.prepare(`SELECT step_id, status, attempts, last_message, first_seen_at, passed_at FROM step_progress
-      WHERE learner_id = ? AND lab_id = ?`).all(learnerId, labId) as
-      { step_id: string; status: StepStatus; attempts: number; last_message: string | null; first_seen_at: string; passed_at: string | null }[];
-    return new Map(rows.map((r) => [r.step_id, { stepId: r.step_id, status: r.status, attempts: r.attempts, lastMessage: r.last_message, firstSeenAt: r.first_seen_at, passedAt: r.passed_at }]));
+    const rows = this.db
+      .prepare(
+        `SELECT step_id, status, attempts, last_message, first_seen_at, passed_at FROM step_progress
+      WHERE learner_id = ? AND lab_id = ?`,
+      )
+      .all(learnerId, labId) as {
+      step_id: string;
+      status: StepStatus;
+      attempts: number;
+      last_message: string | null;
+      first_seen_at: string;
+      passed_at: string | null;
+    }[];
+    return new Map(
+      rows.map((r) => [
+        r.step_id,
+        { stepId: r.step_id, status: r.status, attempts: r.attempts, lastMessage: r.last_message, firstSeenAt: r.first_seen_at, passedAt: r.passed_at },
+      ]),
+    );
   }
 
   /**
@@ -237,7 +314,8 @@ export class Store {
     const t = now();
     const insertAttempt = this.db.prepare(`INSERT INTO check_attempts (learner_id, lab_id, step_id, instance_id, status, result, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);
-    const upsert = this.db.prepare(`INSERT INTO step_progress (learner_id, lab_id, step_id, status, attempts, last_message, first_seen_at, passed_at, updated_at)
+    const upsert = this.db
+      .prepare(`INSERT INTO step_progress (learner_id, lab_id, step_id, status, attempts, last_message, first_seen_at, passed_at, updated_at)
       VALUES (@learner, @lab, @step, @status, @try, @message, @t, CASE WHEN @status = 'pass' THEN @t END, @t)
       ON CONFLICT (learner_id, lab_id, step_id) DO UPDATE SET
         status = CASE WHEN @status = 'error' AND status = 'pass' THEN status ELSE @status END,
@@ -254,7 +332,10 @@ export class Store {
   }
 
   attempts(learnerId: string, labId: string, stepId: string): CheckResult[] {
-    return (this.db.prepare('SELECT result FROM check_attempts WHERE learner_id = ? AND lab_id = ? AND step_id = ? ORDER BY id')
-      .all(learnerId, labId, stepId) as { result: string }[]).map((r) => JSON.parse(r.result) as CheckResult);
+    return (
+      this.db.prepare('SELECT result FROM check_attempts WHERE learner_id = ? AND lab_id = ? AND step_id = ? ORDER BY id').all(learnerId, labId, stepId) as {
+        result: string;
+      }[]
+    ).map((r) => JSON.parse(r.result) as CheckResult);
   }
 }

@@ -13,7 +13,10 @@ export function lessonCommands(slug: string): Map<string, string[]> {
   const mdx = readFileSync(join(repoRoot, `content/en/${slug}.mdx`), 'utf8');
   const out = new Map<string, string[]>();
   for (const m of mdx.matchAll(/<Step id="([^"]+)">([\s\S]*?)<\/Step>/g)) {
-    out.set(m[1]!, [...m[2]!.matchAll(/```bash run\n([\s\S]*?)```/g)].map((b) => b[1]!));
+    out.set(
+      m[1]!,
+      [...m[2]!.matchAll(/```bash run\n([\s\S]*?)```/g)].map((b) => b[1]!),
+    );
   }
   return out;
 }
@@ -23,7 +26,12 @@ export function lessonCommands(slug: string): Map<string, string[]> {
  * before any does the next. `node` names the terminal of a step's i-th block (default: the lab's
  * first node); `afterStep` runs in each lab once its blocks of a step are done.
  */
-export function runLesson(ids: string[], steps: Map<string, string[]>, env: NodeJS.ProcessEnv, opts: { node?: (step: string, i: number) => string; afterStep?: (id: string, step: string) => void } = {}): void {
+export function runLesson(
+  ids: string[],
+  steps: Map<string, string[]>,
+  env: NodeJS.ProcessEnv,
+  opts: { node?: (step: string, i: number) => string; afterStep?: (id: string, step: string) => void } = {},
+): void {
   for (const [step, blocks] of steps) {
     for (const id of ids) {
       blocks.forEach((cmd, i) => {
@@ -53,7 +61,11 @@ export function withTwoLabs(labId: string, fn: (ids: [string, string], env: Node
   }
 }
 
-export interface Verdict { step: string; status: string; message: string }
+export interface Verdict {
+  step: string;
+  status: string;
+  message: string;
+}
 
 /** `lab check` of one instance (every step, or one), as parsed JSON. */
 export function check(id: string, env: NodeJS.ProcessEnv, step?: string): Verdict[] {
@@ -63,5 +75,9 @@ export function check(id: string, env: NodeJS.ProcessEnv, step?: string): Verdic
 /** Asserts that every step of the instance passes, in this order. */
 export function assertAllPass(id: string, env: NodeJS.ProcessEnv, steps: string[]): void {
   const r = check(id, env);
-  assert.deepEqual(r.map((c) => `${c.step}=${c.status}`), steps.map((s) => `${s}=pass`), JSON.stringify(r, null, 1));
+  assert.deepEqual(
+    r.map((c) => `${c.step}=${c.status}`),
+    steps.map((s) => `${s}=pass`),
+    JSON.stringify(r, null, 1),
+  );
 }

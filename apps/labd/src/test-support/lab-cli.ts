@@ -7,7 +7,11 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const labBin = join(repoRoot, 'apps/labd/bin/lab.mjs');
 
-export interface CliResult { code: number; stdout: string; stderr: string }
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs the real `lab` CLI as a separate process, the way a user would. */
 export function lab(args: string[], opts: { env?: NodeJS.ProcessEnv; cmdPrefix?: string[]; timeoutMs?: number } = {}): CliResult {

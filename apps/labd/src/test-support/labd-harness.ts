@@ -18,7 +18,15 @@ const labBin = join(repoRoot, 'apps/labd/bin/lab.mjs');
 export const WEB_ORIGIN = 'http://127.0.0.1:3000';
 export const isRoot = process.getuid?.() === 0;
 
-export interface LabdProcess { url: string; port: number; stateDir: string; serviceToken: string; proc: ChildProcess; output: () => string; stop(): Promise<number | null> }
+export interface LabdProcess {
+  url: string;
+  port: number;
+  stateDir: string;
+  serviceToken: string;
+  proc: ChildProcess;
+  output: () => string;
+  stop(): Promise<number | null>;
+}
 
 export const tempDir = () => mkdtempSync(join(tmpdir(), 'elab-labd-test-'));
 
@@ -31,22 +39,43 @@ export async function startLabd(opts: { stateDir?: string; args?: string[]; env?
   const trust = opts.trustLearners === false ? [] : ['--trust-learners'];
   const proc = spawn(process.execPath, [labdBin, '--port', '0', '--state-dir', stateDir, ...trust, ...(opts.args ?? [])], {
     // Every answer is checked against packages/api: one that breaks the contract is a 500 naming the field.
-    env: { ...process.env, ELAB_CHECK_RESPONSES: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ELAB_CHECK_RESPONSES: '1', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
-  proc.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+  proc.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  proc.stderr!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`labd did not start in 20s:\n${out}`)), 20_000);
-    const look = () => { const m = /labd listening on (http:\/\/\S+)/.exec(out); if (m) { clearTimeout(timer); resolve(m[1]!); } };
+    const look = () => {
+      const m = /labd listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
     proc.stdout!.on('data', look);
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`labd exited ${code} before listening:\n${out}`)); });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`labd exited ${code} before listening:\n${out}`));
+    });
   });
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   return {
-    url, port: Number(new URL(url).port), stateDir, proc, output: () => out,
+    url,
+    port: Number(new URL(url).port),
+    stateDir,
+    proc,
+    output: () => out,
     serviceToken: readFileSync(join(stateDir, 'service-token'), 'utf8').trim(),
-    async stop() { if (proc.exitCode === null) proc.kill('SIGTERM'); return exited; },
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      return exited;
+    },
   };
 }
 
@@ -58,9 +87,21 @@ export function downAllLabs(stateDir: string): void {
   if (ids.length) spawnSync(process.execPath, [labBin, 'down', ...ids], { env: { ...process.env, ELAB_STATE_DIR: stateDir }, timeout: 60_000 });
 }
 
-export interface Reply { status: number; body: any; text: string; headers: Headers }
+export interface Reply {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
 
-export async function call(url: string, method: string, path: string, token?: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  token?: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const h: Record<string, string> = { ...headers };
   if (token) h.authorization = `Bearer ${token}`;
   const init: RequestInit = { method, headers: h };
@@ -68,7 +109,11 @@ export async function call(url: string, method: string, path: string, token?: st
   const res = await fetch(`${url}${path}`, init);
   const text = await res.text();
   let parsed: unknown = null;
-  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
   return { status: res.status, body: parsed, text, headers: res.headers };
 }
 
@@ -97,7 +142,10 @@ export class Term {
   closed: Promise<{ code: number; reason: string }>;
   private waiters: (() => void)[] = [];
 
-  constructor(readonly ws: WebSocket, ack = true) {
+  constructor(
+    readonly ws: WebSocket,
+    ack = true,
+  ) {
     ws.binaryType = 'nodebuffer';
     ws.on('message', (d: Buffer) => {
       const f = decodeFrame(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
@@ -105,33 +153,62 @@ export class Term {
       if (ack && f.op === Op.Output) ws.send(encodeAck(f.text.length));
       for (const w of this.waiters.splice(0)) w();
     });
-    this.closed = new Promise((r) => ws.on('close', (code, reason) => { r({ code, reason: reason.toString() }); for (const w of this.waiters.splice(0)) w(); }));
+    this.closed = new Promise((r) =>
+      ws.on('close', (code, reason) => {
+        r({ code, reason: reason.toString() });
+        for (const w of this.waiters.splice(0)) w();
+      }),
+    );
   }
 
   static open(url: string, query: string, opts: { origin?: string | null; token?: string; ack?: boolean } = {}): Promise<Term> {
     const headers: Record<string, string> = {};
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/terminal${query}`, { headers, ...(opts.origin === null ? {} : { origin: opts.origin ?? WEB_ORIGIN }) });
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/terminal${query}`, {
+      headers,
+      ...(opts.origin === null ? {} : { origin: opts.origin ?? WEB_ORIGIN }),
+    });
     const t = new Term(ws, opts.ack ?? true);
-    return new Promise((resolve, reject) => { ws.once('open', () => resolve(t)); ws.once('error', reject); });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(t));
+      ws.once('error', reject);
+    });
   }
 
-  text(op: number = Op.Output): string { return this.frames.filter((f) => f.op === op).map((f) => ('text' in f ? f.text : '')).join(''); }
-  type(s: string): void { this.ws.send(encodeText(Op.Input, s)); }
+  text(op: number = Op.Output): string {
+    return this.frames
+      .filter((f) => f.op === op)
+      .map((f) => ('text' in f ? f.text : ''))
+      .join('');
+  }
+  type(s: string): void {
+    this.ws.send(encodeText(Op.Input, s));
+  }
 
   async waitFor(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
     const deadline = Date.now() + ms;
     while (!pred()) {
       if (Date.now() > deadline || this.ws.readyState === WebSocket.CLOSED) throw new Error(`timed out waiting for ${what}; output so far:\n${this.text()}`);
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 200); });
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 200);
+      });
     }
   }
 
-  close(): Promise<{ code: number; reason: string }> { this.ws.close(); return this.closed; }
+  close(): Promise<{ code: number; reason: string }> {
+    this.ws.close();
+    return this.closed;
+  }
 }
 
 /** One labd shared by a test file, learners Ann and Bob, and Ann's lab running (filled in by `before`). */
-export interface TwoLearners { labd: LabdProcess; ann: { learnerId: string; token: string }; bob: { learnerId: string; token: string }; annInstance: string }
+export interface TwoLearners {
+  labd: LabdProcess;
+  ann: { learnerId: string; token: string };
+  bob: { learnerId: string; token: string };
+  annInstance: string;
+}
 
 /** Registers the file's before/after hooks for a TwoLearners fixture: after, labd stops and its labs go down. */
 export function twoLearnersWithLab(skip: string | false): TwoLearners {

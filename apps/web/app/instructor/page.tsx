@@ -16,10 +16,12 @@ export const metadata: Metadata = { title: 'Instructor' };
 export default async function InstructorPage() {
   const token = instructorTokenFor({ id: (await cookies()).get(INSTRUCTOR_COOKIE)?.value });
   // No session, or one labd no longer takes (expired, signed out, instructor token rotated): sign in.
-  const classes = token ? await instructorApi.list(token).catch((e: unknown) => {
-    if (e instanceof LabdError && e.status === 401) return null;
-    throw e;
-  }) : null;
+  const classes = token
+    ? await instructorApi.list(token).catch((e: unknown) => {
+        if (e instanceof LabdError && e.status === 401) return null;
+        throw e;
+      })
+    : null;
   if (!token || !classes) {
     return (
       <main className="instructor">
@@ -30,13 +32,20 @@ export default async function InstructorPage() {
   }
   return (
     <main className="instructor" data-testid="instructor-home">
-      <div className="room-head"><h1>Classes</h1><SignOut /></div>
-      {classes.length === 0 ? <p className="muted">No classes yet.</p> : (
+      <div className="room-head">
+        <h1>Classes</h1>
+        <SignOut />
+      </div>
+      {classes.length === 0 ? (
+        <p className="muted">No classes yet.</p>
+      ) : (
         <ul className="class-list">
           {classes.map((c) => (
             <li key={c.classId}>
               <Link href={`/instructor/${c.classId}`}>{c.name}</Link>{' '}
-              <span className="muted">code {c.code} · {c.members ?? 0} learners · {c.endedAt ? `ended ${new Date(c.endedAt).toLocaleString()}` : 'running'}</span>
+              <span className="muted">
+                code {c.code} · {c.members ?? 0} learners · {c.endedAt ? `ended ${new Date(c.endedAt).toLocaleString()}` : 'running'}
+              </span>
             </li>
           ))}
         </ul>

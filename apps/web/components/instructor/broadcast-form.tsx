@@ -12,7 +12,8 @@ export function BroadcastForm({ classId, lessons, disabled }: { classId: string;
     setError(null);
     const [lesson, step] = String(form.get('target') ?? '').split('#');
     const res = await fetch('/instructor/api/broadcast', {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ classId, message: form.get('message'), ...(lesson ? { goto: { lesson, step: step || undefined } } : {}) }),
     });
     setBusy(false);
@@ -29,13 +30,25 @@ export function BroadcastForm({ classId, lessons, disabled }: { classId: string;
         <select name="target" value={target} onChange={(e) => setTarget(e.target.value)} data-testid="broadcast-goto">
           <option value="">(no go-to)</option>
           {lessons.map((l) => [
-            <option key={l.slug} value={l.slug}>Go to: {l.title}</option>,
-            ...l.steps.map((s) => <option key={`${l.slug}#${s.id}`} value={`${l.slug}#${s.id}`}>Go to: {l.title} → {s.title}</option>),
+            <option key={l.slug} value={l.slug}>
+              Go to: {l.title}
+            </option>,
+            ...l.steps.map((s) => (
+              <option key={`${l.slug}#${s.id}`} value={`${l.slug}#${s.id}`}>
+                Go to: {l.title} → {s.title}
+              </option>
+            )),
           ])}
         </select>
-        <button type="submit" disabled={busy || disabled} data-testid="broadcast-send">Send</button>
+        <button type="submit" disabled={busy || disabled} data-testid="broadcast-send">
+          Send
+        </button>
       </div>
-      {error && <p className="join-error" role="alert">{error}</p>}
+      {error && (
+        <p className="join-error" role="alert">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

@@ -13,14 +13,20 @@ const TEXT = {
 
 const LEARNER_EVENTS = 'GET /v1/classes/learner-events';
 
-const localeOf = () => { const first = window.location.pathname.split('/')[1] ?? ''; return LOCALES.includes(first) ? first : 'en'; };
+const localeOf = () => {
+  const first = window.location.pathname.split('/')[1] ?? '';
+  return LOCALES.includes(first) ? first : 'en';
+};
 
 /** Scrolls to a step's check once the lesson has rendered it, and marks it for a moment. */
 function showStep(step: string): void {
   let tries = 0;
   const look = () => {
     const el = document.querySelector(`[data-testid="check-${CSS.escape(step)}"]`);
-    if (!el) { if (++tries < 100) setTimeout(look, 100); return; }
+    if (!el) {
+      if (++tries < 100) setTimeout(look, 100);
+      return;
+    }
     el.scrollIntoView({ block: 'center', behavior: 'smooth' });
     el.classList.add('step-highlight');
     setTimeout(() => el.classList.remove('step-highlight'), 4000);
@@ -48,7 +54,10 @@ export function ClassBanner() {
       if (b.kind !== 'goto' || b.replay || !b.lesson) return;
       const path = `/${localeOf()}/${b.lesson}`;
       if (window.location.pathname === path) {
-        if (b.step) { window.history.replaceState(null, '', `#step-${b.step}`); showStep(b.step); }
+        if (b.step) {
+          window.history.replaceState(null, '', `#step-${b.step}`);
+          showStep(b.step);
+        }
       } else {
         window.location.assign(`${path}${b.step ? `#step-${b.step}` : ''}`);
       }
@@ -68,8 +77,13 @@ export function ClassBanner() {
   };
   return (
     <div className="class-banner" role="status" aria-live="polite" data-testid="class-banner" data-broadcast={shown.id}>
-      <div>{shown.title && <strong>{shown.title}: </strong>}<span data-testid="class-banner-text">{shown.text}</span></div>
-      <button type="button" onClick={close}>{TEXT[localeOf() as keyof typeof TEXT].close}</button>
+      <div>
+        {shown.title && <strong>{shown.title}: </strong>}
+        <span data-testid="class-banner-text">{shown.text}</span>
+      </div>
+      <button type="button" onClick={close}>
+        {TEXT[localeOf() as keyof typeof TEXT].close}
+      </button>
     </div>
   );
 }

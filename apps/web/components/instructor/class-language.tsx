@@ -11,11 +11,33 @@ const CLASS_LANGUAGES: readonly ClassLanguage[] = LOCALES;
 export const LANGUAGE_LABEL: Record<ClassLanguage, string> = { en: 'English', ko: '한국어 (Korean)' };
 
 /** The lessons' language in the create form: learners who join open the lessons in it. */
-export function LanguageSelect({ name, value, onChange, disabled, testid }: { name?: string; value?: ClassLanguage; onChange?: (l: ClassLanguage) => void; disabled?: boolean; testid: string }) {
+export function LanguageSelect({
+  name,
+  value,
+  onChange,
+  disabled,
+  testid,
+}: {
+  name?: string;
+  value?: ClassLanguage;
+  onChange?: (l: ClassLanguage) => void;
+  disabled?: boolean;
+  testid: string;
+}) {
   return (
-    <select name={name} value={value} defaultValue={value === undefined ? 'en' : undefined} disabled={disabled} data-testid={testid}
-      onChange={onChange && ((e) => onChange(e.target.value as ClassLanguage))}>
-      {CLASS_LANGUAGES.map((l) => <option key={l} value={l}>{LANGUAGE_LABEL[l]}</option>)}
+    <select
+      name={name}
+      value={value}
+      defaultValue={value === undefined ? 'en' : undefined}
+      disabled={disabled}
+      data-testid={testid}
+      onChange={onChange && ((e) => onChange(e.target.value as ClassLanguage))}
+    >
+      {CLASS_LANGUAGES.map((l) => (
+        <option key={l} value={l}>
+          {LANGUAGE_LABEL[l]}
+        </option>
+      ))}
     </select>
   );
 }
@@ -30,14 +52,22 @@ export function ClassLanguageSwitch({ classId, language }: { classId: string; la
   const change = async (next: ClassLanguage) => {
     setPending(next);
     setError(null);
-    const res = await fetch('/instructor/api/language', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ classId, language: next }) });
+    const res = await fetch('/instructor/api/language', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ classId, language: next }),
+    });
     if (!res.ok) setError(((await res.json().catch(() => ({}))) as { error?: string }).error ?? `not changed (${res.status})`);
     setPending(null);
   };
   return (
     <label className="class-language" data-testid="class-language-switch" data-language={language}>
       Lessons in <LanguageSelect value={pending ?? language} onChange={(l) => void change(l)} disabled={pending !== null} testid="room-language" />
-      {error && <span className="join-error" role="alert">{error}</span>}
+      {error && (
+        <span className="join-error" role="alert">
+          {error}
+        </span>
+      )}
     </label>
   );
 }

@@ -8,7 +8,8 @@ export function CreateClassForm({ lessons }: { lessons: { slug: string; title: s
   const submit = async (form: FormData) => {
     setError(null);
     const res = await fetch('/instructor/api/classes', {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: form.get('name'), lessons: form.getAll('lesson'), language: form.get('language') }),
     });
     const j = (await res.json().catch(() => ({}))) as { classId?: string; error?: string };
@@ -17,8 +18,12 @@ export function CreateClassForm({ lessons }: { lessons: { slug: string; title: s
   };
   return (
     <form className="create-class" action={submit} data-testid="create-class">
-      <label>Class name <input type="text" name="name" required maxLength={100} data-testid="class-name" /></label>
-      <label>Lessons in (the join link opens them in this language) <LanguageSelect name="language" testid="class-language" /></label>
+      <label>
+        Class name <input type="text" name="name" required maxLength={100} data-testid="class-name" />
+      </label>
+      <label>
+        Lessons in (the join link opens them in this language) <LanguageSelect name="language" testid="class-language" />
+      </label>
       <fieldset>
         <legend>Lessons</legend>
         {lessons.map((l) => (
@@ -28,8 +33,16 @@ export function CreateClassForm({ lessons }: { lessons: { slug: string; title: s
           </label>
         ))}
       </fieldset>
-      <p><button type="submit" data-testid="create-class-submit">Create class</button></p>
-      {error && <p className="join-error" role="alert">{error}</p>}
+      <p>
+        <button type="submit" data-testid="create-class-submit">
+          Create class
+        </button>
+      </p>
+      {error && (
+        <p className="join-error" role="alert">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

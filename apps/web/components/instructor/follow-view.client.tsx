@@ -23,7 +23,10 @@ export default function FollowView({ classId, learnerId }: { classId: string; le
     const el = host.current;
     if (!el) return;
     const term = new Terminal({
-      disableStdin: true, cursorBlink: false, fontSize: 12, scrollback: 5000,
+      disableStdin: true,
+      cursorBlink: false,
+      fontSize: 12,
+      scrollback: 5000,
       fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, monospace',
       theme: { background: '#1b1e24', foreground: '#e6e6e6' },
     });
@@ -42,12 +45,17 @@ export default function FollowView({ classId, learnerId }: { classId: string; le
         status: (s, detail) => {
           setStatus({ s: s === 'open' ? 'waiting' : s, detail });
           // A shell that ended is followed again: the learner's next shell (or new lab) shows up.
-          if (s === 'exited') { socket?.dispose(); timer = setTimeout(open, 1000); }
+          if (s === 'exited') {
+            socket?.dispose();
+            timer = setTimeout(open, 1000);
+          }
         },
       });
       socket.connect();
     };
-    const observer = new ResizeObserver(() => { if (el.offsetParent) fit.fit(); });
+    const observer = new ResizeObserver(() => {
+      if (el.offsetParent) fit.fit();
+    });
     observer.observe(el);
     fit.fit();
     open();
@@ -60,10 +68,19 @@ export default function FollowView({ classId, learnerId }: { classId: string; le
     };
   }, [classId, learnerId]);
 
-  const label = status.s === 'open' ? 'live, read-only' : status.s === 'waiting' ? 'waiting for the learner\'s terminal…' : status.s === 'refused' ? `refused: ${status.detail ?? ''}` : status.s;
+  const label =
+    status.s === 'open'
+      ? 'live, read-only'
+      : status.s === 'waiting'
+        ? "waiting for the learner's terminal…"
+        : status.s === 'refused'
+          ? `refused: ${status.detail ?? ''}`
+          : status.s;
   return (
     <div className="follow-host-wrap" style={{ display: 'contents' }}>
-      <div className="muted" data-testid="follow-status" data-status={status.s} style={{ padding: '2px 8px' }}>{label}</div>
+      <div className="muted" data-testid="follow-status" data-status={status.s} style={{ padding: '2px 8px' }}>
+        {label}
+      </div>
       <div className="follow-host" ref={host} data-testid="follow-terminal" />
     </div>
   );

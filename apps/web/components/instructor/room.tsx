@@ -12,7 +12,11 @@ const ROOM_EVENTS = 'GET /v1/classes/events';
 
 const FollowView = dynamic(() => import('./follow-view.client'), { ssr: false, loading: () => <div className="follow-host">…</div> });
 
-export interface RoomLesson { slug: string; title: string; steps: { id: string; title: string }[] }
+export interface RoomLesson {
+  slug: string;
+  title: string;
+  steps: { id: string; title: string }[];
+}
 
 /**
  * The instructor's live room: the roster (pushed by labd through the web as server-sent events,
@@ -31,7 +35,10 @@ export function Room({ initial, lessons }: { initial: Roster; lessons: RoomLesso
     const es = new EventSource(`/instructor/api/events?class=${encodeURIComponent(classId)}`);
     es.onopen = () => setLive(true);
     es.onerror = () => setLive(false);
-    onSseEvent(es, ROOM_EVENTS, 'roster', (r) => { setRoster(r); setLive(true); });
+    onSseEvent(es, ROOM_EVENTS, 'roster', (r) => {
+      setRoster(r);
+      setLive(true);
+    });
     onSseEvent(es, ROOM_EVENTS, 'broadcasts', setSent);
     onSseEvent(es, ROOM_EVENTS, 'broadcast', (b) => setSent((xs) => (xs.some((x) => x.id === b.id) ? xs : [...xs, b])));
     return () => es.close();
@@ -42,7 +49,11 @@ export function Room({ initial, lessons }: { initial: Roster; lessons: RoomLesso
     setEnding('ending…');
     const res = await fetch('/instructor/api/end', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ classId }) });
     const j = (await res.json().catch(() => ({}))) as { reaped?: string[]; errors?: string[]; error?: string };
-    setEnding(res.ok ? `ended: ${j.reaped?.length ?? 0} labs taken down${j.errors?.length ? `, ${j.errors.length} errors: ${j.errors.join('; ')}` : ''}` : `could not end: ${j.error}`);
+    setEnding(
+      res.ok
+        ? `ended: ${j.reaped?.length ?? 0} labs taken down${j.errors?.length ? `, ${j.errors.length} errors: ${j.errors.join('; ')}` : ''}`
+        : `could not end: ${j.error}`,
+    );
   };
 
   const [origin, setOrigin] = useState('');
@@ -54,10 +65,20 @@ export function Room({ initial, lessons }: { initial: Roster; lessons: RoomLesso
     <main className="instructor" data-testid="room" data-live={String(live)}>
       <div className="room-head">
         <h1>{roster.class.name}</h1>
-        <span>Join code <span className="join-code" data-testid="join-code">{roster.class.code}</span></span>
-        <a href={joinUrl} data-testid="join-url">{joinUrl}</a>
+        <span>
+          Join code{' '}
+          <span className="join-code" data-testid="join-code">
+            {roster.class.code}
+          </span>
+        </span>
+        <a href={joinUrl} data-testid="join-url">
+          {joinUrl}
+        </a>
         <ClassLanguageSwitch classId={classId} language={roster.class.language ?? 'en'} />
-        <span className="muted">{live ? '● live' : '○ reconnecting…'}{ended ? ` · ended ${new Date(roster.class.endedAt!).toLocaleString()}` : ''}</span>
+        <span className="muted">
+          {live ? '● live' : '○ reconnecting…'}
+          {ended ? ` · ended ${new Date(roster.class.endedAt!).toLocaleString()}` : ''}
+        </span>
       </div>
       <p className="muted">Stuck means {roster.stuckRule}.</p>
       <div className="room-grid">
@@ -67,24 +88,46 @@ export function Room({ initial, lessons }: { initial: Roster; lessons: RoomLesso
           {sent.length > 0 && (
             <ol className="broadcast-log" data-testid="broadcast-log">
               {sent.slice(-8).map((b) => (
-                <li key={b.id}>{new Date(b.createdAt).toLocaleTimeString()} — {b.kind === 'goto' ? `go to ${b.lesson}${b.step ? ` → ${b.step}` : ''}${b.message ? `: ${b.message}` : ''}` : b.message}</li>
+                <li key={b.id}>
+                  {new Date(b.createdAt).toLocaleTimeString()} —{' '}
+                  {b.kind === 'goto' ? `go to ${b.lesson}${b.step ? ` → ${b.step}` : ''}${b.message ? `: ${b.message}` : ''}` : b.message}
+                </li>
               ))}
             </ol>
           )}
           <div className="room-actions">
-            <a href={`/instructor/api/export?class=${classId}&format=csv`} data-testid="export-csv">Export CSV</a>
-            <a href={`/instructor/api/export?class=${classId}&format=json`} data-testid="export-json">Export JSON</a>
-            <button type="button" onClick={() => void end()} disabled={ended || ending === 'ending…'} data-testid="end-class">End class</button>
-            {ending && <span className="muted" data-testid="end-result">{ending}</span>}
+            <a href={`/instructor/api/export?class=${classId}&format=csv`} data-testid="export-csv">
+              Export CSV
+            </a>
+            <a href={`/instructor/api/export?class=${classId}&format=json`} data-testid="export-json">
+              Export JSON
+            </a>
+            <button type="button" onClick={() => void end()} disabled={ended || ending === 'ending…'} data-testid="end-class">
+              End class
+            </button>
+            {ending && (
+              <span className="muted" data-testid="end-result">
+                {ending}
+              </span>
+            )}
           </div>
         </section>
         <section>
           {followed ? (
             <div className="follow-panel" data-testid="follow-panel" data-learner={followed.learnerId}>
-              <header><span>Following <strong>{followed.displayName}</strong> — read-only</span><button type="button" onClick={() => setFollowing(null)}>Close</button></header>
+              <header>
+                <span>
+                  Following <strong>{followed.displayName}</strong> — read-only
+                </span>
+                <button type="button" onClick={() => setFollowing(null)}>
+                  Close
+                </button>
+              </header>
               <FollowView key={followed.learnerId} classId={classId} learnerId={followed.learnerId} />
             </div>
-          ) : <p className="muted">Follow a learner to watch their terminal here (read-only).</p>}
+          ) : (
+            <p className="muted">Follow a learner to watch their terminal here (read-only).</p>
+          )}
         </section>
       </div>
     </main>

@@ -10,7 +10,14 @@ const DESCRIPTION: Record<string, keyof Messages> = { netns: 'driverNetns', vagr
  * description; one that cannot run here is disabled and shows what is missing and the fix.
  * Preselects `current` when it can run, else the first that can.
  */
-export function DriverPicker({ labId, locale, current, action, onSubmit, onCancel }: {
+export function DriverPicker({
+  labId,
+  locale,
+  current,
+  action,
+  onSubmit,
+  onCancel,
+}: {
   labId: string;
   locale: Locale;
   current?: string;
@@ -26,13 +33,18 @@ export function DriverPicker({ labId, locale, current, action, onSubmit, onCance
 
   useEffect(() => {
     let live = true;
-    labApi.drivers(labId).then((all) => {
-      if (!live) return;
-      const mine = all.filter((d) => d.supported);
-      setChoices(mine);
-      setPicked((p) => p ?? (mine.find((d) => d.name === current && d.ok) ?? mine.find((d) => d.ok))?.name ?? null);
-    }, (e: Error) => live && setError(e.message));
-    return () => { live = false; };
+    labApi.drivers(labId).then(
+      (all) => {
+        if (!live) return;
+        const mine = all.filter((d) => d.supported);
+        setChoices(mine);
+        setPicked((p) => p ?? (mine.find((d) => d.name === current && d.ok) ?? mine.find((d) => d.ok))?.name ?? null);
+      },
+      (e: Error) => live && setError(e.message),
+    );
+    return () => {
+      live = false;
+    };
   }, [labId, current]);
 
   const submit = async () => {
@@ -49,7 +61,15 @@ export function DriverPicker({ labId, locale, current, action, onSubmit, onCance
   };
 
   return (
-    <form className="driver-picker" data-testid="driver-picker" aria-busy={!choices} onSubmit={(e) => { e.preventDefault(); void submit(); }}>
+    <form
+      className="driver-picker"
+      data-testid="driver-picker"
+      aria-busy={!choices}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
       <fieldset disabled={busy}>
         <legend>{t.driverPick}</legend>
         {(choices ?? []).map((d) => (
@@ -59,15 +79,29 @@ export function DriverPicker({ labId, locale, current, action, onSubmit, onCance
             <span className="driver-desc">{DESCRIPTION[d.name] ? t[DESCRIPTION[d.name]!] : ''}</span>
             {!d.ok && (
               <ul className="driver-missing" aria-label={t.driverUnavailable}>
-                {d.missing.map((m, i) => <li key={i}>{m.what} — <code>{m.fix}</code></li>)}
+                {d.missing.map((m, i) => (
+                  <li key={i}>
+                    {m.what} — <code>{m.fix}</code>
+                  </li>
+                ))}
               </ul>
             )}
           </label>
         ))}
-        {error && <p className="driver-error" role="alert" data-testid="driver-error">{error}</p>}
+        {error && (
+          <p className="driver-error" role="alert" data-testid="driver-error">
+            {error}
+          </p>
+        )}
         <div className="driver-actions">
-          <button type="submit" disabled={!picked} data-testid="driver-submit">{action === 'start' ? t.startOn : t.resetOn}</button>
-          {onCancel && <button type="button" onClick={onCancel} data-testid="driver-cancel">{t.cancel}</button>}
+          <button type="submit" disabled={!picked} data-testid="driver-submit">
+            {action === 'start' ? t.startOn : t.resetOn}
+          </button>
+          {onCancel && (
+            <button type="button" onClick={onCancel} data-testid="driver-cancel">
+              {t.cancel}
+            </button>
+          )}
         </div>
       </fieldset>
     </form>

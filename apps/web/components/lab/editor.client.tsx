@@ -34,35 +34,47 @@ export default function EditorView({ labId, locale, file }: { labId: string; loc
   const [build, setBuild] = useState<BuildResult | null>(null);
   const [builds, setBuilds] = useState(0); // how many builds answered: lets a watcher tell a new result from the last
 
-  const open = useCallback(async (p: string) => {
-    const m = mon.current;
-    if (!m) return;
-    setStatus('…');
-    try {
-      const text = await labApi.readFile(labId, p);
-      const uri = m.monaco.Uri.parse(`file:///lab/${p}`);
-      const lang = LANGS[p.split('.').pop() ?? ''] ?? 'plaintext';
-      const model = m.monaco.editor.getModel(uri) ?? m.monaco.editor.createModel(text, lang, uri);
-      if (model.getValue() !== text) model.setValue(text);
-      m.editor.setModel(model);
-      saved.current = text;
-      setOpenPath(p);
-      setPath(p);
-      setBuild(null);
-      setStatus('');
-    } catch (e) {
-      setStatus((e as Error).message);
-    }
-  }, [labId]);
+  const open = useCallback(
+    async (p: string) => {
+      const m = mon.current;
+      if (!m) return;
+      setStatus('…');
+      try {
+        const text = await labApi.readFile(labId, p);
+        const uri = m.monaco.Uri.parse(`file:///lab/${p}`);
+        const lang = LANGS[p.split('.').pop() ?? ''] ?? 'plaintext';
+        const model = m.monaco.editor.getModel(uri) ?? m.monaco.editor.createModel(text, lang, uri);
+        if (model.getValue() !== text) model.setValue(text);
+        m.editor.setModel(model);
+        saved.current = text;
+        setOpenPath(p);
+        setPath(p);
+        setBuild(null);
+        setStatus('');
+      } catch (e) {
+        setStatus((e as Error).message);
+      }
+    },
+    [labId],
+  );
 
   useEffect(() => {
     let disposed = false;
-    loadMonaco().then((monaco) => {
-      if (disposed || !host.current) return;
-      const editor = monaco.editor.create(host.current, { automaticLayout: true, minimap: { enabled: false }, fontSize: 13, scrollBeyondLastLine: false, theme: 'vs' });
-      mon.current = { monaco, editor };
-      void open(firstFile.current);
-    }, (e: Error) => setStatus(e.message));
+    loadMonaco().then(
+      (monaco) => {
+        if (disposed || !host.current) return;
+        const editor = monaco.editor.create(host.current, {
+          automaticLayout: true,
+          minimap: { enabled: false },
+          fontSize: 13,
+          scrollBeyondLastLine: false,
+          theme: 'vs',
+        });
+        mon.current = { monaco, editor };
+        void open(firstFile.current);
+      },
+      (e: Error) => setStatus(e.message),
+    );
     return () => {
       disposed = true;
       mon.current?.editor.dispose();
@@ -118,22 +130,45 @@ export default function EditorView({ labId, locale, file }: { labId: string; loc
 
   return (
     <div className="editor" data-testid="editor">
-      <form className="editor-toolbar" onSubmit={(e) => { e.preventDefault(); void open(path); }}>
+      <form
+        className="editor-toolbar"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void open(path);
+        }}
+      >
         <input value={path} onChange={(e) => setPath(e.target.value)} aria-label="file" data-testid="editor-path" />
         <button type="submit">{t.open}</button>
-        <button type="button" onClick={() => void save()} disabled={!openPath} data-testid="editor-save">{t.save}</button>
-        <button type="button" onClick={() => void buildAndLoad()} disabled={busy || !openPath || !toolOf(openPath)} data-testid="editor-build">{busy ? t.building : t.buildLoad}</button>
-        <span className="editor-status" data-testid="editor-status">{status}</span>
+        <button type="button" onClick={() => void save()} disabled={!openPath} data-testid="editor-save">
+          {t.save}
+        </button>
+        <button type="button" onClick={() => void buildAndLoad()} disabled={busy || !openPath || !toolOf(openPath)} data-testid="editor-build">
+          {busy ? t.building : t.buildLoad}
+        </button>
+        <span className="editor-status" data-testid="editor-status">
+          {status}
+        </span>
       </form>
       <div className="editor-host" ref={host} data-open-path={openPath ?? ''} />
       {build && (
         <div className={`build-result ${build.ok ? 'ok' : 'failed'}`} data-testid="build-result" data-stage={build.stage} data-build={builds}>
           <ul>
             {build.diagnostics.map((d, i) => (
-              <li key={i} data-line={d.line}><code>{d.file}:{d.line}{d.column ? `:${d.column}` : ''}</code> {d.severity}: {d.message}</li>
+              <li key={i} data-line={d.line}>
+                <code>
+                  {d.file}:{d.line}
+                  {d.column ? `:${d.column}` : ''}
+                </code>{' '}
+                {d.severity}: {d.message}
+              </li>
             ))}
           </ul>
-          {build.log && <details open={!build.ok}><summary>log</summary><pre>{build.log}</pre></details>}
+          {build.log && (
+            <details open={!build.ok}>
+              <summary>log</summary>
+              <pre>{build.log}</pre>
+            </details>
+          )}
         </div>
       )}
     </div>

@@ -5,7 +5,11 @@ import { ErrorBody, parseResponse, type JsonKey, type ResponseOf } from '@ebpf-l
 export type { BuildResult, CheckResultView, Diagnostic, DriverChoice, LabView, Progress } from '@ebpf-lab/api';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly hint?: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }
@@ -55,7 +59,11 @@ export const labApi = {
   checks: (labId: string, step?: string) => call('POST /v1/lab/checks', labUrl(labId, 'checks'), postJson(step ? { step } : {})),
   readFile: async (labId: string, path: string) => (await send(`${labUrl(labId, 'files')}?path=${encodeURIComponent(path)}`)).text(),
   writeFile: async (labId: string, path: string, text: string) => {
-    await send(`${labUrl(labId, 'files')}?path=${encodeURIComponent(path)}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: text });
+    await send(`${labUrl(labId, 'files')}?path=${encodeURIComponent(path)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: text,
+    });
   },
   build: (labId: string, tool: string) => call('POST /v1/lab/build', labUrl(labId, 'build'), postJson({ tool })),
   doctor: (labId: string) => call('GET /v1/doctor', labUrl(labId, 'doctor')),

@@ -22,7 +22,7 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
   const { lab, progress, error } = ctx;
   const ready = lab?.state === 'ready';
   const nodes = ready ? lab.nodes : [];
-  const active = tab && (tab === EDITOR_TAB || nodes.includes(tab)) ? tab : nodes[0] ?? null;
+  const active = tab && (tab === EDITOR_TAB || nodes.includes(tab)) ? tab : (nodes[0] ?? null);
   const pct = Math.round(Math.max(0, Math.min(1, progress?.fraction ?? 0)) * 100);
   // A lab on one driver has nothing to choose. With several, the lab starts at once on the learner's
   // last choice (else the lab's first driver), and the picker comes up from the driver badge, on
@@ -42,35 +42,65 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
       <header className="lab-header">
         <strong>{labTitle}</strong>
         {multi && lab?.driver && (
-          <button type="button" className="lab-driver" data-testid="lab-driver" title={t.driverChange} aria-label={`${lab.driver}: ${t.driverChange}`} onClick={() => setPicking(true)} disabled={!ready || showPicker}>{lab.driver}</button>
+          <button
+            type="button"
+            className="lab-driver"
+            data-testid="lab-driver"
+            title={t.driverChange}
+            aria-label={`${lab.driver}: ${t.driverChange}`}
+            onClick={() => setPicking(true)}
+            disabled={!ready || showPicker}
+          >
+            {lab.driver}
+          </button>
         )}
-        <button type="button" onClick={() => (multi ? setPicking(true) : void ctx.reset())} disabled={!ready || showPicker} data-testid="lab-reset">{t.reset}</button>
-        <button type="button" onClick={() => void ctx.stop()} disabled={!ready || showPicker} data-testid="lab-stop">{t.stop}</button>
+        <button type="button" onClick={() => (multi ? setPicking(true) : void ctx.reset())} disabled={!ready || showPicker} data-testid="lab-reset">
+          {t.reset}
+        </button>
+        <button type="button" onClick={() => void ctx.stop()} disabled={!ready || showPicker} data-testid="lab-stop">
+          {t.stop}
+        </button>
       </header>
       {error && (
         <div className="lab-error" role="alert" data-testid="lab-error">
-          {t.labError}: {error} <button type="button" onClick={ctx.retry}>{t.retry}</button>
+          {t.labError}: {error}{' '}
+          <button type="button" onClick={ctx.retry}>
+            {t.retry}
+          </button>
         </div>
       )}
       {lab?.state === 'error' && !error && (
         <div className="lab-error" role="alert" data-testid="lab-error">
-          {t.labError}: {lab.error} <button type="button" onClick={ctx.retry}>{t.retry}</button>
+          {t.labError}: {lab.error}{' '}
+          <button type="button" onClick={ctx.retry}>
+            {t.retry}
+          </button>
         </div>
       )}
       {ready && lab.error && (
         // Running but stuck, e.g. a vm guest paused on a full host disk: labd's message names the fix.
-        <div className="lab-error" role="alert" data-testid="lab-stuck">{lab.error}</div>
+        <div className="lab-error" role="alert" data-testid="lab-stuck">
+          {lab.error}
+        </div>
       )}
       {showPicker && (
         <DriverPicker
-          labId={ctx.labId} locale={locale} current={lab?.driver} action={ready ? 'reset' : 'start'}
-          onSubmit={async (d) => { await ctx.runOn(d, ready ? 'reset' : 'start'); setPicking(false); }}
+          labId={ctx.labId}
+          locale={locale}
+          current={lab?.driver}
+          action={ready ? 'reset' : 'start'}
+          onSubmit={async (d) => {
+            await ctx.runOn(d, ready ? 'reset' : 'start');
+            setPicking(false);
+          }}
           onCancel={ready ? () => setPicking(false) : undefined}
         />
       )}
       {lab?.state === 'down' && progress === null && !error && (
         <div className="lab-progress" data-testid="lab-stopped">
-          <button type="button" onClick={ctx.retry} data-testid="lab-start">{t.retry}</button>
+          <button type="button" onClick={ctx.retry} data-testid="lab-start">
+            {t.retry}
+          </button>
         </div>
       )}
       {!ready && !error && lab?.state !== 'error' && !(lab?.state === 'down' && progress === null) && (
@@ -85,9 +115,20 @@ export function LabPanel({ locale, labTitle }: { locale: Locale; labTitle: strin
         <>
           <div className="tabs" role="tablist">
             {nodes.map((n) => (
-              <button key={n} type="button" role="tab" aria-selected={active === n} onClick={() => open(n)} data-testid={`tab-${n}`}>{n}</button>
+              <button key={n} type="button" role="tab" aria-selected={active === n} onClick={() => open(n)} data-testid={`tab-${n}`}>
+                {n}
+              </button>
             ))}
-            <button type="button" role="tab" className="tab-editor" aria-selected={active === EDITOR_TAB} onClick={() => open(EDITOR_TAB)} data-testid="tab-editor">{t.editor}</button>
+            <button
+              type="button"
+              role="tab"
+              className="tab-editor"
+              aria-selected={active === EDITOR_TAB}
+              onClick={() => open(EDITOR_TAB)}
+              data-testid="tab-editor"
+            >
+              {t.editor}
+            </button>
           </div>
           <div className="tab-panels">
             {nodes.map((n) => (

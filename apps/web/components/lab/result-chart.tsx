@@ -13,41 +13,63 @@ export interface Results {
   env?: Record<string, unknown>;
 }
 
-const W = 320, H = 180, PAD = { l: 48, r: 10, t: 24, b: 30 };
+const W = 320,
+  H = 180,
+  PAD = { l: 48, r: 10, t: 24, b: 30 };
 const COLORS = ['#d9480f', '#1971c2', '#2f9e44', '#9c36b5', '#e67700'];
 
 function scaler(values: number[], lo: number, hi: number, log: boolean) {
   const f = (v: number) => (log ? Math.log10(Math.max(v, 1e-9)) : v);
   const fs = values.map(f);
-  let min = Math.min(...fs), max = Math.max(...fs);
+  let min = Math.min(...fs),
+    max = Math.max(...fs);
   if (!log) min = Math.min(0, min);
   if (max === min) max = min + 1;
   return (v: number) => lo + ((f(v) - min) / (max - min)) * (hi - lo);
 }
 
 function MetricChart({ r, metric }: { r: Results; metric: Results['metrics'][number] }) {
-  const pts = r.series.map((s) => s.points
-    .map((p) => ({ x: p[r.x.key], y: p[metric.key] }))
-    .filter((p): p is { x: number; y: number } => typeof p.x === 'number' && typeof p.y === 'number'));
-  const xs = pts.flat().map((p) => p.x), ys = pts.flat().map((p) => p.y);
+  const pts = r.series.map((s) =>
+    s.points.map((p) => ({ x: p[r.x.key], y: p[metric.key] })).filter((p): p is { x: number; y: number } => typeof p.x === 'number' && typeof p.y === 'number'),
+  );
+  const xs = pts.flat().map((p) => p.x),
+    ys = pts.flat().map((p) => p.y);
   if (!xs.length) return null;
   const sx = scaler(xs, PAD.l, W - PAD.r, r.x.scale === 'log');
   const sy = scaler(ys, H - PAD.b, PAD.t, false);
   const yMax = Math.max(...ys);
   return (
     <svg viewBox={`0 0 ${W} ${H}`} className="metric-chart" role="img" aria-label={metric.label}>
-      <text x={PAD.l} y={14} className="chart-title">{metric.label}</text>
+      <text x={PAD.l} y={14} className="chart-title">
+        {metric.label}
+      </text>
       <line x1={PAD.l} y1={H - PAD.b} x2={W - PAD.r} y2={H - PAD.b} stroke="#999" />
       <line x1={PAD.l} y1={PAD.t} x2={PAD.l} y2={H - PAD.b} stroke="#999" />
-      <text x={PAD.l - 4} y={sy(yMax) + 4} textAnchor="end" className="tick">{+yMax.toPrecision(3)}</text>
-      <text x={PAD.l - 4} y={H - PAD.b} textAnchor="end" className="tick">0</text>
-      <text x={4} y={PAD.t - 6} className="tick">{metric.unit}</text>
-      {[...new Set(xs)].map((x) => <text key={x} x={sx(x)} y={H - PAD.b + 14} textAnchor="middle" className="tick">{x}</text>)}
-      <text x={(W + PAD.l) / 2} y={H - 2} textAnchor="middle" className="tick">{r.x.label}</text>
+      <text x={PAD.l - 4} y={sy(yMax) + 4} textAnchor="end" className="tick">
+        {+yMax.toPrecision(3)}
+      </text>
+      <text x={PAD.l - 4} y={H - PAD.b} textAnchor="end" className="tick">
+        0
+      </text>
+      <text x={4} y={PAD.t - 6} className="tick">
+        {metric.unit}
+      </text>
+      {[...new Set(xs)].map((x) => (
+        <text key={x} x={sx(x)} y={H - PAD.b + 14} textAnchor="middle" className="tick">
+          {x}
+        </text>
+      ))}
+      <text x={(W + PAD.l) / 2} y={H - 2} textAnchor="middle" className="tick">
+        {r.x.label}
+      </text>
       {pts.map((ps, i) => (
         <g key={r.series[i]!.id} stroke={COLORS[i % COLORS.length]} fill={COLORS[i % COLORS.length]}>
           <polyline fill="none" strokeWidth={2} points={ps.map((p) => `${sx(p.x)},${sy(p.y)}`).join(' ')} />
-          {ps.map((p) => <circle key={p.x} cx={sx(p.x)} cy={sy(p.y)} r={3}><title>{`${r.series[i]!.label}: ${p.y} ${metric.unit ?? ''}`}</title></circle>)}
+          {ps.map((p) => (
+            <circle key={p.x} cx={sx(p.x)} cy={sy(p.y)} r={3}>
+              <title>{`${r.series[i]!.label}: ${p.y} ${metric.unit ?? ''}`}</title>
+            </circle>
+          ))}
         </g>
       ))}
     </svg>
@@ -84,24 +106,52 @@ export function ResultChart({ file, title, labels }: { file: string; title?: str
   const ready = ctx?.lab?.state === 'ready';
   const load = () => {
     if (!labId) return;
-    labApi.readFile(labId, file).then((text) => {
-      const doc = JSON.parse(text) as Results;
-      if (doc.format !== 'ebpf-lab.results/v1') throw new Error(`${file}: format is not ebpf-lab.results/v1`);
-      setR(localize(doc, title, labels));
-      setError(null);
-    }).catch((e: Error) => setError(e.message));
+    labApi
+      .readFile(labId, file)
+      .then((text) => {
+        const doc = JSON.parse(text) as Results;
+        if (doc.format !== 'ebpf-lab.results/v1') throw new Error(`${file}: format is not ebpf-lab.results/v1`);
+        setR(localize(doc, title, labels));
+        setError(null);
+      })
+      .catch((e: Error) => setError(e.message));
   };
   // eslint-disable-next-line react-hooks/exhaustive-deps -- reload when the lab becomes ready
   useEffect(load, [labId, ready, file, title, JSON.stringify(labels ?? {})]);
   return (
     <figure className="result-chart" data-testid="result-chart">
-      <figcaption data-testid="result-chart-title">{r?.title ?? title ?? file} <button type="button" onClick={load} disabled={!ready}>↻</button></figcaption>
-      {error && <p className="muted">{file}: {error}</p>}
+      <figcaption data-testid="result-chart-title">
+        {r?.title ?? title ?? file}{' '}
+        <button type="button" onClick={load} disabled={!ready}>
+          ↻
+        </button>
+      </figcaption>
+      {error && (
+        <p className="muted">
+          {file}: {error}
+        </p>
+      )}
       {r && (
         <>
-          <div className="legend">{r.series.map((s, i) => <span key={s.id} style={{ color: COLORS[i % COLORS.length] }}>■ {s.label}</span>)}</div>
-          <div className="charts">{r.metrics.map((m) => <MetricChart key={m.key} r={r} metric={m} />)}</div>
-          {r.env && <p className="muted env">{Object.entries(r.env).map(([k, v]) => `${k}: ${String(v)}`).join(' · ')}</p>}
+          <div className="legend">
+            {r.series.map((s, i) => (
+              <span key={s.id} style={{ color: COLORS[i % COLORS.length] }}>
+                ■ {s.label}
+              </span>
+            ))}
+          </div>
+          <div className="charts">
+            {r.metrics.map((m) => (
+              <MetricChart key={m.key} r={r} metric={m} />
+            ))}
+          </div>
+          {r.env && (
+            <p className="muted env">
+              {Object.entries(r.env)
+                .map(([k, v]) => `${k}: ${String(v)}`)
+                .join(' · ')}
+            </p>
+          )}
         </>
       )}
     </figure>

@@ -28,7 +28,11 @@ export function StepCheck({ step, title, hint }: { step: string; title: string; 
         <button type="button" onClick={() => void check()} disabled={checking || ctx.lab?.state !== 'ready'}>
           {checking ? t.checking : `${t.check}: ${title}`}
         </button>
-        {status && <span className={`verdict ${status}`} data-testid="verdict">{status === 'pass' ? `✓ ${t.pass}` : status === 'fail' ? `✗ ${t.fail}` : `⚠ ${t.checkError}`}</span>}
+        {status && (
+          <span className={`verdict ${status}`} data-testid="verdict">
+            {status === 'pass' ? `✓ ${t.pass}` : status === 'fail' ? `✗ ${t.fail}` : `⚠ ${t.checkError}`}
+          </span>
+        )}
       </div>
       {result && (
         <div className="step-result" data-testid="check-result">
@@ -36,8 +40,18 @@ export function StepCheck({ step, title, hint }: { step: string; title: string; 
           <p className="message">{result.message}</p>
           {(result.expected !== undefined || result.actual !== undefined) && (
             <dl className="expected-actual">
-              {result.expected !== undefined && (<><dt>{t.expected}</dt><dd data-testid="expected">{result.expected}</dd></>)}
-              {result.actual !== undefined && (<><dt>{t.actual}</dt><dd data-testid="actual">{result.actual}</dd></>)}
+              {result.expected !== undefined && (
+                <>
+                  <dt>{t.expected}</dt>
+                  <dd data-testid="expected">{result.expected}</dd>
+                </>
+              )}
+              {result.actual !== undefined && (
+                <>
+                  <dt>{t.actual}</dt>
+                  <dd data-testid="actual">{result.actual}</dd>
+                </>
+              )}
             </dl>
           )}
           {result.status === 'fail' && hint && (

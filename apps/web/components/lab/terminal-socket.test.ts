@@ -13,12 +13,26 @@ class FakeSocket {
   onmessage: ((ev: { data: unknown }) => void) | null = null;
   onclose: ((ev: { code: number; reason: string }) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;
-  constructor(readonly url: string) { FakeSocket.all.push(this); }
-  open() { this.readyState = 1; this.onopen?.({}); }
-  serve(frame: Uint8Array) { this.onmessage?.({ data: frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength) }); }
-  send(data: Uint8Array) { this.sent.push(data); }
-  close() { this.readyState = 3; }
-  drop(code: number, reason = '') { this.readyState = 3; this.onclose?.({ code, reason }); }
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  serve(frame: Uint8Array) {
+    this.onmessage?.({ data: frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength) });
+  }
+  send(data: Uint8Array) {
+    this.sent.push(data);
+  }
+  close() {
+    this.readyState = 3;
+  }
+  drop(code: number, reason = '') {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
 }
 
 function setup() {
@@ -27,18 +41,32 @@ function setup() {
   const screen: string[] = [];
   const pending: (() => void)[] = [];
   let resets = 0;
-  const socket = new TerminalSocket('ws://x/api/lab/terminal', {
-    write: (text, done) => { screen.push(text); pending.push(done); },
-    reset: () => { resets++; screen.length = 0; },
-    status: (s) => statuses.push(s),
-  }, { createSocket: (u) => new FakeSocket(u) as never, backoff: { minMs: 1, maxMs: 4 } });
+  const socket = new TerminalSocket(
+    'ws://x/api/lab/terminal',
+    {
+      write: (text, done) => {
+        screen.push(text);
+        pending.push(done);
+      },
+      reset: () => {
+        resets++;
+        screen.length = 0;
+      },
+      status: (s) => statuses.push(s),
+    },
+    { createSocket: (u) => new FakeSocket(u) as never, backoff: { minMs: 1, maxMs: 4 } },
+  );
   socket.connect();
   const ws = FakeSocket.all[0]!;
   ws.open();
   return { socket, ws, statuses, screen, pending, resets: () => resets };
 }
 
-const acks = (ws: FakeSocket) => ws.sent.map((b) => decodeFrame(b)).filter((f) => f.op === Op.Ack).map((f) => (f as { chars: number }).chars);
+const acks = (ws: FakeSocket) =>
+  ws.sent
+    .map((b) => decodeFrame(b))
+    .filter((f) => f.op === Op.Ack)
+    .map((f) => (f as { chars: number }).chars);
 
 test('acks Output only after xterm rendered it, in ACK_CHUNK steps; Replay is never acked', () => {
   const { ws, pending } = setup();
@@ -81,6 +109,12 @@ test('input and resize go out as protocol frames; a resize set before open is se
   const ws = FakeSocket.all[0]!;
   ws.open();
   socket.send('ls\r');
-  assert.deepEqual(ws.sent.map((b) => decodeFrame(b)), [{ op: Op.Resize, cols: 100, rows: 30 }, { op: Op.Input, text: 'ls\r' }]);
+  assert.deepEqual(
+    ws.sent.map((b) => decodeFrame(b)),
+    [
+      { op: Op.Resize, cols: 100, rows: 30 },
+      { op: Op.Input, text: 'ls\r' },
+    ],
+  );
   socket.dispose();
 });

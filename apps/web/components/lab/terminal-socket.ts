@@ -44,7 +44,11 @@ export class TerminalSocket {
   private readonly backoff: { minMs: number; maxMs: number };
   private readonly createSocket: (url: string) => SocketLike;
 
-  constructor(private readonly url: string, private readonly sink: TerminalSink, opts: TerminalSocketOptions = {}) {
+  constructor(
+    private readonly url: string,
+    private readonly sink: TerminalSink,
+    opts: TerminalSocketOptions = {},
+  ) {
     this.backoff = opts.backoff ?? { minMs: 250, maxMs: 5000 };
     this.delay = this.backoff.minMs;
     this.createSocket = opts.createSocket ?? ((u) => new WebSocket(u) as unknown as SocketLike);
@@ -87,7 +91,9 @@ export class TerminalSocket {
   private onFrame(data: Uint8Array): void {
     const f = decodeFrame(data);
     switch (f.op) {
-      case Op.Hello: this.sink.hello?.(f.hello); break;
+      case Op.Hello:
+        this.sink.hello?.(f.hello);
+        break;
       case Op.Replay:
         this.sink.reset();
         if (f.text) this.sink.write(f.text, () => {});
@@ -98,8 +104,11 @@ export class TerminalSocket {
         this.sink.write(f.text, () => this.rendered_(ws, n));
         break;
       }
-      case Op.Exit: this.sink.status('exited', `exit ${f.code}`); break;
-      default: break;
+      case Op.Exit:
+        this.sink.status('exited', `exit ${f.code}`);
+        break;
+      default:
+        break;
     }
   }
 

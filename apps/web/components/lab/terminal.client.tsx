@@ -84,19 +84,40 @@ export default function TerminalView({ labId, node, active, locale }: { labId: s
     return () => ctx.setSender(null);
   }, [active, ctx]);
 
-  const label = status.s === 'reconnecting' || status.s === 'connecting' ? t.reconnecting : status.s === 'exited' ? t.exited : status.s === 'refused' ? status.detail ?? 'refused' : '';
+  const label =
+    status.s === 'reconnecting' || status.s === 'connecting'
+      ? t.reconnecting
+      : status.s === 'exited'
+        ? t.exited
+        : status.s === 'refused'
+          ? (status.detail ?? 'refused')
+          : '';
   return (
     <div className="terminal" data-testid={`terminal-${node}`} data-status={status.s}>
       <div className="terminal-toolbar">
-        {status.s !== 'open' && <span className="terminal-status" data-testid="terminal-status" role="status">{status.s === 'connecting' ? '…' : label}</span>}
+        {status.s !== 'open' && (
+          <span className="terminal-status" data-testid="terminal-status" role="status">
+            {status.s === 'connecting' ? '…' : label}
+          </span>
+        )}
         {searching && (
-          <input className="terminal-search" autoFocus placeholder="search" aria-label="search the terminal"
+          <input
+            className="terminal-search"
+            autoFocus
+            placeholder="search"
+            aria-label="search the terminal"
             onKeyDown={(e) => {
               if (e.key === 'Enter') handle.current?.search.findNext(e.currentTarget.value);
-              if (e.key === 'Escape') { setSearching(false); handle.current?.term.focus(); }
-            }} />
+              if (e.key === 'Escape') {
+                setSearching(false);
+                handle.current?.term.focus();
+              }
+            }}
+          />
         )}
-        <button type="button" className="icon" title="search" onClick={() => setSearching((s) => !s)}>⌕</button>
+        <button type="button" className="icon" title="search" onClick={() => setSearching((s) => !s)}>
+          ⌕
+        </button>
       </div>
       <div className="terminal-host" ref={host} />
     </div>

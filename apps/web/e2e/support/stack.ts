@@ -95,20 +95,25 @@ export function webStack(opts: WebStackOptions = {}): WebStack {
 
 export function browserStack(opts: StackOptions = {}): Stack {
   const fx = { pageErrors: [] as string[], browsers: [] as Browser[], pages: [] as Page[] } as Stack;
-  register(fx, opts, async () => {
-    for (let i = 0; i < (opts.people ?? 1); i++) {
-      const browser = await launchChromium(opts.viewport);
-      fx.browsers.push(browser);
-      const page = await browser.context.newPage();
-      fx.pages.push(page);
-      page.on('pageerror', (e) => fx.pageErrors.push(`${page.url()}: ${e.message}`));
-      await opts.preparePage?.(page);
-    }
-    fx.browser = fx.browsers[0]!;
-    fx.page = fx.pages[0]!;
-  }, async () => {
-    for (const b of fx.browsers) await b.close();
-  });
+  register(
+    fx,
+    opts,
+    async () => {
+      for (let i = 0; i < (opts.people ?? 1); i++) {
+        const browser = await launchChromium(opts.viewport);
+        fx.browsers.push(browser);
+        const page = await browser.context.newPage();
+        fx.pages.push(page);
+        page.on('pageerror', (e) => fx.pageErrors.push(`${page.url()}: ${e.message}`));
+        await opts.preparePage?.(page);
+      }
+      fx.browser = fx.browsers[0]!;
+      fx.page = fx.pages[0]!;
+    },
+    async () => {
+      for (const b of fx.browsers) await b.close();
+    },
+  );
   return fx;
 }
 

@@ -12,8 +12,12 @@ import { screenshotDir } from '../harness';
 import { browserStack } from '../support/stack';
 import { waitForScreen } from '../terminal-screen';
 
-const skip = process.getuid?.() !== 0 ? 'needs root: labd runs QEMU and namespaces'
-  : process.env.ELAB_VM_INTEGRATION !== '1' ? 'the vm stage runs it (ELAB_VM_INTEGRATION=1, scripts/test-vm.sh)' : false;
+const skip =
+  process.getuid?.() !== 0
+    ? 'needs root: labd runs QEMU and namespaces'
+    : process.env.ELAB_VM_INTEGRATION !== '1'
+      ? 'the vm stage runs it (ELAB_VM_INTEGRATION=1, scripts/test-vm.sh)'
+      : false;
 
 // TCG boots a guest in 8-16 s alone; with two at once on a shared 2-core host, far more.
 const BOOT_MS = 300_000;
@@ -57,23 +61,27 @@ describe('two learners on vm labs in the browser', { skip }, () => {
   let ann: Page;
   let bob: Page;
   const first = new Map<Page, string>();
-  before(() => { [ann, bob] = fx.pages as [Page, Page]; });
+  before(() => {
+    [ann, bob] = fx.pages as [Page, Page];
+  });
 
   it('each learner starts hello-ebpf on vm and gets a shell in a guest of their own', async () => {
-    await Promise.all([ann, bob].map(async (page) => {
-      // The page's own start would use the lab's first driver (netns); the learner (the web's
-      // first-visit call) chooses vm through the web's lab API with the browser's cookies, and the
-      // page then shows that lab.
-      const headers = { origin: fx.web.url };
-      const l = await page.request.post(`${fx.web.url}/api/learner`, { headers });
-      assert.ok(l.ok(), `a learner through the web: ${l.status()} ${await l.text()}`);
-      const r = await page.request.post(`${fx.web.url}/api/lab/hello-ebpf`, { data: { driver: 'vm' }, headers });
-      assert.ok(r.ok(), `starting on vm through the web: ${r.status()} ${await r.text()}`);
-      await page.goto(`${fx.web.url}/en/hello-ebpf`);
-      await page.locator('[data-testid=lab-driver]', { hasText: 'vm' }).waitFor({ timeout: BOOT_MS });
-      await panelIn(page, 'ready').waitFor({ timeout: BOOT_MS });
-      await promptReady(page);
-    }));
+    await Promise.all(
+      [ann, bob].map(async (page) => {
+        // The page's own start would use the lab's first driver (netns); the learner (the web's
+        // first-visit call) chooses vm through the web's lab API with the browser's cookies, and the
+        // page then shows that lab.
+        const headers = { origin: fx.web.url };
+        const l = await page.request.post(`${fx.web.url}/api/learner`, { headers });
+        assert.ok(l.ok(), `a learner through the web: ${l.status()} ${await l.text()}`);
+        const r = await page.request.post(`${fx.web.url}/api/lab/hello-ebpf`, { data: { driver: 'vm' }, headers });
+        assert.ok(r.ok(), `starting on vm through the web: ${r.status()} ${await r.text()}`);
+        await page.goto(`${fx.web.url}/en/hello-ebpf`);
+        await page.locator('[data-testid=lab-driver]', { hasText: 'vm' }).waitFor({ timeout: BOOT_MS });
+        await panelIn(page, 'ready').waitFor({ timeout: BOOT_MS });
+        await promptReady(page);
+      }),
+    );
     const a = await whoAmI(ann, 'ANN');
     const b = await whoAmI(bob, 'BOB');
     assert.notEqual(a.kernel, release(), `Ann's shell runs on the guest's kernel, not the host's (${release()})`);
@@ -98,9 +106,15 @@ describe('two learners on vm labs in the browser', { skip }, () => {
       assert.equal(await check.getByTestId('verdict').innerText(), '✗ not yet');
     }
     // Ann solves the step in her guest: bpftrace on the real execve tracepoint of the guest kernel.
-    await typeIn(ann, "cat > trace-execve.bt <<'BT'\ntracepoint:syscalls:sys_enter_execve\n{\n  printf(\"%-7d %-16s %s\\n\", pid, comm, str(args->filename));\n}\nBT\n");
+    await typeIn(
+      ann,
+      'cat > trace-execve.bt <<\'BT\'\ntracepoint:syscalls:sys_enter_execve\n{\n  printf("%-7d %-16s %s\\n", pid, comm, str(args->filename));\n}\nBT\n',
+    );
     await typeIn(ann, 'bpftrace trace-execve.bt > trace-execve.log 2>&1 & bt=$!\n');
-    await typeIn(ann, 'for i in $(seq 600); do bpftool -j perf show | grep -q "\\"pid\\":$bt,.*sys_enter_execve" && break; sleep 0.2; done; echo ATTACHED-$((40+2))\n');
+    await typeIn(
+      ann,
+      'for i in $(seq 600); do bpftool -j perf show | grep -q "\\"pid\\":$bt,.*sys_enter_execve" && break; sleep 0.2; done; echo ATTACHED-$((40+2))\n',
+    );
     await waitForScreen(ann, /^ATTACHED-42\s*$/m, { timeoutMs: 180_000 });
     const check = ann.getByTestId('check-bpftrace');
     await check.getByRole('button').click();

@@ -36,7 +36,8 @@ async function compile(file: string, body: string, bodyLine: number): Promise<Co
     const err = e as Point & { place?: Point & { start?: Point }; reason?: string; message?: string };
     // Some MDX errors (unclosed JSX) carry the position only in the reason: "… (4:1-4:7)".
     const inText = /\((\d+):(\d+)(?:-\d+:\d+)?\)\s*$/.exec(err.reason ?? err.message ?? '');
-    const at: Point = err.place?.start ?? err.place ?? (typeof err.line === 'number' ? err : inText ? { line: Number(inText[1]), column: Number(inText[2]) } : {});
+    const at: Point =
+      err.place?.start ?? err.place ?? (typeof err.line === 'number' ? err : inText ? { line: Number(inText[1]), column: Number(inText[2]) } : {});
     const where = typeof at.line === 'number' ? `line ${at.line + bodyLine - 1}${at.column ? `, column ${at.column}` : ''}` : 'body';
     return { ok: false, error: new SpecError(file, [{ field: where, message: `MDX: ${err.reason ?? err.message ?? String(e)}` }]) };
   }

@@ -9,10 +9,14 @@ const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]*(\/[a-z0-9][a-z0-9-]*)*$/, 'lo
 const Meta = z.array(Slug);
 
 export type LessonFile =
-  | { ok: true; file: string; mtimeMs: number; frontMatter: LessonFrontMatter; body: string; bodyLine: number }
-  | { ok: false; file: string; error: SpecError };
+  { ok: true; file: string; mtimeMs: number; frontMatter: LessonFrontMatter; body: string; bodyLine: number } | { ok: false; file: string; error: SpecError };
 
-export interface SidebarEntry { slug: string; title: string; translated: boolean; broken: boolean }
+export interface SidebarEntry {
+  slug: string;
+  title: string;
+  translated: boolean;
+  broken: boolean;
+}
 
 /** Repository-relative path, so error pages and logs name the file the author edits. */
 export function displayPath(file: string): string {

@@ -9,8 +9,14 @@ export const instructorApi = {
   /** True when labd takes this token as the instructor's (a wrong one is 401, a learner's 403). */
   async verify(token: string): Promise<boolean> {
     const res = await labdFetch('/v1/classes', { token });
-    if (res.ok) { await res.text(); return true; }
-    if (res.status === 401 || res.status === 403) { await res.text(); return false; }
+    if (res.ok) {
+      await res.text();
+      return true;
+    }
+    if (res.status === 401 || res.status === 403) {
+      await res.text();
+      return false;
+    }
     throw await errorOf(res);
   },
   list: (token: string) => labdJson('GET /v1/classes', token).then((r) => r.classes),
@@ -22,8 +28,10 @@ export const instructorApi = {
   broadcast: (token: string, body: BroadcastRequest) => labdJson('POST /v1/classes/broadcast', token, { body }),
   end: (token: string, classId: string) => labdJson('POST /v1/classes/end', token, { body: { classId } }),
   /** Raw answers, streamed through to the browser as they are (SSE, CSV/JSON downloads). */
-  events: (token: string, classId: string, signal: AbortSignal) => labdFetch('/v1/classes/events', { token, signal, query: new URLSearchParams({ class: classId }).toString() }),
-  export: (token: string, classId: string, format: 'csv' | 'json') => labdFetch('/v1/classes/export', { token, query: new URLSearchParams({ class: classId, format }).toString() }),
+  events: (token: string, classId: string, signal: AbortSignal) =>
+    labdFetch('/v1/classes/events', { token, signal, query: new URLSearchParams({ class: classId }).toString() }),
+  export: (token: string, classId: string, format: 'csv' | 'json') =>
+    labdFetch('/v1/classes/export', { token, query: new URLSearchParams({ class: classId, format }).toString() }),
 };
 
 /** Learner-side calls, made with the service token on behalf of the learner in the signed cookie. */
@@ -41,5 +49,6 @@ export const classApi = {
     labdJson('POST /v1/classes/join', serviceToken(), {
       body: { code, displayName, ...(learnerId ? { learnerId } : {}), ...(client ? { client } : {}) },
     }),
-  events: (learnerId: string, signal: AbortSignal) => labdFetch('/v1/classes/learner-events', { token: serviceToken(), signal, query: new URLSearchParams({ learner: learnerId }).toString() }),
+  events: (learnerId: string, signal: AbortSignal) =>
+    labdFetch('/v1/classes/learner-events', { token: serviceToken(), signal, query: new URLSearchParams({ learner: learnerId }).toString() }),
 };

@@ -4,13 +4,25 @@ import { labdEnv, serviceToken } from './env';
 /** An error answer from labd ({error, hint?}) or labd being unreachable (status 502). */
 export class LabdError extends Error {
   /** `reason` is labd's machine-readable cause, e.g. 'session' for a learner session that ended. */
-  constructor(readonly status: number, message: string, readonly hint?: string, readonly reason?: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly hint?: string,
+    readonly reason?: string,
+  ) {
     super(message);
     this.name = 'LabdError';
   }
 }
 
-export interface LabdRequest { method?: string; token: string; body?: BodyInit | null; contentType?: string; signal?: AbortSignal; query?: string }
+export interface LabdRequest {
+  method?: string;
+  token: string;
+  body?: BodyInit | null;
+  contentType?: string;
+  signal?: AbortSignal;
+  query?: string;
+}
 
 /** One HTTP call to labd. Returns the raw response (callers stream events and file bytes). */
 export async function labdFetch(path: string, req: LabdRequest): Promise<Response> {
@@ -18,7 +30,14 @@ export async function labdFetch(path: string, req: LabdRequest): Promise<Respons
   const headers: Record<string, string> = { authorization: `Bearer ${req.token}` };
   if (req.contentType) headers['content-type'] = req.contentType;
   try {
-    return await fetch(url, { method: req.method ?? 'GET', headers, body: req.body ?? null, signal: req.signal, cache: 'no-store', duplex: 'half' } as RequestInit);
+    return await fetch(url, {
+      method: req.method ?? 'GET',
+      headers,
+      body: req.body ?? null,
+      signal: req.signal,
+      cache: 'no-store',
+      duplex: 'half',
+    } as RequestInit);
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
     throw new LabdError(502, `labd is not reachable at ${labdEnv().labdUrl}: ${(e as Error).message}`, 'start it with scripts/start.sh');
@@ -29,7 +48,11 @@ export async function labdFetch(path: string, req: LabdRequest): Promise<Respons
 export async function errorOf(res: Response): Promise<LabdError> {
   const text = await res.text().catch(() => '');
   let json: unknown = null;
-  try { json = JSON.parse(text); } catch { /* not JSON: the text is the message */ }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON: the text is the message */
+  }
   const body = ErrorBody.safeParse(json);
   return body.success ? new LabdError(res.status, body.data.error, body.data.hint, body.data.reason) : new LabdError(res.status, text || res.statusText);
 }
@@ -42,7 +65,9 @@ export async function errorOf(res: Response): Promise<LabdError> {
 export async function labdJson<K extends JsonKey>(key: K, token: string, init: { body?: unknown; query?: string } = {}): Promise<ResponseOf<K>> {
   const [method, path] = key.split(' ') as [string, string];
   const res = await labdFetch(path, {
-    method, token, query: init.query,
+    method,
+    token,
+    query: init.query,
     ...(init.body !== undefined ? { body: JSON.stringify(init.body), contentType: 'application/json' } : {}),
   });
   if (!res.ok) throw await errorOf(res);

@@ -14,14 +14,17 @@ const { parseWebEnv, serviceToken, webConfig } = await import('./env');
 test('a bad variable is named with its value and what to do; a token never is', () => {
   assert.throws(() => parseWebEnv({ PORT: 'eighty' }), /PORT="eighty": .*fix or unset/);
   assert.throws(() => parseWebEnv({ ELAB_LABD_URL: 'ftp://x' }), /ELAB_LABD_URL="ftp:\/\/x"/);
-  assert.throws(() => parseWebEnv({ ELAB_SERVICE_TOKEN: 'tiny-secret' }), (e: Error) => /ELAB_SERVICE_TOKEN: at least 20/.test(e.message) && !e.message.includes('tiny-secret'));
+  assert.throws(
+    () => parseWebEnv({ ELAB_SERVICE_TOKEN: 'tiny-secret' }),
+    (e: Error) => /ELAB_SERVICE_TOKEN: at least 20/.test(e.message) && !e.message.includes('tiny-secret'),
+  );
   const c = parseWebEnv({ PORT: '3100', HOST: '127.0.0.2', ELAB_CONTENT_DIR: 'fixtures' });
   assert.equal(c.port, 3100);
   assert.equal(c.host, '127.0.0.2');
   assert.equal(c.contentDir, join(process.cwd(), 'fixtures'));
 });
 
-test('one config per process, shared through globalThis with the copy in Next\'s bundle', () => {
+test("one config per process, shared through globalThis with the copy in Next's bundle", () => {
   const c = webConfig();
   assert.equal(webConfig(), c);
   assert.equal((globalThis as Record<symbol, unknown>)[Symbol.for('ebpf-lab.web-config')], c);

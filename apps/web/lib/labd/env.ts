@@ -10,22 +10,33 @@ import { z } from 'zod';
 const Env = z.object({
   ELAB_LABD_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:7420'),
   /** The web→labd service token, given explicitly: the value, or a file holding it (scripts/start.sh). */
-  ELAB_SERVICE_TOKEN: z.string().min(20, 'at least 20 characters: labd\'s service token').optional(),
+  ELAB_SERVICE_TOKEN: z.string().min(20, "at least 20 characters: labd's service token").optional(),
   ELAB_SERVICE_TOKEN_FILE: z.string().min(1).optional(),
   /**
    * The web's public origin(s), comma-separated (e.g. https://lab.example.org): the only Host and
    * Origin besides loopback the web answers. The first is the Origin labd is told for terminal
    * sockets; without it, the browser's own (already checked) is passed on.
    */
-  ELAB_WEB_ORIGIN: z.string().optional().transform((s, ctx) => {
-    const list = (s ?? '').split(',').map((x) => x.trim().replace(/\/$/, '')).filter(Boolean);
-    for (const o of list) {
-      let ok = false;
-      try { const u = new URL(o); ok = u.origin === o && (u.protocol === 'http:' || u.protocol === 'https:'); } catch { /* not a URL */ }
-      if (!ok) ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin: scheme://host[:port], no path, e.g. https://lab.example.org` });
-    }
-    return list;
-  }),
+  ELAB_WEB_ORIGIN: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      const list = (s ?? '')
+        .split(',')
+        .map((x) => x.trim().replace(/\/$/, ''))
+        .filter(Boolean);
+      for (const o of list) {
+        let ok = false;
+        try {
+          const u = new URL(o);
+          ok = u.origin === o && (u.protocol === 'http:' || u.protocol === 'https:');
+        } catch {
+          /* not a URL */
+        }
+        if (!ok) ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin: scheme://host[:port], no path, e.g. https://lab.example.org` });
+      }
+      return list;
+    }),
   /** Secure cookies: "auto" (default) when a public origin is https, else "1" (always) or "0" (never). */
   ELAB_SECURE_COOKIES: z.enum(['auto', '1', '0', 'true', 'false'], { message: 'use auto, 1 or 0' }).default('auto'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -39,8 +50,16 @@ const Env = z.object({
 });
 
 export interface WebConfig {
-  labdUrl: string; webOrigin?: string; publicOrigins: string[]; secureCookies: boolean; port: number; host: string;
-  trustLearners: boolean; trustProxy: boolean; repoRoot: string; contentDir: string;
+  labdUrl: string;
+  webOrigin?: string;
+  publicOrigins: string[];
+  secureCookies: boolean;
+  port: number;
+  host: string;
+  trustLearners: boolean;
+  trustProxy: boolean;
+  repoRoot: string;
+  contentDir: string;
   /** Where the service token comes from; serviceToken() reads it. */
   token: { value?: string; file?: string; lastRead?: string };
 }
@@ -66,12 +85,21 @@ export function parseWebEnv(vars: Record<string, string | undefined>, cwd = proc
     throw new Error(`environment: ${lines.join('; ')} (fix or unset the variables named)`);
   }
   const d = env.data;
-  const secure = d.ELAB_SECURE_COOKIES === 'auto' ? d.ELAB_WEB_ORIGIN.some((o) => o.startsWith('https:')) : d.ELAB_SECURE_COOKIES === '1' || d.ELAB_SECURE_COOKIES === 'true';
+  const secure =
+    d.ELAB_SECURE_COOKIES === 'auto'
+      ? d.ELAB_WEB_ORIGIN.some((o) => o.startsWith('https:'))
+      : d.ELAB_SECURE_COOKIES === '1' || d.ELAB_SECURE_COOKIES === 'true';
   // Content is read at request time from the repository, never traced into the build.
   const repoRoot = findRepoRoot(cwd);
   return {
-    labdUrl: d.ELAB_LABD_URL.replace(/\/$/, ''), webOrigin: d.ELAB_WEB_ORIGIN[0], publicOrigins: d.ELAB_WEB_ORIGIN, secureCookies: secure,
-    port: d.PORT, host: d.HOST, trustLearners: d.ELAB_TRUST_LEARNERS === '1' || d.ELAB_TRUST_LEARNERS === 'true', trustProxy: d.ELAB_TRUST_PROXY === '1',
+    labdUrl: d.ELAB_LABD_URL.replace(/\/$/, ''),
+    webOrigin: d.ELAB_WEB_ORIGIN[0],
+    publicOrigins: d.ELAB_WEB_ORIGIN,
+    secureCookies: secure,
+    port: d.PORT,
+    host: d.HOST,
+    trustLearners: d.ELAB_TRUST_LEARNERS === '1' || d.ELAB_TRUST_LEARNERS === 'true',
+    trustProxy: d.ELAB_TRUST_PROXY === '1',
     repoRoot,
     contentDir: resolve(/* turbopackIgnore: true */ d.ELAB_CONTENT_DIR ?? join(repoRoot, 'content')),
     token: { value: d.ELAB_SERVICE_TOKEN, file: d.ELAB_SERVICE_TOKEN_FILE && resolve(/* turbopackIgnore: true */ d.ELAB_SERVICE_TOKEN_FILE) },
@@ -95,7 +123,8 @@ export const labdEnv = webConfig;
 export function serviceToken(): string {
   const t = webConfig().token;
   if (t.value) return t.value;
-  if (!t.file) throw new Error('no labd service token: set ELAB_SERVICE_TOKEN, or ELAB_SERVICE_TOKEN_FILE=<labd state dir>/service-token (scripts/start.sh does)');
+  if (!t.file)
+    throw new Error('no labd service token: set ELAB_SERVICE_TOKEN, or ELAB_SERVICE_TOKEN_FILE=<labd state dir>/service-token (scripts/start.sh does)');
   let why: string;
   try {
     const v = readFileSync(t.file, 'utf8').trim();

@@ -32,6 +32,10 @@ export function instructorTokenFor(from: { header?: string | null; id?: string }
 /** Ends the request's session in labd (whatever labd says, the cookie is cleared) and returns the clearing Set-Cookie. */
 export async function endInstructorSession(header: string | null): Promise<string> {
   const token = instructorTokenFor({ header });
-  if (token) await labdFetch('/v1/instructor/sessions', { method: 'DELETE', token }).then((r) => r.text(), () => undefined);
+  if (token)
+    await labdFetch('/v1/instructor/sessions', { method: 'DELETE', token }).then(
+      (r) => r.text(),
+      () => undefined,
+    );
   return `${INSTRUCTOR_COOKIE}=; ${cookieAttrs()}; Max-Age=0`;
 }

@@ -38,6 +38,9 @@ test('HTTPS public origin → Secure cookies; bad variables name themselves', ()
   assert.equal(parseWebEnv({ ELAB_WEB_ORIGIN: 'https://lab.example.org', ELAB_SECURE_COOKIES: '0' }).secureCookies, false, 'an operator may turn it off');
   assert.equal(parseWebEnv({ ELAB_SECURE_COOKIES: '1' }).secureCookies, true, 'or on, behind a TLS proxy on loopback');
   assert.throws(() => parseWebEnv({ ELAB_SECURE_COOKIES: 'maybe' }), /ELAB_SECURE_COOKIES/);
-  assert.throws(() => parseWebEnv({ ELAB_WEB_ORIGIN: 'https://lab.example.org/path' }), /ELAB_WEB_ORIGIN="https:\/\/lab.example.org\/path": .* is not an origin/);
+  assert.throws(
+    () => parseWebEnv({ ELAB_WEB_ORIGIN: 'https://lab.example.org/path' }),
+    /ELAB_WEB_ORIGIN="https:\/\/lab.example.org\/path": .* is not an origin/,
+  );
   assert.deepEqual(parseWebEnv({ ELAB_WEB_ORIGIN: 'https://a.example, https://b.example/' }).publicOrigins, ['https://a.example', 'https://b.example']);
 });

@@ -10,7 +10,12 @@ import { labdEnv, serviceToken } from './env';
  */
 export const LEARNER_COOKIE = 'elab_learner';
 
-export interface Learner { id: string; name: string; session: string; /** expiry, unix seconds */ exp: number }
+export interface Learner {
+  id: string;
+  name: string;
+  session: string;
+  /** expiry, unix seconds */ exp: number;
+}
 
 function cookieKey(): Buffer {
   return createHash('sha256').update('ebpf-lab web learner cookie\0').update(serviceToken()).digest();
@@ -46,7 +51,11 @@ export function readCookie(header: string | null | undefined, name: string): str
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try { return decodeURIComponent(part.slice(eq + 1).trim()); } catch { return undefined; }
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
     }
   }
   return undefined;
@@ -82,7 +91,10 @@ export function learnerToken(learner: Learner, labId: string, { fresh = false } 
   return t;
 }
 
-export interface Session { learner: Learner; token: string }
+export interface Session {
+  learner: Learner;
+  token: string;
+}
 
 /**
  * The learner behind a request (from its cookie) and their token for `labId`, or null: no valid
@@ -102,7 +114,7 @@ export async function sessionFor(cookieHeader: string | null | undefined, labId:
     if (e instanceof LabdError && ((e.status === 401 && e.reason === 'session') || e.status === 400 || e.status === 404)) return null;
     if (e instanceof LabdError && e.status === 401) {
       console.error('web: labd refused the service token; restart the web after labd rotated it (see ELAB_SERVICE_TOKEN_FILE)');
-      throw new LabdError(502, 'labd refused this web server\'s service token', 'the operator must restart the web (its token is out of date)');
+      throw new LabdError(502, "labd refused this web server's service token", 'the operator must restart the web (its token is out of date)');
     }
     throw e;
   }

@@ -8,7 +8,9 @@ import { upgradeRefusal } from '../request-guard';
 /** Answers a WebSocket upgrade with an HTTP error and closes the socket. */
 export function refuse(socket: Duplex, status: number, message: string): void {
   if (socket.destroyed || !socket.writable) return void socket.destroy();
-  socket.end(`HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+  );
 }
 
 /** The browser's Origin, if it is one of this server's own (lib/request-guard.ts decides). */

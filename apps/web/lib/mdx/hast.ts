@@ -1,5 +1,8 @@
 // The few hast shapes our rehype plugins touch (a subset of the `hast` types, kept local).
-export interface HastText { type: 'text'; value: string }
+export interface HastText {
+  type: 'text';
+  value: string;
+}
 export interface HastElement {
   type: 'element';
   tagName: string;
@@ -7,7 +10,10 @@ export interface HastElement {
   children: HastNode[];
   data?: { meta?: string | null } & Record<string, unknown>;
 }
-export interface HastParent { type: string; children: HastNode[] }
+export interface HastParent {
+  type: string;
+  children: HastNode[];
+}
 export type HastNode = HastText | HastElement | { type: string; children?: HastNode[]; value?: string };
 
 export function isElement(node: HastNode | undefined, tagName?: string): node is HastElement {

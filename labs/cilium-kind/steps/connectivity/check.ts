@@ -13,7 +13,8 @@ export default async function check(ctx: CheckContext) {
     const net = (await pods(c, 'default', 'app=netpod')).find((p) => p.ready);
     if (!isReady(web) || !net) {
       return fail('netpod and webpod are not running yet: kubectl apply -f manifests/netpod-webpod.yaml', {
-        expected: 'webpod 2/2 ready, netpod ready', actual: `webpod ${web.exists ? `${web.ready}/${web.desired}` : 'not found'}, netpod ${net ? 'ready' : 'not ready or missing'}`,
+        expected: 'webpod 2/2 ready, netpod ready',
+        actual: `webpod ${web.exists ? `${web.ready}/${web.desired}` : 'not found'}, netpod ${net ? 'ready' : 'not ready or missing'}`,
       });
     }
     const webpods = (await pods(c, 'default', 'app=webpod')).filter((p) => p.ready && p.ip);
@@ -29,10 +30,28 @@ export default async function check(ctx: CheckContext) {
     const crossNode = webpods.filter((p) => p.node !== net.node).length;
     const actual = `webpod Service answered from: ${[...served].join(', ') || 'nobody'}; by pod IP: ${direct.map(([, ip, code]) => `${ip} → ${code}`).join(', ')}; ${crossNode} webpod(s) on another node than netpod (${net.node})`;
     const unreachable = direct.filter(([, , code]) => code !== '200');
-    if (unreachable.length) return fail(`netpod cannot reach ${unreachable.map(([, ip]) => ip).join(', ')} by pod IP: pod-to-pod routing between nodes is broken`, { expected: 'HTTP 200 from every webpod IP', actual });
-    if (served.size === 0) return fail('netpod cannot reach the webpod Service: Service load balancing is not working', { expected: `answers from ${webpods.length} webpods`, actual });
-    if (served.size < Math.min(2, webpods.length)) return fail(`all ${TRIES} requests to the webpod Service went to one pod: the Service is not balancing over its endpoints`, { expected: 'answers from both webpods', actual });
-    if (crossNode === 0) return fail('netpod and the webpods run on the same node, so nothing crossed between nodes: keep netpod on the control plane as in the manifest', { expected: 'webpods on other nodes', actual });
-    return pass(`netpod reached ${direct.length} webpods across nodes by pod IP, and the Service spread ${TRIES} requests over ${served.size} of them`, { actual });
+    if (unreachable.length)
+      return fail(`netpod cannot reach ${unreachable.map(([, ip]) => ip).join(', ')} by pod IP: pod-to-pod routing between nodes is broken`, {
+        expected: 'HTTP 200 from every webpod IP',
+        actual,
+      });
+    if (served.size === 0)
+      return fail('netpod cannot reach the webpod Service: Service load balancing is not working', {
+        expected: `answers from ${webpods.length} webpods`,
+        actual,
+      });
+    if (served.size < Math.min(2, webpods.length))
+      return fail(`all ${TRIES} requests to the webpod Service went to one pod: the Service is not balancing over its endpoints`, {
+        expected: 'answers from both webpods',
+        actual,
+      });
+    if (crossNode === 0)
+      return fail('netpod and the webpods run on the same node, so nothing crossed between nodes: keep netpod on the control plane as in the manifest', {
+        expected: 'webpods on other nodes',
+        actual,
+      });
+    return pass(`netpod reached ${direct.length} webpods across nodes by pod IP, and the Service spread ${TRIES} requests over ${served.size} of them`, {
+      actual,
+    });
   });
 }

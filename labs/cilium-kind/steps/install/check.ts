@@ -17,11 +17,18 @@ export default async function check(ctx: CheckContext) {
     const actual = [`nodes ${ready}/${ns.length} Ready`, ...PARTS.map(([, name], i) => `${name} ${describe(ws[i]!)}`)].join(', ');
     const expected = `nodes ${ns.length}/${ns.length} Ready, cilium on all ${ns.length} nodes, cilium-operator, hubble-relay and hubble-ui ready`;
     if (!ws[0]!.exists) {
-      return fail('Cilium is not installed yet: there is no DaemonSet kube-system/cilium, so the nodes have no CNI. Run the helm install from the lesson', { expected, actual });
+      return fail('Cilium is not installed yet: there is no DaemonSet kube-system/cilium, so the nodes have no CNI. Run the helm install from the lesson', {
+        expected,
+        actual,
+      });
     }
     const problems = PARTS.filter((_, i) => !isReady(ws[i]!) || (i === 0 && ws[i]!.desired < ns.length)).map(([, name, why]) => `${name} (${why})`);
     if (ready < ns.length) problems.push(`${ns.length - ready} node(s) not Ready`);
-    if (problems.length) return fail(`Cilium is installed but not ready yet: ${problems.join(', ')}. Wait for the rollout, or check your values if a part is missing`, { expected, actual });
+    if (problems.length)
+      return fail(`Cilium is installed but not ready yet: ${problems.join(', ')}. Wait for the rollout, or check your values if a part is missing`, {
+        expected,
+        actual,
+      });
     return pass(`Cilium runs on all ${ns.length} nodes, the nodes are Ready, and the operator, Hubble Relay and Hubble UI are up`, { actual });
   });
 }

@@ -19,7 +19,8 @@ export default async function check(ctx: CheckContext) {
     const netpod = ready((l) => l.app === 'netpod');
     if (!isReady(ds) || !tie || !xwing) {
       return fail('the Star Wars demo is not running yet: kubectl apply -f manifests/starwars.yaml', {
-        expected: 'deathstar 2/2, tiefighter and xwing ready', actual: `deathstar ${ds.exists ? `${ds.ready}/${ds.desired}` : 'not found'}, tiefighter ${tie ? 'ready' : 'missing'}, xwing ${xwing ? 'ready' : 'missing'}`,
+        expected: 'deathstar 2/2, tiefighter and xwing ready',
+        actual: `deathstar ${ds.exists ? `${ds.ready}/${ds.desired}` : 'not found'}, tiefighter ${tie ? 'ready' : 'missing'}, xwing ${xwing ? 'ready' : 'missing'}`,
       });
     }
     const landing = `${DEATHSTAR}/v1/request-landing`;
@@ -32,14 +33,29 @@ export default async function check(ctx: CheckContext) {
     }
     const actual = [...seen].map(([who, r]) => `${who}: ${shown(r)}`).join('; ');
     const t = seen.get('tiefighter')!;
-    if (t.code !== '200' || !/Ship landed/.test(t.body)) return fail('the tiefighter (org=empire) cannot land: your policy blocks the empire too. Allow fromEndpoints org=empire on TCP 80', { expected: 'tiefighter: 200 Ship landed', actual });
+    if (t.code !== '200' || !/Ship landed/.test(t.body))
+      return fail('the tiefighter (org=empire) cannot land: your policy blocks the empire too. Allow fromEndpoints org=empire on TCP 80', {
+        expected: 'tiefighter: 200 Ship landed',
+        actual,
+      });
     const through = [...seen].filter(([who, r]) => who !== 'tiefighter' && !dropped(r)).map(([who]) => who);
-    if (through.length) return fail(`${through.join(' and ')} can still reach the deathstar: only org=empire may. Select the deathstar in endpointSelector and allow only org=empire`, { expected: 'xwing and netpod: dropped (curl times out)', actual });
+    if (through.length)
+      return fail(
+        `${through.join(' and ')} can still reach the deathstar: only org=empire may. Select the deathstar in endpointSelector and allow only org=empire`,
+        { expected: 'xwing and netpod: dropped (curl times out)', actual },
+      );
 
     const policies = (await policiesFor(c, 'default')) as PolicyDoc[];
     const j = judgePolicies(policies, L3L4);
     const names = j.selecting.join(', ') || 'none';
-    if (!j.ok) return fail(`the traffic looks right, but your policy is wrong for a request the check cannot send: ${explain(j)}`, { expected: 'org=empire on TCP 80 only; every other identity and port denied', actual: `policies on the deathstar: ${names}; ${actual}` });
-    return pass(`${names}: the tiefighter lands, the xwing${netpod ? ' and netpod are' : ' is'} dropped, and the policy admits org=empire on port 80 only (${L3L4.length} requests evaluated)`, { actual });
+    if (!j.ok)
+      return fail(`the traffic looks right, but your policy is wrong for a request the check cannot send: ${explain(j)}`, {
+        expected: 'org=empire on TCP 80 only; every other identity and port denied',
+        actual: `policies on the deathstar: ${names}; ${actual}`,
+      });
+    return pass(
+      `${names}: the tiefighter lands, the xwing${netpod ? ' and netpod are' : ' is'} dropped, and the policy admits org=empire on port 80 only (${L3L4.length} requests evaluated)`,
+      { actual },
+    );
   });
 }

@@ -21,11 +21,19 @@ export default async function check(ctx: CheckContext) {
     if (map && !held.some((h) => h.map.id === map.id)) held.push({ prog, map });
   }
   if (!held.length) {
-    return fail('bpf/hello from step 2 is not running in this lab, so there is no exec_count map to compare your dump with: start ./bpf/.output/hello again, then dump its map', {
-      expected: 'a running hello holding exec_count', actual: `${text === null ? 'no exec-count.json; ' : ''}no exec_count map held by this lab`,
-    });
+    return fail(
+      'bpf/hello from step 2 is not running in this lab, so there is no exec_count map to compare your dump with: start ./bpf/.output/hello again, then dump its map',
+      {
+        expected: 'a running hello holding exec_count',
+        actual: `${text === null ? 'no exec-count.json; ' : ''}no exec_count map held by this lab`,
+      },
+    );
   }
-  if (text === null) return fail(`exec-count.json does not exist yet: dump the exec_count map (id ${held[0]!.map.id}) with bpftool -j into it`, { expected: 'exec-count.json', actual: 'no such file' });
+  if (text === null)
+    return fail(`exec-count.json does not exist yet: dump the exec_count map (id ${held[0]!.map.id}) with bpftool -j into it`, {
+      expected: 'exec-count.json',
+      actual: 'no such file',
+    });
   let first: CheckOutcome | undefined;
   for (const h of held) {
     const o = await judge(ctx, text, h.prog, h.map);
@@ -43,28 +51,55 @@ async function judge(ctx: CheckContext, text: string, prog: LiveProg, map: { id:
   if (grading) {
     // The map the learner dumped died with their lab; only the dump's own form can be judged.
     const root = saved.get(0n);
-    if (root === undefined) return fail('exec-count.json has no count for uid 0 (root): the dump was taken before any program ran', { expected: 'an entry with key 0', actual: `keys: ${[...saved.keys()].join(', ') || 'none'}` });
-    return pass(`exec-count.json is in bpftool's JSON form of an exec_count dump (uid 0 → ${root}); graded from the submission alone: the live map it came from is gone, so it was not compared entry by entry`, { actual: `uid 0 → ${root}` });
+    if (root === undefined)
+      return fail('exec-count.json has no count for uid 0 (root): the dump was taken before any program ran', {
+        expected: 'an entry with key 0',
+        actual: `keys: ${[...saved.keys()].join(', ') || 'none'}`,
+      });
+    return pass(
+      `exec-count.json is in bpftool's JSON form of an exec_count dump (uid 0 → ${root}); graded from the submission alone: the live map it came from is gone, so it was not compared entry by entry`,
+      { actual: `uid 0 → ${root}` },
+    );
   }
 
   let live: Map<bigint, bigint>;
-  try { live = await dumpMap(ctx, map.id); } catch (e) { return checkError(`reading map ${map.id}: ${(e as Error).message}`); }
+  try {
+    live = await dumpMap(ctx, map.id);
+  } catch (e) {
+    return checkError(`reading map ${map.id}: ${(e as Error).message}`);
+  }
   const liveText = [...live].map(([k, v]) => `uid ${k} → ${v}`).join(', ') || 'empty';
   for (const [k, v] of saved) {
     const now = live.get(k);
-    if (now === undefined) return fail(`exec-count.json has uid ${k}, which this lab's exec_count map (id ${map.id}) has never counted: it did not come from this map. Dump it again with bpftool -j`, { expected: `keys of map ${map.id}: ${[...live.keys()].join(', ')}`, actual: `uid ${k} → ${v}` });
-    if (v > now) return fail(`exec-count.json says uid ${k} ran ${v} programs, more than the live map (id ${map.id}) has counted now (${now}); counts only grow, so this dump is not from this map (or from an earlier run of hello). Dump it again`, { expected: `uid ${k} ≤ ${now}`, actual: `uid ${k} → ${v}` });
+    if (now === undefined)
+      return fail(
+        `exec-count.json has uid ${k}, which this lab's exec_count map (id ${map.id}) has never counted: it did not come from this map. Dump it again with bpftool -j`,
+        { expected: `keys of map ${map.id}: ${[...live.keys()].join(', ')}`, actual: `uid ${k} → ${v}` },
+      );
+    if (v > now)
+      return fail(
+        `exec-count.json says uid ${k} ran ${v} programs, more than the live map (id ${map.id}) has counted now (${now}); counts only grow, so this dump is not from this map (or from an earlier run of hello). Dump it again`,
+        { expected: `uid ${k} ≤ ${now}`, actual: `uid ${k} → ${v}` },
+      );
   }
   const root = saved.get(0n);
-  if (root === undefined) return fail('exec-count.json has no count for uid 0 (root): run a command or two while hello runs, then dump again', { expected: 'an entry with key 0', actual: `keys: ${[...saved.keys()].join(', ') || 'none'}` });
+  if (root === undefined)
+    return fail('exec-count.json has no count for uid 0 (root): run a command or two while hello runs, then dump again', {
+      expected: 'an entry with key 0',
+      actual: `keys: ${[...saved.keys()].join(', ') || 'none'}`,
+    });
 
   // Written after the loader loaded this map? bpftool's loaded_at and the file's mtime are both
   // wall-clock seconds; 2 s of slack absorbs rounding and clock steps.
   const mtime = Number((await ctx.exec('stat -c %Y exec-count.json')).stdout.trim());
   if (prog.loaded_at && mtime && mtime < prog.loaded_at - 2) {
     return fail('exec-count.json is older than the running hello: it is a dump from an earlier run, whose map is gone. Dump the live map again', {
-      expected: `written after ${new Date(prog.loaded_at * 1000).toISOString()} (when ${prog.name} was loaded)`, actual: `written ${new Date(mtime * 1000).toISOString()}`,
+      expected: `written after ${new Date(prog.loaded_at * 1000).toISOString()} (when ${prog.name} was loaded)`,
+      actual: `written ${new Date(mtime * 1000).toISOString()}`,
     });
   }
-  return pass(`exec-count.json is a dump of this lab's exec_count (map id ${map.id}): ${saved.size} entr${saved.size === 1 ? 'y' : 'ies'}, each within the live counts; uid 0 ran ${root} programs then, ${live.get(0n)} now`, { actual: `file: uid 0 → ${root}; live: ${liveText}` });
+  return pass(
+    `exec-count.json is a dump of this lab's exec_count (map id ${map.id}): ${saved.size} entr${saved.size === 1 ? 'y' : 'ies'}, each within the live counts; uid 0 ran ${root} programs then, ${live.get(0n)} now`,
+    { actual: `file: uid 0 → ${root}; live: ${liveText}` },
+  );
 }

@@ -10,7 +10,11 @@ async function elsewhere(ctx: CheckContext): Promise<string[]> {
     const r = await ctx.exec('bpftool -j net show', { node });
     if (r.code !== 0) continue;
     let net: { tc?: TcEntry[] }[] = [];
-    try { net = JSON.parse(r.stdout); } catch { continue; }
+    try {
+      net = JSON.parse(r.stdout);
+    } catch {
+      continue;
+    }
     for (const t of net.flatMap((n) => n.tc ?? [])) {
       if ((t.name ?? '').split(':')[0] === PROG_NAME && !(node === POLICY_NODE && t.devname === POLICY_DEV)) found.push(`${node} ${t.devname} ${t.kind}`);
     }
@@ -33,15 +37,25 @@ export default async function check(ctx: CheckContext) {
       : `${PROG_NAME} is not attached to ${POLICY_DEV} on ${POLICY_NODE} yet: build bpf/idpolicy and run ./bpf/.output/idpolicy attach ${POLICY_DEV} in ${POLICY_NODE}'s terminal`;
     const other = await elsewhere(ctx);
     const where = `${PROG_NAME} is attached at ${other.join('; ')}, not at ${POLICY_DEV} on ${POLICY_NODE}: packets for deathstar never pass there. Detach it there (./bpf/.output/idpolicy detach DEV on that node) and run ./bpf/.output/idpolicy attach ${POLICY_DEV} in ${POLICY_NODE}'s terminal`;
-    return fail(other.length && !ours.length ? where : why, { expected: `clsact/egress ${PROG_NAME} on ${POLICY_DEV} of ${POLICY_NODE}`, actual: other.length ? `${actual}; elsewhere: ${other.join('; ')}` : actual });
+    return fail(other.length && !ours.length ? where : why, {
+      expected: `clsact/egress ${PROG_NAME} on ${POLICY_DEV} of ${POLICY_NODE}`,
+      actual: other.length ? `${actual}; elsewhere: ${other.join('; ')}` : actual,
+    });
   }
   const prog = await ctx.json<{ map_ids?: number[] }>(`bpftool -j prog show id ${egress.id}`, { node: POLICY_NODE });
   const pinned = await ctx.exec(`bpftool -j map show pinned ${PIN_DIR}/idp_ipcache`, { node: POLICY_NODE });
   const pinnedId = pinned.code === 0 ? (JSON.parse(pinned.stdout) as { id: number }).id : null;
   if (pinnedId === null || !(prog.map_ids ?? []).includes(pinnedId)) {
-    return fail(`${PROG_NAME} is attached, but it does not use ${PIN_DIR}/idp_ipcache on ${POLICY_NODE}, so identities you write there would not reach it: attach it with idpolicy on ${POLICY_NODE}`, {
-      expected: `program ${egress.id} using the pinned idp_ipcache`, actual: `program maps ${JSON.stringify(prog.map_ids ?? [])}, pinned idp_ipcache ${pinnedId ?? 'missing'}`,
-    });
+    return fail(
+      `${PROG_NAME} is attached, but it does not use ${PIN_DIR}/idp_ipcache on ${POLICY_NODE}, so identities you write there would not reach it: attach it with idpolicy on ${POLICY_NODE}`,
+      {
+        expected: `program ${egress.id} using the pinned idp_ipcache`,
+        actual: `program maps ${JSON.stringify(prog.map_ids ?? [])}, pinned idp_ipcache ${pinnedId ?? 'missing'}`,
+      },
+    );
   }
-  return pass(`${PROG_NAME} (prog id ${egress.id}) sees every packet ${POLICY_NODE} sends into deathstar (tc egress of ${POLICY_DEV}), with its maps pinned in ${PIN_DIR}`, { actual });
+  return pass(
+    `${PROG_NAME} (prog id ${egress.id}) sees every packet ${POLICY_NODE} sends into deathstar (tc egress of ${POLICY_DEV}), with its maps pinned in ${PIN_DIR}`,
+    { actual },
+  );
 }

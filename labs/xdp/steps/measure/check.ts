@@ -6,12 +6,21 @@ const DATAPATHS = ['xdp', 'tc', 'iptables'] as const;
 /** How far a recorded rate may sit from the check's own re-measurement on a shared, busy machine. */
 const FACTOR = 4;
 
-interface Point { size?: unknown; droppedPps?: unknown; sentPps?: unknown }
-interface Series { id?: string; datapath?: string; points?: Point[] }
+interface Point {
+  size?: unknown;
+  droppedPps?: unknown;
+  sentPps?: unknown;
+}
+interface Series {
+  id?: string;
+  datapath?: string;
+  points?: Point[];
+}
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const good = (p: Point) => {
-  const d = num(p.droppedPps), s = num(p.sentPps);
+  const d = num(p.droppedPps),
+    s = num(p.sentPps);
   return num(p.size) !== null && d !== null && s !== null && d > 0 && s > 0 && d <= s * 1.05;
 };
 
@@ -38,22 +47,49 @@ export default async function check(ctx: CheckContext) {
   const text = await ctx.readFile(FILE);
   if (text === null) return fail(`${FILE} does not exist yet: run ./measure.sh`, { expected, actual: 'no such file' });
   let doc: { format?: string; series?: Series[] };
-  try { doc = JSON.parse(text); } catch { return fail(`${FILE} is not valid JSON: delete it and run ./measure.sh again`, { expected, actual: text.slice(0, 80) }); }
-  if (doc.format !== 'ebpf-lab.results/v1') return fail(`${FILE} is not a measure.sh result file (format ebpf-lab.results/v1)`, { expected, actual: `format ${String(doc.format)}` });
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return fail(`${FILE} is not valid JSON: delete it and run ./measure.sh again`, { expected, actual: text.slice(0, 80) });
+  }
+  if (doc.format !== 'ebpf-lab.results/v1')
+    return fail(`${FILE} is not a measure.sh result file (format ebpf-lab.results/v1)`, { expected, actual: `format ${String(doc.format)}` });
   const series = Array.isArray(doc.series) ? doc.series : [];
   const pts = (dp: string) => series.filter((s) => s.datapath === dp).flatMap((s) => (s.points ?? []).filter(good));
-  const desc = DATAPATHS.map((dp) => `${dp}: ${pts(dp).map((p) => `${p.size} B ${p.droppedPps} pps`).join(', ') || 'none'}`).join('; ');
+  const desc = DATAPATHS.map(
+    (dp) =>
+      `${dp}: ${
+        pts(dp)
+          .map((p) => `${p.size} B ${p.droppedPps} pps`)
+          .join(', ') || 'none'
+      }`,
+  ).join('; ');
   const missing = DATAPATHS.filter((dp) => !pts(dp).length);
-  if (missing.length) return fail(`no measured point for ${missing.join(', ')}: run ./measure.sh --datapath ${missing.join(',')} (each needs its drop from the earlier steps)`, { expected, actual: desc });
+  if (missing.length)
+    return fail(`no measured point for ${missing.join(', ')}: run ./measure.sh --datapath ${missing.join(',')} (each needs its drop from the earlier steps)`, {
+      expected,
+      actual: desc,
+    });
   const now = await remeasure(ctx);
   if (typeof now === 'string') return fail(now, { expected, actual: desc });
   const xdpPts = pts('xdp').map((p) => p.droppedPps as number);
   const best = Math.max(...xdpPts);
   const seen = `${desc}; re-measured now: xdp ${Math.round(now)} pps (64 B, 1 s)`;
   if (best > now * FACTOR || best < now / FACTOR) {
-    return fail(`the file says XDP dropped ${best} pps, but a 1-second flood through your xdp_drop just now dropped ${Math.round(now)} pps: more than ${FACTOR}× apart, so the file was not measured here; run ./measure.sh again`, { expected, actual: seen });
+    return fail(
+      `the file says XDP dropped ${best} pps, but a 1-second flood through your xdp_drop just now dropped ${Math.round(now)} pps: more than ${FACTOR}× apart, so the file was not measured here; run ./measure.sh again`,
+      { expected, actual: seen },
+    );
   }
-  const tooFast = DATAPATHS.flatMap((dp) => pts(dp).filter((p) => (p.droppedPps as number) > now * FACTOR).map((p) => `${dp} ${p.size} B`));
-  if (tooFast.length) return fail(`${tooFast.join(', ')} claim more than ${FACTOR}× the rate this machine drops at XDP right now: run ./measure.sh again`, { expected, actual: seen });
+  const tooFast = DATAPATHS.flatMap((dp) =>
+    pts(dp)
+      .filter((p) => (p.droppedPps as number) > now * FACTOR)
+      .map((p) => `${dp} ${p.size} B`),
+  );
+  if (tooFast.length)
+    return fail(`${tooFast.join(', ')} claim more than ${FACTOR}× the rate this machine drops at XDP right now: run ./measure.sh again`, {
+      expected,
+      actual: seen,
+    });
   return pass(`${FILE} holds measured points for xdp, tc and iptables, in line with a fresh 1-second XDP flood`, { expected, actual: seen });
 }

@@ -21,8 +21,11 @@ let server: Server;
 let kubeconfig = '';
 
 const cond = (ok: boolean) => [{ type: 'Ready', status: ok ? 'True' : 'False' }];
-const pod = (name: string, labels: Record<string, string>, node: string, ip: string, ns = 'default') =>
-  ({ metadata: { name, namespace: ns, labels }, spec: { nodeName: node, containers: [{ name: 'c' }] }, status: { phase: 'Running', podIP: ip, conditions: cond(true) } });
+const pod = (name: string, labels: Record<string, string>, node: string, ip: string, ns = 'default') => ({
+  metadata: { name, namespace: ns, labels },
+  spec: { nodeName: node, containers: [{ name: 'c' }] },
+  status: { phase: 'Running', podIP: ip, conditions: cond(true) },
+});
 
 function solvedPods(ns: string) {
   if (ns === 'kube-system') return NODES.map((n, i) => pod(`cilium-${i}`, { 'k8s-app': 'cilium' }, n, `172.18.0.${i + 2}`, ns));
@@ -40,7 +43,11 @@ function matches(labels: Record<string, string>, selector: string | null): boole
   if (!selector) return true;
   return selector.split(/,(?![^(]*\))/).every((term) => {
     const inSet = /^(\S+) in \(([^)]*)\)$/.exec(term.trim());
-    if (inSet) return inSet[2]!.split(',').map((s) => s.trim()).includes(labels[inSet[1]!] ?? '');
+    if (inSet)
+      return inSet[2]!
+        .split(',')
+        .map((s) => s.trim())
+        .includes(labels[inSet[1]!] ?? '');
     const [k, v] = term.split('=');
     return labels[k!.trim()] === v!.trim();
   });
@@ -68,20 +75,36 @@ function api(path: string, query: URLSearchParams): [number, unknown] {
 /** What the pods and nodes answer in a solved lab. */
 function solvedExec(cmd: string, node?: string): ExecResult {
   const ok = (stdout: string, code = 0): ExecResult => ({ code, stdout, stderr: '', ms: 1 });
-  if (node?.endsWith('/cilium-agent')) return ok(JSON.stringify({ 'kube-proxy-replacement': { mode: 'True' }, routing: { 'inter-host-routing-mode': 'Native' }, masquerading: { enabled: true, mode: 'BPF' } }));
+  if (node?.endsWith('/cilium-agent'))
+    return ok(
+      JSON.stringify({
+        'kube-proxy-replacement': { mode: 'True' },
+        routing: { 'inter-host-routing-mode': 'Native' },
+        masquerading: { enabled: true, mode: 'BPF' },
+      }),
+    );
   if (node && NODES.includes(node)) return ok('*filter\n:INPUT ACCEPT [0:0]\n:KUBE-FIREWALL - [0:0]\nCOMMIT\n');
   if (node === 'pod/default/netpod' && cmd.includes('deathstar')) return ok('\n000', 28);
   if (node === 'pod/default/netpod') return ok('svc webpod-a\nsvc webpod-b\nsvc webpod-a\npod 10.244.1.10 200\npod 10.244.2.10 200\n');
   if (node === 'pod/default/xwing') return ok('\n000', 28);
-  if (node === 'pod/default/tiefighter') return cmd.includes('-X POST') && cmd.includes('request-landing') ? ok('Ship landed\n200') : ok('Access denied\n\n403');
+  if (node === 'pod/default/tiefighter')
+    return cmd.includes('-X POST') && cmd.includes('request-landing') ? ok('Ship landed\n200') : ok('Access denied\n\n403');
   throw new Error(`unexpected exec on ${node}: ${cmd}`);
 }
 
 function ctxFor(step: string, config: string | null): CheckContext {
   return {
-    labId: 'cilium-kind', instanceId: 'ab12cd', stepId: step, signal: new AbortController().signal,
-    exec: async (cmd, o) => { if (world === 'fresh') throw new Error(`a fresh-lab check ran ${cmd}`); return solvedExec(cmd, o?.node); },
-    json: async () => { throw new Error('not used'); },
+    labId: 'cilium-kind',
+    instanceId: 'ab12cd',
+    stepId: step,
+    signal: new AbortController().signal,
+    exec: async (cmd, o) => {
+      if (world === 'fresh') throw new Error(`a fresh-lab check ran ${cmd}`);
+      return solvedExec(cmd, o?.node);
+    },
+    json: async () => {
+      throw new Error('not used');
+    },
     readFile: async (p) => (p === '.kube/config' ? config : null),
     labPids: async () => new Set(),
   };
@@ -102,7 +125,9 @@ before(async () => {
   const port = (server.address() as AddressInfo).port;
   kubeconfig = `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`;
 });
-after(() => { server.close(); });
+after(() => {
+  server.close();
+});
 
 test('a fresh cluster (no CNI, nothing deployed): every check fails, none errors', async () => {
   world = 'fresh';
@@ -120,7 +145,7 @@ test('a solved cluster: every check passes', async () => {
   }
 });
 
-test('no kubeconfig, or an API that does not answer, is an error and never the learner\'s fail', async () => {
+test("no kubeconfig, or an API that does not answer, is an error and never the learner's fail", async () => {
   world = 'fresh';
   const none = await runStep('install', null);
   assert.equal(none.status, 'error');

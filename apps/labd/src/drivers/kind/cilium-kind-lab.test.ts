@@ -18,7 +18,10 @@ const kindSpec = lab.spec.kind!;
 
 test('lab.yaml loads: kind driver only, five steps, Cilium left to the lesson, lesson 3 offered instead', () => {
   assert.deepEqual(lab.spec.drivers, ['kind']);
-  assert.deepEqual(lab.steps.map((s) => s.id), ['install', 'verify', 'connectivity', 'l3-l4', 'l7']);
+  assert.deepEqual(
+    lab.steps.map((s) => s.id),
+    ['install', 'verify', 'connectivity', 'l3-l4', 'l7'],
+  );
   const cilium = kindSpec.helm.find((h) => h.release === 'cilium')!;
   assert.equal(cilium.install, 'lesson');
   assert.equal(cilium.namespace, 'kube-system');
@@ -33,7 +36,10 @@ test('kind.yaml: one control plane, two workers, no default CNI, no kube-proxy',
   const cfg = parse(text);
   assert.equal(cfg.kind, 'Cluster');
   assert.equal(cfg.apiVersion, 'kind.x-k8s.io/v1alpha4');
-  assert.deepEqual(cfg.nodes.map((n: { role: string }) => n.role), ['control-plane', 'worker', 'worker']);
+  assert.deepEqual(
+    cfg.nodes.map((n: { role: string }) => n.role),
+    ['control-plane', 'worker', 'worker'],
+  );
   assert.equal(cfg.networking.disableDefaultCNI, true);
   assert.equal(cfg.networking.kubeProxyMode, 'none');
   assert.equal(kindNodeCount(text), 3);
@@ -57,7 +63,11 @@ test('Helm values: kube-proxy replacement, native routing, BPF masquerade, Kuber
   assert.equal(v.hubble.enabled, true);
   assert.equal(v.hubble.relay.enabled, true);
   assert.equal(v.hubble.ui.enabled, true);
-  assert.ok(Array.isArray(v.hubble.metrics.enabled) && v.hubble.metrics.enabled.includes('flow') && v.hubble.metrics.enabled.some((m: string) => m.startsWith('httpV2')));
+  assert.ok(
+    Array.isArray(v.hubble.metrics.enabled) &&
+      v.hubble.metrics.enabled.includes('flow') &&
+      v.hubble.metrics.enabled.some((m: string) => m.startsWith('httpV2')),
+  );
   assert.equal(v.prometheus.enabled, true);
   assert.equal(v.operator.prometheus.enabled, true);
 });

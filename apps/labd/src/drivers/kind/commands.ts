@@ -8,7 +8,6 @@ import { instanceIdOf, prefixOf } from '../lab-names.ts';
 /** `el<id>`: the same prefix the netns driver uses, so `lab reap` recognises leftovers. */
 export const clusterName = (id: string) => prefixOf(id);
 
-
 /** Instance ids of lab clusters among `kind get clusters` lines (other clusters are not ours). */
 export function labClusterIds(lines: string): string[] {
   const ids = new Set<string>();
@@ -67,8 +66,16 @@ export function helmPullArgs(rel: HelmReleaseSpec, dest: string): string[] {
 /** `chartRef` is the pulled .tgz (or a local chart folder): installs then work without the network. */
 export function helmInstallArgs(rel: HelmReleaseSpec, o: { chartRef: string; values: string[]; kubeconfig: string }): string[] {
   return [
-    'upgrade', '--install', rel.release, o.chartRef, '--namespace', rel.namespace, '--create-namespace',
-    ...o.values.flatMap((v) => ['--values', v]), '--kubeconfig', o.kubeconfig,
+    'upgrade',
+    '--install',
+    rel.release,
+    o.chartRef,
+    '--namespace',
+    rel.namespace,
+    '--create-namespace',
+    ...o.values.flatMap((v) => ['--values', v]),
+    '--kubeconfig',
+    o.kubeconfig,
   ];
 }
 
@@ -93,7 +100,10 @@ export function helmScript(rel: HelmReleaseSpec, args: string[]): string {
 export function imagesInManifests(text: string): string[] {
   const found = new Set<string>();
   const visit = (v: unknown): void => {
-    if (Array.isArray(v)) { v.forEach(visit); return; }
+    if (Array.isArray(v)) {
+      v.forEach(visit);
+      return;
+    }
     if (!v || typeof v !== 'object') return;
     for (const [k, x] of Object.entries(v)) {
       if ((k === 'containers' || k === 'initContainers') && Array.isArray(x)) {
@@ -110,10 +120,7 @@ export function imagesInManifests(text: string): string[] {
  * with kubectl and helm; a kind node by full or short name (`worker2`) is its container;
  * `pod/<ns>/<pod>[/<container>]` is a container in the cluster.
  */
-export type Target =
-  | { kind: 'host' }
-  | { kind: 'node'; container: string }
-  | { kind: 'pod'; namespace: string; pod: string; container?: string };
+export type Target = { kind: 'host' } | { kind: 'node'; container: string } | { kind: 'pod'; namespace: string; pod: string; container?: string };
 
 export function resolveTarget(node: string | undefined, cluster: string, nodes: string[]): Target | { error: string } {
   if (node === undefined || node === '' || node === 'host') return { kind: 'host' };
@@ -129,9 +136,14 @@ export function resolveTarget(node: string | undefined, cluster: string, nodes: 
 
 export function dockerExecArgs(container: string, cmd: string, o: { env?: Record<string, string>; interactive?: boolean; tty?: boolean } = {}): string[] {
   return [
-    'exec', ...(o.interactive === false ? [] : ['-i']), ...(o.tty ? ['-t'] : []),
+    'exec',
+    ...(o.interactive === false ? [] : ['-i']),
+    ...(o.tty ? ['-t'] : []),
     ...Object.entries(o.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
-    container, 'bash', '-c', cmd,
+    container,
+    'bash',
+    '-c',
+    cmd,
   ];
 }
 

@@ -3,7 +3,12 @@ import { run } from '../../proc.ts';
 import type { CapabilityReport } from '../types.ts';
 
 /** One line of the kind driver's doctor table: like `lab doctor`, each failing item carries its fix. */
-export interface KindHostItem { name: 'docker' | 'dockerd' | 'kind' | 'helm' | 'kubectl' | 'images'; ok: boolean; detail: string; fix?: string }
+export interface KindHostItem {
+  name: 'docker' | 'dockerd' | 'kind' | 'helm' | 'kubectl' | 'images';
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
 
 // The exact fixes; tests pin them. No Debian 12 package provides kind, helm or kubectl.
 export const FIXES = {
@@ -42,8 +47,13 @@ export async function kindHostItems(deps: HostCheckDeps = {}): Promise<KindHostI
     const denied = /permission denied/i.test(info.stderr);
     const ok = info.code === 0 && info.stdout.trim() !== '';
     items.push({
-      name: 'dockerd', ok,
-      detail: ok ? `docker engine ${info.stdout.trim()} reachable` : denied ? 'permission denied on the docker socket' : `docker daemon not reachable (${(info.stderr.trim().split('\n').pop() ?? '').slice(0, 160)})`,
+      name: 'dockerd',
+      ok,
+      detail: ok
+        ? `docker engine ${info.stdout.trim()} reachable`
+        : denied
+          ? 'permission denied on the docker socket'
+          : `docker daemon not reachable (${(info.stderr.trim().split('\n').pop() ?? '').slice(0, 160)})`,
       fix: ok ? undefined : denied ? FIXES.dockerPerm : FIXES.dockerd,
     });
   }

@@ -62,16 +62,26 @@ let server: Server;
 before(async () => {
   mkdirSync(bin, { recursive: true });
   mkdirSync(join(fake, 'clusters'), { recursive: true });
-  for (const [name, body] of Object.entries(TOOLS)) { writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`); chmodSync(join(bin, name), 0o755); }
+  for (const [name, body] of Object.entries(TOOLS)) {
+    writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  }
   server = createServer((req, res) => {
     const nodes = ['control-plane', 'worker', 'worker2'].map((n) => ({ metadata: { name: n }, status: { conditions: [{ type: 'Ready', status: 'False' }] } }));
-    res.writeHead(req.url?.startsWith('/api/v1/nodes') ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'NodeList', items: nodes }));
+    res
+      .writeHead(req.url?.startsWith('/api/v1/nodes') ? 200 : 404, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ kind: 'NodeList', items: nodes }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  writeFileSync(join(fake, 'kubeconfig'), `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`);
+  writeFileSync(
+    join(fake, 'kubeconfig'),
+    `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+  );
 });
-after(() => { server.close(); });
+after(() => {
+  server.close();
+});
 
 async function driver() {
   const { KindDriver } = await import('./kind-driver.ts');
@@ -118,13 +128,18 @@ test('images that cannot be pulled stop up before any cluster exists, naming the
   process.env.FAKE_NO_PULL = '1';
   try {
     await assert.rejects((await driver()).up(loadLab(labDir)), (e: Error & { hint?: string; exitCode?: number }) => {
-      assert.match(e.message, /^container images missing and not pullable from here: quay\.io\/cilium\/cilium:v1\.18\.0, quay\.io\/cilium\/starwars:v2\.1, traefik\/whoami:v1\.10\.1$/);
+      assert.match(
+        e.message,
+        /^container images missing and not pullable from here: quay\.io\/cilium\/cilium:v1\.18\.0, quay\.io\/cilium\/starwars:v2\.1, traefik\/whoami:v1\.10\.1$/,
+      );
       assert.match(e.hint!, /docker save -o kind-images\.tar/);
       assert.match(e.hint!, /lab up pod-to-pod$/);
       assert.equal(e.exitCode, 3);
       return true;
     });
-  } finally { delete process.env.FAKE_NO_PULL; }
+  } finally {
+    delete process.env.FAKE_NO_PULL;
+  }
   assert.equal(readFileSync(join(fake, 'images'), 'utf8'), 'nicolaka/netshoot:v0.13\n');
   assert.deepEqual((await (await driver()).reap({ all: false })).removed, [], 'nothing was left behind');
 });

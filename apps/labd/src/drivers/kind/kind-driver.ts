@@ -9,8 +9,21 @@ import { run } from '../../proc.ts';
 import { stageLabFiles } from '../stage-files.ts';
 import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport, Support } from '../types.ts';
 import {
-  chartFileName, clusterName, disablesDefaultCni, helmInstallArgs, helmPullArgs, helmScript, helmTemplateArgs, imagesInManifests, kindCreateArgs,
-  kindLoadArgs, kindNodeCount, labClusterIds, renderKindConfig, renderTokens, sortNodes,
+  chartFileName,
+  clusterName,
+  disablesDefaultCni,
+  helmInstallArgs,
+  helmPullArgs,
+  helmScript,
+  helmTemplateArgs,
+  imagesInManifests,
+  kindCreateArgs,
+  kindLoadArgs,
+  kindNodeCount,
+  labClusterIds,
+  renderKindConfig,
+  renderTokens,
+  sortNodes,
 } from './commands.ts';
 import { cannotRunHint, kindHostItems, MISSING_IMAGE_FIX, missingLocalImages, toCapabilityReport, type HostCheckDeps } from './host-check.ts';
 import { clusterContainers, destroyKindInstance, KindInstance, type KindDriverState } from './kind-instance.ts';
@@ -31,23 +44,42 @@ export class KindDriver implements LabDriver {
 
   /** kind builds the cluster from the lab's kind: section, which it must have. */
   supports(lab: LoadedLab): Support {
-    if (!lab.spec.kind) return { ok: false, why: `lab "${lab.spec.id}" has no kind: section in lab.yaml, which the kind driver builds its cluster from`, fix: 'add `kind: {}` (config defaults to kind.yaml) or choose another driver' };
+    if (!lab.spec.kind)
+      return {
+        ok: false,
+        why: `lab "${lab.spec.id}" has no kind: section in lab.yaml, which the kind driver builds its cluster from`,
+        fix: 'add `kind: {}` (config defaults to kind.yaml) or choose another driver',
+      };
     return { ok: true };
   }
 
   async up(lab: LoadedLab, onProgress: OnProgress = () => {}): Promise<LabInstance> {
     const spec = lab.spec.kind;
-    if (!spec) throw new LabError(`${lab.dir}/lab.yaml: kind: missing; the kind driver needs at least \`kind: {}\` (config defaults to kind.yaml)`, undefined, 2);
+    if (!spec)
+      throw new LabError(`${lab.dir}/lab.yaml: kind: missing; the kind driver needs at least \`kind: {}\` (config defaults to kind.yaml)`, undefined, 2);
     const pre = await this.preflight();
-    if (!pre.ok) throw missingError(`the kind driver cannot run here: ${pre.missing.map((m) => m.what).join('; ')}`, cannotRunHint(pre.missing, spec.alternative));
+    if (!pre.ok)
+      throw missingError(`the kind driver cannot run here: ${pre.missing.map((m) => m.what).join('; ')}`, cannotRunHint(pre.missing, spec.alternative));
 
     const id = newInstanceId();
     const cluster = clusterName(id);
     const workdir = join(instanceDir(id), 'work');
     mkdirSync(join(workdir, '.lab'), { recursive: true });
-    const ds: KindDriverState = { cluster, kubeconfig: join(workdir, '.kube', 'config'), containers: [], labDir: lab.dir, phase: 'creating', creatorPid: process.pid };
+    const ds: KindDriverState = {
+      cluster,
+      kubeconfig: join(workdir, '.kube', 'config'),
+      containers: [],
+      labDir: lab.dir,
+      phase: 'creating',
+      creatorPid: process.pid,
+    };
     const state: InstanceState = {
-      id, labId: lab.spec.id, driver: 'kind', createdAt: new Date().toISOString(), workdir, nodes: ['host'],
+      id,
+      labId: lab.spec.id,
+      driver: 'kind',
+      createdAt: new Date().toISOString(),
+      workdir,
+      nodes: ['host'],
       driverState: ds as unknown as Record<string, unknown>,
     };
     // Saved before anything exists, so a crash from here on leaves something `lab reap` can find.
@@ -61,7 +93,11 @@ export class KindDriver implements LabDriver {
       const images = await this.images(spec, charts, values, onProgress);
 
       const created = await runLines('kind', kindCreateArgs({ cluster, config: kindConfig, kubeconfig: ds.kubeconfig, nodeImage: spec.nodeImage }), {
-        onLine: (l) => { const p = parseKindLine(l); if (p) onProgress(p); }, timeoutMs: 15 * MIN,
+        onLine: (l) => {
+          const p = parseKindLine(l);
+          if (p) onProgress(p);
+        },
+        timeoutMs: 15 * MIN,
       });
       if (created.code !== 0) this.fail('kind create cluster', created.stderr + created.stdout, spec.alternative);
       ds.containers = sortNodes(await clusterContainers(cluster));
@@ -70,7 +106,13 @@ export class KindDriver implements LabDriver {
 
       if (images.length) {
         onProgress({ phase: 'images', message: `loading ${images.length} image(s) into the nodes`, fraction: 0.5 });
-        const loaded = await runLines('kind', kindLoadArgs(cluster, images), { onLine: (l) => { const p = parseKindLine(l); if (p) onProgress(p); }, timeoutMs: 20 * MIN });
+        const loaded = await runLines('kind', kindLoadArgs(cluster, images), {
+          onLine: (l) => {
+            const p = parseKindLine(l);
+            if (p) onProgress(p);
+          },
+          timeoutMs: 20 * MIN,
+        });
         if (loaded.code !== 0) this.fail('kind load docker-image', loaded.stderr + loaded.stdout, spec.alternative);
       }
 
@@ -82,7 +124,14 @@ export class KindDriver implements LabDriver {
           continue;
         }
         onProgress({ phase: 'helm', message: `helm install ${rel.release}`, fraction: 0.6 });
-        const r = await runLines('helm', args, { onLine: (l) => { const p = parseHelmLine(l, rel.release); if (p) onProgress(p); }, timeoutMs: 10 * MIN, env: this.helmEnv() });
+        const r = await runLines('helm', args, {
+          onLine: (l) => {
+            const p = parseHelmLine(l, rel.release);
+            if (p) onProgress(p);
+          },
+          timeoutMs: 10 * MIN,
+          env: this.helmEnv(),
+        });
         if (r.code !== 0) this.fail(`helm install ${rel.release}`, r.stderr + r.stdout, spec.alternative);
         waitFor.push(...rel.waitFor.map((w) => ({ ...w, namespace: w.namespace ?? rel.namespace })));
       }
@@ -92,8 +141,13 @@ export class KindDriver implements LabDriver {
       const rendered = readFileSync(kindConfig, 'utf8');
       const needNodesReady = !disablesDefaultCni(rendered) || spec.helm.some((r) => r.install === 'up');
       await waitReady(kubeConfigFrom(ds.kubeconfig), {
-        nodes: kindNodeCount(rendered), needNodesReady, waitFor,
-        deadline: Date.now() + spec.waitSeconds * 1000, onProgress, from: 0.65, to: 0.78,
+        nodes: kindNodeCount(rendered),
+        needNodesReady,
+        waitFor,
+        deadline: Date.now() + spec.waitSeconds * 1000,
+        onProgress,
+        from: 0.65,
+        to: 0.78,
       });
       ds.phase = 'ready';
       saveState(state);
@@ -118,11 +172,13 @@ export class KindDriver implements LabDriver {
       if (e instanceof LabError) throw e;
       throw new LabError(`${join(lab.dir, spec.config)}: ${(e as Error).message}`, undefined, 2);
     }
-    spec.helm.forEach((rel, i) => rel.values.forEach((v, j) => {
-      const dest = join(workdir, v);
-      mkdirSync(dirname(dest), { recursive: true });
-      writeFileSync(dest, renderTokens(read(v, `kind.helm.${i}.values.${j}`), cluster));
-    }));
+    spec.helm.forEach((rel, i) =>
+      rel.values.forEach((v, j) => {
+        const dest = join(workdir, v);
+        mkdirSync(dirname(dest), { recursive: true });
+        writeFileSync(dest, renderTokens(read(v, `kind.helm.${i}.values.${j}`), cluster));
+      }),
+    );
     return out;
   }
 
@@ -165,7 +221,10 @@ export class KindDriver implements LabDriver {
     }
     missing = await missingLocalImages(missing, this.deps);
     if (missing.length) {
-      throw missingError(`container images missing and not pullable from here: ${missing.join(', ')}`, cannotRunHint([{ what: 'images', fix: MISSING_IMAGE_FIX(missing) }], spec.alternative));
+      throw missingError(
+        `container images missing and not pullable from here: ${missing.join(', ')}`,
+        cannotRunHint([{ what: 'images', fix: MISSING_IMAGE_FIX(missing) }], spec.alternative),
+      );
     }
     return images;
   }
@@ -176,7 +235,9 @@ export class KindDriver implements LabDriver {
     throw new Error(`${what} failed: ${output.trim().split('\n').slice(-12).join('\n')}`);
   }
 
-  attach(state: InstanceState): LabInstance { return new KindInstance(state); }
+  attach(state: InstanceState): LabInstance {
+    return new KindInstance(state);
+  }
 
   /** Clusters named el<id> whose instance is gone (every one with `all`), and dead kind states. */
   async reap({ all }: { all: boolean }): Promise<ReapReport> {
@@ -194,8 +255,19 @@ export class KindDriver implements LabDriver {
       const state = loadStateAnywhere(id);
       if (state && state.driver !== 'kind') continue;
       const inst = state ? new KindInstance(state) : null;
-      if (!all && inst && (await inst.alive())) { report.kept.push(id); continue; }
-      const stub: InstanceState = state ?? { id, labId: '?', driver: 'kind', createdAt: '', workdir: join(instanceDir(id), 'work'), nodes: [], driverState: { cluster: clusterName(id) } };
+      if (!all && inst && (await inst.alive())) {
+        report.kept.push(id);
+        continue;
+      }
+      const stub: InstanceState = state ?? {
+        id,
+        labId: '?',
+        driver: 'kind',
+        createdAt: '',
+        workdir: join(instanceDir(id), 'work'),
+        nodes: [],
+        driverState: { cluster: clusterName(id) },
+      };
       const errors = await destroyKindInstance(stub);
       report.removed.push(id);
       report.errors.push(...errors.map((e) => `${id}: ${e}`));

@@ -28,8 +28,15 @@ export { processAlive };
 
 /** Node containers of a cluster, by docker label: works even where the kind binary is gone. */
 export async function clusterContainers(cluster: string, runningOnly = false): Promise<string[]> {
-  const r = await run('docker', ['ps', ...(runningOnly ? [] : ['-a']), '--filter', `label=${KIND_LABEL}=${cluster}`, '--format', '{{.Names}}'], { timeoutMs: 20_000 });
-  return r.code === 0 ? r.stdout.split('\n').map((s) => s.trim()).filter(Boolean) : [];
+  const r = await run('docker', ['ps', ...(runningOnly ? [] : ['-a']), '--filter', `label=${KIND_LABEL}=${cluster}`, '--format', '{{.Names}}'], {
+    timeoutMs: 20_000,
+  });
+  return r.code === 0
+    ? r.stdout
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }
 
 /** Deletes a cluster with kind, or with docker when kind is not installed any more. Idempotent. */
@@ -61,7 +68,9 @@ export async function destroyKindInstance(state: InstanceState): Promise<string[
 export class KindInstance implements LabInstance {
   constructor(readonly state: InstanceState) {}
 
-  get ds(): KindDriverState { return this.state.driverState as unknown as KindDriverState; }
+  get ds(): KindDriverState {
+    return this.state.driverState as unknown as KindDriverState;
+  }
 
   private target(node?: string): Target {
     const t = resolveTarget(node, this.ds.cluster, this.state.nodes);
@@ -75,10 +84,18 @@ export class KindInstance implements LabInstance {
    */
   hostEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
     return {
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: this.state.workdir, LANG: 'C.UTF-8', TERM: 'xterm-256color',
-      KUBECONFIG: this.ds.kubeconfig, KIND_CLUSTER: this.ds.cluster,
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: this.state.workdir,
+      LANG: 'C.UTF-8',
+      TERM: 'xterm-256color',
+      KUBECONFIG: this.ds.kubeconfig,
+      KIND_CLUSTER: this.ds.cluster,
       HELM_CACHE_HOME: join(config().stateDir, 'cache', 'helm'),
-      LAB_ID: this.state.labId, LAB_INSTANCE: this.state.id, LAB_NODE: 'host', LAB_WORKDIR: this.state.workdir, LAB_SOURCE: this.ds.labDir,
+      LAB_ID: this.state.labId,
+      LAB_INSTANCE: this.state.id,
+      LAB_NODE: 'host',
+      LAB_WORKDIR: this.state.workdir,
+      LAB_SOURCE: this.ds.labDir,
       ...extra,
     };
   }
@@ -86,7 +103,13 @@ export class KindInstance implements LabInstance {
   async exec(cmd: string, opts: ExecOptions = {}): Promise<LabExecResult> {
     const t = this.target(opts.node);
     if (t.kind === 'host') {
-      return run('/bin/bash', ['-c', cmd], { cwd: this.state.workdir, env: this.hostEnv(opts.env), timeoutMs: opts.timeoutMs, stdin: opts.stdin, signal: opts.signal });
+      return run('/bin/bash', ['-c', cmd], {
+        cwd: this.state.workdir,
+        env: this.hostEnv(opts.env),
+        timeoutMs: opts.timeoutMs,
+        stdin: opts.stdin,
+        signal: opts.signal,
+      });
     }
     if (t.kind === 'node') {
       return run('docker', dockerExecArgs(t.container, cmd, { env: opts.env }), { timeoutMs: opts.timeoutMs, stdin: opts.stdin, signal: opts.signal });
@@ -100,15 +123,31 @@ export class KindInstance implements LabInstance {
     if (t.kind === 'host') return { file: '/bin/bash', args: ['-i'], ...o };
     if (t.kind === 'node') return { file: 'docker', args: ['exec', '-it', '-w', '/', t.container, 'bash'], ...o };
     return {
-      file: 'kubectl', ...o, args: [
-        '--kubeconfig', this.ds.kubeconfig, 'exec', '-it', '-n', t.namespace, t.pod, ...(t.container ? ['-c', t.container] : []),
-        '--', 'sh', '-c', 'command -v bash >/dev/null && exec bash || exec sh',
+      file: 'kubectl',
+      ...o,
+      args: [
+        '--kubeconfig',
+        this.ds.kubeconfig,
+        'exec',
+        '-it',
+        '-n',
+        t.namespace,
+        t.pod,
+        ...(t.container ? ['-c', t.container] : []),
+        '--',
+        'sh',
+        '-c',
+        'command -v bash >/dev/null && exec bash || exec sh',
       ],
     };
   }
 
-  readFile(path: string): Promise<Buffer> { return readConfined(this.state.workdir, path); }
-  writeFile(path: string, data: Buffer | string): Promise<void> { return writeConfined(this.state.workdir, path, data); }
+  readFile(path: string): Promise<Buffer> {
+    return readConfined(this.state.workdir, path);
+  }
+  writeFile(path: string, data: Buffer | string): Promise<void> {
+    return writeConfined(this.state.workdir, path, data);
+  }
 
   /**
    * Every host process inside the node containers (kubelet, containerd, cilium-agent…). They
@@ -118,11 +157,18 @@ export class KindInstance implements LabInstance {
   async pids(): Promise<Set<number>> {
     if (this.ds.containers.length === 0) return new Set();
     const r = await run('docker', ['inspect', '--format', '{{.Id}}', ...this.ds.containers], { timeoutMs: 20_000 });
-    const ids = r.stdout.split('\n').map((s) => s.trim()).filter((s) => /^[0-9a-f]{64}$/.test(s));
+    const ids = r.stdout
+      .split('\n')
+      .map((s) => s.trim())
+      .filter((s) => /^[0-9a-f]{64}$/.test(s));
     const cgroups: [number, string][] = [];
     for (const n of readdirSync('/proc')) {
       if (!/^\d+$/.test(n)) continue;
-      try { cgroups.push([Number(n), readFileSync(`/proc/${n}/cgroup`, 'utf8')]); } catch { /* exited */ }
+      try {
+        cgroups.push([Number(n), readFileSync(`/proc/${n}/cgroup`, 'utf8')]);
+      } catch {
+        /* exited */
+      }
     }
     return pidsOfContainers(cgroups, ids);
   }

@@ -23,7 +23,9 @@ export function exitCodeFromStatus(s: V1Status | null | undefined): number {
 
 class Collect extends Writable {
   text = '';
-  constructor(private readonly max: number) { super(); }
+  constructor(private readonly max: number) {
+    super();
+  }
   override _write(chunk: Buffer, _enc: string, cb: () => void) {
     this.text += chunk.toString('utf8');
     if (this.text.length > this.max) this.text = this.text.slice(this.text.length - this.max);
@@ -62,21 +64,34 @@ export async function podExec(
       o.signal?.removeEventListener('abort', onAbort);
       resolve({ code, stdout: out.text, stderr: err.text + extraErr, ms: performance.now() - started, timedOut });
     };
-    const onAbort = () => { timedOut = true; ws?.close(); finish(124); };
+    const onAbort = () => {
+      timedOut = true;
+      ws?.close();
+      finish(124);
+    };
     const timer = o.timeoutMs ? setTimeout(onAbort, o.timeoutMs) : undefined;
     o.signal?.addEventListener('abort', onAbort, { once: true });
-    new Exec(kc).exec(t.namespace, t.pod, container!, ['sh', '-c', script], out, err, null, false, (s) => {
-      const code = exitCodeFromStatus(s);
-      finish(code, code === 126 && s.message ? `${s.message}\n` : '');
-    }).then((socket) => {
-      ws = socket;
-      socket.on('close', () => setTimeout(() => finish(1, 'the exec stream closed without an exit status\n'), 50));
-      if (settled) socket.close();
-    }, (e: Error) => finish(126, `exec in pod ${t.namespace}/${t.pod}: ${e.message}\n`));
+    new Exec(kc)
+      .exec(t.namespace, t.pod, container!, ['sh', '-c', script], out, err, null, false, (s) => {
+        const code = exitCodeFromStatus(s);
+        finish(code, code === 126 && s.message ? `${s.message}\n` : '');
+      })
+      .then(
+        (socket) => {
+          ws = socket;
+          socket.on('close', () => setTimeout(() => finish(1, 'the exec stream closed without an exit status\n'), 50));
+          if (settled) socket.close();
+        },
+        (e: Error) => finish(126, `exec in pod ${t.namespace}/${t.pod}: ${e.message}\n`),
+      );
   });
 }
 
-export interface Readiness { ready: boolean; summary: string; notReady: string[] }
+export interface Readiness {
+  ready: boolean;
+  summary: string;
+  notReady: string[];
+}
 
 export type Workload = { kind: 'DaemonSet' | 'Deployment'; name: string; namespace: string };
 
@@ -119,9 +134,10 @@ export async function stuckPods(kc: KubeConfig): Promise<string[]> {
   for (const p of pods) {
     for (const cs of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) {
       const w = cs.state?.waiting;
-      if (w?.reason && w.reason !== 'PodInitializing') out.push(`${p.metadata?.namespace}/${p.metadata?.name} ${cs.name}: ${w.reason}${/Pull/.test(w.reason) ? ` (${cs.image})` : ''}`);
+      if (w?.reason && w.reason !== 'PodInitializing')
+        out.push(`${p.metadata?.namespace}/${p.metadata?.name} ${cs.name}: ${w.reason}${/Pull/.test(w.reason) ? ` (${cs.image})` : ''}`);
     }
-    if (p.status?.phase === 'Pending' && !(p.status.containerStatuses?.length)) {
+    if (p.status?.phase === 'Pending' && !p.status.containerStatuses?.length) {
       const why = p.status.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')?.message;
       if (why) out.push(`${p.metadata?.namespace}/${p.metadata?.name}: ${why}`);
     }
@@ -138,7 +154,11 @@ export async function waitReady(
   const t0 = Date.now();
   for (;;) {
     let r: Readiness | null = null;
-    try { r = await readiness(kc, o); } catch (e) { r = { ready: false, summary: `API server not answering yet (${(e as Error).message.split('\n')[0]})`, notReady: ['api'] }; }
+    try {
+      r = await readiness(kc, o);
+    } catch (e) {
+      r = { ready: false, summary: `API server not answering yet (${(e as Error).message.split('\n')[0]})`, notReady: ['api'] };
+    }
     if (r.summary !== last) {
       const share = Math.min(1, (Date.now() - t0) / Math.max(1, o.deadline - t0));
       o.onProgress({ phase: 'wait', message: r.summary, fraction: r.ready ? o.to : o.from + (o.to - o.from) * share * 0.9 });
@@ -147,7 +167,9 @@ export async function waitReady(
     if (r.ready) return;
     if (Date.now() > o.deadline) {
       const stuck = await stuckPods(kc).catch(() => []);
-      throw new Error(`the cluster was not ready in time: ${r.notReady.join(', ')} not ready (${r.summary})${stuck.length ? `; pods: ${stuck.slice(0, 8).join('; ')}` : ''}`);
+      throw new Error(
+        `the cluster was not ready in time: ${r.notReady.join(', ')} not ready (${r.summary})${stuck.length ? `; pods: ${stuck.slice(0, 8).join('; ')}` : ''}`,
+      );
     }
     await new Promise((res) => setTimeout(res, o.pollMs ?? 2000));
   }

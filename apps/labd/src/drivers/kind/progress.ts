@@ -68,8 +68,15 @@ export function diagnoseFailure(output: string): { what: string; fix: string } |
   if (/Cannot connect to the Docker daemon|permission denied while trying to connect to the Docker daemon/i.test(output)) {
     return { what: 'the docker daemon is not reachable', fix: 'start it (systemctl start docker) and run lab as root or as a member of the docker group' };
   }
-  if (/(dial tcp|no such host|i\/o timeout|connection refused).*(helm|index\.yaml|\.tgz)|looks like "https?:\/\/[^"]+" is not a valid chart repository/i.test(output)) {
-    return { what: 'the Helm chart repository cannot be reached', fix: 'run lab up once on a machine with access to the chart repository; the chart is cached in the state dir for later, offline, runs' };
+  if (
+    /(dial tcp|no such host|i\/o timeout|connection refused).*(helm|index\.yaml|\.tgz)|looks like "https?:\/\/[^"]+" is not a valid chart repository/i.test(
+      output,
+    )
+  ) {
+    return {
+      what: 'the Helm chart repository cannot be reached',
+      fix: 'run lab up once on a machine with access to the chart repository; the chart is cached in the state dir for later, offline, runs',
+    };
   }
   return null;
 }

@@ -6,7 +6,11 @@ import type { RunResult } from '../../proc.ts';
  * to `onLine` as it arrives, so `up` can report progress while kind and helm work. The child gets
  * its own process group; a timeout kills the whole group.
  */
-export function runLines(cmd: string, args: string[], o: { onLine: (line: string) => void; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<RunResult> {
+export function runLines(
+  cmd: string,
+  args: string[],
+  o: { onLine: (line: string) => void; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string },
+): Promise<RunResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: o.cwd, env: o.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -22,11 +26,22 @@ export function runLines(cmd: string, args: string[], o: { onLine: (line: string
         partial = lines.pop() ?? '';
         for (const l of lines) if (l.trim()) o.onLine(l);
       });
-      stream.on('end', () => { if (partial.trim()) o.onLine(partial); });
+      stream.on('end', () => {
+        if (partial.trim()) o.onLine(partial);
+      });
     };
     feed('stdout');
     feed('stderr');
-    const timer = o.timeoutMs ? setTimeout(() => { timedOut = true; try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, o.timeoutMs) : undefined;
+    const timer = o.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }, o.timeoutMs)
+      : undefined;
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       if (e.code === 'ENOENT') resolve({ code: 127, stdout: '', stderr: `${cmd}: command not found`, ms: performance.now() - started, timedOut: false });

@@ -27,7 +27,9 @@ export function cgroupPids(dir: string): number[] {
     try {
       for (const p of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n')) if (p) out.push(Number(p));
       for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(join(d, e.name));
-    } catch { /* removed while walking */ }
+    } catch {
+      /* removed while walking */
+    }
   };
   walk(dir);
   return out;
@@ -41,9 +43,19 @@ export async function destroyCgroup(dir: string): Promise<void> {
     const pids = cgroupPids(dir);
     if (pids.length === 0) break;
     if (existsSync(killFile)) {
-      try { writeFileSync(killFile, '1'); } catch { /* fall back to signals */ }
+      try {
+        writeFileSync(killFile, '1');
+      } catch {
+        /* fall back to signals */
+      }
     }
-    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
   const rm = (d: string) => {
@@ -51,7 +63,10 @@ export async function destroyCgroup(dir: string): Promise<void> {
     rmdirSync(d);
   };
   for (let i = 0; i < 50; i++) {
-    try { rm(dir); return; } catch (e) {
+    try {
+      rm(dir);
+      return;
+    } catch (e) {
       // Gone already (another lab's up reaped it, or a second down): removed is what we wanted.
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       if ((e as NodeJS.ErrnoException).code !== 'EBUSY') throw e;

@@ -41,10 +41,20 @@ async function removeHostIptables(prefix: string): Promise<void> {
     for (const line of save.stdout.split('\n')) {
       if (line.startsWith('*')) table = line.slice(1);
       else if (line.startsWith('-A ') && line.toLowerCase().includes(prefix)) {
-        await run(bin, ['-t', table, ...line.replace(/^-A /, '-D ').match(/(?:[^\s"]+|"[^"]*")+/g)!.map((t) => t.replace(/^"|"$/g, ''))]);
+        await run(bin, [
+          '-t',
+          table,
+          ...line
+            .replace(/^-A /, '-D ')
+            .match(/(?:[^\s"]+|"[^"]*")+/g)!
+            .map((t) => t.replace(/^"|"$/g, '')),
+        ]);
       } else if (line.startsWith(':') && line.slice(1).toLowerCase().startsWith(prefix)) chains.push([table, line.slice(1).split(' ')[0]!]);
     }
-    for (const [t, c] of chains) { await run(bin, ['-t', t, '-F', c]); await run(bin, ['-t', t, '-X', c]); }
+    for (const [t, c] of chains) {
+      await run(bin, ['-t', t, '-F', c]);
+      await run(bin, ['-t', t, '-X', c]);
+    }
   }
 }
 
@@ -57,13 +67,21 @@ export async function destroyInstance(id: string): Promise<string[]> {
   const prefix = prefixOf(id);
   const errors: string[] = [];
   const attempt = async (what: string, fn: () => Promise<unknown> | unknown) => {
-    try { await fn(); } catch (e) { errors.push(`${what}: ${(e as Error).message}`); }
+    try {
+      await fn();
+    } catch (e) {
+      errors.push(`${what}: ${(e as Error).message}`);
+    }
   };
   await attempt('cgroup', () => destroyCgroup(join(labCgroupBase(), prefix)));
   // After v2 killed every process, the v1 directories (memory, pids, cpu limits) are empty.
   await attempt('cgroup v1', () => destroyV1Cgroups(prefix));
   const netns = (await labNetnsByInstance()).get(id) ?? [];
-  for (const n of netns) await attempt(`netns ${n}`, async () => { const r = await run('ip', ['netns', 'del', n]); if (r.code !== 0 && existsSync(`/run/netns/${n}`)) throw new Error(r.stderr.trim()); });
+  for (const n of netns)
+    await attempt(`netns ${n}`, async () => {
+      const r = await run('ip', ['netns', 'del', n]);
+      if (r.code !== 0 && existsSync(`/run/netns/${n}`)) throw new Error(r.stderr.trim());
+    });
   for (const l of (await labHostLinks()).get(id) ?? []) await attempt(`link ${l}`, () => run('ip', ['link', 'del', l]));
   await attempt('iptables', () => removeHostIptables(prefix));
   await attempt('bpffs', () => {

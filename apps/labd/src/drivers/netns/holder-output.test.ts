@@ -15,8 +15,13 @@ const labsDir = isRoot ? minimalLabsDir() : '';
 let id = '';
 const env = { ...process.env, ELAB_STATE_DIR: stateDir, ELAB_LABS_DIR: labsDir };
 
-interface Member { name: string; cgroup: string; holderPid: number }
-const stateOf = () => JSON.parse(readFileSync(join(stateDir, 'instances', id, 'state.json'), 'utf8')) as { workdir: string; driverState: { members: Member[] } };
+interface Member {
+  name: string;
+  cgroup: string;
+  holderPid: number;
+}
+const stateOf = () =>
+  JSON.parse(readFileSync(join(stateDir, 'instances', id, 'state.json'), 'utf8')) as { workdir: string; driverState: { members: Member[] } };
 
 /** Bytes of every file under dir, except those under `skipDir` (the lab's own workdir, a capped tmpfs). */
 function bytesUnder(dir: string, skipDir: string): number {
@@ -34,8 +39,9 @@ before(() => {
   if (!isRoot) return;
   // Two members (a node and a pod), so two holders: the lab's PID 1 and one that joined its PID namespace.
   const dir = join(labsDir, 'pair');
-  const yaml = 'id: pair\ntitle: Two members\ndrivers: [netns]\ntopology:\n  nodes: [{ name: lab }]\n  pods:\n    - { name: p1, node: lab }\n'
-    + 'steps:\n  - id: only\n    title: The only step\n';
+  const yaml =
+    'id: pair\ntitle: Two members\ndrivers: [netns]\ntopology:\n  nodes: [{ name: lab }]\n  pods:\n    - { name: p1, node: lab }\n' +
+    'steps:\n  - id: only\n    title: The only step\n';
   mkdirSync(join(dir, 'steps', 'only'), { recursive: true });
   writeFileSync(join(dir, 'lab.yaml'), yaml);
   writeFileSync(join(dir, 'steps', 'only', 'solve.sh'), 'true\n');
@@ -44,19 +50,29 @@ before(() => {
   assert.equal(up.code, 0, up.stderr);
   id = up.stdout.trim();
 });
-after(() => { if (id) lab(['down', id], { env }); });
+after(() => {
+  if (id) lab(['down', id], { env });
+});
 
-test('no process of the lab (seen from the host) has a file of labd\'s state dir open, but for its workdir', { skip }, () => {
+test("no process of the lab (seen from the host) has a file of labd's state dir open, but for its workdir", { skip }, () => {
   const s = stateOf();
   assert.equal(s.driverState.members.length, 2, 'both members have a holder');
   const open: string[] = [];
   for (const m of s.driverState.members) {
     for (const pid of readFileSync(join(m.cgroup, 'cgroup.procs'), 'utf8').trim().split('\n').filter(Boolean)) {
       let fds: string[] = [];
-      try { fds = readdirSync(`/proc/${pid}/fd`); } catch { continue; }
+      try {
+        fds = readdirSync(`/proc/${pid}/fd`);
+      } catch {
+        continue;
+      }
       for (const fd of fds) {
         let t = '';
-        try { t = readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { continue; }
+        try {
+          t = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          continue;
+        }
         if ((t.startsWith(stateDir) && !t.startsWith(s.workdir)) || t.includes('.holder.log')) open.push(`${m.name} pid ${pid} fd ${fd} -> ${t}`);
       }
     }
@@ -64,7 +80,7 @@ test('no process of the lab (seen from the host) has a file of labd\'s state dir
   assert.deepEqual(open, [], 'no holder keeps a host file open');
 });
 
-test('inside the lab, /proc/*/fd links to no host path; writing to every holder\'s stdout/stderr grows nothing on the host', { skip }, () => {
+test("inside the lab, /proc/*/fd links to no host path; writing to every holder's stdout/stderr grows nothing on the host", { skip }, () => {
   const s = stateOf();
   const listed = lab(['exec', id, '--', 'ls -l /proc/[0-9]*/fd/ 2>/dev/null'], { env });
   assert.equal(listed.code, 0, listed.stderr);

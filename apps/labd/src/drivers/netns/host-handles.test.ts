@@ -25,24 +25,46 @@ let id = '';
 function labWithStrayFd(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdio = ['ignore', 'pipe', 'pipe', ...Array<'ignore'>(EXTRA_FD - 3).fill('ignore'), 'pipe'] as const;
   const child = spawn(process.execPath, [labBin, ...args], { env, stdio: [...stdio] });
-  let stdout = '', stderr = '';
-  child.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
+  let stdout = '',
+    stderr = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
   const stray = (child.stdio as unknown as Readable[])[EXTRA_FD]!;
-  stray.on('error', () => { /* only held open, never read */ });
+  stray.on('error', () => {
+    /* only held open, never read */
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-  const ended = (s: Readable) => new Promise<void>((r) => { if (s.readableEnded) r(); else s.once('close', () => r()); });
+  const ended = (s: Readable) =>
+    new Promise<void>((r) => {
+      if (s.readableEnded) r();
+      else s.once('close', () => r());
+    });
   return new Promise((resolve, reject) => {
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      void Promise.all([ended(child.stdout!), ended(child.stderr!)]).then(() => { stray.destroy(); resolve({ code: code ?? -1, stdout, stderr }); });
+      void Promise.all([ended(child.stdout!), ended(child.stderr!)]).then(() => {
+        stray.destroy();
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
     });
   });
 }
 
 const fdsOf = (listing: string, dir: string) =>
-  (listing.split(`${dir}:\n`)[1] ?? '').split('\n\n')[0]!.split('\n').map((l) => / (\d+) -> /.exec(l)?.[1]).filter(Boolean).map(Number);
+  (listing.split(`${dir}:\n`)[1] ?? '')
+    .split('\n\n')[0]!
+    .split('\n')
+    .map((l) => / (\d+) -> /.exec(l)?.[1])
+    .filter(Boolean)
+    .map(Number);
 
 before(async () => {
   if (!isRoot) return;
@@ -52,9 +74,11 @@ before(async () => {
   assert.match(id, /^[a-z0-9]{6}$/);
 });
 
-after(() => { if (isRoot && id) lab(['down', id], { env }); });
+after(() => {
+  if (isRoot && id) lab(['down', id], { env });
+});
 
-test('descriptors inherited by lab reach neither the lab\'s PID 1 nor an exec: only 0-2', { skip }, async () => {
+test("descriptors inherited by lab reach neither the lab's PID 1 nor an exec: only 0-2", { skip }, async () => {
   const r = await labWithStrayFd(['exec', id, '--', 'ls -l /proc/1/fd /proc/self/fd']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(fdsOf(r.stdout, '/proc/1/fd'), [0, 1, 2], r.stdout);
@@ -66,18 +90,26 @@ test('descriptors inherited by lab reach neither the lab\'s PID 1 nor an exec: o
 // Device nodes this host has and the test (the host's root) can open: each must be refused in a
 // lab even when reached through a devtmpfs the lab mounts itself. Without any, nothing is proved.
 const HOST_DEVICES = ['kvm', 'loop0', 'loop-control', 'zram0', 'vda', 'sda', 'nvme0n1', 'mem', 'port', 'hwrng', 'fuse', 'console', 'btrfs-control'];
-const openableOnHost = () => HOST_DEVICES.filter((d) => {
-  try { closeSync(openSync(`/dev/${d}`, fsc.O_RDONLY | fsc.O_NONBLOCK)); return true; } catch { return false; }
-});
+const openableOnHost = () =>
+  HOST_DEVICES.filter((d) => {
+    try {
+      closeSync(openSync(`/dev/${d}`, fsc.O_RDONLY | fsc.O_NONBLOCK));
+      return true;
+    } catch {
+      return false;
+    }
+  });
 
-test('a devtmpfs mounted in a lab opens none of the host\'s devices (devices cgroup)', { skip }, () => {
+test("a devtmpfs mounted in a lab opens none of the host's devices (devices cgroup)", { skip }, () => {
   const devs = openableOnHost();
   assert.ok(devs.length > 0, `none of ${HOST_DEVICES.join(', ')} opens on this host: the test cannot tell a refusal from an absence`);
   const probe = `import os,errno
 for d in ['null', ${devs.map((d) => `'${d}'`).join(', ')}]:
     try: os.close(os.open('/tmp/hostdev/'+d, os.O_RDONLY|os.O_NONBLOCK)); print(d, 'opened')
     except OSError as e: print(d, errno.errorcode[e.errno])`;
-  const r = lab(['exec', id, '--', `mkdir -p /tmp/hostdev && mount -t devtmpfs -o ro lab-devtmpfs /tmp/hostdev && echo MOUNTED && python3 -c "${probe}"`], { env });
+  const r = lab(['exec', id, '--', `mkdir -p /tmp/hostdev && mount -t devtmpfs -o ro lab-devtmpfs /tmp/hostdev && echo MOUNTED && python3 -c "${probe}"`], {
+    env,
+  });
   if (!r.stdout.includes('MOUNTED')) return; // refusing the mount is as good
   const lines = r.stdout.split('\n');
   assert.ok(lines.includes('null opened'), `the lab's own devices still open from the new mount:\n${r.stdout}${r.stderr}`);

@@ -17,7 +17,8 @@ const sh = (cmd: string) => execFileSync('/bin/bash', ['-c', cmd], { encoding: '
 
 const stateDir = isRoot ? tempStateDir() : '';
 const env = { ...process.env, ELAB_STATE_DIR: stateDir, ELAB_LABS_DIR: isRoot ? minimalLabsDir() : '' };
-let a = '', b = '';
+let a = '',
+  b = '';
 const inA = (cmd: string) => lab(['exec', a, '--', cmd], { env });
 const workdirOf = (id: string) => JSON.parse(readFileSync(join(stateDir, 'instances', id, 'state.json'), 'utf8')).workdir as string;
 
@@ -31,9 +32,11 @@ before(() => {
   assert.match(b, /^[a-z0-9]{6}$/);
 });
 
-after(() => { if (isRoot) for (const id of [a, b]) lab(['down', id], { env }); });
+after(() => {
+  if (isRoot) for (const id of [a, b]) lab(['down', id], { env });
+});
 
-test('a lab cannot read labd\'s state dir: tokens, database, other instances', { skip }, () => {
+test("a lab cannot read labd's state dir: tokens, database, other instances", { skip }, () => {
   const r = inA(`cat ${stateDir}/service-token ${stateDir}/instructor-token ${stateDir}/labd.db; ls ${stateDir} ${stateDir}/instances; cat /etc/shadow`);
   assert.notEqual(r.code, 0);
   assert.doesNotMatch(r.stdout, /SECRET|root:/);
@@ -43,16 +46,19 @@ test('a lab cannot read labd\'s state dir: tokens, database, other instances', {
   assert.equal(inA(`test "$PWD" = ${workdirOf(a)} && touch mine`).code, 0);
   // The driver's helpers are there read-only (lab-on on PATH); nothing else of the repository is.
   const libexec = join(repoRoot, 'apps/labd/libexec');
-  assert.equal(inA(`test -x "$(command -v lab-on)" && test -r ${libexec}/enter.sh && ! touch ${libexec}/x 2>/dev/null && ! test -e ${repoRoot}/package.json`).code, 0);
+  assert.equal(
+    inA(`test -x "$(command -v lab-on)" && test -r ${libexec}/enter.sh && ! touch ${libexec}/x 2>/dev/null && ! test -e ${repoRoot}/package.json`).code,
+    0,
+  );
 });
 
-test('ps and /proc show only the lab\'s processes; none of labd\'s or the host\'s', { skip }, () => {
+test("ps and /proc show only the lab's processes; none of labd's or the host's", { skip }, () => {
   const r = inA('ps -e -o pid=,args=');
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.ok(lines.length < 10, `only a handful of lab processes, got:\n${r.stdout}`);
   assert.doesNotMatch(r.stdout, /\bnode\b|lab\.mjs|\/sbin\/init|sshd/, 'no host process is visible');
-  assert.match(lines[0]!, /^\s*1 .*lab-root\.sh|^\s*1 .*sleep|^\s*1 .*bash/, 'PID 1 is the lab\'s own holder');
+  assert.match(lines[0]!, /^\s*1 .*lab-root\.sh|^\s*1 .*sleep|^\s*1 .*bash/, "PID 1 is the lab's own holder");
   const n = inA('ls -d /proc/[0-9]* | wc -l').stdout.trim();
   assert.ok(Number(n) < 10, `/proc lists ${n} processes`);
 });
@@ -72,9 +78,11 @@ test('no namespace of labd or the host is reachable: nsenter leads only into the
 test('links and iptables rules made from a lab never appear in the host namespace', { skip }, () => {
   // Through PID 1 and labd's pid (this test's), the tester's way; not every pid, so a lab that is
   // not contained touches only the host namespace, not other labs' (the test must fail cleanly).
-  inA(`for t in 1 ${process.pid}; do nsenter -t $t -n -- ip link add eliso0 type veth peer name eliso1; `
-    + 'nsenter -t $t -n -- iptables -A INPUT -m comment --comment eliso-mark -j ACCEPT; done 2>/dev/null; '
-    + 'ip link add eliso2 type veth peer name eliso3; iptables -A INPUT -m comment --comment eliso-mark -j ACCEPT');
+  inA(
+    `for t in 1 ${process.pid}; do nsenter -t $t -n -- ip link add eliso0 type veth peer name eliso1; ` +
+      'nsenter -t $t -n -- iptables -A INPUT -m comment --comment eliso-mark -j ACCEPT; done 2>/dev/null; ' +
+      'ip link add eliso2 type veth peer name eliso3; iptables -A INPUT -m comment --comment eliso-mark -j ACCEPT',
+  );
   const leaked = sh('ip -o link show; iptables-save 2>/dev/null || true');
   // Clean up before asserting, so a failure here does not leave the host changed.
   sh('ip link del eliso0 2>/dev/null; while iptables -D INPUT -m comment --comment eliso-mark -j ACCEPT 2>/dev/null; do :; done; true');
@@ -85,8 +93,10 @@ test('links and iptables rules made from a lab never appear in the host namespac
 
 test('mounting, unmounting and host-wide sysctls are refused even with CAP_SYS_ADMIN', { skip }, () => {
   const core = readFileSync('/proc/sys/kernel/core_pattern', 'utf8');
-  const r = inA('mkdir -p /tmp/p; mount -t proc proc /tmp/p && echo MOUNTED; mount -o remount,rw /usr && echo REMOUNTED; '
-    + 'umount /proc/sys && echo UNMOUNTED; echo "|/tmp/x" > /proc/sys/kernel/core_pattern && echo WROTE; touch /usr/eliso && echo TOUCHED; true');
+  const r = inA(
+    'mkdir -p /tmp/p; mount -t proc proc /tmp/p && echo MOUNTED; mount -o remount,rw /usr && echo REMOUNTED; ' +
+      'umount /proc/sys && echo UNMOUNTED; echo "|/tmp/x" > /proc/sys/kernel/core_pattern && echo WROTE; touch /usr/eliso && echo TOUCHED; true',
+  );
   assert.doesNotMatch(r.stdout, /MOUNTED|REMOUNTED|UNMOUNTED|WROTE|TOUCHED/);
   assert.equal(readFileSync('/proc/sys/kernel/core_pattern', 'utf8'), core);
   assert.match(inA('grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status').stdout, /NoNewPrivs:\s+1\nSeccomp:\s+2/);
@@ -95,22 +105,35 @@ test('mounting, unmounting and host-wide sysctls are refused even with CAP_SYS_A
   for (const cap of [16n, 17n, 19n, 25n, 27n]) assert.equal((bnd >> cap) & 1n, 0n, `capability ${cap} is dropped`);
 });
 
-test('learner A sees neither B\'s workdir nor B\'s pinned maps', { skip }, () => {
+test("learner A sees neither B's workdir nor B's pinned maps", { skip }, () => {
   const bw = workdirOf(b);
-  assert.equal(lab(['exec', b, '--', 'echo B-PRIVATE > secret.txt && bpftool map create /sys/fs/bpf/bsecret type hash key 4 value 4 entries 4 name bsecret'], { env }).code, 0);
+  assert.equal(
+    lab(['exec', b, '--', 'echo B-PRIVATE > secret.txt && bpftool map create /sys/fs/bpf/bsecret type hash key 4 value 4 entries 4 name bsecret'], { env })
+      .code,
+    0,
+  );
   const r = inA(`cat ${bw}/secret.txt; ls ${bw}; ls /sys/fs/bpf; ls /proc/*/root/sys/fs/bpf; grep -rs B-PRIVATE /tmp /run /var`);
   assert.doesNotMatch(r.stdout, /B-PRIVATE|bsecret|secret\.txt/);
   assert.match(lab(['exec', b, '--', 'ls /sys/fs/bpf; cat secret.txt'], { env }).stdout, /bsecret[\s\S]*B-PRIVATE/, 'B itself still has both');
 });
 
-test('labd\'s loopback port cannot be called from a lab, directly or through nsenter', { skip }, async () => {
+test("labd's loopback port cannot be called from a lab, directly or through nsenter", { skip }, async () => {
   // A stand-in for labd's HTTP API on the host's 127.0.0.1.
   const server = createServer((_req, res) => res.end('LABD-ANSWERED\n'));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   try {
-    const r = await labAsync(['exec', a, '--', `for t in 1 ${process.pid}; do nsenter -t $t -n -- curl -s --max-time 3 http://127.0.0.1:${port}/; done; `
-      + `curl -s --max-time 3 http://127.0.0.1:${port}/; true`], env, 60_000);
+    const r = await labAsync(
+      [
+        'exec',
+        a,
+        '--',
+        `for t in 1 ${process.pid}; do nsenter -t $t -n -- curl -s --max-time 3 http://127.0.0.1:${port}/; done; ` +
+          `curl -s --max-time 3 http://127.0.0.1:${port}/; true`,
+      ],
+      env,
+      60_000,
+    );
     assert.doesNotMatch(r.stdout, /LABD-ANSWERED/);
     // The stand-in does answer on the host, so the lab's silence means something.
     assert.match(await (await fetch(`http://127.0.0.1:${port}/`)).text(), /LABD-ANSWERED/);

@@ -17,7 +17,8 @@ const LIMITS = { memoryMiB: 128, pids: 64, cpuPercent: 50, workdirMiB: 32 };
 const stateDir = isRoot ? tempStateDir() : '';
 const env = { ...process.env, ELAB_STATE_DIR: stateDir, ELAB_LABS_DIR: isRoot ? minimalLabsDir(LIMITS) : '' };
 const otherEnv = { ...env, ELAB_LABS_DIR: isRoot ? minimalLabsDir() : '' };
-let tight = '', other = '';
+let tight = '',
+  other = '';
 const v1 = (ctrl: string, id: string, file: string) => join('/sys/fs/cgroup', ctrl, 'ebpf-lab', `el${id}`, file);
 
 before(() => {
@@ -29,7 +30,9 @@ before(() => {
 });
 
 // One by one: the last test already took `tight` down, and a failing id stops `lab down` there.
-after(() => { if (isRoot) for (const id of [tight, other]) lab(['down', id], { env }); });
+after(() => {
+  if (isRoot) for (const id of [tight, other]) lab(['down', id], { env });
+});
 
 /** Runs `cmd` in the tight lab; meanwhile the other lab and the host must answer. */
 async function whileMisbehaving(cmd: string): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
@@ -60,7 +63,8 @@ test('a memory hog is killed by the memory limit', { skip }, async () => {
 });
 
 test('a fork storm stops at the pids limit', { skip }, async () => {
-  const storm = 'import os, time\nn = 0\nfor i in range(2000):\n  try:\n    pid = os.fork()\n  except OSError:\n    break\n  if pid == 0:\n    time.sleep(20); os._exit(0)\n  n += 1\nprint("FORKED", n)';
+  const storm =
+    'import os, time\nn = 0\nfor i in range(2000):\n  try:\n    pid = os.fork()\n  except OSError:\n    break\n  if pid == 0:\n    time.sleep(20); os._exit(0)\n  n += 1\nprint("FORKED", n)';
   const r = await whileMisbehaving(`python3 -c '${storm}'; pkill -x -f "python3 -c .*" 2>/dev/null; true`);
   const forked = Number(/FORKED (\d+)/.exec(r.stdout)?.[1] ?? NaN);
   assert.ok(forked < 64, `at most 64 processes in the lab, the storm made ${forked}: ${r.stdout}${r.stderr}`);

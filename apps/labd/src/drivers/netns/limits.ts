@@ -24,7 +24,11 @@ const CONTROLLERS: Controller[] = ['memory', 'pids', 'cpu', 'devices'];
 export const LAB_DEVICES = ['c 1:3', 'c 1:5', 'c 1:7', 'c 1:8', 'c 1:9', 'c 5:0', 'c 5:2', 'c 136:*'];
 
 /** Where each controller can be used: its own v1 hierarchy, else the v2 one if enabled there. */
-export interface ControllerPlace { ctrl: Controller; version: 1 | 2; root: string }
+export interface ControllerPlace {
+  ctrl: Controller;
+  version: 1 | 2;
+  root: string;
+}
 
 function v1Mounts(): Map<Controller, string> {
   const out = new Map<Controller, string>();
@@ -39,7 +43,11 @@ function v1Mounts(): Map<Controller, string> {
 function v2Available(): Set<string> {
   const root = cgroup2Root();
   if (!root) return new Set();
-  try { return new Set(readFileSync(join(root, 'cgroup.controllers'), 'utf8').trim().split(/\s+/)); } catch { return new Set(); }
+  try {
+    return new Set(readFileSync(join(root, 'cgroup.controllers'), 'utf8').trim().split(/\s+/));
+  } catch {
+    return new Set();
+  }
 }
 
 export function controllerPlaces(): ControllerPlace[] {
@@ -72,14 +80,33 @@ export function memberV1Dirs(prefix: string, member: string): string[] {
 export function applyLimits(prefix: string, limits: LabLimits): string[] {
   const enforced: string[] = [];
   const values: Record<Controller, [file1: [string, string, required?: boolean][], file2: [string, string][], label: string]> = {
-    memory: [[['memory.limit_in_bytes', String(limits.memoryMiB * 1048576)], ['memory.memsw.limit_in_bytes', String(limits.memoryMiB * 1048576)]],
-      [['memory.max', String(limits.memoryMiB * 1048576)], ['memory.swap.max', '0']], `memory ${limits.memoryMiB} MiB`],
+    memory: [
+      [
+        ['memory.limit_in_bytes', String(limits.memoryMiB * 1048576)],
+        ['memory.memsw.limit_in_bytes', String(limits.memoryMiB * 1048576)],
+      ],
+      [
+        ['memory.max', String(limits.memoryMiB * 1048576)],
+        ['memory.swap.max', '0'],
+      ],
+      `memory ${limits.memoryMiB} MiB`,
+    ],
     pids: [[['pids.max', String(limits.pids)]], [['pids.max', String(limits.pids)]], `pids ${limits.pids}`],
-    cpu: [[['cpu.cfs_period_us', '100000'], ['cpu.cfs_quota_us', String(limits.cpuPercent * 1000)]],
-      [['cpu.max', `${limits.cpuPercent * 1000} 100000`]], `cpu ${limits.cpuPercent}%`],
+    cpu: [
+      [
+        ['cpu.cfs_period_us', '100000'],
+        ['cpu.cfs_quota_us', String(limits.cpuPercent * 1000)],
+      ],
+      [['cpu.max', `${limits.cpuPercent * 1000} 100000`]],
+      `cpu ${limits.cpuPercent}%`,
+    ],
     // Deny everything, then allow the lab's own /dev; the members' cgroups below inherit the list.
     // (cgroup v2 has no devices controller file: it takes a BPF program, not done here.)
-    devices: [[['devices.deny', 'a', true], ...LAB_DEVICES.map((d): [string, string, boolean] => ['devices.allow', `${d} rwm`, true])], [], 'devices: the lab\'s /dev only'],
+    devices: [
+      [['devices.deny', 'a', true], ...LAB_DEVICES.map((d): [string, string, boolean] => ['devices.allow', `${d} rwm`, true])],
+      [],
+      "devices: the lab's /dev only",
+    ],
   };
   for (const place of controllerPlaces()) {
     const dir = join(place.root, LAB_CGROUP_PARENT, prefix);
@@ -88,7 +115,11 @@ export function applyLimits(prefix: string, limits: LabLimits): string[] {
     const [f1, f2, label] = values[place.ctrl];
     for (const [i, [file, value, required]] of (place.version === 1 ? f1 : f2).entries()) {
       // memsw and swap.max only exist with swap accounting; the first file is the limit itself.
-      try { writeFileSync(join(dir, file), value); } catch (e) { if (i === 0 || required) throw new Error(`cannot set ${file} (${value}) on ${dir}: ${(e as Error).message}`); }
+      try {
+        writeFileSync(join(dir, file), value);
+      } catch (e) {
+        if (i === 0 || required) throw new Error(`cannot set ${file} (${value}) on ${dir}: ${(e as Error).message}`);
+      }
     }
     enforced.push(`${label} (cgroup v${place.version})`);
   }
@@ -107,7 +138,10 @@ export function v1LabIds(): string[] {
   for (const p of v1Places()) {
     const base = join(p.root, LAB_CGROUP_PARENT);
     if (!existsSync(base)) continue;
-    for (const n of readdirSync(base)) { const id = instanceIdOf(n, 'none'); if (id) ids.push(id); }
+    for (const n of readdirSync(base)) {
+      const id = instanceIdOf(n, 'none');
+      if (id) ids.push(id);
+    }
   }
   return ids;
 }
@@ -145,11 +179,13 @@ export function limitsReport(): { ok: boolean; detail: string; fix?: string } {
   const have = places.map((p) => `${p.ctrl} (cgroup v${p.version})`);
   const missing = CONTROLLERS.filter((c) => !places.some((p) => p.ctrl === c));
   const d = DEFAULT_LIMITS;
-  const detail = `netns labs enforce ${[...have, 'workdir size (tmpfs)'].join(', ')}`
-    + `${missing.length ? `; NOT ${missing.join(', ')}` : ''}. Defaults: memory ${d.memoryMiB} MiB, pids ${d.pids}, cpu ${d.cpuPercent}%, workdir ${d.workdirMiB} MiB (lab.yaml limits: overrides)`;
+  const detail =
+    `netns labs enforce ${[...have, 'workdir size (tmpfs)'].join(', ')}` +
+    `${missing.length ? `; NOT ${missing.join(', ')}` : ''}. Defaults: memory ${d.memoryMiB} MiB, pids ${d.pids}, cpu ${d.cpuPercent}%, workdir ${d.workdirMiB} MiB (lab.yaml limits: overrides)`;
   if (!missing.length) return { ok: true, detail };
   return {
-    ok: false, detail,
+    ok: false,
+    detail,
     fix: `mount the v1 controller(s), e.g. mkdir -p /sys/fs/cgroup/${missing[0]} && mount -t cgroup -o ${missing[0]} cgroup /sys/fs/cgroup/${missing[0]}, or enable them in cgroup v2 (cgroup.subtree_control)`,
   };
 }

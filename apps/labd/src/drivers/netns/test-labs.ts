@@ -11,8 +11,15 @@ import { labBin, type CliResult } from '../../test-support/lab-cli.ts';
 export function minimalLabsDir(limits?: Record<string, number>): string {
   const dir = mkdtempSync(join(tmpdir(), 'elab-labs-'));
   mkdirSync(join(dir, 'bare', 'steps', 'only'), { recursive: true });
-  const lim = limits ? `limits: { ${Object.entries(limits).map(([k, v]) => `${k}: ${v}`).join(', ')} }\n` : '';
-  writeFileSync(join(dir, 'bare', 'lab.yaml'), `id: bare\ntitle: A bare lab for driver tests\ndrivers: [netns]\n${lim}steps:\n  - id: only\n    title: The only step\n`);
+  const lim = limits
+    ? `limits: { ${Object.entries(limits)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')} }\n`
+    : '';
+  writeFileSync(
+    join(dir, 'bare', 'lab.yaml'),
+    `id: bare\ntitle: A bare lab for driver tests\ndrivers: [netns]\n${lim}steps:\n  - id: only\n    title: The only step\n`,
+  );
   writeFileSync(join(dir, 'bare', 'steps', 'only', 'solve.sh'), 'true\n');
   writeFileSync(join(dir, 'bare', 'steps', 'only', 'check.sh'), 'exit 1\n');
   return dir;
@@ -23,11 +30,22 @@ export function labAsync(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [labBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - started }); });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - started });
+    });
   });
 }

@@ -36,14 +36,22 @@ test('a single node is one namespace with loopback and nothing else', () => {
 
 test('model cluster: a node namespace per node, a pod namespace per pod, one switch', () => {
   const plan = planTopology(ID, cluster);
-  assert.deepEqual(plan.members.map((m) => `${m.kind}:${m.name}:${m.netns}`), [
-    'node:k8s-s:elab12cd-k8s-s', 'node:k8s-w1:elab12cd-k8s-w1', 'node:k8s-w2:elab12cd-k8s-w2',
-    'switch:sw:elab12cd-sw',
-    'pod:netpod:elab12cd-netpod', 'pod:webpod1:elab12cd-webpod1', 'pod:webpod2:elab12cd-webpod2', 'pod:tiefighter:elab12cd-tiefighter',
-  ]);
+  assert.deepEqual(
+    plan.members.map((m) => `${m.kind}:${m.name}:${m.netns}`),
+    [
+      'node:k8s-s:elab12cd-k8s-s',
+      'node:k8s-w1:elab12cd-k8s-w1',
+      'node:k8s-w2:elab12cd-k8s-w2',
+      'switch:sw:elab12cd-sw',
+      'pod:netpod:elab12cd-netpod',
+      'pod:webpod1:elab12cd-webpod1',
+      'pod:webpod2:elab12cd-webpod2',
+      'pod:tiefighter:elab12cd-tiefighter',
+    ],
+  );
 });
 
-test('model cluster: every interface name fits the kernel\'s 15 characters', () => {
+test("model cluster: every interface name fits the kernel's 15 characters", () => {
   const names = interfaceNames(planTopology(ID, cluster).script);
   assert.ok(names.includes('lxc-tiefighter') && names.includes('n-k8s-w1') && names.includes('eth0'));
   for (const n of names) assert.ok(n.length <= IFNAME_MAX, `${n} is ${n.length} characters`);
@@ -53,11 +61,12 @@ test('model cluster: nothing is created in the host namespace', () => {
   for (const c of commands(planTopology(ID, cluster).script)) {
     // Each command names its namespace: `ip -n NS …`, `ip netns add NS` or `ip netns exec NS …`.
     assert.match(c, /^ip (-n elab12cd-\S+ |netns (add|exec) elab12cd-)/, c);
-    if (/ link add /.test(c) && / type veth /.test(c)) assert.match(c, / peer name \S+ netns elab12cd-\S+$/, `${c}: the peer must be created in a lab namespace`);
+    if (/ link add /.test(c) && / type veth /.test(c))
+      assert.match(c, / peer name \S+ netns elab12cd-\S+$/, `${c}: the peer must be created in a lab namespace`);
   }
 });
 
-test('model cluster: native routing — each node routes every other node\'s pod CIDR via that node\'s IP', () => {
+test("model cluster: native routing — each node routes every other node's pod CIDR via that node's IP", () => {
   const script = planTopology(ID, cluster).script;
   const routes = commands(script).filter((c) => / route add 172\.16\.\d\.0\/24 /.test(c));
   assert.deepEqual(routes, [
@@ -89,7 +98,8 @@ test('model cluster: pods get their IP as /32, a default route via the gateway, 
     'ip -n elab12cd-k8s-s route add 172.16.0.11/32 dev lxc-netpod',
     'ip -n elab12cd-k8s-w1 link add eth0 type veth peer name n-k8s-w1 netns elab12cd-sw',
     'ip -n elab12cd-k8s-w1 addr add 192.168.10.101/24 dev eth0',
-  ]) assert.ok(c.includes(line), `missing: ${line}`);
+  ])
+    assert.ok(c.includes(line), `missing: ${line}`);
 });
 
 test('model cluster: node addresses and pod CIDRs default from nodeCidr and 172.16.<i>.0/24', () => {
@@ -103,14 +113,34 @@ test('model cluster: node addresses and pod CIDRs default from nodeCidr and 172.
 
 test('model cluster: inconsistent topologies are refused with the offending names', () => {
   const plan = (t: unknown) => () => planTopology(ID, TopologySpec.parse(t));
-  const two = [{ name: 'a', podCidr: '10.1.0.0/24' }, { name: 'b', podCidr: '10.2.0.0/24' }];
+  const two = [
+    { name: 'a', podCidr: '10.1.0.0/24' },
+    { name: 'b', podCidr: '10.2.0.0/24' },
+  ];
   assert.throws(plan({ nodes: two, pods: [{ name: 'p', node: 'c' }] }), /pod "p" is on node "c"/);
   assert.throws(plan({ nodes: two, pods: [{ name: 'p', node: 'a', ip: '10.2.0.5' }] }), /outside the pod CIDR 10\.1\.0\.0\/24/);
   assert.throws(plan({ nodes: two, pods: [{ name: 'p', node: 'a', ip: '10.1.0.1' }] }), /gateway/);
-  assert.throws(plan({ nodes: two, pods: [{ name: 'p', node: 'a', ip: '10.1.0.12' }, { name: 'q', node: 'a' }] }), /pod "q" and pod "p" both have the address 10\.1\.0\.12/);
+  assert.throws(
+    plan({
+      nodes: two,
+      pods: [
+        { name: 'p', node: 'a', ip: '10.1.0.12' },
+        { name: 'q', node: 'a' },
+      ],
+    }),
+    /pod "q" and pod "p" both have the address 10\.1\.0\.12/,
+  );
   assert.throws(plan({ nodes: two, pods: [{ name: 'a', node: 'a' }] }), /"a" is used twice/);
   assert.throws(plan({ nodes: [...two, { name: 'sw' }] }), /"sw" is used twice/);
-  assert.throws(plan({ nodes: [{ name: 'a', podCidr: '10.0.0.0/16' }, { name: 'b', podCidr: '10.0.3.0/24' }] }), /overlap/);
+  assert.throws(
+    plan({
+      nodes: [
+        { name: 'a', podCidr: '10.0.0.0/16' },
+        { name: 'b', podCidr: '10.0.3.0/24' },
+      ],
+    }),
+    /overlap/,
+  );
   assert.throws(plan({ nodes: [{ name: 'a', ip: '10.9.9.9' }, { name: 'b' }] }), /outside nodeCidr/);
 });
 
@@ -121,10 +151,17 @@ test('outside host: on the switch at the uplink address, its own ip behind it, n
   const own = commands(plan.script).filter((c) => c.includes('elab12cd-internet'));
   assert.ok(own.includes('ip -n elab12cd-internet addr add 203.0.113.10/32 dev lo'), own.join('\n'));
   assert.ok(own.includes('ip -n elab12cd-internet addr add 192.168.10.254/24 dev eth0'), own.join('\n'));
-  assert.deepEqual(own.filter((c) => / route add /.test(c)), [], 'the outside host must not know the pod CIDRs');
+  assert.deepEqual(
+    own.filter((c) => / route add /.test(c)),
+    [],
+    'the outside host must not know the pod CIDRs',
+  );
   // Every node, and only the nodes, leave the cluster through it.
   const defaults = commands(plan.script).filter((c) => / route add default via 192\.168\.10\.254 /.test(c));
-  assert.deepEqual(defaults.map((c) => c.split(' ')[2]), ['elab12cd-k8s-s', 'elab12cd-k8s-w1', 'elab12cd-k8s-w2']);
+  assert.deepEqual(
+    defaults.map((c) => c.split(' ')[2]),
+    ['elab12cd-k8s-s', 'elab12cd-k8s-w1', 'elab12cd-k8s-w2'],
+  );
   for (const n of interfaceNames(plan.script)) assert.ok(n.length <= IFNAME_MAX, n);
 });
 

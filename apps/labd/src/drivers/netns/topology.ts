@@ -1,7 +1,11 @@
 import type { TopologySpec } from '@ebpf-lab/lab-spec';
 
 /** One network namespace of a lab: a node, a pod, the host outside the cluster, or the switch that joins them. */
-export interface Member { name: string; kind: 'node' | 'pod' | 'outside' | 'switch'; netns: string }
+export interface Member {
+  name: string;
+  kind: 'node' | 'pod' | 'outside' | 'switch';
+  netns: string;
+}
 
 export interface MemberAddress {
   ip?: string;
@@ -98,20 +102,23 @@ export function planTopology(id: string, topo: TopologySpec): TopologyPlan {
     const podCidr = node.podCidr ?? `172.16.${i}.0/24`;
     if (!inCidr(ip, topo.nodeCidr)) throw new Error(`topology: node "${node.name}" has ip ${ip}, outside nodeCidr ${topo.nodeCidr}`);
     for (const [other, c] of nodeCidr) {
-      if (inCidr(podCidr.split('/')[0]!, c) || inCidr(c.split('/')[0]!, podCidr)) throw new Error(`topology: pod CIDRs of "${node.name}" (${podCidr}) and "${other}" (${c}) overlap`);
+      if (inCidr(podCidr.split('/')[0]!, c) || inCidr(c.split('/')[0]!, podCidr))
+        throw new Error(`topology: pod CIDRs of "${node.name}" (${podCidr}) and "${other}" (${c}) overlap`);
     }
     claim(ip, `node "${node.name}"`);
     nodeIp.set(node.name, ip);
     nodeCidr.set(node.name, podCidr);
     addresses[node.name] = { ip, podCidr };
-    const nns = ns(node.name), port = `n-${node.name}`;
+    const nns = ns(node.name),
+      port = `n-${node.name}`;
     checkName(port, 'switch port');
     lines.push(
       // rp_filter off before any link exists, so every interface inherits it from "default".
       `ip netns exec ${nns} sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0`,
       `ip -n ${nns} link add eth0 type veth peer name ${port} netns ${sw}`,
       `ip -n ${sw} link set ${port} master br0 up`,
-      `ip -n ${nns} addr add ${ip}/${prefixLen(topo.nodeCidr)} dev eth0`, `ip -n ${nns} link set eth0 up`,
+      `ip -n ${nns} addr add ${ip}/${prefixLen(topo.nodeCidr)} dev eth0`,
+      `ip -n ${nns} link set eth0 up`,
     );
   });
   // Native routing: every node routes each other node's pod CIDR to that node's IP.
@@ -132,16 +139,22 @@ export function planTopology(id: string, topo: TopologySpec): TopologyPlan {
     if (!inCidr(ip, cidr)) throw new Error(`topology: pod "${pod.name}" has ip ${ip}, outside the pod CIDR ${cidr} of its node "${pod.node}"`);
     if (ip === gw || ip === ipAt(cidr, 0)) throw new Error(`topology: pod "${pod.name}" cannot have ${ip}: it is the network or gateway address of ${cidr}`);
     claim(ip, `pod "${pod.name}"`);
-    const pns = ns(pod.name), nns = ns(pod.node), lxc = `lxc-${pod.name}`;
+    const pns = ns(pod.name),
+      nns = ns(pod.node),
+      lxc = `lxc-${pod.name}`;
     checkName(lxc, 'host-side veth');
     addresses[pod.name] = { ip, node: pod.node, gateway: gw, hostDev: lxc };
     members.push({ name: pod.name, kind: 'pod', netns: pns });
     lines.push(
-      `ip netns add ${pns}`, `ip -n ${pns} link set lo up`,
+      `ip netns add ${pns}`,
+      `ip -n ${pns} link set lo up`,
       `ip -n ${pns} link add eth0 type veth peer name ${lxc} netns ${nns}`,
-      `ip -n ${pns} addr add ${ip}/32 dev eth0`, `ip -n ${pns} link set eth0 up`,
-      `ip -n ${pns} route add ${gw} dev eth0 scope link`, `ip -n ${pns} route add default via ${gw} dev eth0`,
-      `ip -n ${nns} addr add ${gw}/32 dev ${lxc}`, `ip -n ${nns} link set ${lxc} up`,
+      `ip -n ${pns} addr add ${ip}/32 dev eth0`,
+      `ip -n ${pns} link set eth0 up`,
+      `ip -n ${pns} route add ${gw} dev eth0 scope link`,
+      `ip -n ${pns} route add default via ${gw} dev eth0`,
+      `ip -n ${nns} addr add ${gw}/32 dev ${lxc}`,
+      `ip -n ${nns} link set ${lxc} up`,
       `ip -n ${nns} route add ${ip}/32 dev ${lxc}`,
     );
   }
@@ -155,29 +168,40 @@ export function planTopology(id: string, topo: TopologySpec): TopologyPlan {
  * gets a default route via the uplink, so a pod's packet for the outside leaves through its node's
  * eth0; the reply finds its way back only if the node rewrote the source to its own address.
  */
-function planOutside(topo: TopologySpec, ns: (n: string) => string, sw: string, claim: (ip: string, who: string) => void,
-  podCidrs: string[], members: Member[], addresses: TopologyPlan['addresses']): string[] {
+function planOutside(
+  topo: TopologySpec,
+  ns: (n: string) => string,
+  sw: string,
+  claim: (ip: string, who: string) => void,
+  podCidrs: string[],
+  members: Member[],
+  addresses: TopologyPlan['addresses'],
+): string[] {
   const o = topo.outside!;
   const uplink = o.uplinkIp ?? ipAt(topo.nodeCidr, 2 ** (32 - prefixLen(topo.nodeCidr)) - 2);
   if (!inCidr(uplink, topo.nodeCidr)) throw new Error(`topology: outside "${o.name}" has uplinkIp ${uplink}, outside nodeCidr ${topo.nodeCidr}`);
   for (const c of [topo.nodeCidr, ...podCidrs]) {
-    if (inCidr(o.ip, c)) throw new Error(`topology: outside "${o.name}" has ip ${o.ip}, inside ${c}: an outside host needs an address the cluster does not own`);
+    if (inCidr(o.ip, c))
+      throw new Error(`topology: outside "${o.name}" has ip ${o.ip}, inside ${c}: an outside host needs an address the cluster does not own`);
   }
   claim(uplink, `outside "${o.name}"`);
   claim(o.ip, `outside "${o.name}"`);
-  const ons = ns(o.name), port = `n-${o.name}`;
+  const ons = ns(o.name),
+    port = `n-${o.name}`;
   checkName(port, 'switch port');
   members.push({ name: o.name, kind: 'outside', netns: ons });
   addresses[o.name] = { ip: o.ip, uplinkIp: uplink };
   return [
-    `ip netns add ${ons}`, `ip -n ${ons} link set lo up`,
+    `ip netns add ${ons}`,
+    `ip -n ${ons} link set lo up`,
     // rp_filter off as on the nodes: an un-masqueraded packet from a pod must arrive (and be
     // seen in tcpdump) even though no reply can go back; strict rp_filter would hide it.
     `ip netns exec ${ons} sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0`,
     `ip -n ${ons} addr add ${o.ip}/32 dev lo`,
     `ip -n ${ons} link add eth0 type veth peer name ${port} netns ${sw}`,
     `ip -n ${sw} link set ${port} master br0 up`,
-    `ip -n ${ons} addr add ${uplink}/${prefixLen(topo.nodeCidr)} dev eth0`, `ip -n ${ons} link set eth0 up`,
+    `ip -n ${ons} addr add ${uplink}/${prefixLen(topo.nodeCidr)} dev eth0`,
+    `ip -n ${ons} link set eth0 up`,
     ...topo.nodes.map((n) => `ip -n ${ns(n.name)} route add default via ${uplink} dev eth0`),
   ];
 }

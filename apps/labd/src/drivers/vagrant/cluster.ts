@@ -13,11 +13,30 @@ import { shq } from './guest-program.ts';
  * labd talks to the first node only (one SSH connection). That VM holds the lab's files; its
  * `lab-on` reaches members on other VMs over the private network with the instance's key.
  */
-export interface ClusterNode { name: string; ip: string; podCidr: string }
-export interface ClusterPod { name: string; node: string; ip: string; gateway: string; hostDev: string }
+export interface ClusterNode {
+  name: string;
+  ip: string;
+  podCidr: string;
+}
+export interface ClusterPod {
+  name: string;
+  node: string;
+  ip: string;
+  gateway: string;
+  hostDev: string;
+}
 /** lab.yaml's outside host (an internet stand-in): a namespace in the first node's VM on the private network. */
-export interface ClusterOutside { name: string; node: string; ip: string; uplink: string }
-export interface Cluster { nodes: ClusterNode[]; pods: ClusterPod[]; outside?: ClusterOutside }
+export interface ClusterOutside {
+  name: string;
+  node: string;
+  ip: string;
+  uplink: string;
+}
+export interface Cluster {
+  nodes: ClusterNode[];
+  pods: ClusterPod[];
+  outside?: ClusterOutside;
+}
 
 /** True when the lab needs more than one plain machine: several nodes, or pods. */
 export const isCluster = (topo: TopologySpec) => topo.nodes.length > 1 || topo.pods.length > 0;
@@ -40,7 +59,8 @@ export function planCluster(id: string, topo: TopologySpec): Cluster {
 export const labNodesEnv = (c: Cluster) => c.nodes.map((n) => `${n.name}:${n.ip}:${n.podCidr}`).join(',');
 
 /** ssh between the lab's own VMs: the private network is the lab's alone, host keys are made at boot. */
-const GUEST_SSH = 'ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=20 -o ControlMaster=auto -o ControlPath=/run/elab-ssh-%h -o ControlPersist=600';
+const GUEST_SSH =
+  'ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=20 -o ControlMaster=auto -o ControlPath=/run/elab-ssh-%h -o ControlPersist=600';
 
 /**
  * The guest's lab-on. On the member's own VM it runs the command there (in the pod's netns);
@@ -100,25 +120,36 @@ exec "\${SSH[@]}" "\${t[@]}" "root@$ip" "cd $cwd 2>/dev/null || cd /; export LAB
 function nicProgram(me: ClusterNode, id: string, outside: ClusterOutside | undefined): string[] {
   const lines = [
     // Once: a second run would take the renamed cluster NIC down.
-    'if [ -e /sys/class/net/eth1 ]; then', "trap '' HUP PIPE",
+    'if [ -e /sys/class/net/eth1 ]; then',
+    "trap '' HUP PIPE",
     'gw=$(ip -4 route show default dev eth0 | { read -r _ _ g _; echo "$g"; })',
-    'ip link set eth0 down', 'ip link set eth0 name mgmt0', 'ip link set mgmt0 up', 'ip link set eth1 down',
+    'ip link set eth0 down',
+    'ip link set eth0 name mgmt0',
+    'ip link set mgmt0 up',
+    'ip link set eth1 down',
   ];
   if (outside?.node === me.name) {
     const ons = `el${id}-${outside.name}`;
     lines.push(
       'modprobe macvlan 2>/dev/null || true',
-      'ip link set eth1 name lan0', 'ip addr flush dev lan0',
+      'ip link set eth1 name lan0',
+      'ip addr flush dev lan0',
       // The NIC itself holds no address: it must not answer ARP for its macvlans' (the weak host model would).
-      'sysctl -qw net.ipv4.conf.lan0.arp_ignore=1', 'ip link set lan0 up',
+      'sysctl -qw net.ipv4.conf.lan0.arp_ignore=1',
+      'ip link set lan0 up',
       'ip link add eth0 link lan0 type macvlan mode bridge',
-      `ip addr add ${me.ip}/24 dev eth0`, 'ip link set eth0 up',
-      `ip netns add ${ons}`, `ip -n ${ons} link set lo up`,
+      `ip addr add ${me.ip}/24 dev eth0`,
+      'ip link set eth0 up',
+      `ip netns add ${ons}`,
+      `ip -n ${ons} link set lo up`,
       // rp_filter off as on the nodes: an un-masqueraded packet from a pod must arrive (and show in tcpdump).
       `ip netns exec ${ons} sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0`,
       `ip -n ${ons} addr add ${outside.ip}/32 dev lo`,
-      `ip link add elo${id} link lan0 type macvlan mode bridge`, `ip link set elo${id} netns ${ons}`,
-      `ip -n ${ons} link set elo${id} name eth0`, `ip -n ${ons} addr add ${outside.uplink}/24 dev eth0`, `ip -n ${ons} link set eth0 up`,
+      `ip link add elo${id} link lan0 type macvlan mode bridge`,
+      `ip link set elo${id} netns ${ons}`,
+      `ip -n ${ons} link set elo${id} name eth0`,
+      `ip -n ${ons} addr add ${outside.uplink}/24 dev eth0`,
+      `ip -n ${ons} link set eth0 up`,
     );
   } else {
     lines.push('ip link set eth1 name eth0', 'ip link set eth0 up', `ip addr show dev eth0 | grep -q ' ${me.ip}/' || ip addr add ${me.ip}/24 dev eth0`);
@@ -132,14 +163,21 @@ function nicProgram(me: ClusterNode, id: string, outside: ClusterOutside | undef
 export function nodeProgram(id: string, c: Cluster, self: string, workdir: string): string {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   const o = c.outside;
-  const members = [...c.nodes.map((n) => `${n.name} ${n.name} node`), ...c.pods.map((p) => `${p.name} ${p.node} pod`), ...(o ? [`${o.name} ${o.node} outside`] : [])].join('\n');
+  const members = [
+    ...c.nodes.map((n) => `${n.name} ${n.name} node`),
+    ...c.pods.map((p) => `${p.name} ${p.node} pod`),
+    ...(o ? [`${o.name} ${o.node} outside`] : []),
+  ].join('\n');
   const me = c.nodes.find((n) => n.name === self)!;
   const lines = [
-    'set -e', 'mkdir -p /etc/elab', `mkdir -p ${shq(workdir)}`,
+    'set -e',
+    'mkdir -p /etc/elab',
+    `mkdir -p ${shq(workdir)}`,
     `printf '%s' ${b64(`ID=${id}\nSELF=${self}\nWORKDIR=${workdir}\n`)} | base64 -d >/etc/elab/cluster`,
     `printf '%s' ${b64(`${members}\n`)} | base64 -d >/etc/elab/members`,
     `printf '%s' ${b64(`${c.nodes.map((n) => `${n.name} ${n.ip}`).join('\n')}\n`)} | base64 -d >/etc/elab/nodes`,
-    `printf '%s' ${b64(CLUSTER_LAB_ON)} | base64 -d >/usr/local/bin/lab-on`, 'chmod 0755 /usr/local/bin/lab-on',
+    `printf '%s' ${b64(CLUSTER_LAB_ON)} | base64 -d >/usr/local/bin/lab-on`,
+    'chmod 0755 /usr/local/bin/lab-on',
     'sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0',
     // The Vagrantfile put the address on eth1 already (our box: the kernel command line).
     ...(me.ip ? nicProgram(me, id, o) : []),
@@ -149,11 +187,16 @@ export function nodeProgram(id: string, c: Cluster, self: string, workdir: strin
   for (const p of c.pods.filter((x) => x.node === self)) {
     const ns = `el${id}-${p.name}`;
     lines.push(
-      `ip netns add ${ns}`, `ip -n ${ns} link set lo up`,
+      `ip netns add ${ns}`,
+      `ip -n ${ns} link set lo up`,
       `ip link add ${p.hostDev} type veth peer name eth0 netns ${ns}`,
-      `ip -n ${ns} addr add ${p.ip}/32 dev eth0`, `ip -n ${ns} link set eth0 up`,
-      `ip -n ${ns} route add ${p.gateway} dev eth0 scope link`, `ip -n ${ns} route add default via ${p.gateway} dev eth0`,
-      `ip addr add ${p.gateway}/32 dev ${p.hostDev}`, `ip link set ${p.hostDev} up`, `ip route add ${p.ip}/32 dev ${p.hostDev}`,
+      `ip -n ${ns} addr add ${p.ip}/32 dev eth0`,
+      `ip -n ${ns} link set eth0 up`,
+      `ip -n ${ns} route add ${p.gateway} dev eth0 scope link`,
+      `ip -n ${ns} route add default via ${p.gateway} dev eth0`,
+      `ip addr add ${p.gateway}/32 dev ${p.hostDev}`,
+      `ip link set ${p.hostDev} up`,
+      `ip route add ${p.ip}/32 dev ${p.hostDev}`,
     );
   }
   return lines.join('\n');
@@ -167,8 +210,11 @@ export function clusterSetupProgram(id: string, c: Cluster, workdir: string, pri
   const first = c.nodes[0]!.name;
   const lines = [
     // The NICs change under this session (nicProgram): a hang-up must not stop it between two nodes.
-    'set -e', "trap '' HUP", 'install -d -m 0700 /root/.ssh',
-    `printf '%s' ${Buffer.from(privateKey).toString('base64')} | base64 -d >/root/.ssh/id_ed25519`, 'chmod 0600 /root/.ssh/id_ed25519',
+    'set -e',
+    "trap '' HUP",
+    'install -d -m 0700 /root/.ssh',
+    `printf '%s' ${Buffer.from(privateKey).toString('base64')} | base64 -d >/root/.ssh/id_ed25519`,
+    'chmod 0600 /root/.ssh/id_ed25519',
   ];
   for (const n of c.nodes) {
     const prog = Buffer.from(nodeProgram(id, c, n.name, workdir)).toString('base64');

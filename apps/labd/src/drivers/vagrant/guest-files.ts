@@ -56,21 +56,32 @@ export const UNPACK_PROGRAM = 'base64 -d | tar -x --no-same-owner -f - -C "$LAB_
 export function fileError(userPath: string, code: number, stderr: string): FileAccessError | Error | null {
   if (code !== 0 && /No space left on device/.test(stderr)) return diskFull(userPath);
   switch (code) {
-    case 0: return null;
-    case CODES.outside: return new FileAccessError(`"${userPath}" leads outside the lab workdir (through a symlink)`, 'forbidden');
-    case CODES.missing: return new FileAccessError(`"${userPath}" does not exist in the lab workdir`, 'not-found');
-    case CODES.notRegular: return new FileAccessError(`"${userPath}" is not a regular file`, 'invalid');
-    case CODES.tooBig: return new FileAccessError(`"${userPath}" is over ${MAX_FILE_BYTES} bytes; the editor opens files up to ${MAX_FILE_BYTES}`, 'too-large');
-    case CODES.symlink: return new FileAccessError(`"${userPath}" is a symlink; write the file it points to instead`, 'forbidden');
-    case CODES.noWorkdir: return new Error('the lab workdir does not exist in the guest');
-    default: return new Error(`file access to "${userPath}" in the lab failed (exit ${code}): ${stderr.trim().slice(-300)}`);
+    case 0:
+      return null;
+    case CODES.outside:
+      return new FileAccessError(`"${userPath}" leads outside the lab workdir (through a symlink)`, 'forbidden');
+    case CODES.missing:
+      return new FileAccessError(`"${userPath}" does not exist in the lab workdir`, 'not-found');
+    case CODES.notRegular:
+      return new FileAccessError(`"${userPath}" is not a regular file`, 'invalid');
+    case CODES.tooBig:
+      return new FileAccessError(`"${userPath}" is over ${MAX_FILE_BYTES} bytes; the editor opens files up to ${MAX_FILE_BYTES}`, 'too-large');
+    case CODES.symlink:
+      return new FileAccessError(`"${userPath}" is a symlink; write the file it points to instead`, 'forbidden');
+    case CODES.noWorkdir:
+      return new Error('the lab workdir does not exist in the guest');
+    default:
+      return new Error(`file access to "${userPath}" in the lab failed (exit ${code}): ${stderr.trim().slice(-300)}`);
   }
 }
 
 /** The learner filled the lab's disk: say so, say nothing was lost, and name the two ways out. */
 export function diskFull(userPath: string): FileAccessError {
-  return new FileAccessError(`the lab's disk is full (No space left on device), so "${userPath}" was not saved; what it held before is kept. `
-    + 'Delete files you no longer need in the lab (du -xsh /srv/lab/* /tmp/* | sort -h shows the big ones), then save again; or Reset the lab for a fresh disk.', 'no-space');
+  return new FileAccessError(
+    `the lab's disk is full (No space left on device), so "${userPath}" was not saved; what it held before is kept. ` +
+      'Delete files you no longer need in the lab (du -xsh /srv/lab/* /tmp/* | sort -h shows the big ones), then save again; or Reset the lab for a fresh disk.',
+    'no-space',
+  );
 }
 
 export function checkWriteSize(data: Buffer | string): Buffer {

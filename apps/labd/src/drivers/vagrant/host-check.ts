@@ -19,7 +19,8 @@ export const FIXES = {
   dockerd: 'start dockerd: scripts/start-dockerd.sh',
   dockerPerm: 'run lab as root, or add your user to the docker group: usermod -aG docker $USER (then log in again)',
   image: 'build it: scripts/build-vagrant-image.sh',
-  virtualbox: 'install VirtualBox (Debian 12 has no package: https://www.virtualbox.org/wiki/Linux_Downloads), or use docker: apt-get install docker.io and unset ELAB_VAGRANT_PROVIDER',
+  virtualbox:
+    'install VirtualBox (Debian 12 has no package: https://www.virtualbox.org/wiki/Linux_Downloads), or use docker: apt-get install docker.io and unset ELAB_VAGRANT_PROVIDER',
   virsh: 'apt-get install libvirt-daemon-system libvirt-clients',
   libvirtPlugin: 'apt-get install vagrant-libvirt',
   box: (provider: string, box = PINNED_BOX) => `vagrant box add ${box.name} --box-version ${box.version} --provider ${provider}`,
@@ -152,9 +153,16 @@ export async function checkHost(deps: HostDeps = {}): Promise<VagrantHost> {
         if (!plugins.stdout.includes('vagrant-libvirt')) missing.push({ what: 'the vagrant-libvirt plugin is not installed', fix: FIXES.libvirtPlugin });
         const list = parseBoxList(boxList.stdout);
         if (!list.some((b) => b.name === box && b.provider === 'libvirt')) {
-          missing.push({ what: `the box ${box} for libvirt is not added to ${home}`, fix: box.startsWith('elab-box-') ? FIXES.ownBox : `VAGRANT_HOME=${home} vagrant box add ${box} --provider libvirt` });
+          missing.push({
+            what: `the box ${box} for libvirt is not added to ${home}`,
+            fix: box.startsWith('elab-box-') ? FIXES.ownBox : `VAGRANT_HOME=${home} vagrant box add ${box} --provider libvirt`,
+          });
         }
-        if (at('virsh') && pool.code !== 0) missing.push({ what: `libvirtd does not answer, or has no storage pool elab-pool (${(pool.stderr || pool.stdout).trim().split('\n').pop()})`, fix: FIXES.libvirtd });
+        if (at('virsh') && pool.code !== 0)
+          missing.push({
+            what: `libvirtd does not answer, or has no storage pool elab-pool (${(pool.stderr || pool.stdout).trim().split('\n').pop()})`,
+            fix: FIXES.libvirtd,
+          });
         return { provider, box, vagrantHome: home, report: { ok: missing.length === 0, missing } };
       }
       const box = { name: s.box || PINNED_BOX.name, version: s.boxVersion || PINNED_BOX.version };

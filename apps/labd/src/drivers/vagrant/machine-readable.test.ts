@@ -34,26 +34,41 @@ test('a machine-readable line: commas and newlines inside text are unescaped', (
 test('a good docker up reports its steps in order with growing fractions', () => {
   const t = new UpTracker();
   const events = GOOD_UP.split('\n').flatMap((l) => t.feed(l));
-  assert.deepEqual(events.map((e) => e.message), [
-    "starting Vagrant's docker provider", 'configuring docker networks', 'creating the container',
-    'starting container 4ab95db6c11b9276', 'starting the container', 'waiting for the machine to boot (SSH)',
-    'logging in over SSH at 172.17.0.2:22', 'finishing the machine setup (hostname, folders)',
-  ]);
+  assert.deepEqual(
+    events.map((e) => e.message),
+    [
+      "starting Vagrant's docker provider",
+      'configuring docker networks',
+      'creating the container',
+      'starting container 4ab95db6c11b9276',
+      'starting the container',
+      'waiting for the machine to boot (SSH)',
+      'logging in over SSH at 172.17.0.2:22',
+      'finishing the machine setup (hostname, folders)',
+    ],
+  );
   const fr = events.map((e) => e.fraction!);
-  assert.deepEqual(fr, [...fr].sort((a, b) => a - b), 'fractions never go back');
+  assert.deepEqual(
+    fr,
+    [...fr].sort((a, b) => a - b),
+    'fractions never go back',
+  );
   assert.equal(t.errorClass, undefined);
 });
 
-test('a container that stops at once: the phase, vagrant\'s first paragraph, and a fix naming LAB_DOCKER_ARGS', () => {
+test("a container that stops at once: the phase, vagrant's first paragraph, and a fix naming LAB_DOCKER_ARGS", () => {
   const t = new UpTracker();
   for (const l of STOPPED.split('\n')) t.feed(l);
   assert.equal(t.phase, 'waiting for the container to keep running');
   assert.match(t.errorClass!, /StateStopped$/);
-  assert.equal(t.vagrantSaid(), 'The container started either never left the "stopped" state or very quickly reverted to the "stopped" state. This is usually because the container didn\'t execute a command that kept it running, and usually indicates a misconfiguration.');
+  assert.equal(
+    t.vagrantSaid(),
+    'The container started either never left the "stopped" state or very quickly reverted to the "stopped" state. This is usually because the container didn\'t execute a command that kept it running, and usually indicates a misconfiguration.',
+  );
   assert.match(fixForUpFailure(t.errorClass, t.errorMessage!, 'docker'), /LAB_DOCKER_ARGS/);
 });
 
-test('docker rejecting its arguments: docker\'s own stderr line is what the user sees', () => {
+test("docker rejecting its arguments: docker's own stderr line is what the user sees", () => {
   const t = new UpTracker();
   for (const l of BAD_ARGS.split('\n')) t.feed(l);
   assert.equal(t.phase, 'creating the container');
@@ -62,10 +77,16 @@ test('docker rejecting its arguments: docker\'s own stderr line is what the user
 });
 
 test('fixes for the other known failures', () => {
-  assert.equal(fixForUpFailure(undefined, "Unable to find image 'ebpf-lab/x:1' locally", 'docker'), 'build the lab image first: scripts/build-vagrant-image.sh');
+  assert.equal(
+    fixForUpFailure(undefined, "Unable to find image 'ebpf-lab/x:1' locally", 'docker'),
+    'build the lab image first: scripts/build-vagrant-image.sh',
+  );
   assert.match(fixForUpFailure(undefined, 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock', 'docker'), /scripts\/start-dockerd\.sh/);
   assert.match(fixForUpFailure(undefined, 'vagrant/Vagrantfile: environment variable LAB_CPUS="x" is invalid', 'docker'), /LAB_CPUS/);
-  assert.match(fixForUpFailure('Vagrant::Errors::BoxNotFound', 'box could not be found', 'libvirt'), /vagrant box add bento\/ubuntu-24\.04 --box-version 202508\.03\.0 --provider libvirt/);
+  assert.match(
+    fixForUpFailure('Vagrant::Errors::BoxNotFound', 'box could not be found', 'libvirt'),
+    /vagrant box add bento\/ubuntu-24\.04 --box-version 202508\.03\.0 --provider libvirt/,
+  );
   assert.match(fixForUpFailure('Vagrant::Errors::Whatever', 'something new', 'virtualbox'), /vagrant up --debug/);
 });
 
@@ -105,17 +126,24 @@ test('a parallel up where one VM timed out: the message and the phase name that 
   for (const l of BOOT_TIMEOUT.split('\n')) t.feed(l);
   assert.equal(t.phase, 'finishing the machine setup (hostname, folders)', "the last line seen is k8s-s's");
   assert.equal(t.failedPhase(), 'waiting for the machine to boot (SSH) (k8s-w2)');
-  t.feed("1796029001,k8s-w1,ui,info,==> k8s-w1: Waiting for domain to get an IP address...");
+  t.feed('1796029001,k8s-w1,ui,info,==> k8s-w1: Waiting for domain to get an IP address...');
   assert.equal(t.phases.get('k8s-w1'), "waiting for the VM's DHCP lease");
-  assert.equal(t.vagrantSaid(), 'k8s-w2: Timed out while waiting for the machine to boot. This means that Vagrant was unable to communicate with the guest machine within the configured ("config.vm.boot_timeout" value) time period.');
+  assert.equal(
+    t.vagrantSaid(),
+    'k8s-w2: Timed out while waiting for the machine to boot. This means that Vagrant was unable to communicate with the guest machine within the configured ("config.vm.boot_timeout" value) time period.',
+  );
   assert.match(fixForUpFailure(t.errorClass, t.errorMessage!, 'libvirt'), /did not answer on SSH in time/);
 });
 
 test('many failed machines: bounded, and every machine still named', () => {
-  const one = (m: string, i: number) => `An error occurred while executing the action on the '${m}'\nmachine. Please handle this error then try again:\n\nerror ${i} ${'x'.repeat(2000)}`;
+  const one = (m: string, i: number) =>
+    `An error occurred while executing the action on the '${m}'\nmachine. Please handle this error then try again:\n\nerror ${i} ${'x'.repeat(2000)}`;
   const msg = `An error occurred while executing multiple actions in parallel.\nAny errors that occurred are shown below.\n\n${['a', 'b', 'c'].map(one).join('\n\n')}`;
   const said = summarizeVagrantError(msg);
   assert.ok(said.length < 2000, `bounded: ${said.length}`);
   for (const m of ['a: error 0', 'b: error 1', 'c: error 2']) assert.ok(said.includes(m), m);
-  assert.deepEqual(batchErrors(msg).map((e) => e.machines), [['a'], ['b'], ['c']]);
+  assert.deepEqual(
+    batchErrors(msg).map((e) => e.machines),
+    [['a'], ['b'], ['c']],
+  );
 });

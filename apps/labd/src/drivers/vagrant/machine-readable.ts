@@ -1,7 +1,12 @@
 import type { Progress } from '../types.ts';
 
 /** One line of `vagrant … --machine-readable`: `time,target,type,data…`. */
-export interface MachineLine { time: number; target: string; type: string; data: string[] }
+export interface MachineLine {
+  time: number;
+  target: string;
+  type: string;
+  data: string[];
+}
 
 /** Vagrant escapes commas inside fields and newlines inside text; this undoes both. */
 export function unescapeField(s: string): string {
@@ -109,12 +114,16 @@ export class UpTracker {
 }
 
 /** One machine's error inside a BatchMultiError, and the machines that failed with the same text. */
-export interface BatchError { machines: string[]; message: string }
+export interface BatchError {
+  machines: string[];
+  message: string;
+}
 
 // vagrant 2.3.4 templates/locales/en.yml: batch_multi_error wraps batch_vagrant_error /
 // batch_unexpected_error, one per machine that failed, separated by blank lines.
 const BATCH_HEAD = /^An error occurred while executing multiple actions in parallel\.\s+Any errors that occurred are shown below\./;
-const MACHINE_HEAD = /An (?:unexpected )?error occurred (?:while|when) executing the action on the\s+'([^']+)'\s+machine\. Please (?:handle this error then try again|report this as a bug):[ \t]*\n/g;
+const MACHINE_HEAD =
+  /An (?:unexpected )?error occurred (?:while|when) executing the action on the\s+'([^']+)'\s+machine\. Please (?:handle this error then try again|report this as a bug):[ \t]*\n/g;
 
 /** The per-machine errors of vagrant's "error occurred while executing multiple actions in parallel". */
 export function batchErrors(message: string): BatchError[] {
@@ -135,7 +144,11 @@ export function batchErrors(message: string): BatchError[] {
  * puts the cause in the paragraphs after it: those follow, as many as fit.
  */
 function paragraphs(message: string, max: number): string {
-  const paras = message.trim().split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ').trim()).filter(Boolean);
+  const paras = message
+    .trim()
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s+/g, ' ').trim())
+    .filter(Boolean);
   const first = paras[0] ?? '';
   let out = first.length > max ? `${first.slice(0, max)}…` : first;
   if (!/\bbelow\b/.test(first)) return out;
@@ -149,14 +162,21 @@ function paragraphs(message: string, max: number): string {
 export function summarizeVagrantError(message: string): string {
   const batch = batchErrors(message);
   // Vagrant's wrapper says only "shown below": the cause is each machine's own error.
-  if (batch.length) return batch.slice(0, 6).map((e) => `${e.machines.join(', ')}: ${summarizeOne(e.message, 600)}`).join(' | ');
+  if (batch.length)
+    return batch
+      .slice(0, 6)
+      .map((e) => `${e.machines.join(', ')}: ${summarizeOne(e.message, 600)}`)
+      .join(' | ');
   return summarizeOne(message, 400);
 }
 
 function summarizeOne(message: string, max: number): string {
   const stderr = /^Stderr:\s*(.*(?:\n(?!\s*\n).*)*)/m.exec(message);
   if (stderr) {
-    const first = stderr[1]!.split('\n').map((l) => l.trim()).find(Boolean);
+    const first = stderr[1]!
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean);
     if (first) return `docker said: ${first}`;
   }
   return paragraphs(message, max);
@@ -165,14 +185,18 @@ function summarizeOne(message: string, max: number): string {
 /** What to do about a failed `vagrant up`, from vagrant's error class and message. */
 export function fixForUpFailure(errorClass: string | undefined, message: string, provider: string): string {
   const m = message;
-  if (/Unable to find image|pull access denied|repository does not exist|No such image/i.test(m)) return 'build the lab image first: scripts/build-vagrant-image.sh';
+  if (/Unable to find image|pull access denied|repository does not exist|No such image/i.test(m))
+    return 'build the lab image first: scripts/build-vagrant-image.sh';
   if (/Cannot connect to the Docker daemon/i.test(m)) return 'start the docker daemon: scripts/start-dockerd.sh';
-  if (/unknown (?:shorthand )?flag|invalid argument|invalid reference format/i.test(m)) return 'docker rejected its arguments: check LAB_DOCKER_ARGS (extra `docker run` arguments) in the environment';
-  if (errorClass?.endsWith('StateStopped')) return 'the container exited right after it started (its log, if it wrote one, is above): check LAB_DOCKER_ARGS, and rebuild the image with scripts/build-vagrant-image.sh';
+  if (/unknown (?:shorthand )?flag|invalid argument|invalid reference format/i.test(m))
+    return 'docker rejected its arguments: check LAB_DOCKER_ARGS (extra `docker run` arguments) in the environment';
+  if (errorClass?.endsWith('StateStopped'))
+    return 'the container exited right after it started (its log, if it wrote one, is above): check LAB_DOCKER_ARGS, and rebuild the image with scripts/build-vagrant-image.sh';
   if (/environment variable (LAB_\w+)/.test(m)) return `fix or unset ${/environment variable (LAB_\w+)/.exec(m)![1]} in the environment`;
   if (/BoxNotFound|box .* could not be found|was not found.*box/i.test(`${errorClass} ${m}`)) {
     return `add the box: vagrant box add bento/ubuntu-24.04 --box-version 202508.03.0 --provider ${provider}`;
   }
-  if (/(?:SSH|boot).*(?:timeout|timed out)|BootTimeout|timed out while waiting for the machine to boot/i.test(`${errorClass} ${m}`)) return `the machine did not answer on SSH in time: check that the ${provider} guest boots (vagrant up in vagrant/ shows its console)`;
+  if (/(?:SSH|boot).*(?:timeout|timed out)|BootTimeout|timed out while waiting for the machine to boot/i.test(`${errorClass} ${m}`))
+    return `the machine did not answer on SSH in time: check that the ${provider} guest boots (vagrant up in vagrant/ shows its console)`;
   return `see vagrant's message above; to retry by hand: cd vagrant && VAGRANT_DEFAULT_PROVIDER=${provider} vagrant up --debug`;
 }

@@ -11,7 +11,10 @@ import { run, type RunResult } from '../../proc.ts';
  * start-up and a new login (`vagrant ssh -c`, ~2 s). Tests use LocalLink, which runs the same
  * programs with the host's bash.
  */
-export interface LinkRunOptions { stdin?: string; signal?: AbortSignal }
+export interface LinkRunOptions {
+  stdin?: string;
+  signal?: AbortSignal;
+}
 
 export interface GuestLink {
   /** Runs a program; `signal` kills the local client and returns without waiting for the guest. */
@@ -28,7 +31,8 @@ export interface GuestLink {
  */
 export function remoteLine(program: string, sudo = true): string {
   const b64 = Buffer.from(program).toString('base64');
-  if (b64.length > 120_000) throw new Error(`a command of ${program.length} bytes is too long to run in the lab (limit about 90 KB); pass data on stdin instead`);
+  if (b64.length > 120_000)
+    throw new Error(`a command of ${program.length} bytes is too long to run in the lab (limit about 90 KB); pass data on stdin instead`);
   return `${sudo ? 'sudo -n ' : ''}/bin/bash -c "$(echo ${b64} | base64 -d)"`;
 }
 
@@ -37,7 +41,14 @@ export function remoteLine(program: string, sudo = true): string {
  * `aliveMaxS`: how long the master waits for an unresponsive machine before it gives up (45 s
  * unless set; a vm guest paused on a full host disk answers again once resumed).
  */
-export interface SshParams { configFile: string; controlPath: string; host: string; logFile: string; root?: boolean; aliveMaxS?: number }
+export interface SshParams {
+  configFile: string;
+  controlPath: string;
+  host: string;
+  logFile: string;
+  root?: boolean;
+  aliveMaxS?: number;
+}
 
 export class SshLink implements GuestLink {
   constructor(readonly p: SshParams) {}
@@ -63,14 +74,35 @@ export class SshLink implements GuestLink {
     const fd = openSync(this.p.logFile, 'a');
     try {
       const code = await new Promise<number>((resolve) => {
-        const child = spawn('ssh', [
-          ...this.base(), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes',
-          '-o', 'ServerAliveInterval=15', '-o', `ServerAliveCountMax=${Math.max(1, Math.round((this.p.aliveMaxS ?? 45) / 15))}`, '-o', 'ConnectTimeout=20',
-          '-f', '-N', this.p.host,
-        ], { stdio: ['ignore', fd, fd] });
+        const child = spawn(
+          'ssh',
+          [
+            ...this.base(),
+            '-o',
+            'ControlMaster=yes',
+            '-o',
+            'ControlPersist=yes',
+            '-o',
+            'ServerAliveInterval=15',
+            '-o',
+            `ServerAliveCountMax=${Math.max(1, Math.round((this.p.aliveMaxS ?? 45) / 15))}`,
+            '-o',
+            'ConnectTimeout=20',
+            '-f',
+            '-N',
+            this.p.host,
+          ],
+          { stdio: ['ignore', fd, fd] },
+        );
         const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-        child.on('error', () => { clearTimeout(timer); resolve(127); });
-        child.on('close', (c) => { clearTimeout(timer); resolve(c ?? 255); });
+        child.on('error', () => {
+          clearTimeout(timer);
+          resolve(127);
+        });
+        child.on('close', (c) => {
+          clearTimeout(timer);
+          resolve(c ?? 255);
+        });
       });
       if (code !== 0 || !existsSync(this.p.controlPath)) {
         const log = readFileSync(this.p.logFile, 'utf8').trim().split('\n').slice(-5).join(' / ');
@@ -119,7 +151,9 @@ export class SshLink implements GuestLink {
     if (r.code !== 0 && bad) throw new Error(`ssh could not forward ${local} to the lab machine's ${remote}: ${r.stderr.trim().slice(-300)}`);
     if (bad) {
       rmSync(local, { force: true });
-      throw new Error(`labd will not use ${local}: ${bad}. Remove the lab (lab down) and start it again; if the state dir's path is long, its sockets go to a private dir in ${tmpdir()}`);
+      throw new Error(
+        `labd will not use ${local}: ${bad}. Remove the lab (lab down) and start it again; if the state dir's path is long, its sockets go to a private dir in ${tmpdir()}`,
+      );
     }
   }
 
@@ -137,7 +171,11 @@ export class SshLink implements GuestLink {
  */
 export function ownSocketProblem(path: string, uid = process.getuid?.() ?? -1): string | null {
   let st: Stats;
-  try { st = lstatSync(path); } catch (e) { return `it does not exist (${(e as NodeJS.ErrnoException).code})`; }
+  try {
+    st = lstatSync(path);
+  } catch (e) {
+    return `it does not exist (${(e as NodeJS.ErrnoException).code})`;
+  }
   if (!st.isSocket()) return 'it is not a socket';
   if (st.uid !== uid) return `it belongs to uid ${st.uid}, not to labd's user (${uid})`;
   if (st.mode & 0o077) return `its mode is ${(st.mode & 0o777).toString(8)}, open to other users`;
@@ -172,28 +210,54 @@ export function runClient(cmd: string, args: string[], o: LinkRunOptions = {}): 
     let stderr = '';
     let aborted = false;
     let settled = false;
-    const keep = (buf: string, c: Buffer) => { const s = buf + c.toString('utf8'); return s.length > MAX_OUTPUT ? s.slice(-MAX_OUTPUT) : s; };
-    child.stdout!.on('data', (c: Buffer) => { stdout = keep(stdout, c); });
-    child.stderr!.on('data', (c: Buffer) => { stderr = keep(stderr, c); });
+    const keep = (buf: string, c: Buffer) => {
+      const s = buf + c.toString('utf8');
+      return s.length > MAX_OUTPUT ? s.slice(-MAX_OUTPUT) : s;
+    };
+    child.stdout!.on('data', (c: Buffer) => {
+      stdout = keep(stdout, c);
+    });
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr = keep(stderr, c);
+    });
     const finish = (code: number) => {
       if (settled) return;
       settled = true;
       o.signal?.removeEventListener('abort', onAbort);
       resolve({ code, stdout, stderr, ms: performance.now() - started, timedOut: aborted });
     };
-    const onAbort = () => { aborted = true; try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
+    const onAbort = () => {
+      aborted = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    };
     o.signal?.addEventListener('abort', onAbort, { once: true });
     if (o.signal?.aborted) onAbort();
     child.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') { stderr = `${cmd}: command not found`; finish(127); } else { settled = true; reject(e); }
+      if (e.code === 'ENOENT') {
+        stderr = `${cmd}: command not found`;
+        finish(127);
+      } else {
+        settled = true;
+        reject(e);
+      }
     });
     child.on('exit', () => {
       if (!aborted) return;
       // Output already on its way still arrives; then stop waiting for the master's copy of the pipes.
-      setTimeout(() => { child.stdout!.destroy(); child.stderr!.destroy(); finish(137); }, 200);
+      setTimeout(() => {
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+        finish(137);
+      }, 200);
     });
     child.on('close', (code, sig) => finish(code ?? (sig ? 137 : 1)));
-    child.stdin!.on('error', () => { /* the client may exit without reading its input */ });
+    child.stdin!.on('error', () => {
+      /* the client may exit without reading its input */
+    });
     child.stdin!.end(o.stdin ?? '');
   });
 }

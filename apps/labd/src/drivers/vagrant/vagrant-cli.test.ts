@@ -17,7 +17,9 @@ test('DHCP retries are counted per machine from the consoles; a clean boot count
     writeFileSync(join(dir, 'vagrant-up.log'), RETRIED); // not a console
     assert.deepEqual(dhcpRetries(dir), [{ machine: 'k8s-w2', retries: 2 }]);
     assert.deepEqual(dhcpRetries(join(dir, 'gone')), []);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a failed up keeps every console under logs/, named by instance and machine', () => {
@@ -31,5 +33,7 @@ test('a failed up keeps every console under logs/, named by instance and machine
     assert.deepEqual(kept, [join(dir, 'logs', 'vagrant-abc123-console-k8s-w1.log')]);
     assert.equal(readFileSync(kept[0]!, 'utf8'), RETRIED);
     assert.deepEqual(keepConsoles(join(dir, 'gone'), join(dir, 'logs'), 'x'), []);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

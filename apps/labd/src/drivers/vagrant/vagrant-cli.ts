@@ -89,26 +89,55 @@ export interface UpOutcome {
  * `vagrant up --machine-readable`, each line turned into progress as it arrives and appended to
  * `logFile`. Vagrant gets its own process group: a timeout kills it with everything it started.
  */
-export function vagrantUp(state: InstanceState, o: {
-  onProgress: OnProgress; onPid: (pid: number) => void; logFile: string; timeoutMs: number;
-  /** Polled every 2 s while vagrant runs; a reason returned stops vagrant (it would only wait out a timeout). */
-  watch?: () => Promise<string | null>;
-}): Promise<UpOutcome> {
+export function vagrantUp(
+  state: InstanceState,
+  o: {
+    onProgress: OnProgress;
+    onPid: (pid: number) => void;
+    logFile: string;
+    timeoutMs: number;
+    /** Polled every 2 s while vagrant runs; a reason returned stops vagrant (it would only wait out a timeout). */
+    watch?: () => Promise<string | null>;
+  },
+): Promise<UpOutcome> {
   const tracker = new UpTracker();
   return new Promise((resolve) => {
     const child = spawn('vagrant', ['up', '--provider', ds(state).provider, '--machine-readable'], {
-      cwd: join(config().repoRoot, 'vagrant'), env: vagrantEnv(state, true), detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: join(config().repoRoot, 'vagrant'),
+      env: vagrantEnv(state, true),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (child.pid) o.onPid(child.pid);
     let timedOut = false;
     let stopped: string | undefined;
-    const kill = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
+    const kill = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    };
     let watching = false;
-    const poll = o.watch && setInterval(() => {
-      if (watching || stopped) return;
-      watching = true;
-      o.watch!().then((why) => { if (why && !stopped) { stopped = why; kill(); } }, () => undefined).finally(() => { watching = false; });
-    }, 2000);
+    const poll =
+      o.watch &&
+      setInterval(() => {
+        if (watching || stopped) return;
+        watching = true;
+        o.watch!()
+          .then(
+            (why) => {
+              if (why && !stopped) {
+                stopped = why;
+                kill();
+              }
+            },
+            () => undefined,
+          )
+          .finally(() => {
+            watching = false;
+          });
+      }, 2000);
     const feed = (stream: NodeJS.ReadableStream) => {
       let partial = '';
       stream.on('data', (chunk: Buffer) => {
@@ -119,20 +148,42 @@ export function vagrantUp(state: InstanceState, o: {
           for (const p of tracker.feed(l)) o.onProgress(p);
         }
       });
-      stream.on('end', () => { if (partial) { appendFileSync(o.logFile, partial); tracker.feed(partial); } });
+      stream.on('end', () => {
+        if (partial) {
+          appendFileSync(o.logFile, partial);
+          tracker.feed(partial);
+        }
+      });
     };
     feed(child.stdout!);
     feed(child.stderr!);
-    const timer = setTimeout(() => { timedOut = true; kill(); }, o.timeoutMs);
-    const done = () => { clearTimeout(timer); if (poll) clearInterval(poll); };
-    child.on('error', (e) => { done(); tracker.plain.push(`cannot run vagrant: ${e.message}`); resolve({ code: 127, timedOut, tracker }); });
-    child.on('close', (code) => { done(); resolve({ code: code ?? 137, timedOut, tracker, stopped }); });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, o.timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      if (poll) clearInterval(poll);
+    };
+    child.on('error', (e) => {
+      done();
+      tracker.plain.push(`cannot run vagrant: ${e.message}`);
+      resolve({ code: 127, timedOut, tracker });
+    });
+    child.on('close', (code) => {
+      done();
+      resolve({ code: code ?? 137, timedOut, tracker, stopped });
+    });
   });
 }
 
 /** The container vagrant made for this instance (docker provider), from Vagrant's own state. */
 export function containerIdOf(d: VagrantDriverState): string | null {
-  try { return readFileSync(join(dotfileDir(d), 'machines', d.machine, 'docker', 'id'), 'utf8').trim() || null; } catch { return null; }
+  try {
+    return readFileSync(join(dotfileDir(d), 'machines', d.machine, 'docker', 'id'), 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
 }
 
 /** Containers of one instance (or, without an id, of every instance) by the labels the Vagrantfile sets. */
@@ -140,7 +191,13 @@ export async function labelledContainers(id?: string): Promise<{ name: string; i
   const filters = ['--filter', `label=${LABEL_DRIVER}=vagrant`, ...(id ? ['--filter', `label=${LABEL_INSTANCE}=${id}`] : [])];
   const r = await run('docker', ['ps', '-a', ...filters, '--format', `{{.Names}}\t{{.Label "${LABEL_INSTANCE}"}}`], { timeoutMs: 30_000 });
   if (r.code !== 0) return [];
-  return r.stdout.split('\n').filter(Boolean).map((l) => { const [name = '', instance = ''] = l.split('\t'); return { name, instance }; });
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [name = '', instance = ''] = l.split('\t');
+      return { name, instance };
+    });
 }
 
 export { processAlive };
@@ -148,17 +205,31 @@ export { processAlive };
 /** True when pid is still a `vagrant` process (not a reused pid). */
 export function isVagrantProcess(pid: number | undefined): boolean {
   if (!processAlive(pid)) return false;
-  try { return /vagrant/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')); } catch { return false; }
+  try {
+    return /vagrant/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** Copies the VMs' console files (LAB_CONSOLE_DIR = hostDir) into `logs`; returns the copies. */
 export function keepConsoles(hostDir: string, logs: string, id: string): string[] {
   let names: string[];
-  try { names = readdirSync(hostDir).filter((n) => /^console-[\w-]+\.log$/.test(n)); } catch { return []; }
+  try {
+    names = readdirSync(hostDir).filter((n) => /^console-[\w-]+\.log$/.test(n));
+  } catch {
+    return [];
+  }
   const kept: string[] = [];
   for (const n of names) {
     const to = join(logs, `vagrant-${id}-${n}`);
-    try { mkdirSync(logs, { recursive: true }); copyFileSync(join(hostDir, n), to); kept.push(to); } catch { /* unreadable: the up log still says what vagrant saw */ }
+    try {
+      mkdirSync(logs, { recursive: true });
+      copyFileSync(join(hostDir, n), to);
+      kept.push(to);
+    } catch {
+      /* unreadable: the up log still says what vagrant saw */
+    }
   }
   return kept;
 }
@@ -172,10 +243,20 @@ export const DHCP_RETRY_LINE = 'ebpf-lab-vm: DHCP: no lease on';
  */
 export function dhcpRetries(hostDir: string): { machine: string; retries: number }[] {
   let names: string[];
-  try { names = readdirSync(hostDir).filter((n) => /^console-[\w-]+\.log$/.test(n)).sort(); } catch { return []; }
+  try {
+    names = readdirSync(hostDir)
+      .filter((n) => /^console-[\w-]+\.log$/.test(n))
+      .sort();
+  } catch {
+    return [];
+  }
   return names.flatMap((n) => {
     let text = '';
-    try { text = readFileSync(join(hostDir, n), 'utf8'); } catch { return []; }
+    try {
+      text = readFileSync(join(hostDir, n), 'utf8');
+    } catch {
+      return [];
+    }
     const retries = text.split('\n').filter((l) => l.includes(DHCP_RETRY_LINE)).length;
     return retries ? [{ machine: n.slice('console-'.length, -'.log'.length), retries }] : [];
   });

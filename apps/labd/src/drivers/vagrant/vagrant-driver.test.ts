@@ -72,19 +72,27 @@ test('the lab image missing: exit code 3, the ref and the build script named, no
       assert.match(e.hint!, /build it: scripts\/build-vagrant-image\.sh/);
       return true;
     });
-  } finally { delete process.env.FAKE_NO_IMAGE; }
+  } finally {
+    delete process.env.FAKE_NO_IMAGE;
+  }
   assert.deepEqual(instances(), []);
 });
 
-test('vagrant up failing halfway: phase, vagrant\'s message, container log and fix; the half-made container is removed', async () => {
+test("vagrant up failing halfway: phase, vagrant's message, container log and fix; the half-made container is removed", async () => {
   const seen: string[] = [];
-  await assert.rejects(driver.up(lab, (p) => seen.push(p.message)), (e: LabError) => {
-    assert.match(e.message, /^lab up \(vagrant, docker\) failed while waiting for the container to keep running: vagrant up: The container started either never left the "stopped" state/);
-    assert.match(e.message, /container log \(last lines\):\nebpf-lab-init: exec \/bin\/false/);
-    assert.match(e.hint!, /check LAB_DOCKER_ARGS/);
-    assert.match(e.hint!, /The half-made machine was removed\. Vagrant's full output: .*\/logs\/vagrant-up-[a-z0-9]{6}\.log/);
-    return true;
-  });
+  await assert.rejects(
+    driver.up(lab, (p) => seen.push(p.message)),
+    (e: LabError) => {
+      assert.match(
+        e.message,
+        /^lab up \(vagrant, docker\) failed while waiting for the container to keep running: vagrant up: The container started either never left the "stopped" state/,
+      );
+      assert.match(e.message, /container log \(last lines\):\nebpf-lab-init: exec \/bin\/false/);
+      assert.match(e.hint!, /check LAB_DOCKER_ARGS/);
+      assert.match(e.hint!, /The half-made machine was removed\. Vagrant's full output: .*\/logs\/vagrant-up-[a-z0-9]{6}\.log/);
+      return true;
+    },
+  );
   assert.ok(seen.includes('creating the container'), `progress: ${seen.join(', ')}`);
   assert.deepEqual(containers(), [], 'no container left');
   assert.deepEqual(instances(), [], 'no instance dir left');
@@ -96,12 +104,27 @@ function stateOf(id: string, over: Record<string, unknown>): InstanceState {
   const hostDir = join(root, 'state/instances', id);
   mkdirSync(join(hostDir, 'vagrant/machines/lab'), { recursive: true });
   return {
-    id, labId: 'hello-ebpf', driver: 'vagrant', createdAt: new Date().toISOString(), workdir: '/srv/lab', nodes: ['lab'],
-    driverState: { provider: 'docker', machine: 'lab', hostDir, sshConfig: join(hostDir, 'ssh-config'), controlPath: join(hostDir, 'ssh.sock'), key: join(hostDir, 'id_ed25519'), phase: 'creating', creatorPid: process.pid, ...over },
+    id,
+    labId: 'hello-ebpf',
+    driver: 'vagrant',
+    createdAt: new Date().toISOString(),
+    workdir: '/srv/lab',
+    nodes: ['lab'],
+    driverState: {
+      provider: 'docker',
+      machine: 'lab',
+      hostDir,
+      sshConfig: join(hostDir, 'ssh-config'),
+      controlPath: join(hostDir, 'ssh.sock'),
+      key: join(hostDir, 'id_ed25519'),
+      phase: 'creating',
+      creatorPid: process.pid,
+      ...over,
+    },
   };
 }
 
-test('reap: leftovers go (a container without state, a dead creator\'s instance and its orphaned vagrant up); a lab being made stays', async () => {
+test("reap: leftovers go (a container without state, a dead creator's instance and its orphaned vagrant up); a lab being made stays", async () => {
   writeFileSync(join(fake, 'containers', 'ebpf-lab-zzz111'), 'zzz111');
   writeFileSync(join(fake, 'containers', 'ebpf-lab-default'), 'default');
   const orphan = spawn(join(bin, 'vagrant'), ['hang'], { detached: true, stdio: 'ignore' });

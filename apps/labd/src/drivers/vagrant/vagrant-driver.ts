@@ -22,13 +22,23 @@ const MIN = 60_000;
 
 /** kvm when a probe guest really boots on it (the vm driver's probe, cached per boot), else qemu (TCG). */
 async function libvirtDriver(): Promise<'kvm' | 'qemu'> {
-  try { return (await chooseAccel(findImage())).accel === 'kvm' ? 'kvm' : 'qemu'; } catch { return 'qemu'; }
+  try {
+    return (await chooseAccel(findImage())).accel === 'kvm' ? 'kvm' : 'qemu';
+  } catch {
+    return 'qemu';
+  }
 }
 const ID_RE = /^[a-z0-9]{6}$/;
 
 /** A step of `up` that failed: `phase` is what it was doing, `hint` what the user can do. */
 class UpError extends Error {
-  constructor(readonly phase: string, message: string, readonly hint: string) { super(message); }
+  constructor(
+    readonly phase: string,
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
 }
 
 /** A socket path has to fit sockaddr_un (108 bytes) with the suffix ssh adds while creating it. */
@@ -56,16 +66,27 @@ export class VagrantDriver implements LabDriver {
     if (!isCluster(topo)) return { ok: true };
     const provider = this.settings.provider;
     if (provider !== 'libvirt') {
-      return { ok: false, why: `the vagrant driver builds clusters (a VM per node) on the libvirt provider only, and this lab has ${topo.nodes.length} node(s) and ${topo.pods.length} pod(s)`, fix: 'use ELAB_VAGRANT_PROVIDER=libvirt (scripts/libvirt-host.sh start, scripts/build-vm-image.sh --vagrant-box), or --driver netns / vm' };
+      return {
+        ok: false,
+        why: `the vagrant driver builds clusters (a VM per node) on the libvirt provider only, and this lab has ${topo.nodes.length} node(s) and ${topo.pods.length} pod(s)`,
+        fix: 'use ELAB_VAGRANT_PROVIDER=libvirt (scripts/libvirt-host.sh start, scripts/build-vm-image.sh --vagrant-box), or --driver netns / vm',
+      };
     }
-    try { planCluster('xxxxxx', topo); } catch (e) { return { ok: false, why: (e as Error).message, fix: `fix the topology in ${lab.dir}/lab.yaml` }; }
+    try {
+      planCluster('xxxxxx', topo);
+    } catch (e) {
+      return { ok: false, why: (e as Error).message, fix: `fix the topology in ${lab.dir}/lab.yaml` };
+    }
     return { ok: true };
   }
 
   async up(lab: LoadedLab, onProgress: OnProgress = () => {}): Promise<LabInstance> {
     const host = await checkHost(this.deps);
     if (!host.report.ok) {
-      throw missingError(`the vagrant driver cannot run here (${host.provider} provider): ${host.report.missing.map((m) => m.what).join('; ')}`, host.report.missing.map((m) => `- ${m.fix}`).join('\n'));
+      throw missingError(
+        `the vagrant driver cannot run here (${host.provider} provider): ${host.report.missing.map((m) => m.what).join('; ')}`,
+        host.report.missing.map((m) => `- ${m.fix}`).join('\n'),
+      );
     }
     const sup = this.supports(lab);
     if (!sup.ok) throw usageError(`${lab.dir}/lab.yaml: topology: ${sup.why}`, sup.fix);
@@ -76,19 +97,34 @@ export class VagrantDriver implements LabDriver {
     const cluster = planCluster(id, topo);
     const ownBox = !!host.box?.startsWith('elab-box-');
     const d: VagrantDriverState = {
-      provider: host.provider, machine: topo.nodes[0]!.name, image: host.image, hostDir,
-      sshConfig: join(hostDir, 'ssh-config'), controlPath: controlPathFor(id, hostDir), key: join(hostDir, 'id_ed25519'),
-      phase: 'creating', creatorPid: process.pid,
-      ...(host.provider === 'libvirt' ? {
-        box: host.box, vagrantHome: host.vagrantHome, libvirtDriver: await libvirtDriver(),
-        // Three TCG guests share the host's cores: small VMs, 1 vCPU each.
-        memoryMb: this.settings.memoryMb ?? 640,
-      } : {}),
+      provider: host.provider,
+      machine: topo.nodes[0]!.name,
+      image: host.image,
+      hostDir,
+      sshConfig: join(hostDir, 'ssh-config'),
+      controlPath: controlPathFor(id, hostDir),
+      key: join(hostDir, 'id_ed25519'),
+      phase: 'creating',
+      creatorPid: process.pid,
+      ...(host.provider === 'libvirt'
+        ? {
+            box: host.box,
+            vagrantHome: host.vagrantHome,
+            libvirtDriver: await libvirtDriver(),
+            // Three TCG guests share the host's cores: small VMs, 1 vCPU each.
+            memoryMb: this.settings.memoryMb ?? 640,
+          }
+        : {}),
       ...(isCluster(topo) ? { nodesEnv: labNodesEnv(cluster) } : {}),
       machines: cluster.nodes.map((n) => n.name),
     };
     const state: InstanceState = {
-      id, labId: lab.spec.id, driver: 'vagrant', createdAt: new Date().toISOString(), workdir: GUEST_WORKDIR, nodes: [d.machine],
+      id,
+      labId: lab.spec.id,
+      driver: 'vagrant',
+      createdAt: new Date().toISOString(),
+      workdir: GUEST_WORKDIR,
+      nodes: [d.machine],
       driverState: d as unknown as Record<string, unknown>,
     };
     // Saved before anything exists, so a crash from here on leaves something `lab reap` can find.
@@ -102,8 +138,13 @@ export class VagrantDriver implements LabDriver {
       const seed = this.stageFiles(lab, join(hostDir, 'seed'));
 
       const up = await vagrantUp(state, {
-        onProgress, logFile: upLog, timeoutMs: (d.provider === 'docker' ? 5 : 30) * MIN,
-        onPid: (pid) => { d.upPid = pid; saveState(state); },
+        onProgress,
+        logFile: upLog,
+        timeoutMs: (d.provider === 'docker' ? 5 : 30) * MIN,
+        onPid: (pid) => {
+          d.upPid = pid;
+          saveState(state);
+        },
         watch: d.provider === 'docker' ? () => this.containerExited(id) : undefined,
       });
       delete d.upPid;
@@ -114,24 +155,44 @@ export class VagrantDriver implements LabDriver {
       if (up.code !== 0 || up.timedOut) {
         const said = up.timedOut ? `it did not finish within ${d.provider === 'docker' ? 5 : 30} minutes` : up.tracker.vagrantSaid();
         const logs = up.tracker.errorClass?.endsWith('StateStopped') ? await this.containerLog(id) : '';
-        throw new UpError(phase, `vagrant up: ${said}${logs}`, fixForUpFailure(up.tracker.errorClass, up.tracker.errorMessage ?? up.tracker.plain.join('\n'), d.provider));
+        throw new UpError(
+          phase,
+          `vagrant up: ${said}${logs}`,
+          fixForUpFailure(up.tracker.errorClass, up.tracker.errorMessage ?? up.tracker.plain.join('\n'), d.provider),
+        );
       }
 
       phase = 'reading the SSH settings (vagrant ssh-config)';
       onProgress({ phase: 'ssh', message: 'connecting over SSH', fraction: 0.55 });
       const cfg = await vagrant(state, ['ssh-config', d.machine], 2 * MIN);
-      if (cfg.code !== 0 || !/^Host /m.test(cfg.stdout)) throw new UpError(phase, `vagrant ssh-config: ${(cfg.stderr || cfg.stdout).trim().slice(-400)}`, 'the machine is up but Vagrant cannot say how to reach it; see the output above');
+      if (cfg.code !== 0 || !/^Host /m.test(cfg.stdout))
+        throw new UpError(
+          phase,
+          `vagrant ssh-config: ${(cfg.stderr || cfg.stdout).trim().slice(-400)}`,
+          'the machine is up but Vagrant cannot say how to reach it; see the output above',
+        );
       writeFileSync(d.sshConfig, cfg.stdout, { mode: 0o600 });
       phase = 'opening the SSH connection';
-      await sshLinkOf(state).start().catch((e: Error) => { throw new UpError(phase, e.message, `check that sshd runs in the guest: cd vagrant && vagrant ssh (log: ${d.hostDir}/ssh-master.log)`); });
+      await sshLinkOf(state)
+        .start()
+        .catch((e: Error) => {
+          throw new UpError(phase, e.message, `check that sshd runs in the guest: cd vagrant && vagrant ssh (log: ${d.hostDir}/ssh-master.log)`);
+        });
 
       // The driver's own guest work gets the guest's time scale (TCG under load), like a lab's scripts.
       const guestMin = MIN * ((vagrantInstance(state) as LabInstance).timeScale ?? 1);
       if (ownBox) {
         phase = d.nodesEnv ? `building the cluster (${cluster.nodes.length} VMs, ${cluster.pods.length} pods)` : 'installing lab-on';
         onProgress({ phase: 'network', message: phase, fraction: 0.6 });
-        const built = await new VagrantInstance(state).exec(clusterSetupProgram(id, cluster, GUEST_WORKDIR, readFileSync(d.key, 'utf8')), { timeoutMs: 5 * guestMin });
-        if (built.code !== 0) throw new UpError(phase, `exit ${built.code}: ${built.stderr.trim().slice(-400)}`, `see the VMs' consoles (kept in ${join(config().stateDir, 'logs')} when up fails)`);
+        const built = await new VagrantInstance(state).exec(clusterSetupProgram(id, cluster, GUEST_WORKDIR, readFileSync(d.key, 'utf8')), {
+          timeoutMs: 5 * guestMin,
+        });
+        if (built.code !== 0)
+          throw new UpError(
+            phase,
+            `exit ${built.code}: ${built.stderr.trim().slice(-400)}`,
+            `see the VMs' consoles (kept in ${join(config().stateDir, 'logs')} when up fails)`,
+          );
         state.nodes = [...cluster.nodes.map((n) => n.name), ...cluster.pods.map((p) => p.name), ...(cluster.outside ? [cluster.outside.name] : [])];
         saveState(state);
       }
@@ -141,20 +202,30 @@ export class VagrantDriver implements LabDriver {
       const inst = vagrantInstance(state);
       const tar = execFileSync('tar', ['-C', seed, '-cf', '-', '.'], { maxBuffer: 1 << 30 });
       const unpacked = await inst.exec(UNPACK_PROGRAM, { stdin: tar.toString('base64'), timeoutMs: 5 * guestMin });
-      if (unpacked.code !== 0) throw new UpError(phase, `unpacking in the guest failed (exit ${unpacked.code}): ${unpacked.stderr.trim().slice(-300)}`, 'check free space in the guest');
+      if (unpacked.code !== 0)
+        throw new UpError(
+          phase,
+          `unpacking in the guest failed (exit ${unpacked.code}): ${unpacked.stderr.trim().slice(-300)}`,
+          'check free space in the guest',
+        );
 
       d.phase = 'ready';
       saveState(state);
       // Said loudly (scripts/test-vagrant-libvirt.sh counts these lines): the lab is fine, but
       // a guest had to ask libvirt's DHCP again, which used to cost a 5-minute boot timeout.
       for (const r of dhcpRetries(hostDir)) {
-        console.error(`vagrant: RETRIED lab ${id}: ${r.machine} asked libvirt's DHCP ${r.retries + 1} times (its first lease attempt failed: a starved TCG guest)`);
+        console.error(
+          `vagrant: RETRIED lab ${id}: ${r.machine} asked libvirt's DHCP ${r.retries + 1} times (its first lease attempt failed: a starved TCG guest)`,
+        );
       }
       return inst;
     } catch (e) {
       const logs = join(config().stateDir, 'logs');
       const kept = join(logs, `vagrant-up-${id}.log`);
-      if (existsSync(upLog)) { mkdirSync(logs, { recursive: true }); copyFileSync(upLog, kept); }
+      if (existsSync(upLog)) {
+        mkdirSync(logs, { recursive: true });
+        copyFileSync(upLog, kept);
+      }
       // libvirt: the guests' consoles say what a VM that never answered was doing (LAB_CONSOLE_DIR).
       const consoles = keepConsoles(hostDir, logs, id);
       const errors = await destroyVagrantInstance(state);
@@ -192,7 +263,9 @@ export class VagrantDriver implements LabDriver {
     return text ? `\ncontainer log (last lines):\n${text}` : '';
   }
 
-  attach(state: InstanceState): LabInstance { return vagrantInstance(state); }
+  attach(state: InstanceState): LabInstance {
+    return vagrantInstance(state);
+  }
 
   /**
    * Instances with vagrant state, and containers labelled org.ebpf-lab.driver=vagrant, whose
@@ -207,9 +280,20 @@ export class VagrantDriver implements LabDriver {
     for (const id of [...ids].sort()) {
       const state = loadStateAnywhere(id);
       if (state && state.driver !== 'vagrant') continue;
-      if (!all && state && (await new VagrantInstance(state).alive())) { report.kept.push(id); continue; }
+      if (!all && state && (await new VagrantInstance(state).alive())) {
+        report.kept.push(id);
+        continue;
+      }
       // A container whose state is gone was made by the docker provider; destroy finds it by label.
-      const stub: InstanceState = state ?? { id, labId: '?', driver: 'vagrant', createdAt: '', workdir: GUEST_WORKDIR, nodes: [], driverState: { provider: 'docker' } };
+      const stub: InstanceState = state ?? {
+        id,
+        labId: '?',
+        driver: 'vagrant',
+        createdAt: '',
+        workdir: GUEST_WORKDIR,
+        nodes: [],
+        driverState: { provider: 'docker' },
+      };
       const errors = await destroyVagrantInstance(stub);
       report.removed.push(id);
       report.errors.push(...errors.map((e) => `${id}: ${e}`));

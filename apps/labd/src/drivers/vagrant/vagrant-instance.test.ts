@@ -17,7 +17,12 @@ const workdir = join(root, 'work');
 const pidDir = join(root, 'pids');
 mkdirSync(workdir);
 const state: InstanceState = {
-  id: 'abc123', labId: 'hello-ebpf', driver: 'vagrant', createdAt: '', workdir, nodes: ['lab'],
+  id: 'abc123',
+  labId: 'hello-ebpf',
+  driver: 'vagrant',
+  createdAt: '',
+  workdir,
+  nodes: ['lab'],
   driverState: { provider: 'docker', machine: 'lab', hostDir: root, phase: 'ready', creatorPid: process.pid },
 };
 const inst = new VagrantInstance(state, { link: new LocalLink(), pidDir });
@@ -78,7 +83,14 @@ test('files: the same refusals (and HTTP statuses) as the host-side workdir', as
   symlinkSync('/etc', join(workdir, 'dir-out'));
   writeFileSync(join(workdir, 'big'), Buffer.alloc(1024 * 1024 + 1));
   // The status labd answers with: the refusal's kind through the one HTTP mapping.
-  const status = async (p: Promise<unknown>) => { try { await p; return 200; } catch (e) { return httpErrorOf(e).status; } };
+  const status = async (p: Promise<unknown>) => {
+    try {
+      await p;
+      return 200;
+    } catch (e) {
+      return httpErrorOf(e).status;
+    }
+  };
   assert.equal(await status(inst.readFile('../x')), 403);
   assert.equal(await status(inst.readFile('/etc/hostname')), 400);
   assert.equal(await status(inst.readFile('')), 400);
@@ -99,10 +111,17 @@ test('pids: numbers from /proc as the "guest" sees them', async () => {
   assert.ok(pids.has(1) && pids.has(process.pid));
 });
 
-test('libvirt on TCG: the load-scaled factor is applied once (exec limits pass through, the driver\'s own are scaled)', async () => {
+test("libvirt on TCG: the load-scaled factor is applied once (exec limits pass through, the driver's own are scaled)", async () => {
   const programs: string[] = [];
-  const link = { run: async (p: string) => { programs.push(p); return { code: 0, stdout: '1\n', stderr: '', ms: 1, timedOut: false }; }, ptyArgv: (): [string, string[]] => ['true', []] };
-  const lv = (extra: Record<string, unknown>) => new LibvirtInstance({ ...state, driverState: { ...state.driverState, provider: 'libvirt', ...extra } }, { link, pidDir });
+  const link = {
+    run: async (p: string) => {
+      programs.push(p);
+      return { code: 0, stdout: '1\n', stderr: '', ms: 1, timedOut: false };
+    },
+    ptyArgv: (): [string, string[]] => ['true', []],
+  };
+  const lv = (extra: Record<string, unknown>) =>
+    new LibvirtInstance({ ...state, driverState: { ...state.driverState, provider: 'libvirt', ...extra } }, { link, pidDir });
   const cluster = lv({ libvirtDriver: 'qemu', nodesEnv: 'a:192.168.10.10:172.16.0.0/24' });
   const single = lv({ libvirtDriver: 'qemu' });
   assert.equal(lv({ libvirtDriver: 'kvm' }).timeScale, 1);

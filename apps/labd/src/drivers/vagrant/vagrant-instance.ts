@@ -19,7 +19,13 @@ const GUEST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export function sshLinkOf(state: InstanceState): SshLink {
   const d = ds(state);
   // Our libvirt box logs in as root with the instance's key: no sudo per command.
-  return new SshLink({ configFile: d.sshConfig, controlPath: d.controlPath, host: d.machine, logFile: `${d.hostDir}/ssh-master.log`, root: !!d.box?.startsWith('elab-box-') });
+  return new SshLink({
+    configFile: d.sshConfig,
+    controlPath: d.controlPath,
+    host: d.machine,
+    logFile: `${d.hostDir}/ssh-master.log`,
+    root: !!d.box?.startsWith('elab-box-'),
+  });
 }
 
 /**
@@ -32,9 +38,16 @@ export async function destroyVagrantInstance(state: InstanceState): Promise<stri
   const d = ds(state) as Partial<VagrantDriverState>;
   const errors: string[] = [];
   if (d.upPid && isVagrantProcess(d.upPid) && !processAlive(d.creatorPid)) {
-    try { process.kill(-d.upPid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+    try {
+      process.kill(-d.upPid, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
   }
-  if (d.controlPath && d.sshConfig && existsSync(d.sshConfig)) await sshLinkOf(state).close().catch(() => undefined);
+  if (d.controlPath && d.sshConfig && existsSync(d.sshConfig))
+    await sshLinkOf(state)
+      .close()
+      .catch(() => undefined);
   const docker = (d.provider ?? 'docker') === 'docker' && !!which('docker');
   if (docker) {
     const names = (await labelledContainers(state.id)).map((c) => c.name);
@@ -66,13 +79,17 @@ export class VagrantInstance implements LabInstance {
   private readonly pidDir: string;
 
   /** The options are for tests, which run guest programs on the host; a lab talks to its guest over SSH. */
-  constructor(readonly state: InstanceState, o: { link?: GuestLink; pidDir?: string } = {}) {
+  constructor(
+    readonly state: InstanceState,
+    o: { link?: GuestLink; pidDir?: string } = {},
+  ) {
     this.link = o.link ?? sshLinkOf(state);
     this.pidDir = o.pidDir ?? GUEST_PID_DIR;
   }
 
-  private get d(): VagrantDriverState { return ds(this.state); }
-
+  private get d(): VagrantDriverState {
+    return ds(this.state);
+  }
 
   protected node(name?: string): string {
     const n = name ?? this.state.nodes[0]!;
@@ -90,8 +107,14 @@ export class VagrantInstance implements LabInstance {
 
   protected env(node: string, extra?: Record<string, string>): Record<string, string> {
     return {
-      PATH: GUEST_PATH, HOME: '/root', LANG: 'C.UTF-8', TERM: 'xterm-256color',
-      LAB_ID: this.state.labId, LAB_INSTANCE: this.state.id, LAB_NODE: node, LAB_WORKDIR: this.state.workdir,
+      PATH: GUEST_PATH,
+      HOME: '/root',
+      LANG: 'C.UTF-8',
+      TERM: 'xterm-256color',
+      LAB_ID: this.state.labId,
+      LAB_INSTANCE: this.state.id,
+      LAB_NODE: node,
+      LAB_WORKDIR: this.state.workdir,
       ...extra,
     };
   }
@@ -107,7 +130,11 @@ export class VagrantInstance implements LabInstance {
     const token = randomBytes(8).toString('hex');
     const via = this.via(node);
     const program = execProgram({
-      cwd: this.state.workdir, env: this.env(node, opts.env), cmd: via ? `exec ${via}/bin/bash -c ${shq(cmd)}` : cmd, token, pidDir: this.pidDir,
+      cwd: this.state.workdir,
+      env: this.env(node, opts.env),
+      cmd: via ? `exec ${via}/bin/bash -c ${shq(cmd)}` : cmd,
+      token,
+      pidDir: this.pidDir,
       timeoutS: opts.timeoutMs ? opts.timeoutMs / 1000 + 5 : 0,
     });
     const local = new AbortController();
@@ -136,13 +163,17 @@ export class VagrantInstance implements LabInstance {
     const node = this.node(opts.node);
     const [file, args] = this.link.ptyArgv(shellProgram(this.state.workdir, this.env(node), this.via(node)));
     return {
-      file, args, cwd: existsSync(this.d.hostDir) ? this.d.hostDir : '/',
+      file,
+      args,
+      cwd: existsSync(this.d.hostDir) ? this.d.hostDir : '/',
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', TERM: 'xterm-256color', LANG: 'C.UTF-8' },
     };
   }
 
   /** The limit of a command this class runs itself (file access, pids); an emulated guest stretches it. */
-  protected ownLimit(ms: number): number { return ms; }
+  protected ownLimit(ms: number): number {
+    return ms;
+  }
 
   async readFile(path: string): Promise<Buffer> {
     const rel = checkRelPath(path);
@@ -169,7 +200,12 @@ export class VagrantInstance implements LabInstance {
   async pids(): Promise<Set<number>> {
     const r = await this.exec(PIDS_PROGRAM, { timeoutMs: this.ownLimit(15_000) });
     if (r.code !== 0) throw new Error(`listing the lab's processes failed (exit ${r.code}): ${r.stderr.trim().slice(-200)}`);
-    return new Set(r.stdout.split('\n').filter((l) => /^\d+$/.test(l)).map(Number));
+    return new Set(
+      r.stdout
+        .split('\n')
+        .filter((l) => /^\d+$/.test(l))
+        .map(Number),
+    );
   }
 
   async alive(): Promise<boolean> {
@@ -202,7 +238,9 @@ export class LibvirtInstance extends VagrantInstance {
     return d.libvirtDriver === 'qemu' ? tcgTimeScale() * (d.nodesEnv ? 2 : 1) : 1;
   }
 
-  protected override ownLimit(ms: number): number { return ms * this.timeScale; }
+  protected override ownLimit(ms: number): number {
+    return ms * this.timeScale;
+  }
 }
 
 export const vagrantInstance = (state: InstanceState): VagrantInstance =>

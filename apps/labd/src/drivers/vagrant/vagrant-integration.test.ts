@@ -19,7 +19,9 @@ import { VagrantDriver } from './vagrant-driver.ts';
 // (scripts/test.sh prints each as a SKIP: line). The full lab (fresh → fail → solve → pass) is scripts/test-vagrant.sh's selftest.
 const ownStateDir = process.env.ELAB_STATE_DIR ? null : mkdtempSync(join(tmpdir(), 'elab-vagrant-it-'));
 if (ownStateDir) process.env.ELAB_STATE_DIR = ownStateDir;
-after(() => { if (ownStateDir) rmSync(ownStateDir, { recursive: true, force: true }); });
+after(() => {
+  if (ownStateDir) rmSync(ownStateDir, { recursive: true, force: true });
+});
 const lab = loadLab(join(fileURLToPath(import.meta.url), '../../../../../../labs/hello-ebpf'));
 const host = await checkHost({ settings: { ...config().vagrant, provider: 'docker' } });
 const skip = host.report.ok ? false : `this machine lacks: ${host.report.missing.map((m) => `${m.what} (${m.fix})`).join('; ')}`;
@@ -33,7 +35,9 @@ function processesWithEnv(entry: string): number[] {
     if (!/^\d+$/.test(p)) continue;
     try {
       if (readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').includes(entry) && processAlive(Number(p))) out.push(Number(p));
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return out;
 }
@@ -60,7 +64,10 @@ test('a real machine: exec over the one SSH connection (env, stdin, timeout), fi
     const pty = spawnShell(inst.shellCommand({}), { cols: 80, rows: 24 });
     const out = await new Promise<string>((resolve) => {
       let buf = '';
-      pty.onData((d) => { buf += d; if (/@@\/srv\/lab@@0@@end/.test(buf)) resolve(buf); });
+      pty.onData((d) => {
+        buf += d;
+        if (/@@\/srv\/lab@@0@@end/.test(buf)) resolve(buf);
+      });
       pty.write('echo "@@$(pwd)@@$(id -u)@@end"\r');
       setTimeout(() => resolve(buf), 15_000);
     });
@@ -82,15 +89,24 @@ test('vagrant up failing halfway for real (a container that exits at once): a cl
     await assert.rejects(driver.up(lab), (e: LabError) => {
       // Vagrant notices the stop itself, or the driver's poll does first. The phase is wherever vagrant
       // was at that moment: any step from the container's creation on (a race, so all are accepted).
-      const phase = /failed while (creating the container|starting container [0-9a-f]+|starting the container|waiting for the container to keep running|waiting for the machine to boot \(SSH\)): /;
+      const phase =
+        /failed while (creating the container|starting container [0-9a-f]+|starting the container|waiting for the container to keep running|waiting for the machine to boot \(SSH\)): /;
       assert.match(e.message, phase);
-      assert.match(e.message, /: (vagrant up: The container started either never left the "stopped" state|the container stopped \(exit code 1\) right after it started)/);
+      assert.match(
+        e.message,
+        /: (vagrant up: The container started either never left the "stopped" state|the container stopped \(exit code 1\) right after it started)/,
+      );
       assert.match(e.hint!, /LAB_DOCKER_ARGS/);
       assert.match(e.hint!, /The half-made machine was removed/);
       return true;
     });
-  } finally { delete process.env.LAB_DOCKER_ARGS; }
-  assert.deepEqual((await labelledContainers()).filter((c) => !before.has(c.name)), []);
+  } finally {
+    delete process.env.LAB_DOCKER_ARGS;
+  }
+  assert.deepEqual(
+    (await labelledContainers()).filter((c) => !before.has(c.name)),
+    [],
+  );
 });
 
 test('lab killed during vagrant up: `lab reap` removes the container, the orphaned vagrant and the state', T, async () => {

@@ -13,7 +13,12 @@ import { FrameReader, MAX_FRAME } from './agent-frames.ts';
 const dir = mkdtempSync(join(tmpdir(), 'elab-hostile-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const GREETING = 'elab-agent 1\n';
-const frame = (t: string, b: Buffer) => { const h = Buffer.alloc(5); h.write(t, 0); h.writeUInt32BE(b.length, 1); return Buffer.concat([h, b]); };
+const frame = (t: string, b: Buffer) => {
+  const h = Buffer.alloc(5);
+  h.write(t, 0);
+  h.writeUInt32BE(b.length, 1);
+  return Buffer.concat([h, b]);
+};
 const client = new URL('./agent-client.ts', import.meta.url).href;
 
 async function childExec(sockPath: string, timeoutMs: number): Promise<{ status: number | null; out: string; ms: number }> {
@@ -26,21 +31,33 @@ async function childExec(sockPath: string, timeoutMs: number): Promise<{ status:
   });`;
   const ch = spawn(process.execPath, ['--import', 'tsx', '-e', code], { timeout: 120_000 });
   let out = '';
-  ch.stdout.on('data', (d) => out += d);
-  ch.stderr.on('data', (d) => out += d);
+  ch.stdout.on('data', (d) => (out += d));
+  ch.stderr.on('data', (d) => (out += d));
   const status = await new Promise<number | null>((res) => ch.on('exit', (c) => res(c)));
   return { status, out, ms: Number(/^MS (\d+)/m.exec(out)?.[1] ?? NaN) };
 }
 
 function hostile(name: string, onConn: (c: Socket) => void): Promise<{ path: string; close: () => void }> {
   const path = join(dir, name);
-  const srv = createServer((c) => { c.on('error', () => {}); onConn(c); });
+  const srv = createServer((c) => {
+    c.on('error', () => {});
+    onConn(c);
+  });
   return new Promise((res) => srv.listen(path, () => res({ path, close: () => srv.close() })));
 }
 
-for (const [what, body] of [['not JSON', 'not json'], ['null', 'null'], ['of the wrong shape', '{"code":"0"}'], ['an out-of-range code', '{"code":1e9}']] as const) {
+for (const [what, body] of [
+  ['not JSON', 'not json'],
+  ['null', 'null'],
+  ['of the wrong shape', '{"code":"0"}'],
+  ['an out-of-range code', '{"code":1e9}'],
+] as const) {
   test(`an end frame that is ${what} fails that exec with a clear error, labd lives on`, async () => {
-    const s = await hostile(`x-${what.replace(/\W/g, '')}.sock`, (c) => { c.write(GREETING); c.write(frame('o', Buffer.from('hi'))); c.write(frame('x', Buffer.from(body))); });
+    const s = await hostile(`x-${what.replace(/\W/g, '')}.sock`, (c) => {
+      c.write(GREETING);
+      c.write(frame('o', Buffer.from('hi')));
+      c.write(frame('x', Buffer.from(body)));
+    });
     const r = await childExec(s.path, 20_000);
     s.close();
     assert.equal(r.status, 0, `the process running the client died: ${r.out.slice(0, 600)}`);
@@ -49,7 +66,10 @@ for (const [what, body] of [['not JSON', 'not json'], ['null', 'null'], ['of the
 }
 
 test('an unknown frame type is refused', async () => {
-  const s = await hostile('type.sock', (c) => { c.write(GREETING); c.write(frame('Z', Buffer.from('?'))); });
+  const s = await hostile('type.sock', (c) => {
+    c.write(GREETING);
+    c.write(frame('Z', Buffer.from('?')));
+  });
   const r = await childExec(s.path, 20_000);
   s.close();
   assert.equal(r.status, 0, r.out);
@@ -59,10 +79,21 @@ test('an unknown frame type is refused', async () => {
 test('a frame announcing 4 GiB is refused at once, not buffered until the timeout', async () => {
   let sent = 0;
   const s = await hostile('huge.sock', (c) => {
-    const h = Buffer.alloc(5); h.write('o', 0); h.writeUInt32BE(0xffffffff, 1);
-    c.write(GREETING); c.write(h);
+    const h = Buffer.alloc(5);
+    h.write('o', 0);
+    h.writeUInt32BE(0xffffffff, 1);
+    c.write(GREETING);
+    c.write(h);
     const chunk = Buffer.alloc(1 << 20);
-    const pump = () => { while (!c.destroyed && sent < (512 << 20)) { sent += chunk.length; if (!c.write(chunk)) { c.once('drain', pump); return; } } };
+    const pump = () => {
+      while (!c.destroyed && sent < 512 << 20) {
+        sent += chunk.length;
+        if (!c.write(chunk)) {
+          c.once('drain', pump);
+          return;
+        }
+      }
+    };
     pump();
   });
   const timeoutMs = 15_000;
@@ -82,14 +113,20 @@ test('the frame reader: frames split anywhere, a frame over the cap refused from
     let greeted = false;
     for (let i = 0; i < stream.length; i += step) {
       r.push(stream.subarray(i, i + step));
-      if (!greeted) { if (!r.peek(GREETING.length)) continue; assert.equal(r.take(GREETING.length).toString(), GREETING); greeted = true; }
+      if (!greeted) {
+        if (!r.peek(GREETING.length)) continue;
+        assert.equal(r.take(GREETING.length).toString(), GREETING);
+        greeted = true;
+      }
       for (let f = r.next(); f; f = r.next()) got.push(`${f.type}:${f.body.toString()}`);
     }
     assert.deepEqual(got, ['o:héllo', 'e:', 'x:{"code":3}'], `chunks of ${step}`);
     assert.equal(r.length, 0);
   }
   const r = new FrameReader();
-  const h = Buffer.alloc(5); h.write('e', 0); h.writeUInt32BE(MAX_FRAME + 1, 1);
+  const h = Buffer.alloc(5);
+  h.write('e', 0);
+  h.writeUInt32BE(MAX_FRAME + 1, 1);
   r.push(h);
   assert.throws(() => r.next(), /a frame of 1048577 bytes/);
 });

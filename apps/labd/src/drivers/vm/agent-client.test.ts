@@ -32,7 +32,11 @@ const run = (cmd: string, o: { stdin?: string; timeoutMs?: number; signal?: Abor
 const skip = spawnSync('python3', ['-c', '1']).status === 0 ? false : 'python3 is not installed on this host';
 
 after(() => {
-  try { process.kill(agentPid(), 'SIGKILL'); } catch { /* not started */ }
+  try {
+    process.kill(agentPid(), 'SIGKILL');
+  } catch {
+    /* not started */
+  }
   spawnSync('pkill', ['-f', `sleep 60[0-9]\\.${process.pid}`]);
   rmSync(dir, { recursive: true, force: true });
 });

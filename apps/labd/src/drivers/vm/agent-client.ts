@@ -57,14 +57,16 @@ export async function agentExec(t: AgentTransport, req: AgentRequest): Promise<L
   }
   if (req.cmd.includes('\0')) throw new Error('a NUL byte cannot be passed to the lab');
   // The agent reads the request line up to 1 MiB; data belongs on stdin.
-  if (Buffer.byteLength(req.cmd) > 900_000) throw new Error(`a command of ${Buffer.byteLength(req.cmd)} bytes is too long to run in the lab (limit about 900 KB); pass data on stdin instead`);
+  if (Buffer.byteLength(req.cmd) > 900_000)
+    throw new Error(`a command of ${Buffer.byteLength(req.cmd)} bytes is too long to run in the lab (limit about 900 KB); pass data on stdin instead`);
   const started = performance.now();
   const deadline = req.timeoutMs ? started + req.timeoutMs : 0;
   let why = '';
   for (let attempt = 1; attempt <= 3; attempt++) {
     const a = await once(t.socketPath, req, deadline);
     if (a.kind === 'result') return { ...a.r, ms: performance.now() - started };
-    if ((deadline && performance.now() >= deadline) || req.signal?.aborted) return { code: 137, stdout: '', stderr: '', ms: performance.now() - started, timedOut: true };
+    if ((deadline && performance.now() >= deadline) || req.signal?.aborted)
+      return { code: 137, stdout: '', stderr: '', ms: performance.now() - started, timedOut: true };
     why = a.kind === 'refused' ? `${t.socketPath}: ${a.why}` : 'the agent does not answer';
     await repair(t.socketPath, a.kind === 'refused' ? () => t.reconnect() : () => t.startAgent());
   }
@@ -106,7 +108,8 @@ function once(path: string, req: AgentRequest, deadline: number): Promise<Attemp
       clearTimeout(lastResort);
       req.signal?.removeEventListener('abort', stop);
       sock.destroy();
-      if (a instanceof Error) reject(a); else resolve(a);
+      if (a instanceof Error) reject(a);
+      else resolve(a);
     };
     // Asks the agent to kill the command's process group; it then answers with the end as usual.
     const stop = () => {
@@ -128,8 +131,12 @@ function once(path: string, req: AgentRequest, deadline: number): Promise<Attemp
       // Killed and no answer: the guest is gone or stopped; as the ssh path, report the timeout.
       if (killed) return done({ kind: 'result', r: result(137) });
       if (!greeted) return done({ kind: 'silent' });
-      done(new Error("the lab machine's command runner stopped while running the command (killed in the lab?); "
-        + 'the command may have done part of its work. The next command starts a new runner: run it again'));
+      done(
+        new Error(
+          "the lab machine's command runner stopped while running the command (killed in the lab?); " +
+            'the command may have done part of its work. The next command starts a new runner: run it again',
+        ),
+      );
     });
     // Everything from the guest is untrusted (the learner is root there): a throw in this handler
     // would be an uncaught exception that ends labd for every lab, so any surprise fails this exec.

@@ -17,12 +17,17 @@ const TYPES = new Set(['o', 'e', 'x', 'f']);
 /** What the guest sent is not what the agent sends: the exec fails (a message, no stack), labd goes on. */
 export class MalformedReply extends LabError {
   constructor(detail: string) {
-    super(`the lab's exec agent sent a malformed reply (${detail}); the lab may have been tampered with — reset it`,
-      'remove the lab and start a new one: lab down <instance>, then lab up <lab>');
+    super(
+      `the lab's exec agent sent a malformed reply (${detail}); the lab may have been tampered with — reset it`,
+      'remove the lab and start a new one: lab down <instance>, then lab up <lab>',
+    );
   }
 }
 
-export interface Frame { type: 'o' | 'e' | 'x' | 'f'; body: Buffer }
+export interface Frame {
+  type: 'o' | 'e' | 'x' | 'f';
+  body: Buffer;
+}
 
 export class FrameReader {
   private chunks: Buffer[] = [];
@@ -34,7 +39,9 @@ export class FrameReader {
     this.size += c.length;
   }
 
-  get length(): number { return this.size; }
+  get length(): number {
+    return this.size;
+  }
 
   /** The first n bytes without consuming them (copies at most n). Null while fewer have arrived. */
   peek(n: number): Buffer | null {
@@ -58,7 +65,13 @@ export class FrameReader {
     let left = n;
     while (left > 0) {
       const c = this.chunks[0]!;
-      if (c.length <= left) { this.chunks.shift(); left -= c.length; } else { this.chunks[0] = c.subarray(left); left = 0; }
+      if (c.length <= left) {
+        this.chunks.shift();
+        left -= c.length;
+      } else {
+        this.chunks[0] = c.subarray(left);
+        left = 0;
+      }
     }
     this.size -= n;
     return out;
@@ -84,7 +97,11 @@ export class FrameReader {
 /** The exit code in an 'x' frame: {"code": n} with n an integer 0..255, anything else is refused. */
 export function endCode(body: Buffer): number {
   let v: unknown;
-  try { v = JSON.parse(body.toString('utf8')); } catch { throw new MalformedReply('the end frame is not JSON'); }
+  try {
+    v = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new MalformedReply('the end frame is not JSON');
+  }
   const code = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as { code?: unknown }).code : undefined;
   if (typeof code !== 'number' || !Number.isInteger(code) || code < 0 || code > 255) {
     throw new MalformedReply(`the end frame is ${JSON.stringify(body.subarray(0, 60).toString('utf8'))}, not {"code": 0..255}`);

@@ -19,8 +19,15 @@ export function bootTimeoutMs(accel: 'kvm' | 'tcg', s: VmSettings = config().vm)
 /** The driver state of a guest about to be made in `hostDir` (nothing exists yet). */
 export function newVmState(id: string, hostDir: string, img: VmImage, spec: VmSpec, phase: VmDriverState['phase']): VmDriverState {
   return {
-    ...vmPaths(id, hostDir), phase, creatorPid: process.pid, image: img.dir, accel: 'tcg',
-    memoryMiB: spec.memoryMiB, cpus: spec.cpus, diskGiB: spec.diskGiB, machine: 'lab',
+    ...vmPaths(id, hostDir),
+    phase,
+    creatorPid: process.pid,
+    image: img.dir,
+    accel: 'tcg',
+    memoryMiB: spec.memoryMiB,
+    cpus: spec.cpus,
+    diskGiB: spec.diskGiB,
+    machine: 'lab',
   };
 }
 
@@ -32,8 +39,11 @@ export function newVmState(id: string, hostDir: string, img: VmImage, spec: VmSp
 export function checkHostSpace(dir: string, needMiB = config().vm.minFreeMiB): void {
   const free = freeMiB(dir);
   if (free >= needMiB) return;
-  throw new LabError(`not enough disk space for a vm lab: ${dir} has ${free} MiB free, a guest needs at least ${needMiB} MiB there (its disk grows on the host as it writes)`,
-    'free space on that filesystem (lab reap removes what crashed labs left), or point ELAB_STATE_DIR (labd --state-dir) at a larger disk; ELAB_VM_MIN_FREE_MIB sets the minimum. No lab was started.', 3);
+  throw new LabError(
+    `not enough disk space for a vm lab: ${dir} has ${free} MiB free, a guest needs at least ${needMiB} MiB there (its disk grows on the host as it writes)`,
+    'free space on that filesystem (lab reap removes what crashed labs left), or point ELAB_STATE_DIR (labd --state-dir) at a larger disk; ELAB_VM_MIN_FREE_MIB sets the minimum. No lab was started.',
+    3,
+  );
 }
 
 /**
@@ -41,7 +51,11 @@ export function checkHostSpace(dir: string, needMiB = config().vm.minFreeMiB): v
  * known so the caller can persist it before waiting. Retries when the SSH port was taken in
  * between choosing and binding it. Does not wait for the boot: see finishBoot.
  */
-export async function launchVm(d: VmDriverState, img: VmImage, o: { extraCmdline?: string; onStarted?: () => void; settings?: VmSettings } = {}): Promise<void> {
+export async function launchVm(
+  d: VmDriverState,
+  img: VmImage,
+  o: { extraCmdline?: string; onStarted?: () => void; settings?: VmSettings } = {},
+): Promise<void> {
   const s = o.settings ?? config().vm;
   mkdirSync(d.hostDir, { recursive: true });
   checkHostSpace(d.hostDir, s.minFreeMiB);
@@ -55,8 +69,19 @@ export async function launchVm(d: VmDriverState, img: VmImage, o: { extraCmdline
     d.sshPort = await freePort();
     try {
       d.qemuPid = await startQemu({
-        name: d.name, hostDir: d.hostDir, overlay: d.overlay, pidFile: d.pidFile, console: d.console, qmpSocket: d.qmpSocket,
-        image: img, accel: d.accel, memoryMiB: d.memoryMiB, cpus: d.cpus, sshPort: d.sshPort, pubkey, extraCmdline: o.extraCmdline,
+        name: d.name,
+        hostDir: d.hostDir,
+        overlay: d.overlay,
+        pidFile: d.pidFile,
+        console: d.console,
+        qmpSocket: d.qmpSocket,
+        image: img,
+        accel: d.accel,
+        memoryMiB: d.memoryMiB,
+        cpus: d.cpus,
+        sshPort: d.sshPort,
+        pubkey,
+        extraCmdline: o.extraCmdline,
       });
       break;
     } catch (e) {

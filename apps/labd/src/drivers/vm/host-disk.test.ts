@@ -35,7 +35,10 @@ function pausedMonitor(path: string, asked: string[], reply?: string): Promise<(
         const cmd = (JSON.parse(buf.slice(0, i)) as { execute: string }).execute;
         buf = buf.slice(i + 1);
         asked.push(cmd);
-        if (reply && cmd !== 'qmp_capabilities') { c.write(reply); continue; }
+        if (reply && cmd !== 'qmp_capabilities') {
+          c.write(reply);
+          continue;
+        }
         const ret = cmd === 'query-status' ? { status: 'io-error' } : cmd === 'query-block' ? [{ device: 'vda', 'io-status': 'nospace' }] : {};
         c.write(`${JSON.stringify({ return: ret })}\n`);
       }
@@ -50,7 +53,10 @@ test('a guest paused on a full ext4 resumes once root can write again, and the m
   assert.equal(mk.status, 0, mk.stderr);
   mkdirSync(mnt);
   const m = sh('mount', ['-o', 'loop', img, mnt]);
-  if (m.status !== 0) { t.skip(`cannot loop-mount here: ${m.stderr}`); return; }
+  if (m.status !== 0) {
+    t.skip(`cannot loop-mount here: ${m.stderr}`);
+    return;
+  }
   mounted = true;
   sh('dd', ['if=/dev/zero', `of=${join(mnt, 'a')}`, 'bs=1M', 'count=80']);
   sh('dd', ['if=/dev/zero', `of=${join(mnt, 'fill')}`, 'bs=1M']); // until ENOSPC, into the reserve as QEMU would
@@ -60,7 +66,10 @@ test('a guest paused on a full ext4 resumes once root can write again, and the m
   sh('sync', []);
   const s = statfsSync(mnt);
   const rootFree = Math.floor((Number(s.bfree) * Number(s.bsize)) / 2 ** 20);
-  assert.ok(Number(s.bavail) === 0 && rootFree >= RESUME_FREE_MIB, `the reserve hides the room from unprivileged writers (bavail ${s.bavail}, root ${rootFree} MiB)`);
+  assert.ok(
+    Number(s.bavail) === 0 && rootFree >= RESUME_FREE_MIB,
+    `the reserve hides the room from unprivileged writers (bavail ${s.bavail}, root ${rootFree} MiB)`,
+  );
   assert.equal(freeMiB(mnt), rootFree, 'QEMU (root) can write the reserve: that is its free space');
   assert.equal(freeMiB(mnt, 1000), 0, 'an unprivileged QEMU could not');
 
@@ -70,10 +79,16 @@ test('a guest paused on a full ext4 resumes once root can write again, and the m
   try {
     const msg = await hostDiskProblem('x', { hostDir: mnt, qmpSocket: sock }, { resume: false });
     assert.match(msg ?? '', new RegExp(`has ${rootFree} MiB free`), msg ?? 'no message');
-    assert.deepEqual(asked.filter((c) => c === 'cont'), [], 'resume: false does not resume');
+    assert.deepEqual(
+      asked.filter((c) => c === 'cont'),
+      [],
+      'resume: false does not resume',
+    );
     assert.equal(await hostDiskProblem('x', { hostDir: mnt, qmpSocket: sock }), null, 'room is back: no problem');
     assert.ok(asked.includes('cont'), `the guest is resumed (asked: ${asked.join(', ')})`);
-  } finally { close(); }
+  } finally {
+    close();
+  }
 });
 
 test('qmp: a monitor line that is JSON but not a message is an error, not a throw in the socket handler', async () => {
@@ -81,5 +96,7 @@ test('qmp: a monitor line that is JSON but not a message is an error, not a thro
   const close = await pausedMonitor(sock, [], 'null\n');
   try {
     await assert.rejects(qmp(sock, [{ execute: 'query-status' }], 5000), /sent null, not a QMP message/);
-  } finally { close(); }
+  } finally {
+    close();
+  }
 });

@@ -27,7 +27,10 @@ export const RESUME_FREE_MIB = 64;
 export async function hostDiskProblem(id: string, d: { hostDir: string; qmpSocket?: string }, o: { resume?: boolean } = {}): Promise<string | null> {
   if (!d.qmpSocket || !existsSync(d.qmpSocket)) return null;
   // Short: GET /v1/lab and the class roster wait for this answer (QEMU's main loop answers in ms).
-  const [status, blocks] = await qmp(d.qmpSocket, [{ execute: 'query-status' }, { execute: 'query-block' }], 3000) as [{ status: string }, { 'io-status'?: string }[]];
+  const [status, blocks] = (await qmp(d.qmpSocket, [{ execute: 'query-status' }, { execute: 'query-block' }], 3000)) as [
+    { status: string },
+    { 'io-status'?: string }[],
+  ];
   if (status.status !== 'io-error') return null;
   const dir = d.hostDir;
   const free = freeMiB(dir);
@@ -38,7 +41,9 @@ export async function hostDiskProblem(id: string, d: { hostDir: string; qmpSocke
     await qmp(d.qmpSocket, [{ execute: 'cont' }]);
     return null;
   }
-  return `The lab's VM is paused: the host disk holding it is full (${dir} has ${free} MiB free). `
-    + `Free at least ${RESUME_FREE_MIB - free} MiB there (lab reap removes what crashed labs left); the VM then resumes by itself within seconds. `
-    + `Or remove it with: lab down ${id}`;
+  return (
+    `The lab's VM is paused: the host disk holding it is full (${dir} has ${free} MiB free). ` +
+    `Free at least ${RESUME_FREE_MIB - free} MiB there (lab reap removes what crashed labs left); the VM then resumes by itself within seconds. ` +
+    `Or remove it with: lab down ${id}`
+  );
 }

@@ -41,16 +41,22 @@ export class VmPool {
   }
 
   load(id: string): InstanceState | null {
-    try { return JSON.parse(readFileSync(join(poolDir(), id, 'state.json'), 'utf8')) as InstanceState; } catch { return null; }
+    try {
+      return JSON.parse(readFileSync(join(poolDir(), id, 'state.json'), 'utf8')) as InstanceState;
+    } catch {
+      return null;
+    }
   }
 
   /** Live pool guests of this image. */
   live(img: VmImage): InstanceState[] {
-    return this.ids().map((id) => this.load(id)).filter((s): s is InstanceState => {
-      if (!s) return false;
-      const d = vds(s);
-      return d.image === img.dir && isQemuOf(d.qemuPid, d.name);
-    });
+    return this.ids()
+      .map((id) => this.load(id))
+      .filter((s): s is InstanceState => {
+        if (!s) return false;
+        const d = vds(s);
+        return d.image === img.dir && isQemuOf(d.qemuPid, d.name);
+      });
   }
 
   /**
@@ -65,14 +71,27 @@ export class VmPool {
       if (!d.warm && d.qemuPid && !warming.has(s.id) && !processAlive(d.creatorPid)) work.push(this.warm(s));
     }
     for (let i = live.length; i < size; i++) work.push(this.startOne(img));
-    return Promise.all(work).then(() => undefined, (e) => { console.error(`vm pool: refill failed: ${(e as Error).message}`); });
+    return Promise.all(work).then(
+      () => undefined,
+      (e) => {
+        console.error(`vm pool: refill failed: ${(e as Error).message}`);
+      },
+    );
   }
 
   private async startOne(img: VmImage): Promise<void> {
     const id = newInstanceId();
     const dir = join(poolDir(), id);
     const d = newVmState(id, dir, img, { memoryMiB: 1024, cpus: 1, diskGiB: 8 }, 'pool');
-    const state: InstanceState = { id, labId: '(warm pool)', driver: 'vm', createdAt: new Date().toISOString(), workdir: VM_WORKDIR, nodes: ['lab'], driverState: d as unknown as Record<string, unknown> };
+    const state: InstanceState = {
+      id,
+      labId: '(warm pool)',
+      driver: 'vm',
+      createdAt: new Date().toISOString(),
+      workdir: VM_WORKDIR,
+      nodes: ['lab'],
+      driverState: d as unknown as Record<string, unknown>,
+    };
     saveIn(dir, state);
     try {
       await launchVm(d, img, { onStarted: () => saveIn(dir, state) });
@@ -119,7 +138,9 @@ function saveWarm(dir: string, state: InstanceState): void {
   try {
     writeFileSync(join(dir, 'state.json.tmp'), JSON.stringify(state, null, 2));
     renameSync(join(dir, 'state.json.tmp'), join(dir, 'state.json'));
-  } catch { /* the dir moved into instances/: the taker owns the state now */ }
+  } catch {
+    /* the dir moved into instances/: the taker owns the state now */
+  }
 }
 
 /**
@@ -129,33 +150,55 @@ function saveWarm(dir: string, state: InstanceState): void {
  */
 export async function takeFromPool(img: VmImage, spec: VmSpec, labId: string): Promise<InstanceState | null> {
   const pool = new VmPool();
-  const fits = () => pool.live(img).filter((s) => {
-    const d = vds(s);
-    return d.memoryMiB === spec.memoryMiB && d.cpus === spec.cpus && d.diskGiB === spec.diskGiB;
-  });
+  const fits = () =>
+    pool.live(img).filter((s) => {
+      const d = vds(s);
+      return d.memoryMiB === spec.memoryMiB && d.cpus === spec.cpus && d.diskGiB === spec.diskGiB;
+    });
   const warm = (s: InstanceState) => !!vds(s).warm;
-  let taken = fits().filter(warm).map((s) => take(s, labId)).find((s) => s);
+  let taken = fits()
+    .filter(warm)
+    .map((s) => take(s, labId))
+    .find((s) => s);
   if (taken) return taken;
   const mine = fits().filter((s) => warming.has(s.id));
   if (mine.length) {
     await Promise.race(mine.map((s) => warming.get(s.id)!.catch(() => undefined)));
-    taken = fits().filter(warm).map((s) => take(s, labId)).find((s) => s);
+    taken = fits()
+      .filter(warm)
+      .map((s) => take(s, labId))
+      .find((s) => s);
     if (taken) return taken;
   }
-  return fits().filter((s) => !warming.has(s.id)).map((s) => take(s, labId)).find((s) => s) ?? null;
+  return (
+    fits()
+      .filter((s) => !warming.has(s.id))
+      .map((s) => take(s, labId))
+      .find((s) => s) ?? null
+  );
 }
 
 function take(s: InstanceState, labId: string): InstanceState | null {
   const d = vds(s);
   const to = instanceDir(s.id);
   mkdirSync(instancesDir(), { recursive: true });
-  try { renameSync(d.hostDir, to); } catch { return null; }
+  try {
+    renameSync(d.hostDir, to);
+  } catch {
+    return null;
+  }
   // QEMU keeps its open overlay and console through the rename, and the SSH master its control
   // socket and the agent's forward (bound sockets move with their dir: the id, and so every
   // name, stays). Sockets in the temp dir (a long state dir) stay where they are.
   const from = d.hostDir;
   const moved = (p: string | undefined) => (p && dirname(p) === from ? join(to, basename(p)) : p);
-  Object.assign(d, vmPaths(s.id, to), { qmpSocket: moved(d.qmpSocket), controlPath: moved(d.controlPath), phase: 'creating', creatorPid: process.pid, machine: 'lab' });
+  Object.assign(d, vmPaths(s.id, to), {
+    qmpSocket: moved(d.qmpSocket),
+    controlPath: moved(d.controlPath),
+    phase: 'creating',
+    creatorPid: process.pid,
+    machine: 'lab',
+  });
   // The ssh config names the key and known hosts by path: a new connection (a master restart) needs the new ones.
   const hostKey = d.sshPort && existsSync(d.knownHosts) ? readFileSync(d.knownHosts, 'utf8').trim().split(' ').slice(1).join(' ') : '';
   if (hostKey) writeSshConfig(d, hostKey);

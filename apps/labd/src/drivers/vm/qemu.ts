@@ -44,22 +44,53 @@ export const QEMU = 'qemu-system-x86_64';
  */
 export function qemuArgs(o: QemuOptions): string[] {
   const cmdline = [
-    'console=ttyS0', 'quiet', 'panic=-1', 'root=/dev/vda', `elab.name=${o.name}`,
-    `elab.key=${Buffer.from(o.pubkey.trim()).toString('base64')}`, o.extraCmdline ?? '',
-  ].filter(Boolean).join(' ');
+    'console=ttyS0',
+    'quiet',
+    'panic=-1',
+    'root=/dev/vda',
+    `elab.name=${o.name}`,
+    `elab.key=${Buffer.from(o.pubkey.trim()).toString('base64')}`,
+    o.extraCmdline ?? '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   return [
-    '-name', `guest=${o.name},process=${o.name}`,
+    '-name',
+    `guest=${o.name},process=${o.name}`,
     // TCG's translation cache defaults to 1 GiB of host memory per guest; 256 MiB is plenty here.
-    '-machine', 'q35', '-accel', o.accel === 'tcg' ? 'tcg,tb-size=256' : 'kvm', '-cpu', o.accel === 'kvm' ? 'host' : 'max',
-    '-m', String(o.memoryMiB), '-smp', String(o.cpus),
-    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-kernel', o.image.kernel, '-initrd', o.image.initrd, '-append', cmdline,
-    '-drive', `file=${o.overlay},if=virtio,format=qcow2,cache=unsafe,discard=unmap,werror=enospc,rerror=report`,
-    '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
-    '-device', 'virtio-net-pci,netdev=n0',
-    '-serial', `file:${o.console}`,
+    '-machine',
+    'q35',
+    '-accel',
+    o.accel === 'tcg' ? 'tcg,tb-size=256' : 'kvm',
+    '-cpu',
+    o.accel === 'kvm' ? 'host' : 'max',
+    '-m',
+    String(o.memoryMiB),
+    '-smp',
+    String(o.cpus),
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-kernel',
+    o.image.kernel,
+    '-initrd',
+    o.image.initrd,
+    '-append',
+    cmdline,
+    '-drive',
+    `file=${o.overlay},if=virtio,format=qcow2,cache=unsafe,discard=unmap,werror=enospc,rerror=report`,
+    '-netdev',
+    `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
+    '-device',
+    'virtio-net-pci,netdev=n0',
+    '-serial',
+    `file:${o.console}`,
     ...(o.qmpSocket ? ['-qmp', `unix:${o.qmpSocket},server=on,wait=off`] : []),
-    '-pidfile', o.pidFile, '-daemonize',
+    '-pidfile',
+    o.pidFile,
+    '-daemonize',
   ];
 }
 
@@ -80,18 +111,29 @@ export function runTool(cmd: string, args: string[], timeoutMs: number): Promise
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       resolve({ code: e.code === 'ENOENT' ? 127 : 126, out: e.code === 'ENOENT' ? `${cmd}: command not found` : e.message });
     });
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? 137, out }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 137, out });
+    });
   });
 }
 
-export const qemuMissing = () => missingError(`${QEMU} is not installed, so the vm driver cannot start guests`, 'apt-get install qemu-system-x86 qemu-utils (or run: sudo scripts/setup.sh --with-tests)');
+export const qemuMissing = () =>
+  missingError(
+    `${QEMU} is not installed, so the vm driver cannot start guests`,
+    'apt-get install qemu-system-x86 qemu-utils (or run: sudo scripts/setup.sh --with-tests)',
+  );
 
 /** Starts QEMU detached; resolves with its pid once the daemonizing parent has exited. */
 export async function startQemu(o: QemuOptions): Promise<number> {
@@ -104,7 +146,11 @@ export async function startQemu(o: QemuOptions): Promise<number> {
 }
 
 function cmdlineOf(pid: number): string[] | null {
-  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'); } catch { return null; }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return null;
+  }
 }
 
 /** Is `pid` the QEMU of guest `name` (not a reused pid)? */
@@ -112,7 +158,11 @@ export function isQemuOf(pid: number | undefined, name: string): boolean {
   if (!pid) return false;
   const argv = cmdlineOf(pid);
   if (!argv) return false;
-  try { if (/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return false; } catch { return false; }
+  try {
+    if (/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return false;
+  } catch {
+    return false;
+  }
   const i = argv.indexOf('-name');
   return i >= 0 && argv[i + 1] === `guest=${name},process=${name}`;
 }
@@ -137,7 +187,13 @@ export async function killQemu(pid: number | undefined, name: string): Promise<b
   if (pid && isQemuOf(pid, name)) pids.add(pid);
   const byName = labQemus().get(name);
   if (byName) pids.add(byName);
-  for (const p of pids) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   const deadline = Date.now() + 10_000;
   while ([...pids].some((p) => isQemuOf(p, name))) {
     if (Date.now() > deadline) return false;
@@ -153,14 +209,21 @@ export async function killQemu(pid: number | undefined, name: string): Promise<b
 export function consoleTail(path: string, lines = 8): string {
   if (!existsSync(path)) return '(no console output)';
   // eslint-disable-next-line no-control-regex
-  const all = readFileSync(path, 'utf8').replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim().split('\n').filter(Boolean);
+  const all = readFileSync(path, 'utf8')
+    .replace(/\r/g, '')
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+    .trim()
+    .split('\n')
+    .filter(Boolean);
   if (all.length === 0) return '(no console output)';
   const tail = all.slice(-lines);
   const key = all.filter((l) => /Kernel panic|ebpf-lab|Unable to|No working init|not found|error/i.test(l) && !tail.includes(l)).slice(-4);
   return [...key, ...(key.length ? ['…'] : []), ...tail].join('\n');
 }
 
-export interface BootResult { hostKey: string }
+export interface BootResult {
+  hostKey: string;
+}
 
 /**
  * Waits for the guest's PID 1 to say "ebpf-lab-vm: ready" on the console, and takes the host key
@@ -184,5 +247,10 @@ export async function waitForBoot(o: { pid: number; name: string; console: strin
 }
 
 export class BootError extends Error {
-  constructor(message: string, readonly console: string) { super(message); }
+  constructor(
+    message: string,
+    readonly console: string,
+  ) {
+    super(message);
+  }
 }

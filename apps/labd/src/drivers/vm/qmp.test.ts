@@ -16,17 +16,38 @@ const sock = join(dir, 'qmp.sock');
 const skip = which(QEMU) ? false : `${QEMU} is not installed`;
 let pid = 0;
 after(() => {
-  if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  if (pid)
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   rmSync(dir, { recursive: true, force: true });
 });
 
 test('qmp: commands in turn on one short connection; QEMU errors and a missing socket are named', { skip }, async () => {
   // Not named el<id>: no reap takes it for a lab's QEMU.
-  const r = spawnSync(QEMU, ['-name', 'elab-qmp-test', '-machine', 'none', '-nodefaults', '-display', 'none',
-    '-qmp', `unix:${sock},server=on,wait=off`, '-pidfile', join(dir, 'pid'), '-daemonize'], { encoding: 'utf8' });
+  const r = spawnSync(
+    QEMU,
+    [
+      '-name',
+      'elab-qmp-test',
+      '-machine',
+      'none',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-qmp',
+      `unix:${sock},server=on,wait=off`,
+      '-pidfile',
+      join(dir, 'pid'),
+      '-daemonize',
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
-  const [before, stopped, paused] = await qmp(sock, [{ execute: 'query-status' }, { execute: 'stop' }, { execute: 'query-status' }]) as { status: string }[];
+  const [before, stopped, paused] = (await qmp(sock, [{ execute: 'query-status' }, { execute: 'stop' }, { execute: 'query-status' }])) as { status: string }[];
   assert.equal(before!.status, 'running');
   assert.deepEqual(stopped, {});
   assert.equal(paused!.status, 'paused');

@@ -1,6 +1,9 @@
 import { connect } from 'node:net';
 
-export interface QmpCommand { execute: string; arguments?: Record<string, unknown> }
+export interface QmpCommand {
+  execute: string;
+  arguments?: Record<string, unknown>;
+}
 
 /**
  * Runs QMP commands on a QEMU's monitor socket, one after another on one short connection, and
@@ -20,7 +23,8 @@ export function qmp(path: string, cmds: QmpCommand[], timeoutMs = 10_000): Promi
       settled = true;
       clearTimeout(timer);
       sock.destroy();
-      if (e) reject(e); else resolve(results.slice(1));
+      if (e) reject(e);
+      else resolve(results.slice(1));
     };
     const timer = setTimeout(() => end(new Error(`QEMU's monitor ${path} did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
     const next = () => {
@@ -38,13 +42,20 @@ export function qmp(path: string, cmds: QmpCommand[], timeoutMs = 10_000): Promi
         buf = buf.slice(i + 1);
         if (!line) continue;
         let m: { QMP?: unknown; event?: string; return?: unknown; error?: { desc?: string } };
-        try { m = JSON.parse(line) as typeof m; } catch { return end(new Error(`QEMU's monitor ${path} sent something that is not JSON: ${line.slice(0, 80)}`)); }
+        try {
+          m = JSON.parse(line) as typeof m;
+        } catch {
+          return end(new Error(`QEMU's monitor ${path} sent something that is not JSON: ${line.slice(0, 80)}`));
+        }
         // A throw here would be uncaught (a socket handler) and end labd: refuse anything but an object.
         if (m === null || typeof m !== 'object') return end(new Error(`QEMU's monitor ${path} sent ${line.slice(0, 80)}, not a QMP message`));
         if (m.QMP) next();
         else if (m.event) continue;
         else if (m.error) return end(new Error(`QMP ${current?.execute}: ${m.error.desc ?? JSON.stringify(m.error)}`));
-        else if ('return' in m) { results.push(m.return); next(); }
+        else if ('return' in m) {
+          results.push(m.return);
+          next();
+        }
       }
       // QMP messages are short lines; a monitor that never ends one is not QEMU's.
       if (buf.length > 1 << 20) return end(new Error(`QEMU's monitor ${path} sent over 1 MiB without a line end`));

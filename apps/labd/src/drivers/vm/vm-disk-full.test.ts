@@ -22,8 +22,14 @@ after(() => rmSync(stateDir, { recursive: true, force: true }));
 const labDir = join(fileURLToPath(import.meta.url), '../../../../../../labs/hello-ebpf');
 const driver = new VmDriver();
 const pre = await driver.preflight();
-const skip = process.getuid?.() !== 0 ? 'needs root' : process.env.ELAB_VM_INTEGRATION !== '1' ? 'set ELAB_VM_INTEGRATION=1 (scripts/test-vm.sh does)'
-  : pre.ok ? false : `this machine lacks: ${pre.missing.map((m) => `${m.what} (${m.fix})`).join('; ')}`;
+const skip =
+  process.getuid?.() !== 0
+    ? 'needs root'
+    : process.env.ELAB_VM_INTEGRATION !== '1'
+      ? 'set ELAB_VM_INTEGRATION=1 (scripts/test-vm.sh does)'
+      : pre.ok
+        ? false
+        : `this machine lacks: ${pre.missing.map((m) => `${m.what} (${m.fix})`).join('; ')}`;
 if (skip) console.log(`SKIP: vm disk-full tests: ${skip}`);
 const T = { timeout: 15 * 60_000, skip };
 
@@ -37,10 +43,22 @@ test('a host state dir with no room: lab up refuses before starting anything, na
     const before = new Set(labQemus().keys());
     const r = labCli(['up', '--driver', 'vm', 'hello-ebpf'], { env: { ...process.env, ELAB_STATE_DIR: small }, timeoutMs: 5 * 60_000 });
     assert.notEqual(r.code, 0, 'lab up fails');
-    assert.match(r.stderr, new RegExp(`not enough disk space for a vm lab: ${small}/instances/[a-z0-9]{6} has \\d+ MiB free, a guest needs at least 1024 MiB`), r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(`not enough disk space for a vm lab: ${small}/instances/[a-z0-9]{6} has \\d+ MiB free, a guest needs at least 1024 MiB`),
+      r.stderr,
+    );
     assert.match(r.stderr, /ELAB_STATE_DIR .*larger disk/, 'the fix is named');
-    assert.deepEqual([...labQemus().keys()].filter((n) => !before.has(n)), [], 'no QEMU was started');
-    assert.deepEqual(existsSync(join(small, 'instances')) ? readdirSync(join(small, 'instances')).filter((n) => /^[a-z0-9]{6}$/.test(n)) : [], [], 'no instance is left');
+    assert.deepEqual(
+      [...labQemus().keys()].filter((n) => !before.has(n)),
+      [],
+      'no QEMU was started',
+    );
+    assert.deepEqual(
+      existsSync(join(small, 'instances')) ? readdirSync(join(small, 'instances')).filter((n) => /^[a-z0-9]{6}$/.test(n)) : [],
+      [],
+      'no instance is left',
+    );
     assert.equal(spawnSync('cat', [join(small, 'keep/notes.txt')], { encoding: 'utf8' }).stdout, 'mine', 'what was there is intact');
   } finally {
     spawnSync('umount', [small]);
@@ -54,10 +72,16 @@ test('the learner fills the guest disk: saving says the disk is full and keeps t
   try {
     await inst.writeFile('notes.txt', 'first version\n');
     // fallocate takes the space without writing it (fast under TCG); dd then hits the real ENOSPC.
-    const fill = await inst.exec('fallocate -l $(( $(df --output=avail -B1 / | tail -1) - 65536 )) /srv/lab/fill && dd if=/dev/zero of=/srv/lab/fill2 bs=64k 2>&1; df -h / | tail -1', { timeoutMs: 5 * 60_000 });
+    const fill = await inst.exec(
+      'fallocate -l $(( $(df --output=avail -B1 / | tail -1) - 65536 )) /srv/lab/fill && dd if=/dev/zero of=/srv/lab/fill2 bs=64k 2>&1; df -h / | tail -1',
+      { timeoutMs: 5 * 60_000 },
+    );
     assert.match(fill.stdout, /No space left on device/, `the guest disk is full: ${fill.stdout}`);
 
-    const err = await inst.writeFile('notes.txt', 'x'.repeat(256 * 1024)).then(() => null, (e: unknown) => e);
+    const err = await inst.writeFile('notes.txt', 'x'.repeat(256 * 1024)).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof FileAccessError, `saving fails with a file error: ${String(err)}`);
     assert.equal(err.kind, 'no-space', 'answered as 507 Insufficient Storage (http/errors.ts)');
     assert.match(err.message, /the lab's disk is full .*"notes\.txt" was not saved; what it held before is kept\..*Reset the lab/s);
@@ -66,7 +90,11 @@ test('the learner fills the guest disk: saving says the disk is full and keeps t
 
     await inst.exec('rm -f /srv/lab/fill /srv/lab/fill2');
     await inst.writeFile('notes.txt', 'second version\n');
-    assert.equal((await inst.exec('cat notes.txt; ls -A /srv/lab | grep -c "^[.]lab-write" || true')).stdout, 'second version\n0\n', 'saved, no temp files left');
+    assert.equal(
+      (await inst.exec('cat notes.txt; ls -A /srv/lab | grep -c "^[.]lab-write" || true')).stdout,
+      'second version\n0\n',
+      'saved, no temp files left',
+    );
   } finally {
     await inst.down();
   }

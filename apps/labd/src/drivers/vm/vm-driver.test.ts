@@ -23,8 +23,18 @@ const hello = loadLab(join(labs, 'hello-ebpf'));
 
 test('QEMU command line: detached, named el<id>, SSH forwarded on loopback only, guest networking restricted, paused on a full host disk', () => {
   const a = qemuArgs({
-    name: 'elabc123', hostDir: '/x', overlay: '/x/elabc123.qcow2', pidFile: '/x/elabc123.pid', console: '/x/elabc123.console', qmpSocket: '/x/elabc123.qmp',
-    image: { kernel: '/i/vmlinuz', initrd: '/i/initrd.img' }, accel: 'tcg', memoryMiB: 1024, cpus: 1, sshPort: 40022, pubkey: 'ssh-ed25519 AAAA k',
+    name: 'elabc123',
+    hostDir: '/x',
+    overlay: '/x/elabc123.qcow2',
+    pidFile: '/x/elabc123.pid',
+    console: '/x/elabc123.console',
+    qmpSocket: '/x/elabc123.qmp',
+    image: { kernel: '/i/vmlinuz', initrd: '/i/initrd.img' },
+    accel: 'tcg',
+    memoryMiB: 1024,
+    cpus: 1,
+    sshPort: 40022,
+    pubkey: 'ssh-ed25519 AAAA k',
   });
   const after = (flag: string) => a[a.indexOf(flag) + 1];
   assert.equal(after('-name'), 'guest=elabc123,process=elabc123');
@@ -42,7 +52,10 @@ test('no QEMU installed: preflight names the package, and up refuses before anyt
   const driver = new VmDriver({ path: '/nonexistent' });
   const pre = await driver.preflight();
   assert.equal(pre.ok, false);
-  assert.ok(pre.missing.some((m) => /qemu-system-x86_64 is not installed/.test(m.what) && /apt-get install qemu-system-x86/.test(m.fix)), JSON.stringify(pre.missing));
+  assert.ok(
+    pre.missing.some((m) => /qemu-system-x86_64 is not installed/.test(m.what) && /apt-get install qemu-system-x86/.test(m.fix)),
+    JSON.stringify(pre.missing),
+  );
   await assert.rejects(driver.up(hello), (e: LabError) => {
     assert.equal(e.exitCode, 3);
     assert.match(e.message, /the vm driver cannot run here: qemu-system-x86_64 is not installed/);
@@ -56,11 +69,14 @@ test('no image built: a clear error naming the build script, nothing started', a
   const empty = mkdtempSync(join(tmpdir(), 'elab-vm-noimage-'));
   const settings = { ...config().vm, imageDir: empty };
   try {
-    assert.throws(() => findImage(settings), (e: LabError) => {
-      assert.match(e.message, new RegExp(`the VM image is not built \\(expected it in ${empty}\\)`));
-      assert.match(e.hint!, /sudo scripts\/build-vm-image\.sh/);
-      return true;
-    });
+    assert.throws(
+      () => findImage(settings),
+      (e: LabError) => {
+        assert.match(e.message, new RegExp(`the VM image is not built \\(expected it in ${empty}\\)`));
+        assert.match(e.hint!, /sudo scripts\/build-vm-image\.sh/);
+        return true;
+      },
+    );
     const before = labQemus().size;
     await assert.rejects(new VmDriver({ settings }).up(hello), /the VM image is not built/);
     assert.equal(labQemus().size, before, 'no QEMU started');
@@ -73,7 +89,10 @@ test('supports(): nodes and pods become namespaces in the guest; a topology that
   const pods = loadLab(join(labs, 'pod-to-pod'));
   assert.deepEqual(new VmDriver().supports(pods), { ok: true });
   assert.deepEqual(new VmDriver().supports(hello), { ok: true });
-  const clash = { ...pods, spec: { ...pods.spec, topology: { ...pods.spec.topology, pods: [...pods.spec.topology.pods, { name: 'k8s-s', node: 'k8s-s', labels: {} }] } } };
+  const clash = {
+    ...pods,
+    spec: { ...pods.spec, topology: { ...pods.spec.topology, pods: [...pods.spec.topology.pods, { name: 'k8s-s', node: 'k8s-s', labels: {} }] } },
+  };
   const r = new VmDriver().supports(clash);
   assert.equal(r.ok, false);
   if (!r.ok) {
@@ -92,16 +111,46 @@ test('TCG time scale: 4x on an idle host, growing with the load per core, capped
 });
 
 test('a pool guest still starting (no QEMU pid yet) is alive while its maker lives, a leftover after', async () => {
-  const state = (creatorPid: number) => ({ id: 'poolxx', labId: '(warm pool)', driver: 'vm' as const, createdAt: '', workdir: '/srv/lab', nodes: ['lab'],
-    driverState: { name: 'elpoolxx', phase: 'pool', creatorPid, hostDir: join(stateDir, 'nope'), sshConfig: '/nonexistent', controlPath: '/nonexistent', accel: 'tcg' } });
-  assert.equal(await new VmInstance(state(process.pid)).alive(), true, 'another state dir\'s reap must keep it');
+  const state = (creatorPid: number) => ({
+    id: 'poolxx',
+    labId: '(warm pool)',
+    driver: 'vm' as const,
+    createdAt: '',
+    workdir: '/srv/lab',
+    nodes: ['lab'],
+    driverState: {
+      name: 'elpoolxx',
+      phase: 'pool',
+      creatorPid,
+      hostDir: join(stateDir, 'nope'),
+      sshConfig: '/nonexistent',
+      controlPath: '/nonexistent',
+      accel: 'tcg',
+    },
+  });
+  assert.equal(await new VmInstance(state(process.pid)).alive(), true, "another state dir's reap must keep it");
   const gone = spawnSync('true').pid!;
   assert.equal(await new VmInstance(state(gone)).alive(), false, 'its maker died: a leftover');
 });
 
-test('a TCG guest\'s own limits are whole milliseconds at any load (AbortSignal.timeout refuses fractions)', () => {
-  const state = { id: 'limitx', labId: 'x', driver: 'vm' as const, createdAt: '', workdir: '/srv/lab', nodes: ['lab'],
-    driverState: { name: 'ellimitx', phase: 'ready', creatorPid: process.pid, hostDir: join(stateDir, 'nope'), sshConfig: '/nonexistent', controlPath: '/nonexistent', accel: 'tcg' } };
+test("a TCG guest's own limits are whole milliseconds at any load (AbortSignal.timeout refuses fractions)", () => {
+  const state = {
+    id: 'limitx',
+    labId: 'x',
+    driver: 'vm' as const,
+    createdAt: '',
+    workdir: '/srv/lab',
+    nodes: ['lab'],
+    driverState: {
+      name: 'ellimitx',
+      phase: 'ready',
+      creatorPid: process.pid,
+      hostDir: join(stateDir, 'nope'),
+      sshConfig: '/nonexistent',
+      controlPath: '/nonexistent',
+      accel: 'tcg',
+    },
+  };
   const inst = new VmInstance(state) as unknown as { ownLimit(ms: number): number; timeScale: number };
   assert.ok(inst.timeScale >= 4, 'TCG scales limits up');
   // The scale at load 8.7 on 2 cores (seen here): 60 s * 8.7 is 521999.99999999994 in floating point.

@@ -30,7 +30,11 @@ export class VmDriver implements LabDriver {
 
   /** Any topology the netns driver can plan: nodes and pods become namespaces inside the one guest. */
   supports(lab: LoadedLab): Support {
-    try { planTopology('xxxxxx', lab.spec.topology); } catch (e) { return { ok: false, why: (e as Error).message, fix: `fix the topology in ${lab.dir}/lab.yaml` }; }
+    try {
+      planTopology('xxxxxx', lab.spec.topology);
+    } catch (e) {
+      return { ok: false, why: (e as Error).message, fix: `fix the topology in ${lab.dir}/lab.yaml` };
+    }
     return { ok: true };
   }
 
@@ -40,7 +44,11 @@ export class VmDriver implements LabDriver {
     if (!which(QEMU, path)) missing.push({ what: `${QEMU} is not installed`, fix: 'apt-get install qemu-system-x86 qemu-utils' });
     else if (!which('qemu-img', path)) missing.push({ what: 'qemu-img is not installed', fix: 'apt-get install qemu-utils' });
     if (!which('ssh', path) || !which('ssh-keygen', path)) missing.push({ what: 'the OpenSSH client is not installed', fix: 'apt-get install openssh-client' });
-    try { findImage(this.s); } catch (e) { missing.push({ what: (e as LabError).message, fix: (e as LabError).hint ?? 'sudo scripts/build-vm-image.sh' }); }
+    try {
+      findImage(this.s);
+    } catch (e) {
+      missing.push({ what: (e as LabError).message, fix: (e as LabError).hint ?? 'sudo scripts/build-vm-image.sh' });
+    }
     return { ok: missing.length === 0, missing };
   }
 
@@ -49,7 +57,8 @@ export class VmDriver implements LabDriver {
     const sup = this.supports(lab);
     if (!sup.ok) throw usageError(`${lab.dir}/lab.yaml: topology: ${sup.why}`, sup.fix);
     const pre = await this.preflight();
-    if (!pre.ok) throw missingError(`the vm driver cannot run here: ${pre.missing.map((m) => m.what).join('; ')}`, pre.missing.map((m) => `- ${m.fix}`).join('\n'));
+    if (!pre.ok)
+      throw missingError(`the vm driver cannot run here: ${pre.missing.map((m) => m.what).join('; ')}`, pre.missing.map((m) => `- ${m.fix}`).join('\n'));
     const img = findImage(this.s);
     const spec = { ...VM_DEFAULTS, ...lab.spec.vm };
 
@@ -66,7 +75,15 @@ export class VmDriver implements LabDriver {
     } else {
       const id = newInstanceId();
       const d = newVmState(id, instanceDir(id), img, spec, 'creating');
-      state = { id, labId: lab.spec.id, driver: 'vm', createdAt: new Date().toISOString(), workdir: VM_WORKDIR, nodes: [lab.spec.topology.nodes[0]!.name], driverState: d as unknown as Record<string, unknown> };
+      state = {
+        id,
+        labId: lab.spec.id,
+        driver: 'vm',
+        createdAt: new Date().toISOString(),
+        workdir: VM_WORKDIR,
+        nodes: [lab.spec.topology.nodes[0]!.name],
+        driverState: d as unknown as Record<string, unknown>,
+      };
       d.machine = state.nodes[0]!;
     }
     const d = vds(state);
@@ -106,7 +123,10 @@ export class VmDriver implements LabDriver {
       const tar = execFileSync('tar', ['-C', seed, '-cf', '-', '.'], { maxBuffer: 1 << 30 });
       rmSync(seed, { recursive: true, force: true });
       // A warm pool guest has lab-on already (pool.ts): one program less to start under TCG.
-      const unpacked = await inst.exec(warm ? UNPACK_PROGRAM : `${INSTALL_LAB_ON} && ${UNPACK_PROGRAM}`, { stdin: tar.toString('base64'), timeoutMs: 5 * 60_000 });
+      const unpacked = await inst.exec(warm ? UNPACK_PROGRAM : `${INSTALL_LAB_ON} && ${UNPACK_PROGRAM}`, {
+        stdin: tar.toString('base64'),
+        timeoutMs: 5 * 60_000,
+      });
       if (unpacked.code !== 0) throw new Error(`unpacking in the guest failed (exit ${unpacked.code}): ${unpacked.stderr.trim().slice(-300)}`);
       d.phase = 'ready';
       saveState(state);
@@ -115,11 +135,14 @@ export class VmDriver implements LabDriver {
     } catch (e) {
       const cons = e instanceof BootError ? e.console : consoleTail(d.console);
       const errors = await destroyVm(state);
-      const after = errors.length ? `Removing the half-made guest failed too (${errors.join('; ')}): run lab reap.` : 'The half-made guest was removed; nothing of it is left running.';
+      const after = errors.length
+        ? `Removing the half-made guest failed too (${errors.join('; ')}): run lab reap.`
+        : 'The half-made guest was removed; nothing of it is left running.';
       if (e instanceof LabError) throw e;
-      const fix = e instanceof BootError
-        ? `the guest kernel or its init failed; its console said:\n${cons}\nIf the image is stale or broken, rebuild it: sudo scripts/build-vm-image.sh --force; a slow host may need a longer ELAB_VM_BOOT_TIMEOUT_S.`
-        : `see the guest console:\n${cons}`;
+      const fix =
+        e instanceof BootError
+          ? `the guest kernel or its init failed; its console said:\n${cons}\nIf the image is stale or broken, rebuild it: sudo scripts/build-vm-image.sh --force; a slow host may need a longer ELAB_VM_BOOT_TIMEOUT_S.`
+          : `see the guest console:\n${cons}`;
       throw new LabError(`lab up (vm, ${d.accel}) failed while ${phase}: ${(e as Error).message}`, `${fix}\n${after}`);
     }
   }
@@ -130,7 +153,9 @@ export class VmDriver implements LabDriver {
     return seed;
   }
 
-  attach(state: InstanceState): LabInstance { return new VmInstance(state); }
+  attach(state: InstanceState): LabInstance {
+    return new VmInstance(state);
+  }
 
   /**
    * Instances with vm state whose QEMU is gone (or whose maker died mid-boot), pool guests that
@@ -150,8 +175,19 @@ export class VmDriver implements LabDriver {
       const state = mine ?? loadStateAnywhere(id);
       if (state && state.driver !== 'vm') continue;
       // `all` means this state dir's guests: another state dir's live lab (a second labd, a test) stays.
-      if ((!all || !mine) && state && (await new VmInstance(state).alive())) { report.kept.push(id); continue; }
-      const stub: InstanceState = state ?? { id, labId: '?', driver: 'vm', createdAt: '', workdir: VM_WORKDIR, nodes: [], driverState: { name: `el${id}`, qemuPid: qemus.get(`el${id}`) } };
+      if ((!all || !mine) && state && (await new VmInstance(state).alive())) {
+        report.kept.push(id);
+        continue;
+      }
+      const stub: InstanceState = state ?? {
+        id,
+        labId: '?',
+        driver: 'vm',
+        createdAt: '',
+        workdir: VM_WORKDIR,
+        nodes: [],
+        driverState: { name: `el${id}`, qemuPid: qemus.get(`el${id}`) },
+      };
       const errors = await destroyVm(stub);
       report.removed.push(id);
       report.errors.push(...errors.map((e) => `${id}: ${e}`));
@@ -173,7 +209,12 @@ export async function vmStartup(log: (line: string) => void): Promise<void> {
   for (const e of r.errors) log(`labd: vm: reap: ${e}`);
   if (poolSize() === 0) return;
   let img;
-  try { img = findImage(); } catch (e) { log(`labd: vm: no warm pool: ${(e as Error).message}`); return; }
+  try {
+    img = findImage();
+  } catch (e) {
+    log(`labd: vm: no warm pool: ${(e as Error).message}`);
+    return;
+  }
   log(`labd: vm: filling the warm pool to ${poolSize()} guest(s)`);
   void new VmPool().refill(img);
 }
@@ -193,11 +234,15 @@ export function watchHostDisks(log: (line: string) => void, everyMs = 2000): () 
     busy = true;
     try {
       const pool = new VmPool();
-      const states = [...listStateIds().map(loadState), ...pool.ids().map((id) => pool.load(id))]
-        .filter((s): s is InstanceState => s?.driver === 'vm' && !!vds(s).qmpSocket);
+      const states = [...listStateIds().map(loadState), ...pool.ids().map((id) => pool.load(id))].filter(
+        (s): s is InstanceState => s?.driver === 'vm' && !!vds(s).qmpSocket,
+      );
       for (const s of states) {
         const why = await hostDiskProblem(s.id, vds(s)).catch(() => null);
-        if (why && !paused.has(s.id)) { paused.add(s.id); log(`labd: vm: ${s.id}: ${why}`); }
+        if (why && !paused.has(s.id)) {
+          paused.add(s.id);
+          log(`labd: vm: ${s.id}: ${why}`);
+        }
         if (!why && paused.delete(s.id)) log(`labd: vm: ${s.id}: resumed, its host disk has room again`);
       }
     } finally {
@@ -207,7 +252,10 @@ export function watchHostDisks(log: (line: string) => void, everyMs = 2000): () 
   if (watching) return watching; // one watch per process, however many labds it starts (tests)
   const timer = setInterval(() => void tick(), everyMs);
   timer.unref();
-  watching = () => { clearInterval(timer); watching = null; };
+  watching = () => {
+    clearInterval(timer);
+    watching = null;
+  };
   return watching;
 }
 

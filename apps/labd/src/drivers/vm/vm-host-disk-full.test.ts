@@ -29,8 +29,14 @@ const instances = join(stateDir, 'instances');
 const labDir = join(fileURLToPath(import.meta.url), '../../../../../../labs/hello-ebpf');
 const driver = new VmDriver();
 const pre = await driver.preflight();
-const skip = process.getuid?.() !== 0 ? 'needs root' : process.env.ELAB_VM_INTEGRATION !== '1' ? 'set ELAB_VM_INTEGRATION=1 (scripts/test-vm.sh does)'
-  : pre.ok ? false : `this machine lacks: ${pre.missing.map((m) => `${m.what} (${m.fix})`).join('; ')}`;
+const skip =
+  process.getuid?.() !== 0
+    ? 'needs root'
+    : process.env.ELAB_VM_INTEGRATION !== '1'
+      ? 'set ELAB_VM_INTEGRATION=1 (scripts/test-vm.sh does)'
+      : pre.ok
+        ? false
+        : `this machine lacks: ${pre.missing.map((m) => `${m.what} (${m.fix})`).join('; ')}`;
 if (skip) console.log(`SKIP: vm host-disk-full test: ${skip}`);
 after(() => {
   // The SSH master of the removed guest may take a moment to exit (it holds its log there).
@@ -55,65 +61,78 @@ function ballast(file: string, leaveMiB: number): void {
   assert.equal(spawnSync('fallocate', ['-l', `${mib}MiB`, file]).status, 0, 'fallocate the ballast');
 }
 
-test('a host disk that fills under a running guest: paused and said so with the dir and the fix; resumed when freed; down removes it paused', { timeout: 20 * 60_000, skip }, async () => {
-  mkdirSync(instances, { recursive: true });
-  assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=768m', 'elab-vm-hostfull', instances]).status, 0, 'mount a 768 MiB tmpfs');
-  // A guest may start with 256 MiB free here (the default asks 1024), so the tmpfs can fill under it.
-  const small = new VmDriver({ settings: { ...config().vm, minFreeMiB: 256 } });
-  const logs: string[] = [];
-  const stopWatch = watchHostDisks((l) => logs.push(l), 1000);
-  const inst = (await small.up(loadLab(labDir))) as VmInstance;
-  const d = vds(inst.state);
-  const dir = d.hostDir;
-  try {
-    const full = join(instances, 'ballast');
-    ballast(full, 24);
-    // Direct I/O: the writes reach the virtual disk (and the host) instead of the guest's page cache.
-    const write = inst.exec('dd if=/dev/zero of=/srv/lab/big bs=1M count=96 oflag=direct 2>&1; echo "dd exit $?"', { timeoutMs: 15 * 60_000 });
-    write.catch(() => undefined);
-    const why = await until('the guest to pause', () => inst.problem());
-    assert.match(why, new RegExp(`paused: the host disk holding it is full \\(${dir} has \\d+ MiB free\\)\\. Free at least \\d+ MiB there`), why);
-    assert.match(why, new RegExp(`lab down ${inst.state.id}`));
-
-    const listed = labCli(['list', '--json'], { env: { ...process.env, ELAB_STATE_DIR: stateDir } });
-    assert.equal(listed.code, 0, listed.stderr);
-    const row = (JSON.parse(listed.stdout) as { id: string; alive: boolean; problem: string | null }[]).find((r) => r.id === inst.state.id);
-    assert.equal(row?.alive, true);
-    assert.match(row?.problem ?? '', /paused: the host disk holding it is full/, '`lab list` says it');
-    const text = labCli(['list'], { env: { ...process.env, ELAB_STATE_DIR: stateDir } }).stdout;
-    assert.match(text, new RegExp(`${inst.state.id} .* PAUSED .*\\n\\s+The lab's VM is paused`));
-    await until('the watch to log the pause', async () => logs.some((l) => l.includes(`${inst.state.id}: The lab's VM is paused`)));
-    // What GET /v1/lab and the class roster read: ready, with the reason and fix as its error.
-    const db = new Store(stateDir);
+test(
+  'a host disk that fills under a running guest: paused and said so with the dir and the fix; resumed when freed; down removes it paused',
+  { timeout: 20 * 60_000, skip },
+  async () => {
+    mkdirSync(instances, { recursive: true });
+    assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=768m', 'elab-vm-hostfull', instances]).status, 0, 'mount a 768 MiB tmpfs');
+    // A guest may start with 256 MiB free here (the default asks 1024), so the tmpfs can fill under it.
+    const small = new VmDriver({ settings: { ...config().vm, minFreeMiB: 256 } });
+    const logs: string[] = [];
+    const stopWatch = watchHostDisks((l) => logs.push(l), 1000);
+    const inst = (await small.up(loadLab(labDir))) as VmInstance;
+    const d = vds(inst.state);
+    const dir = d.hostDir;
     try {
-      const o = { learnerId: db.createLearner('Ann').id, labId: 'hello-ebpf' };
-      const store = new InstanceStore(db);
-      store.assign(o, inst.state.id, 'vm');
-      const rec = await store.record(o);
-      assert.equal(rec.phase, 'ready');
-      assert.match(rec.error?.message ?? '', /paused: the host disk holding it is full/);
-    } finally { db.close(); }
+      const full = join(instances, 'ballast');
+      ballast(full, 24);
+      // Direct I/O: the writes reach the virtual disk (and the host) instead of the guest's page cache.
+      const write = inst.exec('dd if=/dev/zero of=/srv/lab/big bs=1M count=96 oflag=direct 2>&1; echo "dd exit $?"', { timeoutMs: 15 * 60_000 });
+      write.catch(() => undefined);
+      const why = await until('the guest to pause', () => inst.problem());
+      assert.match(why, new RegExp(`paused: the host disk holding it is full \\(${dir} has \\d+ MiB free\\)\\. Free at least \\d+ MiB there`), why);
+      assert.match(why, new RegExp(`lab down ${inst.state.id}`));
 
-    rmSync(full);
-    assert.ok(freeMiB(instances) >= RESUME_FREE_MIB);
-    const done = await write;
-    assert.equal(done.code, 0);
-    assert.match(done.stdout, /96\+0 records out[\s\S]*dd exit 0/, `the guest's write finished normally: ${done.stdout}`);
-    assert.ok(logs.some((l) => l.includes(`${inst.state.id}: resumed`)), `the watch resumed it: ${logs.join(' | ')}`);
-    assert.equal(await inst.problem(), null, 'no problem any more');
-    assert.equal((await inst.exec('echo still-here')).stdout, 'still-here\n');
+      const listed = labCli(['list', '--json'], { env: { ...process.env, ELAB_STATE_DIR: stateDir } });
+      assert.equal(listed.code, 0, listed.stderr);
+      const row = (JSON.parse(listed.stdout) as { id: string; alive: boolean; problem: string | null }[]).find((r) => r.id === inst.state.id);
+      assert.equal(row?.alive, true);
+      assert.match(row?.problem ?? '', /paused: the host disk holding it is full/, '`lab list` says it');
+      const text = labCli(['list'], { env: { ...process.env, ELAB_STATE_DIR: stateDir } }).stdout;
+      assert.match(text, new RegExp(`${inst.state.id} .* PAUSED .*\\n\\s+The lab's VM is paused`));
+      await until('the watch to log the pause', async () => logs.some((l) => l.includes(`${inst.state.id}: The lab's VM is paused`)));
+      // What GET /v1/lab and the class roster read: ready, with the reason and fix as its error.
+      const db = new Store(stateDir);
+      try {
+        const o = { learnerId: db.createLearner('Ann').id, labId: 'hello-ebpf' };
+        const store = new InstanceStore(db);
+        store.assign(o, inst.state.id, 'vm');
+        const rec = await store.record(o);
+        assert.equal(rec.phase, 'ready');
+        assert.match(rec.error?.message ?? '', /paused: the host disk holding it is full/);
+      } finally {
+        db.close();
+      }
 
-    // Full again, and the learner (or the operator) gives up: down removes the paused guest.
-    ballast(full, 8);
-    const again = inst.exec('dd if=/dev/zero of=/srv/lab/big2 bs=1M count=64 oflag=direct', { timeoutMs: 15 * 60_000 }).catch((e: Error) => e);
-    await until('the guest to pause again', () => inst.problem());
-    await inst.down();
-    assert.ok(await again, 'the write in flight ends when its guest goes');
-  } finally {
-    stopWatch();
-    await inst.down();
-  }
-  assert.equal(labQemus().has(d.name), false, 'its QEMU is gone');
-  assert.deepEqual(readdirSync(instances).filter((n) => n !== 'ballast'), [], 'nothing of it is left on the full disk');
-  assert.equal(existsSync(execSocket(d)) || existsSync(d.qmpSocket!) || existsSync(d.controlPath), false, 'no socket left');
-});
+      rmSync(full);
+      assert.ok(freeMiB(instances) >= RESUME_FREE_MIB);
+      const done = await write;
+      assert.equal(done.code, 0);
+      assert.match(done.stdout, /96\+0 records out[\s\S]*dd exit 0/, `the guest's write finished normally: ${done.stdout}`);
+      assert.ok(
+        logs.some((l) => l.includes(`${inst.state.id}: resumed`)),
+        `the watch resumed it: ${logs.join(' | ')}`,
+      );
+      assert.equal(await inst.problem(), null, 'no problem any more');
+      assert.equal((await inst.exec('echo still-here')).stdout, 'still-here\n');
+
+      // Full again, and the learner (or the operator) gives up: down removes the paused guest.
+      ballast(full, 8);
+      const again = inst.exec('dd if=/dev/zero of=/srv/lab/big2 bs=1M count=64 oflag=direct', { timeoutMs: 15 * 60_000 }).catch((e: Error) => e);
+      await until('the guest to pause again', () => inst.problem());
+      await inst.down();
+      assert.ok(await again, 'the write in flight ends when its guest goes');
+    } finally {
+      stopWatch();
+      await inst.down();
+    }
+    assert.equal(labQemus().has(d.name), false, 'its QEMU is gone');
+    assert.deepEqual(
+      readdirSync(instances).filter((n) => n !== 'ballast'),
+      [],
+      'nothing of it is left on the full disk',
+    );
+    assert.equal(existsSync(execSocket(d)) || existsSync(d.qmpSocket!) || existsSync(d.controlPath), false, 'no socket left');
+  },
+);

@@ -55,7 +55,11 @@ const SOCK_DIR_PREFIX = 'elab-sock-';
  */
 export function privateSocketDir(name: string, uid = process.getuid?.() ?? -1): string {
   const dir = join(tmpdir(), `${SOCK_DIR_PREFIX}${name}-${uid}`);
-  try { mkdirSync(dir, { mode: 0o700 }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
   const st = lstatSync(dir);
   if (st.isDirectory() && st.uid === uid && (st.mode & 0o777) === 0o700) return dir;
   return mkdtempSync(join(tmpdir(), `${SOCK_DIR_PREFIX}${name}-`));
@@ -74,10 +78,16 @@ export function vmPaths(id: string, hostDir: string): VmPaths & Pick<VmDriverSta
   const sock = join(hostDir, `${name}.sock`);
   const sockDir = sock.length <= 80 ? hostDir : privateSocketDir(name);
   return {
-    name, hostDir,
-    overlay: join(hostDir, `${name}.qcow2`), pidFile: join(hostDir, `${name}.pid`), console: join(hostDir, `${name}.console`),
-    key: join(hostDir, `${name}.key`), sshConfig: join(hostDir, `${name}.ssh-config`), knownHosts: join(hostDir, `${name}.known-hosts`),
-    controlPath: join(sockDir, `${name}.sock`), qmpSocket: join(sockDir, `${name}.qmp`),
+    name,
+    hostDir,
+    overlay: join(hostDir, `${name}.qcow2`),
+    pidFile: join(hostDir, `${name}.pid`),
+    console: join(hostDir, `${name}.console`),
+    key: join(hostDir, `${name}.key`),
+    sshConfig: join(hostDir, `${name}.ssh-config`),
+    knownHosts: join(hostDir, `${name}.known-hosts`),
+    controlPath: join(sockDir, `${name}.sock`),
+    qmpSocket: join(sockDir, `${name}.qmp`),
   };
 }
 
@@ -94,9 +104,16 @@ export function removeSocketsOutside(d: Partial<VmDriverState>): void {
   for (const p of [d.controlPath, d.qmpSocket]) {
     if (!p || dirname(p) === d.hostDir) continue;
     const dir = dirname(p);
-    if (basename(dir).startsWith(`${SOCK_DIR_PREFIX}${d.name}-`)) { rmSync(dir, { recursive: true, force: true }); continue; }
+    if (basename(dir).startsWith(`${SOCK_DIR_PREFIX}${d.name}-`)) {
+      rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
     let names: string[] = [];
-    try { names = readdirSync(dir); } catch { continue; }
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
     for (const n of names) {
       if (n === `${d.name}.sock` || n === `${d.name}.qmp` || (n.startsWith(`${d.name}-`) && n.endsWith('.exec'))) rmSync(join(dir, n), { force: true });
     }
@@ -106,10 +123,22 @@ export function removeSocketsOutside(d: Partial<VmDriverState>): void {
 /** Writes the ssh client config for a booted guest: root, its own key, its announced host key pinned. */
 export function writeSshConfig(d: VmDriverState, hostKey: string): void {
   writeFileSync(d.knownHosts, `[127.0.0.1]:${d.sshPort} ${hostKey}\n`, { mode: 0o600 });
-  writeFileSync(d.sshConfig, [
-    `Host ${d.name}`, '  HostName 127.0.0.1', `  Port ${d.sshPort}`, '  User root', `  IdentityFile ${d.key}`,
-    '  IdentitiesOnly yes', '  StrictHostKeyChecking yes', `  UserKnownHostsFile ${d.knownHosts}`, '  LogLevel ERROR', '',
-  ].join('\n'), { mode: 0o600 });
+  writeFileSync(
+    d.sshConfig,
+    [
+      `Host ${d.name}`,
+      '  HostName 127.0.0.1',
+      `  Port ${d.sshPort}`,
+      '  User root',
+      `  IdentityFile ${d.key}`,
+      '  IdentitiesOnly yes',
+      '  StrictHostKeyChecking yes',
+      `  UserKnownHostsFile ${d.knownHosts}`,
+      '  LogLevel ERROR',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
 }
 
 export function vmLink(state: InstanceState): SshLink {
@@ -117,7 +146,14 @@ export function vmLink(state: InstanceState): SshLink {
   // A guest paused on a full host disk (host-disk.ts) answers no keepalive until it is resumed:
   // the master waits 15 minutes for it rather than dropping the learner's terminals. QEMU's
   // death is seen by alive(), not by the master.
-  return new SshLink({ configFile: d.sshConfig, controlPath: d.controlPath, host: d.name, logFile: join(d.hostDir, `${d.name}.ssh.log`), root: true, aliveMaxS: 900 });
+  return new SshLink({
+    configFile: d.sshConfig,
+    controlPath: d.controlPath,
+    host: d.name,
+    logFile: join(d.hostDir, `${d.name}.ssh.log`),
+    root: true,
+    aliveMaxS: 900,
+  });
 }
 
 /**
@@ -129,7 +165,9 @@ export async function destroyVm(state: InstanceState): Promise<string[]> {
   const d = vds(state) as Partial<VmDriverState>;
   const errors: string[] = [];
   if (d.sshConfig && d.controlPath && existsSync(d.controlPath) && existsSync(d.sshConfig)) {
-    await vmLink(state).close().catch(() => undefined);
+    await vmLink(state)
+      .close()
+      .catch(() => undefined);
   }
   const name = d.name ?? `el${state.id}`;
   if (!(await killQemu(d.qemuPid, name))) errors.push(`QEMU of ${name} (pid ${d.qemuPid}) does not die`);
@@ -179,7 +217,10 @@ export class VmInstance extends VagrantInstance {
       startAgent: async () => {
         const r = await this.ssh.run(agentStartProgram(GUEST_PID_DIR), { signal: AbortSignal.timeout(this.ownLimit(60_000)) });
         if (r.code === 127) throw new AgentUnavailable(r.stderr.trim() || 'python3 is not installed in the lab machine');
-        if (r.code !== 0) throw new Error(`starting the lab machine's command runner failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}): ${r.stderr.trim().slice(-300)}`);
+        if (r.code !== 0)
+          throw new Error(
+            `starting the lab machine's command runner failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}): ${r.stderr.trim().slice(-300)}`,
+          );
       },
     };
   }
@@ -216,24 +257,38 @@ export class VmInstance extends VagrantInstance {
    * free there (and resumes the guest when that is done: see hostDiskProblem). Null otherwise.
    */
   async problem(): Promise<string | null> {
-    try { return await hostDiskProblem(this.state.id, vds(this.state)); } catch { return null; }
+    try {
+      return await hostDiskProblem(this.state.id, vds(this.state));
+    } catch {
+      return null;
+    }
   }
 
   override shellCommand(opts: { node?: string }): ShellCommand {
     const node = this.node(opts.node);
-    const program = [exportLine(this.env(node)), `mkdir -p -- ${shq(this.state.workdir)} && cd -- ${shq(this.state.workdir)}`, this.onMember(node, 'exec /bin/bash --login')].join('\n');
+    const program = [
+      exportLine(this.env(node)),
+      `mkdir -p -- ${shq(this.state.workdir)} && cd -- ${shq(this.state.workdir)}`,
+      this.onMember(node, 'exec /bin/bash --login'),
+    ].join('\n');
     const [file, args] = this.link.ptyArgv(program);
     return {
-      file, args, cwd: '/',
+      file,
+      args,
+      cwd: '/',
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', TERM: 'xterm-256color', LANG: 'C.UTF-8' },
     };
   }
 
   /** How much longer than on the host a check or script may take in this guest: see tcgTimeScale. */
-  get timeScale(): number { return vds(this.state).accel === 'tcg' ? tcgTimeScale() : 1; }
+  get timeScale(): number {
+    return vds(this.state).accel === 'tcg' ? tcgTimeScale() : 1;
+  }
 
   // Whole milliseconds: AbortSignal.timeout refuses 521999.99999 (60 s at a scale of 8.7).
-  protected override ownLimit(ms: number): number { return Math.round(ms * this.timeScale); }
+  protected override ownLimit(ms: number): number {
+    return Math.round(ms * this.timeScale);
+  }
 
   override async alive(): Promise<boolean> {
     const d = vds(this.state);

@@ -27,8 +27,12 @@ const lab = loadLab(join(fileURLToPath(import.meta.url), '../../../../../../labs
 const driver = new VmDriver();
 const pre = await driver.preflight();
 // Each boot is ~30 s of emulated CPU: these run in the vm stage (scripts/test-vm.sh), not twice.
-const skip = process.env.ELAB_VM_INTEGRATION !== '1' ? 'set ELAB_VM_INTEGRATION=1 (scripts/test-vm.sh does)'
-  : pre.ok ? false : `this machine lacks: ${pre.missing.map((m) => `${m.what} (${m.fix})`).join('; ')}`;
+const skip =
+  process.env.ELAB_VM_INTEGRATION !== '1'
+    ? 'set ELAB_VM_INTEGRATION=1 (scripts/test-vm.sh does)'
+    : pre.ok
+      ? false
+      : `this machine lacks: ${pre.missing.map((m) => `${m.what} (${m.fix})`).join('; ')}`;
 if (skip) console.log(`SKIP: vm integration tests: ${skip}`);
 const T = { timeout: 15 * 60_000, skip };
 
@@ -63,7 +67,7 @@ test('a real guest: its own kernel with kprobes; exec, files, timeout, shell; th
     assert.equal(slow.timedOut, true);
     assert.ok(performance.now() - t0 < 15_000, `a timed-out exec returned after ${Math.round(performance.now() - t0)} ms`);
     // (PID 1 of the guest sleeps in a loop too: look for these sleeps only.)
-    assert.equal((await inst.exec("pgrep -f 'sleep (30[1]|60[1])'")).code, 1, 'the command\'s whole process group was killed in the guest');
+    assert.equal((await inst.exec("pgrep -f 'sleep (30[1]|60[1])'")).code, 1, "the command's whole process group was killed in the guest");
 
     await inst.writeFile('notes/a.txt', 'héllo');
     assert.equal((await inst.exec('cat notes/a.txt')).stdout, 'héllo');
@@ -72,13 +76,19 @@ test('a real guest: its own kernel with kprobes; exec, files, timeout, shell; th
 
     // The seed's BCC hello world, unchanged: BCC compiles against the guest kernel's headers at run
     // time (a minute or more under TCG), attaches a kprobe, and prints per exec.
-    const bcc = await inst.exec('python3 bcc-hello.py > bcc.log 2>&1 & for i in $(seq 240); do grep -q "Hello World" bcc.log && break; /bin/true; sleep 1; done; kill %1; cat bcc.log', { timeoutMs: 300_000 });
+    const bcc = await inst.exec(
+      'python3 bcc-hello.py > bcc.log 2>&1 & for i in $(seq 240); do grep -q "Hello World" bcc.log && break; /bin/true; sleep 1; done; kill %1; cat bcc.log',
+      { timeoutMs: 300_000 },
+    );
     assert.match(bcc.stdout, /bpf_trace_printk: Hello World!/, `bcc-hello.py in the guest:\n${bcc.stdout.slice(-600)}`);
 
     const pty = spawnShell(inst.shellCommand({}), { cols: 80, rows: 24 });
     const out = await new Promise<string>((resolve) => {
       let buf = '';
-      pty.onData((c) => { buf += c; if (/@@\/srv\/lab@@0@@end/.test(buf)) resolve(buf); });
+      pty.onData((c) => {
+        buf += c;
+        if (/@@\/srv\/lab@@0@@end/.test(buf)) resolve(buf);
+      });
       pty.write('echo "@@$(pwd)@@$(id -u)@@end"\r');
       setTimeout(() => resolve(buf), 30_000);
     });
@@ -96,10 +106,17 @@ test('a real guest: its own kernel with kprobes; exec, files, timeout, shell; th
     ]);
     assert.deepEqual([a.stdout, b.stdout], ['a\n', 'b\n']);
     assert.equal(existsSync(execSocket(d)), true, 'execs went through the agent socket');
-    const inflight = inst.exec('sleep 607; echo never').then(() => null, (e: Error) => e);
+    const inflight = inst.exec('sleep 607; echo never').then(
+      () => null,
+      (e: Error) => e,
+    );
     const viaSsh = async (cmd: string) => {
       setVmExecMode('ssh');
-      try { return await inst.exec(cmd); } finally { setVmExecMode(undefined); }
+      try {
+        return await inst.exec(cmd);
+      } finally {
+        setVmExecMode(undefined);
+      }
     };
     for (let i = 0; i < 300 && (await viaSsh("pgrep -f 'sleep 60[7]'")).code !== 0; i++) await new Promise((r) => setTimeout(r, 200));
     assert.equal((await viaSsh('kill -9 $(cat /run/ebpf-lab-exec/agent-*.pid)')).code, 0);
@@ -107,7 +124,11 @@ test('a real guest: its own kernel with kprobes; exec, files, timeout, shell; th
     assert.equal((await inst.exec('echo back')).stdout, 'back\n', 'a new agent answers');
     assert.equal((await inst.exec("pgrep -f 'sleep 60[7]'")).code, 1, "the dead agent's command was killed");
     // The SSH master dies (its socket file stays): the next exec starts a new master and forward.
-    const master = spawnSync('pgrep', ['-f', `ControlPath=${d.controlPath} .*-N`], { encoding: 'utf8' }).stdout.trim().split('\n').map(Number).filter(Boolean);
+    const master = spawnSync('pgrep', ['-f', `ControlPath=${d.controlPath} .*-N`], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .map(Number)
+      .filter(Boolean);
     assert.equal(master.length, 1, `one SSH master of this guest: ${master.join(' ')}`);
     process.kill(master[0]!, 'SIGKILL');
     for (let i = 0; i < 100 && spawnSync('kill', ['-0', String(master[0])]).status === 0; i++) await new Promise((r) => setTimeout(r, 50));
@@ -120,7 +141,11 @@ test('a real guest: its own kernel with kprobes; exec, files, timeout, shell; th
   }
   assert.equal(await inst.alive(), false);
   assert.equal(labQemus().has(d.name), false, 'no QEMU left');
-  assert.equal(existsSync(d.overlay) || existsSync(d.hostDir) || existsSync(d.controlPath) || existsSync(execSocket(d)), false, 'no overlay, instance dir or socket left');
+  assert.equal(
+    existsSync(d.overlay) || existsSync(d.hostDir) || existsSync(d.controlPath) || existsSync(execSocket(d)),
+    false,
+    'no overlay, instance dir or socket left',
+  );
   await inst.down();
 });
 
@@ -132,7 +157,10 @@ test('a guest that never boots (kernel cannot find its init): a clear error with
     assert.match(e.hint!, /nothing of it is left running/);
     return true;
   });
-  assert.deepEqual([...labQemus().keys()].filter((n) => readdirSync(join(stateDir, 'instances')).includes(n.slice(2))), []);
+  assert.deepEqual(
+    [...labQemus().keys()].filter((n) => readdirSync(join(stateDir, 'instances')).includes(n.slice(2))),
+    [],
+  );
   assert.deepEqual(readdirSync(join(stateDir, 'instances')), [], 'no instance dir (overlay) left');
 });
 
@@ -144,7 +172,11 @@ test('a boot that does not finish in time: the timeout is named, QEMU is killed'
     assert.match(e.hint!, /ELAB_VM_BOOT_TIMEOUT_S/);
     return true;
   });
-  assert.deepEqual([...labQemus().keys()].filter((n) => !before.has(n)), [], 'no QEMU of this up left');
+  assert.deepEqual(
+    [...labQemus().keys()].filter((n) => !before.has(n)),
+    [],
+    'no QEMU of this up left',
+  );
   assert.deepEqual(readdirSync(join(stateDir, 'instances')), []);
 });
 
@@ -185,11 +217,26 @@ function greeting(path: string): Promise<string> {
   return new Promise((resolve) => {
     const c = connect(path);
     let got = '';
-    const end = () => { c.destroy(); resolve(got); };
+    const end = () => {
+      c.destroy();
+      resolve(got);
+    };
     const timer = setTimeout(end, 20_000);
-    c.on('data', (b) => { got += b.toString(); if (got.includes('\n')) { clearTimeout(timer); end(); } });
-    c.on('error', () => { clearTimeout(timer); end(); });
-    c.on('close', () => { clearTimeout(timer); end(); });
+    c.on('data', (b) => {
+      got += b.toString();
+      if (got.includes('\n')) {
+        clearTimeout(timer);
+        end();
+      }
+    });
+    c.on('error', () => {
+      clearTimeout(timer);
+      end();
+    });
+    c.on('close', () => {
+      clearTimeout(timer);
+      end();
+    });
   });
 }
 
@@ -199,7 +246,11 @@ test('warm pool: a pooled guest is ready (SSH master, exec agent) before it is t
   await pool.refill(img, 1); // resolves once its guests are warm
   const [pooled] = pool.live(img);
   assert.ok(pooled, 'the pool started a guest');
-  try { await takeWarm(img, pool, pooled); } finally { await driver.reap({ all: true }); }
+  try {
+    await takeWarm(img, pool, pooled);
+  } finally {
+    await driver.reap({ all: true });
+  }
 });
 
 async function takeWarm(img: ReturnType<typeof findImage>, pool: VmPool, pooled: NonNullable<ReturnType<VmPool['live']>[number]>): Promise<void> {
@@ -208,16 +259,24 @@ async function takeWarm(img: ReturnType<typeof findImage>, pool: VmPool, pooled:
   // Live state, not the flag: the agent answers through the master's forward, and its process
   // runs in the guest (asked over the master's control socket, which must be open too).
   const pd = vds(pooled);
-  assert.equal(await greeting(execSocket(pd)), AGENT_GREETING, 'the pooled guest\'s exec agent answers before the guest is taken');
+  assert.equal(await greeting(execSocket(pd)), AGENT_GREETING, "the pooled guest's exec agent answers before the guest is taken");
   const check = spawnSync('ssh', ['-F', pd.sshConfig, '-o', `ControlPath=${pd.controlPath}`, '-O', 'check', pd.name], { encoding: 'utf8' });
   assert.equal(check.status, 0, `the SSH master of the pooled guest runs: ${check.stderr}`);
-  const agent = spawnSync('ssh', ['-F', pd.sshConfig, '-o', `ControlPath=${pd.controlPath}`, '-o', 'ControlMaster=no', pd.name,
-    'pgrep -f "agent-.*\\.py" >/dev/null && echo agent-runs'], { encoding: 'utf8', timeout: 120_000 });
+  const agent = spawnSync(
+    'ssh',
+    ['-F', pd.sshConfig, '-o', `ControlPath=${pd.controlPath}`, '-o', 'ControlMaster=no', pd.name, 'pgrep -f "agent-.*\\.py" >/dev/null && echo agent-runs'],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   assert.equal(agent.stdout.trim(), 'agent-runs', `python3 agent process in the pooled guest: ${agent.stderr}`);
 
   const t0 = performance.now();
   const events: string[] = [];
-  const inst = await driver.up(lab, (e) => events.push(e.phase)).catch(async (e) => { await driver.reap({ all: true }); throw e; });
+  const inst = await driver
+    .up(lab, (e) => events.push(e.phase))
+    .catch(async (e) => {
+      await driver.reap({ all: true });
+      throw e;
+    });
   const ms = performance.now() - t0;
   try {
     assert.equal(inst.state.id, pooled.id, 'up took the pooled guest');
@@ -227,11 +286,21 @@ async function takeWarm(img: ReturnType<typeof findImage>, pool: VmPool, pooled:
     assert.equal((await inst.exec('lab-on lab echo on-lab')).stdout.trim(), 'on-lab', 'lab-on (installed while warming) runs');
     assert.equal(existsSync(join(stateDir, 'vm-pool', pooled.id)), false, 'it left the pool');
     const d = vds(inst.state);
-    assert.match(readFileSync(d.sshConfig, 'utf8'), new RegExp(`IdentityFile ${d.key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`), 'the ssh config names the key where it is now');
+    assert.match(
+      readFileSync(d.sshConfig, 'utf8'),
+      new RegExp(`IdentityFile ${d.key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`),
+      'the ssh config names the key where it is now',
+    );
     console.log(`ready from the warm pool in ${(ms / 1000).toFixed(1)} s`);
     await inst.down();
-    assert.equal(existsSync(d.hostDir) || existsSync(d.controlPath) || existsSync(execSocket(d)) || existsSync(d.qmpSocket!), false, 'down leaves no dir or socket');
-  } finally { await inst.down(); }
+    assert.equal(
+      existsSync(d.hostDir) || existsSync(d.controlPath) || existsSync(execSocket(d)) || existsSync(d.qmpSocket!),
+      false,
+      'down leaves no dir or socket',
+    );
+  } finally {
+    await inst.down();
+  }
 
   // A pool guest left behind is reaped like a lab: `all` takes live ones of this state dir too.
   await pool.refill(img, 1);

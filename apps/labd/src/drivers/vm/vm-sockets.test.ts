@@ -12,7 +12,11 @@ import { execSocket, privateSocketDir, removeSocketsOutside, vmPaths } from './v
 // forward() took "failed, but something is at the path" as success.
 const dir = mkdtempSync(join(tmpdir(), 'elab-vmsock-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const listen = (path: string) => new Promise<() => void>((res) => { const s = createServer(); s.listen(path, () => res(() => s.close())); });
+const listen = (path: string) =>
+  new Promise<() => void>((res) => {
+    const s = createServer();
+    s.listen(path, () => res(() => s.close()));
+  });
 
 test('a long state dir puts the sockets in a private 0700 dir of labd, which destroy removes', () => {
   const hostDir = join(dir, 'a-state-dir-for-the-class-of-autumn-2026-with-a-long-name', 'instances', 'abc123');
@@ -25,7 +29,7 @@ test('a long state dir puts the sockets in a private 0700 dir of labd, which des
   const st = lstatSync(sockDir);
   assert.equal(st.mode & 0o777, 0o700);
   assert.equal(st.uid, process.getuid!());
-  assert.equal(dirname(vmPaths('abc123', hostDir).controlPath), sockDir, 'the same dir again (the warm pool recomputes a taken guest\'s paths)');
+  assert.equal(dirname(vmPaths('abc123', hostDir).controlPath), sockDir, "the same dir again (the warm pool recomputes a taken guest's paths)");
   const d = { ...p, name: 'elabc123' };
   assert.equal(dirname(execSocket(d)), sockDir);
   assert.ok(Buffer.byteLength(execSocket(d)) < 100, execSocket(d));
@@ -54,7 +58,9 @@ test('a socket dir someone else made first (the name is guessable) is not used',
     const again = privateSocketDir(name);
     assert.notEqual(again, squatted);
     rmSync(again, { recursive: true });
-  } finally { rmSync(squatted, { recursive: true, force: true }); }
+  } finally {
+    rmSync(squatted, { recursive: true, force: true });
+  }
 });
 
 test('only a 0600 socket of labd in a dir no one else can write is connected to', async () => {
@@ -69,7 +75,9 @@ test('only a 0600 socket of labd in a dir no one else can write is connected to'
     chmodSync(good, 0o600);
     chownSync(good, 65534, 65534);
     assert.match(ownSocketProblem(good) ?? '', /belongs to uid 65534/);
-  } finally { close(); }
+  } finally {
+    close();
+  }
   const file = join(priv, 'file');
   writeFileSync(file, '');
   assert.match(ownSocketProblem(file) ?? '', /not a socket/);
@@ -83,5 +91,7 @@ test('only a 0600 socket of labd in a dir no one else can write is connected to'
   try {
     chmodSync(there, 0o600);
     assert.match(ownSocketProblem(there) ?? '', /writable by other users/);
-  } finally { close2(); }
+  } finally {
+    close2();
+  }
 });

@@ -19,11 +19,20 @@ export function holderProgram(dir: string): Promise<string> {
     const out = await build({
       // From the repository root, not this file: labd may run from its bundle in apps/labd/dist.
       entryPoints: [join(config().repoRoot, 'apps/labd/src/sessions/holder/holder-entry.ts')],
-      bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent',
-      plugins: [{
-        name: 'node-pty-by-path',
-        setup(b) { b.onResolve({ filter: /^node-pty$/ }, () => ({ path: ptyPath, external: true })); },
-      }],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      logLevel: 'silent',
+      plugins: [
+        {
+          name: 'node-pty-by-path',
+          setup(b) {
+            b.onResolve({ filter: /^node-pty$/ }, () => ({ path: ptyPath, external: true }));
+          },
+        },
+      ],
     });
     const file = join(dir, 'pty-holder.mjs');
     writeFileSync(`${file}.tmp`, out.outputFiles[0]!.contents, { mode: 0o600 });

@@ -14,7 +14,6 @@ import { WireReader, wireFrame } from './wire.ts';
 
 const START_TIMEOUT_MS = 20_000;
 
-
 /** A shell held by a holder process: the session's Pty, whose frames go over the holder's socket. */
 export class HolderPty implements Pty {
   private dataCbs: ((d: string) => void)[] = [];
@@ -24,7 +23,12 @@ export class HolderPty implements Pty {
   private released = false;
 
   /** `pending`: frames that arrived together with the Replay, handed on first and in order. */
-  constructor(private readonly sock: Socket, readonly record: HolderRecord, private readonly reader: WireReader, pending: Frame[] = []) {
+  constructor(
+    private readonly sock: Socket,
+    readonly record: HolderRecord,
+    private readonly reader: WireReader,
+    pending: Frame[] = [],
+  ) {
     const handle = (f: Frame) => {
       if (f.op === Op.Output) this.data(f.text);
       else if (f.op === Op.Exit) this.exited(f.code);
@@ -39,36 +43,63 @@ export class HolderPty implements Pty {
       }
     });
     // A holder gone without an Exit frame (killed) ends the session like a hung-up shell.
-    sock.on('close', () => { if (!this.released) this.exited(129); });
+    sock.on('close', () => {
+      if (!this.released) this.exited(129);
+    });
   }
 
-  get pid(): number { return this.record.shellPid; }
+  get pid(): number {
+    return this.record.shellPid;
+  }
 
   onData(cb: (d: string) => void) {
     this.dataCbs.push(cb);
     for (const d of this.early.splice(0)) cb(d);
-    return { dispose: () => { this.dataCbs = this.dataCbs.filter((c) => c !== cb); } };
+    return {
+      dispose: () => {
+        this.dataCbs = this.dataCbs.filter((c) => c !== cb);
+      },
+    };
   }
 
   onExit(cb: (e: { exitCode: number }) => void) {
     this.exitCbs.push(cb);
     // Already over (the shell ended before labd connected): tell the session once it is set up and
     // its first socket attached, so that socket gets the Exit rather than a refusal.
-    if (this.exitCode !== null) { const code = this.exitCode; setImmediate(() => cb({ exitCode: code })); }
-    return { dispose: () => { this.exitCbs = this.exitCbs.filter((c) => c !== cb); } };
+    if (this.exitCode !== null) {
+      const code = this.exitCode;
+      setImmediate(() => cb({ exitCode: code }));
+    }
+    return {
+      dispose: () => {
+        this.exitCbs = this.exitCbs.filter((c) => c !== cb);
+      },
+    };
   }
 
-  write(data: string): void { this.send(encodeText(Op.Input, data)); }
-  resize(cols: number, rows: number): void { this.send(encodeResize(cols, rows)); }
-  pause(): void { this.send(encodeSignal(Op.Pause)); }
-  resume(): void { this.send(encodeSignal(Op.Resume)); }
+  write(data: string): void {
+    this.send(encodeText(Op.Input, data));
+  }
+  resize(cols: number, rows: number): void {
+    this.send(encodeResize(cols, rows));
+  }
+  pause(): void {
+    this.send(encodeSignal(Op.Pause));
+  }
+  resume(): void {
+    this.send(encodeSignal(Op.Resume));
+  }
 
   /** SIGHUP (or anything but SIGKILL) asks the holder to hang up its shell; SIGKILL kills both. */
   kill(signal = 'SIGHUP'): void {
     if (!holderAlive(this.record)) return;
     if (signal === 'SIGKILL') {
       process.kill(this.record.holderPid, 'SIGKILL');
-      try { process.kill(this.record.shellPid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(this.record.shellPid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     } else {
       process.kill(this.record.holderPid, 'SIGTERM');
     }
@@ -96,7 +127,10 @@ export class HolderPty implements Pty {
   }
 }
 
-export interface HeldShell { pty: HolderPty; replay: string }
+export interface HeldShell {
+  pty: HolderPty;
+  replay: string;
+}
 
 /** Connects to a live holder; resolves once its Hello and Replay (the scrollback) have arrived. */
 export function connectHolder(record: HolderRecord, timeoutMs = 10_000): Promise<HeldShell> {
@@ -104,19 +138,34 @@ export function connectHolder(record: HolderRecord, timeoutMs = 10_000): Promise
     const sock = connect(record.socket);
     const reader = new WireReader();
     let hello = false;
-    const fail = (e: Error) => { clearTimeout(timer); sock.destroy(); reject(new Error(`terminal holder ${record.id}: ${e.message}`)); };
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      sock.destroy();
+      reject(new Error(`terminal holder ${record.id}: ${e.message}`));
+    };
     const timer = setTimeout(() => fail(new Error(`no Hello and Replay within ${timeoutMs} ms`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       let frames;
-      try { frames = reader.push(chunk); } catch (e) { fail(e as Error); return; }
+      try {
+        frames = reader.push(chunk);
+      } catch (e) {
+        fail(e as Error);
+        return;
+      }
       for (let i = 0; i < frames.length; i++) {
         const f = frames[i]!;
         if (!hello) {
-          if (f.op !== Op.Hello) { fail(new Error(`expected Hello, got opcode 0x${f.op.toString(16)}`)); return; }
+          if (f.op !== Op.Hello) {
+            fail(new Error(`expected Hello, got opcode 0x${f.op.toString(16)}`));
+            return;
+          }
           hello = true;
           continue;
         }
-        if (f.op !== Op.Replay) { fail(new Error(`expected Replay, got opcode 0x${f.op.toString(16)}`)); return; }
+        if (f.op !== Op.Replay) {
+          fail(new Error(`expected Replay, got opcode 0x${f.op.toString(16)}`));
+          return;
+        }
         clearTimeout(timer);
         sock.off('data', onData);
         sock.off('error', fail);
@@ -146,19 +195,43 @@ export async function startHolder(o: { id: string; key: SessionKey; command: She
   const program = await holderProgram(dir);
   const child = spawn(process.execPath, [program], {
     // A small environment of its own: the shell gets the driver's env, the holder needs no more.
-    detached: true, stdio: ['pipe', 'pipe', logFd], cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
+    detached: true,
+    stdio: ['pipe', 'pipe', logFd],
+    cwd: '/',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
   });
   closeSync(logFd);
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const why = () => `${out.trim()} ${(() => { try { return readFileSync(logPath, 'utf8').trim(); } catch { return ''; } })()}`.trim() || 'no output';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`the terminal holder did not start in ${START_TIMEOUT_MS} ms: ${why()}`)); }, START_TIMEOUT_MS);
-    child.on('error', (e) => { clearTimeout(timer); reject(new Error(`could not start the terminal holder: ${e.message}`)); });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`the terminal holder exited (${code}) before it was ready: ${why()}`)); });
-    child.stdin!.on('error', () => { /* an early exit is reported by 'exit' */ });
+    const why = () =>
+      `${out.trim()} ${(() => {
+        try {
+          return readFileSync(logPath, 'utf8').trim();
+        } catch {
+          return '';
+        }
+      })()}`.trim() || 'no output';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the terminal holder did not start in ${START_TIMEOUT_MS} ms: ${why()}`));
+    }, START_TIMEOUT_MS);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`could not start the terminal holder: ${e.message}`));
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the terminal holder exited (${code}) before it was ready: ${why()}`));
+    });
+    child.stdin!.on('error', () => {
+      /* an early exit is reported by 'exit' */
+    });
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      if (out.includes('\n')) { clearTimeout(timer); resolve(out.split('\n')[0]!); }
+      if (out.includes('\n')) {
+        clearTimeout(timer);
+        resolve(out.split('\n')[0]!);
+      }
     });
     child.stdin!.end(JSON.stringify(spec));
   });

@@ -15,10 +15,15 @@ import { procStartTime, removeRecord, socketPathOf, writeRecord } from './record
 import { WireReader, wireFrame } from './wire.ts';
 
 export interface HolderSpec {
-  id: string; learnerId: string; instanceId: string; node: string;
+  id: string;
+  learnerId: string;
+  instanceId: string;
+  node: string;
   /** The directory of records and sockets (labd's state dir /terminals). */
   dir: string;
-  command: ShellCommand; cols: number; rows: number;
+  command: ShellCommand;
+  cols: number;
+  rows: number;
   /** How long the holder waits for a labd to (re)connect before it ends the shell. */
   orphanGraceMs: number;
 }
@@ -42,19 +47,38 @@ export function runHolder(spec: HolderSpec): void {
     const want = client !== null && (labdPaused || socketFull);
     if (want === ptyPaused) return;
     ptyPaused = want;
-    if (want) shell.pause(); else shell.resume();
+    if (want) shell.pause();
+    else shell.resume();
   };
   const startOrphanTimer = () => {
     clearTimeout(orphanTimer);
-    orphanTimer = setTimeout(() => { orphaned = true; log('no labd for the grace period; ending the shell'); hangUp(); }, spec.orphanGraceMs);
+    orphanTimer = setTimeout(() => {
+      orphaned = true;
+      log('no labd for the grace period; ending the shell');
+      hangUp();
+    }, spec.orphanGraceMs);
   };
   const send = (frame: Uint8Array) => {
-    if (client && !client.destroyed && !client.write(wireFrame(frame))) { socketFull = true; updateFlow(); }
+    if (client && !client.destroyed && !client.write(wireFrame(frame))) {
+      socketFull = true;
+      updateFlow();
+    }
   };
   const hangUp = () => {
-    try { shell.kill('SIGHUP'); } catch { /* already gone */ }
+    try {
+      shell.kill('SIGHUP');
+    } catch {
+      /* already gone */
+    }
     // A shell ignoring SIGHUP must not keep the holder alive.
-    setTimeout(() => { try { shell.kill('SIGKILL'); } catch { /* gone */ } finish(129); }, 2000).unref();
+    setTimeout(() => {
+      try {
+        shell.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+      finish(129);
+    }, 2000).unref();
   };
   let exitCode: number | null = null;
   const done = () => {
@@ -86,11 +110,22 @@ export function runHolder(spec: HolderSpec): void {
 
   const handle = (f: Frame) => {
     switch (f.op) {
-      case Op.Input: shell.write(f.text); break;
-      case Op.Resize: shell.resize(f.cols, f.rows); break;
-      case Op.Pause: labdPaused = true; updateFlow(); break;
-      case Op.Resume: labdPaused = false; updateFlow(); break;
-      default: break; // acks and server opcodes mean nothing here
+      case Op.Input:
+        shell.write(f.text);
+        break;
+      case Op.Resize:
+        shell.resize(f.cols, f.rows);
+        break;
+      case Op.Pause:
+        labdPaused = true;
+        updateFlow();
+        break;
+      case Op.Resume:
+        labdPaused = false;
+        updateFlow();
+        break;
+      default:
+        break; // acks and server opcodes mean nothing here
     }
   };
 
@@ -98,10 +133,14 @@ export function runHolder(spec: HolderSpec): void {
     sock.on('error', (e) => log(`labd socket: ${e.message}`));
     if (exitCode !== null) {
       // The shell is gone already: this labd gets what it printed and how it ended, then we go.
-      sock.end(Buffer.concat([
-        wireFrame(encodeText(Op.Hello, JSON.stringify({ sessionId: spec.id, reattached: everConnected, node: spec.node }))),
-        wireFrame(encodeText(Op.Replay, recorder.text())), wireFrame(encodeExit(exitCode)),
-      ]), done);
+      sock.end(
+        Buffer.concat([
+          wireFrame(encodeText(Op.Hello, JSON.stringify({ sessionId: spec.id, reattached: everConnected, node: spec.node }))),
+          wireFrame(encodeText(Op.Replay, recorder.text())),
+          wireFrame(encodeExit(exitCode)),
+        ]),
+        done,
+      );
       return;
     }
     // One labd at a time: a newer connection (a restarted labd) replaces the old one.
@@ -120,7 +159,12 @@ export function runHolder(spec: HolderSpec): void {
         sock.destroy();
       }
     });
-    sock.on('drain', () => { if (client === sock) { socketFull = false; updateFlow(); } });
+    sock.on('drain', () => {
+      if (client === sock) {
+        socketFull = false;
+        updateFlow();
+      }
+    });
     sock.on('close', () => {
       if (client !== sock) return;
       client = null;
@@ -133,9 +177,16 @@ export function runHolder(spec: HolderSpec): void {
     send(encodeText(Op.Replay, recorder.text()));
     everConnected = true;
   });
-  server.on('error', (e) => { log(`socket ${socketPath}: ${e.message}`); hangUp(); });
+  server.on('error', (e) => {
+    log(`socket ${socketPath}: ${e.message}`);
+    hangUp();
+  });
 
-  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(sig, () => { log(`${sig}: ending the shell`); hangUp(); });
+  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const)
+    process.on(sig, () => {
+      log(`${sig}: ending the shell`);
+      hangUp();
+    });
 
   // labd may be gone before it reads our ready line or after: a broken pipe is no reason to die.
   process.stdout.on('error', () => {});
@@ -146,8 +197,14 @@ export function runHolder(spec: HolderSpec): void {
     process.umask(oldMask);
     chmodSync(socketPath, 0o600);
     writeRecord(spec.dir, {
-      id: spec.id, learnerId: spec.learnerId, instanceId: spec.instanceId, node: spec.node,
-      holderPid: process.pid, holderStart: procStartTime(process.pid)!, shellPid: shell.pid, socket: socketPath,
+      id: spec.id,
+      learnerId: spec.learnerId,
+      instanceId: spec.instanceId,
+      node: spec.node,
+      holderPid: process.pid,
+      holderStart: procStartTime(process.pid)!,
+      shellPid: shell.pid,
+      socket: socketPath,
     });
     startOrphanTimer();
     // labd waits for this line; after it, stdout is closed so labd's exit cannot hurt us.

@@ -26,7 +26,10 @@ async function holder(args: string[] = ['--norc', '--noprofile', '-i']): Promise
   const id = `t${process.pid}x${n++}`;
   started.push(id);
   return startHolder({
-    id, key: { learnerId: 'l', instanceId: 'i', node: 'n' }, cols: 80, rows: 24,
+    id,
+    key: { learnerId: 'l', instanceId: 'i', node: 'n' },
+    cols: 80,
+    rows: 24,
     command: { file: '/bin/bash', args, cwd: '/', env: { PATH: '/usr/bin:/bin', TERM: 'xterm-256color', PS1: '$ ' } },
   });
 }
@@ -34,10 +37,15 @@ async function holder(args: string[] = ['--norc', '--noprofile', '-i']): Promise
 function collect(h: HeldShell) {
   let out = '';
   let exit: number | null = null;
-  h.pty.onData((d) => { out += d; });
-  h.pty.onExit((e) => { exit = e.exitCode; });
+  h.pty.onData((d) => {
+    out += d;
+  });
+  h.pty.onExit((e) => {
+    exit = e.exitCode;
+  });
   return {
-    text: () => out, exit: () => exit,
+    text: () => out,
+    exit: () => exit,
     async until(pred: () => boolean, what: string, ms = 15_000) {
       for (const deadline = Date.now() + ms; !pred();) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(out.slice(-300))}`);
@@ -87,13 +95,16 @@ test('one labd at a time: a newer connection replaces the older one', async () =
   assert.equal(procStartTime(newer.pty.record.shellPid), null, 'SIGTERM to the holder ends the shell too');
 });
 
-test('Pause stops the shell\'s output at the holder and Resume lets the rest through', async () => {
+test("Pause stops the shell's output at the holder and Resume lets the rest through", async () => {
   const h = await holder(['--norc', '--noprofile', '-c', 'sleep 0.5; yes 0123456789 | head -c 3000000; echo; echo FLOW""-END; sleep 30']);
   const c = collect(h);
   h.pty.pause();
   await new Promise((r) => setTimeout(r, 1500));
   let last = -1;
-  while (c.text().length !== last) { last = c.text().length; await new Promise((r) => setTimeout(r, 400)); }
+  while (c.text().length !== last) {
+    last = c.text().length;
+    await new Promise((r) => setTimeout(r, 400));
+  }
   assert.ok(last < FlowControl.HIGH_WATERMARK, `paused output stays small (${last} of 3000000)`);
   h.pty.resume();
   await c.until(() => c.text().includes('FLOW-END'), 'all output after Resume', 60_000);

@@ -13,11 +13,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function endHolder(r: HolderRecord, dir = terminalsDir(), waitMs = 3000): Promise<void> {
   if (holderAlive(r)) {
-    try { process.kill(r.holderPid, 'SIGTERM'); } catch { /* just exited */ }
+    try {
+      process.kill(r.holderPid, 'SIGTERM');
+    } catch {
+      /* just exited */
+    }
     for (const deadline = Date.now() + waitMs; holderAlive(r) && Date.now() < deadline;) await sleep(20);
     if (holderAlive(r)) {
-      try { process.kill(r.holderPid, 'SIGKILL'); } catch { /* gone */ }
-      try { process.kill(r.shellPid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(r.holderPid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      try {
+        process.kill(r.shellPid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
   }
   removeRecord(dir, r.id);
@@ -25,14 +37,21 @@ export async function endHolder(r: HolderRecord, dir = terminalsDir(), waitMs = 
 
 /** Ends the shells of one lab instance (it is being taken down). */
 export async function endHoldersOf(instanceId: string, dir = terminalsDir()): Promise<void> {
-  await Promise.all(listRecords(dir).filter((r) => r.instanceId === instanceId).map((r) => endHolder(r, dir)));
+  await Promise.all(
+    listRecords(dir)
+      .filter((r) => r.instanceId === instanceId)
+      .map((r) => endHolder(r, dir)),
+  );
 }
 
 /** Ends holders whose lab is gone (`lab reap`); `isLive` answers per instance id. */
 export async function reapHolders(isLive: (instanceId: string) => Promise<boolean>, dir = terminalsDir()): Promise<string[]> {
   const ended: string[] = [];
   for (const r of listRecords(dir)) {
-    if (!holderAlive(r)) { removeRecord(dir, r.id); continue; }
+    if (!holderAlive(r)) {
+      removeRecord(dir, r.id);
+      continue;
+    }
     if (await isLive(r.instanceId)) continue;
     await endHolder(r, dir);
     ended.push(r.id);

@@ -26,17 +26,22 @@ export async function restoreSessions(registry: SessionRegistry): Promise<{ reat
   const reattached: string[] = [];
   const ended = await reapHolders(instanceLive, dir);
   // In parallel: one slow or wedged holder (10 s connect timeout) must not hold up the others.
-  await Promise.all(listRecords(dir).map(async (r) => {
-    if (!holderAlive(r)) { removeRecord(dir, r.id); return; }
-    try {
-      const shell = await connectHolder(r);
-      registry.adopt({ learnerId: r.learnerId, instanceId: r.instanceId, node: r.node }, r.id, shell, true);
-      reattached.push(r.id);
-    } catch (e) {
-      process.stderr.write(`labd: could not reattach terminal ${r.id}, ending it: ${(e as Error).message}\n`);
-      await endHolder(r, dir);
-      ended.push(r.id);
-    }
-  }));
+  await Promise.all(
+    listRecords(dir).map(async (r) => {
+      if (!holderAlive(r)) {
+        removeRecord(dir, r.id);
+        return;
+      }
+      try {
+        const shell = await connectHolder(r);
+        registry.adopt({ learnerId: r.learnerId, instanceId: r.instanceId, node: r.node }, r.id, shell, true);
+        reattached.push(r.id);
+      } catch (e) {
+        process.stderr.write(`labd: could not reattach terminal ${r.id}, ending it: ${(e as Error).message}\n`);
+        await endHolder(r, dir);
+        ended.push(r.id);
+      }
+    }),
+  );
   return { reattached, ended };
 }

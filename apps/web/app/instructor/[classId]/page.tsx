@@ -25,9 +25,11 @@ export default async function RoomPage({ params }: { params: Promise<{ classId: 
     if (e instanceof LabdError && e.status === 401) redirect('/instructor');
     throw e;
   }
-  const lessons: RoomLesson[] = await Promise.all(roster.class.lessons.map(async (l) => {
-    const lab = l.labId ? await labSummary(l.labId) : null;
-    return { slug: l.slug, title: l.title, steps: lab?.ok ? lab.lab.steps.map((s) => ({ id: s.id, title: s.title })) : [] };
-  }));
+  const lessons: RoomLesson[] = await Promise.all(
+    roster.class.lessons.map(async (l) => {
+      const lab = l.labId ? await labSummary(l.labId) : null;
+      return { slug: l.slug, title: l.title, steps: lab?.ok ? lab.lab.steps.map((s) => ({ id: s.id, title: s.title })) : [] };
+    }),
+  );
   return <Room initial={roster} lessons={lessons} />;
 }

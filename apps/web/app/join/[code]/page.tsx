@@ -23,13 +23,22 @@ export default async function JoinPage({ params, searchParams }: Props) {
   const error = Array.isArray(errorRaw) ? errorRaw[0] : errorRaw;
   const cls = await classApi.lookup(decodeURIComponent(code), clientOf(await headers())).catch((e: Error) => ({ failed: e.message }));
   if (cls && 'failed' in cls) {
-    return <main className="join"><h1>Join a class</h1><p className="join-error" role="alert">The lab server is not reachable: {cls.failed}</p></main>;
+    return (
+      <main className="join">
+        <h1>Join a class</h1>
+        <p className="join-error" role="alert">
+          The lab server is not reachable: {cls.failed}
+        </p>
+      </main>
+    );
   }
   if (!cls) {
     return (
       <main className="join" data-testid="join-unknown">
         <h1>Join a class</h1>
-        <p className="join-error" role="alert">No class has the code <code>{code}</code>. Check it with your instructor.</p>
+        <p className="join-error" role="alert">
+          No class has the code <code>{code}</code>. Check it with your instructor.
+        </p>
       </main>
     );
   }
@@ -41,8 +50,14 @@ export default async function JoinPage({ params, searchParams }: Props) {
     return (
       <main className="join" data-testid="join-stopped" lang={lang}>
         <h1>{t.joined(cls.name)}</h1>
-        <p className="join-notice" role="status" data-testid="join-notice">{t.stopped(stopped)}</p>
-        <p><Link href={first ? `/${lang}/${first}` : '/'} data-testid="join-continue">{t.continue}</Link></p>
+        <p className="join-notice" role="status" data-testid="join-notice">
+          {t.stopped(stopped)}
+        </p>
+        <p>
+          <Link href={first ? `/${lang}/${first}` : '/'} data-testid="join-continue">
+            {t.continue}
+          </Link>
+        </p>
       </main>
     );
   }
@@ -50,20 +65,41 @@ export default async function JoinPage({ params, searchParams }: Props) {
     <main className="join" data-testid="join" lang={lang}>
       <h1>{t.join(cls.name)}</h1>
       {cls.ended ? (
-        <p className="join-error" role="alert">{t.ended}</p>
+        <p className="join-error" role="alert">
+          {t.ended}
+        </p>
       ) : (
         <form method="post" action="/join/api/enter" className="join-form">
           <input type="hidden" name="code" value={code} />
           <label>
             {t.nameLabel}
-            <input name="name" required maxLength={60} pattern="[^\x00-\x1f\x7f]+" title={t.nameTitle} autoFocus autoComplete="nickname" data-testid="join-name" />
+            <input
+              name="name"
+              required
+              maxLength={60}
+              pattern="[^\x00-\x1f\x7f]+"
+              title={t.nameTitle}
+              autoFocus
+              autoComplete="nickname"
+              data-testid="join-name"
+            />
           </label>
-          <button type="submit" data-testid="join-submit">{t.submit}</button>
-          {error && <p className="join-error" role="alert">{error}</p>}
+          <button type="submit" data-testid="join-submit">
+            {t.submit}
+          </button>
+          {error && (
+            <p className="join-error" role="alert">
+              {error}
+            </p>
+          )}
         </form>
       )}
       <h2>{t.lessons}</h2>
-      <ol>{cls.lessons.map((l) => <li key={l.slug}>{titleIn(lang, l.slug) ?? l.title}</li>)}</ol>
+      <ol>
+        {cls.lessons.map((l) => (
+          <li key={l.slug}>{titleIn(lang, l.slug) ?? l.title}</li>
+        ))}
+      </ol>
     </main>
   );
 }

@@ -20,7 +20,10 @@ const body = (req: Request): Promise<Record<string, unknown>> => readJsonBody(re
 
 function passThrough(res: Response, extra: Record<string, string> = {}): Response {
   const headers = new Headers({ 'cache-control': 'no-store', ...extra });
-  for (const h of ['content-type', 'content-length', 'content-disposition']) { const v = res.headers.get(h); if (v) headers.set(h, v); }
+  for (const h of ['content-type', 'content-length', 'content-disposition']) {
+    const v = res.headers.get(h);
+    if (v) headers.set(h, v);
+  }
   return new Response(res.body, { status: res.status, headers });
 }
 
@@ -40,14 +43,19 @@ async function handle(req: Request, ctx: Ctx): Promise<Response> {
       if (method === 'DELETE') return json(200, { ok: true }, await endInstructorSession(req.headers.get('cookie')));
       if (method !== 'POST') return json(405, { error: 'POST or DELETE' });
       const token = String((await body(req)).token ?? '').trim();
-      if (token.length < 32 || !(await instructorApi.verify(token))) return json(401, { error: 'that is not the instructor token', hint: 'it is in <stateDir>/instructor-token on the labd machine, or ELAB_INSTRUCTOR_TOKEN' });
+      if (token.length < 32 || !(await instructorApi.verify(token)))
+        return json(401, {
+          error: 'that is not the instructor token',
+          hint: 'it is in <stateDir>/instructor-token on the labd machine, or ELAB_INSTRUCTOR_TOKEN',
+        });
       return json(200, { ok: true }, (await createInstructorSession(token)).setCookie);
     }
     const token = instructorTokenFor({ header: req.headers.get('cookie') });
     if (!token) return json(401, { error: 'sign in as the instructor first' });
     const classId = q.get('class') ?? '';
     switch (`${method} ${route}`) {
-      case 'GET classes': return json(200, await instructorApi.list(token));
+      case 'GET classes':
+        return json(200, await instructorApi.list(token));
       case 'POST classes': {
         const b = await body(req);
         const wanted = Array.isArray(b.lessons) ? b.lessons.map(String) : [];
@@ -60,20 +68,28 @@ async function handle(req: Request, ctx: Ctx): Promise<Response> {
         const b = await body(req);
         return json(200, await instructorApi.setLanguage(token, String(b.classId ?? ''), String(b.language ?? '')));
       }
-      case 'GET roster': return json(200, await instructorApi.roster(token, classId));
-      case 'GET events': return passThrough(await instructorApi.events(token, classId, req.signal), { 'x-accel-buffering': 'no' });
-      case 'GET export': return passThrough(await instructorApi.export(token, classId, q.get('format') === 'csv' ? 'csv' : 'json'));
+      case 'GET roster':
+        return json(200, await instructorApi.roster(token, classId));
+      case 'GET events':
+        return passThrough(await instructorApi.events(token, classId, req.signal), { 'x-accel-buffering': 'no' });
+      case 'GET export':
+        return passThrough(await instructorApi.export(token, classId, q.get('format') === 'csv' ? 'csv' : 'json'));
       case 'POST broadcast': {
         const b = await body(req);
         const goto = b.goto as { lesson?: string; step?: string } | undefined;
-        return json(201, await instructorApi.broadcast(token, {
-          classId: String(b.classId ?? ''),
-          ...(typeof b.message === 'string' && b.message.trim() ? { message: b.message } : {}),
-          ...(goto?.lesson ? { goto: { lesson: goto.lesson, ...(goto.step ? { step: goto.step } : {}) } } : {}),
-        }));
+        return json(
+          201,
+          await instructorApi.broadcast(token, {
+            classId: String(b.classId ?? ''),
+            ...(typeof b.message === 'string' && b.message.trim() ? { message: b.message } : {}),
+            ...(goto?.lesson ? { goto: { lesson: goto.lesson, ...(goto.step ? { step: goto.step } : {}) } } : {}),
+          }),
+        );
       }
-      case 'POST end': return json(200, await instructorApi.end(token, String((await body(req)).classId ?? '')));
-      default: return json(404, { error: 'no such instructor route' });
+      case 'POST end':
+        return json(200, await instructorApi.end(token, String((await body(req)).classId ?? '')));
+      default:
+        return json(404, { error: 'no such instructor route' });
     }
   } catch (e) {
     if (e instanceof BodyTooLarge) return tooLargeResponse(e);

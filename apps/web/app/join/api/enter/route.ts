@@ -20,9 +20,16 @@ export async function POST(req: Request): Promise<Response> {
   const refused = requestRefusal(req.method, req.headers);
   if (refused) return new Response(refused.message, { status: refused.status });
   let form: FormData | null;
-  try { form = await readFormBody(req); } catch (e) { if (e instanceof BodyTooLarge) return tooLargeResponse(e); throw e; }
+  try {
+    form = await readFormBody(req);
+  } catch (e) {
+    if (e instanceof BodyTooLarge) return tooLargeResponse(e);
+    throw e;
+  }
   if (!form) return new Response('send the join form (application/x-www-form-urlencoded)', { status: 400 });
-  const code = String(form.get('code') ?? '').trim().slice(0, 32);
+  const code = String(form.get('code') ?? '')
+    .trim()
+    .slice(0, 32);
   const name = String(form.get('name') ?? '').trim();
   const problem = displayNameProblem(name);
   if (problem) return back(req, code, `${problem[0]!.toUpperCase()}${problem.slice(1)}.`);
