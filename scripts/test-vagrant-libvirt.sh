@@ -70,10 +70,16 @@ step "host as found" restored
 killed() {
   scripts/libvirt-host.sh start || return 1
   setsid node apps/labd/bin/lab.mjs up pod-to-pod --driver vagrant >"$ELAB_STATE_DIR/killed.log" 2>&1 &
-  local pid=$! i
-  for i in $(seq 600); do virsh -c qemu:///system list --all --name 2>/dev/null | grep -q '^elab-' && break; sleep 1; done
-  virsh -c qemu:///system list --all --name | grep -q '^elab-' || { echo "no elab-* domain appeared within 600 s:"; tail -5 "$ELAB_STATE_DIR/killed.log"; kill -9 -- -"$pid"; return 1; }
-  echo "domains after $i s: $(virsh -c qemu:///system list --all --name | grep '^elab-' | xargs); killing lab up (pid $pid) with -9"
+  local pid=$! i doms=
+  # One listing per try, judged once: `virsh … | grep -q` under pipefail fails when grep quits
+  # before virsh has written every name (SIGPIPE), which once read as "no domain appeared".
+  for i in $(seq 600); do
+    doms=$(virsh -c qemu:///system list --all --name 2>/dev/null | grep '^elab-' | xargs)
+    [ -n "$doms" ] && break
+    sleep 1
+  done
+  [ -n "$doms" ] || { echo "no elab-* domain appeared within 600 s:"; tail -5 "$ELAB_STATE_DIR/killed.log"; kill -9 -- -"$pid"; return 1; }
+  echo "domains after $i s: $doms; killing lab up (pid $pid) with -9"
   kill -9 -- -"$pid"
   lab reap --driver vagrant
   restored
