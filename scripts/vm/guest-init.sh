@@ -42,16 +42,27 @@ ip link set lo up
 if [ "$(arg elab.net)" = dhcp ]; then
   cat >/run/ebpf-lab-udhcpc <<'SCRIPT'
 #!/bin/sh
-case "$1" in bound|renew) ;; *) exit 0 ;; esac
+case "$1" in
+  bound|renew) ;;
+  # Said on the console (kept when a lab up fails; the CI stage counts them): a starved guest.
+  leasefail) echo "ebpf-lab-vm: DHCP: no lease on $interface yet, trying again" >/dev/console; exit 0 ;;
+  *) exit 0 ;;
+esac
 ip addr flush dev "$interface"
 ip addr add "$ip/${mask:-24}" dev "$interface"
 [ -z "$router" ] || ip route replace default via "${router%% *}" dev "$interface"
 SCRIPT
   chmod 0755 /run/ebpf-lab-udhcpc
   ip link set eth0 up
-  # Forks into the background (renewing the lease) once it holds one.
-  busybox udhcpc -i eth0 -s /run/ebpf-lab-udhcpc -t 30 -T 2 -n >/dev/null 2>&1 ||
-    say "WARNING: no DHCP lease on eth0"
+  # Never give up (-b, not -n): busybox udhcpc counts a lease as failed when its 3 REQUESTs, 2 s
+  # apart, see no ACK. Three TCG guests booting on two busy cores miss that window now and then,
+  # while libvirt's dnsmasq has already sent the ACK and recorded the lease; Vagrant then took
+  # that address and waited for SSH on it until boot_timeout, and the guest never had it (no ARP
+  # answer). With -b udhcpc forks into the background and starts over after -A seconds, gets the
+  # same address for the same MAC, and Vagrant's boot_timeout stays the one bound. It forks into
+  # the background (renewing the lease) once it holds one, too.
+  busybox udhcpc -i eth0 -s /run/ebpf-lab-udhcpc -t 30 -T 2 -A 3 -b >/dev/null 2>&1 ||
+    say "WARNING: udhcpc failed to start on eth0"
 else
   ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2 ||
     say "WARNING: no network on eth0"

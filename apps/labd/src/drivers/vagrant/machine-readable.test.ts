@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fixForUpFailure, parseMachineLine, summarizeVagrantError, UpTracker } from './machine-readable.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { batchErrors, fixForUpFailure, parseMachineLine, summarizeVagrantError, UpTracker } from './machine-readable.ts';
 
 // Lines as vagrant 2.3.4 printed them for `vagrant up --provider docker --machine-readable` here.
 const GOOD_UP = String.raw`1795456603,default,metadata,provider,docker
@@ -93,4 +95,55 @@ test('without an error-exit line (a Vagrantfile abort), the plain output is the 
   t.feed('vagrant/Vagrantfile: environment variable LAB_CPUS="abc" is invalid (must match \\A[1-9][0-9]?\\z)');
   assert.match(t.vagrantSaid(), /LAB_CPUS="abc" is invalid/);
   assert.match(summarizeVagrantError('x'.repeat(500)), /…$/);
+});
+
+// Captured here: `vagrant up --provider libvirt --machine-readable` of a two-node cluster whose box
+// does not exist (vagrant 2.3.4, vagrant-libvirt 0.11.2). Both machines fail in parallel threads,
+// and vagrant's error-exit wraps their errors in BatchMultiError.
+const PARALLEL = readFileSync(join(import.meta.dirname, 'testdata', 'libvirt-parallel-up-failed.txt'), 'utf8');
+
+// A three-node up where k8s-w2 never answers SSH: lines in vagrant-libvirt's words, the error text
+// vagrant 2.3.4's batch_multi_error + batch_vagrant_error + boot_timeout templates make.
+const BOOT_TIMEOUT = String.raw`1796029000,k8s-s,ui,info,==> k8s-s: Waiting for machine to boot. This may take a few minutes...
+1796029000,k8s-w2,ui,info,==> k8s-w2: Waiting for machine to boot. This may take a few minutes...
+1796029010,k8s-s,ui,detail,    k8s-s: SSH address: 192.168.123.57:22
+1796029020,k8s-s,ui,info,==> k8s-s: Machine booted and ready!
+1796029300,k8s-w2,ui,error,==> k8s-w2: An error occurred. The error will be shown after all tasks complete.
+1796029300,,error-exit,Vagrant::Errors::BatchMultiError,An error occurred while executing multiple actions in parallel.\nAny errors that occurred are shown below.\n\nAn error occurred while executing the action on the 'k8s-w2'\nmachine. Please handle this error then try again:\n\nTimed out while waiting for the machine to boot. This means that\nVagrant was unable to communicate with the guest machine within\nthe configured ("config.vm.boot_timeout" value) time period.\n\nIf you look above%!(VAGRANT_COMMA) you should be able to see the error(s) that\nVagrant had when attempting to connect to the machine. These errors\nare usually good hints as to what may be wrong.`;
+
+test('a parallel up that failed: each machine\'s own error, not vagrant\'s "shown below" alone', () => {
+  const t = new UpTracker();
+  for (const l of PARALLEL.split('\n')) t.feed(l);
+  assert.match(t.errorClass!, /BatchMultiError$/);
+  const said = t.vagrantSaid();
+  // Both machines failed the same way: named once together, with the cause after vagrant's lead-in.
+  assert.match(said, /^k8s-a, k8s-b: An error occurred while downloading the remote file\. .* Couldn't open file \S*elab-box-000000000000$/);
+  assert.doesNotMatch(said, /shown below/);
+});
+
+test('a parallel up where one VM timed out: the message and the phase name that VM, the fix says SSH', () => {
+  const t = new UpTracker();
+  for (const l of BOOT_TIMEOUT.split('\n')) t.feed(l);
+  assert.equal(t.phase, 'finishing the machine setup (hostname, folders)', "the last line seen is k8s-s's");
+  assert.equal(t.failedPhase(), 'waiting for the machine to boot (SSH) (k8s-w2)');
+  t.feed('1796029001,k8s-w1,ui,info,==> k8s-w1: Waiting for domain to get an IP address...');
+  assert.equal(t.phases.get('k8s-w1'), "waiting for the VM's DHCP lease");
+  assert.equal(
+    t.vagrantSaid(),
+    'k8s-w2: Timed out while waiting for the machine to boot. This means that Vagrant was unable to communicate with the guest machine within the configured ("config.vm.boot_timeout" value) time period.',
+  );
+  assert.match(fixForUpFailure(t.errorClass, t.errorMessage!, 'libvirt'), /did not answer on SSH in time/);
+});
+
+test('many failed machines: bounded, and every machine still named', () => {
+  const one = (m: string, i: number) =>
+    `An error occurred while executing the action on the '${m}'\nmachine. Please handle this error then try again:\n\nerror ${i} ${'x'.repeat(2000)}`;
+  const msg = `An error occurred while executing multiple actions in parallel.\nAny errors that occurred are shown below.\n\n${['a', 'b', 'c'].map(one).join('\n\n')}`;
+  const said = summarizeVagrantError(msg);
+  assert.ok(said.length < 2000, `bounded: ${said.length}`);
+  for (const m of ['a: error 0', 'b: error 1', 'c: error 2']) assert.ok(said.includes(m), m);
+  assert.deepEqual(
+    batchErrors(msg).map((e) => e.machines),
+    [['a'], ['b'], ['c']],
+  );
 });

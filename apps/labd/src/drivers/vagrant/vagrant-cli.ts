@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { config } from '../../config.ts';
 import { run, type RunResult } from '../../proc.ts';
@@ -66,6 +66,8 @@ export function vagrantEnv(state: InstanceState, forUp = false): NodeJS.ProcessE
     ...(d.libvirtDriver ? { LAB_LIBVIRT_DRIVER: d.libvirtDriver } : {}),
     ...(d.memoryMb ? { LAB_MEMORY_MB: String(d.memoryMb), LAB_CPUS: '1' } : {}),
     ...(d.nodesEnv ? { LAB_NODES: d.nodesEnv } : {}),
+    // Each VM's serial console as a file in the instance dir: kept when an up fails.
+    ...(d.provider === 'libvirt' ? { LAB_CONSOLE_DIR: d.hostDir } : {}),
     // The Vagrantfile refuses a key path whose files are gone (a half-removed instance).
     ...(d.key && existsSync(d.key) && existsSync(`${d.key}.pub`) ? { LAB_SSH_PRIVATE_KEY: d.key } : {}),
   };
@@ -208,4 +210,54 @@ export function isVagrantProcess(pid: number | undefined): boolean {
   } catch {
     return false;
   }
+}
+
+/** Copies the VMs' console files (LAB_CONSOLE_DIR = hostDir) into `logs`; returns the copies. */
+export function keepConsoles(hostDir: string, logs: string, id: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(hostDir).filter((n) => /^console-[\w-]+\.log$/.test(n));
+  } catch {
+    return [];
+  }
+  const kept: string[] = [];
+  for (const n of names) {
+    const to = join(logs, `vagrant-${id}-${n}`);
+    try {
+      mkdirSync(logs, { recursive: true });
+      copyFileSync(join(hostDir, n), to);
+      kept.push(to);
+    } catch {
+      /* unreadable: the up log still says what vagrant saw */
+    }
+  }
+  return kept;
+}
+
+/** What scripts/vm/guest-init.sh says on the console each time udhcpc's lease attempt failed. */
+export const DHCP_RETRY_LINE = 'ebpf-lab-vm: DHCP: no lease on';
+
+/**
+ * Machines whose console shows failed DHCP attempts (the guest retried and got there), with the
+ * count: an infrastructure retry a reader of the CI log must see, not hide.
+ */
+export function dhcpRetries(hostDir: string): { machine: string; retries: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(hostDir)
+      .filter((n) => /^console-[\w-]+\.log$/.test(n))
+      .sort();
+  } catch {
+    return [];
+  }
+  return names.flatMap((n) => {
+    let text = '';
+    try {
+      text = readFileSync(join(hostDir, n), 'utf8');
+    } catch {
+      return [];
+    }
+    const retries = text.split('\n').filter((l) => l.includes(DHCP_RETRY_LINE)).length;
+    return retries ? [{ machine: n.slice('console-'.length, -'.log'.length), retries }] : [];
+  });
 }

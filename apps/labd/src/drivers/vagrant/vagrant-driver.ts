@@ -15,7 +15,7 @@ import { clusterSetupProgram, isCluster, labNodesEnv, planCluster } from './clus
 import { UNPACK_PROGRAM } from './guest-files.ts';
 import { checkHost, type HostDeps } from './host-check.ts';
 import { fixForUpFailure } from './machine-readable.ts';
-import { CONTAINER_PREFIX, labelledContainers, vagrant, vagrantUp, type VagrantDriverState } from './vagrant-cli.ts';
+import { CONTAINER_PREFIX, dhcpRetries, keepConsoles, labelledContainers, vagrant, vagrantUp, type VagrantDriverState } from './vagrant-cli.ts';
 import { destroyVagrantInstance, GUEST_WORKDIR, sshLinkOf, VagrantInstance, vagrantInstance } from './vagrant-instance.ts';
 
 const MIN = 60_000;
@@ -148,7 +148,7 @@ export class VagrantDriver implements LabDriver {
         watch: d.provider === 'docker' ? () => this.containerExited(id) : undefined,
       });
       delete d.upPid;
-      phase = up.tracker.phase;
+      phase = up.tracker.failedPhase();
       if (up.stopped) {
         throw new UpError(phase, `${up.stopped}${await this.containerLog(id)}`, fixForUpFailure('StateStopped', '', d.provider));
       }
@@ -188,7 +188,11 @@ export class VagrantDriver implements LabDriver {
           timeoutMs: 5 * guestMin,
         });
         if (built.code !== 0)
-          throw new UpError(phase, `exit ${built.code}: ${built.stderr.trim().slice(-400)}`, "see the VMs' consoles: virsh console elab-<id>-<node>");
+          throw new UpError(
+            phase,
+            `exit ${built.code}: ${built.stderr.trim().slice(-400)}`,
+            `see the VMs' consoles (kept in ${join(config().stateDir, 'logs')} when up fails)`,
+          );
         state.nodes = [...cluster.nodes.map((n) => n.name), ...cluster.pods.map((p) => p.name), ...(cluster.outside ? [cluster.outside.name] : [])];
         saveState(state);
       }
@@ -207,18 +211,28 @@ export class VagrantDriver implements LabDriver {
 
       d.phase = 'ready';
       saveState(state);
+      // Said loudly (scripts/test-vagrant-libvirt.sh counts these lines): the lab is fine, but
+      // a guest had to ask libvirt's DHCP again, which used to cost a 5-minute boot timeout.
+      for (const r of dhcpRetries(hostDir)) {
+        console.error(
+          `vagrant: RETRIED lab ${id}: ${r.machine} asked libvirt's DHCP ${r.retries + 1} times (its first lease attempt failed: a starved TCG guest)`,
+        );
+      }
       return inst;
     } catch (e) {
-      const kept = join(config().stateDir, 'logs', `vagrant-up-${id}.log`);
+      const logs = join(config().stateDir, 'logs');
+      const kept = join(logs, `vagrant-up-${id}.log`);
       if (existsSync(upLog)) {
-        mkdirSync(join(config().stateDir, 'logs'), { recursive: true });
+        mkdirSync(logs, { recursive: true });
         copyFileSync(upLog, kept);
       }
+      // libvirt: the guests' consoles say what a VM that never answered was doing (LAB_CONSOLE_DIR).
+      const consoles = keepConsoles(hostDir, logs, id);
       const errors = await destroyVagrantInstance(state);
       const after = errors.length
         ? `Removing the half-made machine failed too (${errors.join('; ')}): run lab reap to clean it up.`
         : 'The half-made machine was removed.';
-      const log = existsSync(kept) ? ` Vagrant's full output: ${kept}` : '';
+      const log = (existsSync(kept) ? ` Vagrant's full output: ${kept}` : '') + (consoles.length ? ` VM consoles: ${consoles.join(' ')}` : '');
       if (e instanceof UpError) throw new LabError(`lab up (vagrant, ${d.provider}) failed while ${e.phase}: ${e.message}`, `${e.hint}\n${after}${log}`);
       if (e instanceof LabError) throw e;
       throw new LabError(`lab up (vagrant, ${d.provider}) failed while ${phase}: ${(e as Error).message}`, `${after}${log}`);
