@@ -11,6 +11,7 @@ import { FileAccessError } from '../../workdir.ts';
 import { labQemus } from './qemu.ts';
 import { VmDriver } from './vm-driver.ts';
 import { vds } from './vm-instance.ts';
+import { vmTestSkip } from '../../test-support/vm-skip.ts';
 
 // A full disk, both ways, with real guests (vm stage: ELAB_VM_INTEGRATION=1). The host's: the
 // state dir is a 48 MiB tmpfs, so no guest may start there. The guest's: the learner fills the
@@ -22,15 +23,7 @@ after(() => rmSync(stateDir, { recursive: true, force: true }));
 const labDir = join(fileURLToPath(import.meta.url), '../../../../../../labs/hello-ebpf');
 const driver = new VmDriver();
 const pre = await driver.preflight();
-const skip =
-  process.getuid?.() !== 0
-    ? 'needs root'
-    : process.env.ELAB_VM_INTEGRATION !== '1'
-      ? 'set ELAB_VM_INTEGRATION=1 (scripts/test-vm.sh does)'
-      : pre.ok
-        ? false
-        : `this machine lacks: ${pre.missing.map((m) => `${m.what} (${m.fix})`).join('; ')}`;
-if (skip) console.log(`SKIP: vm disk-full tests: ${skip}`);
+const skip = vmTestSkip('vm disk-full tests', pre, { needsRoot: true });
 const T = { timeout: 15 * 60_000, skip };
 
 test('a host state dir with no room: lab up refuses before starting anything, names the dir and the fix, loses nothing', T, () => {

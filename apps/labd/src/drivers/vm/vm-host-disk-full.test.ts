@@ -14,6 +14,7 @@ import { freeMiB, RESUME_FREE_MIB } from './host-disk.ts';
 import { labQemus } from './qemu.ts';
 import { VmDriver, watchHostDisks } from './vm-driver.ts';
 import { execSocket, vds, VmInstance } from './vm-instance.ts';
+import { vmTestSkip } from '../../test-support/vm-skip.ts';
 
 // The host disk fills while a guest runs (vm stage: ELAB_VM_INTEGRATION=1). The instances dir is
 // a small tmpfs; ballast leaves the guest a few MiB; the guest writes more than that, so QEMU
@@ -29,15 +30,7 @@ const instances = join(stateDir, 'instances');
 const labDir = join(fileURLToPath(import.meta.url), '../../../../../../labs/hello-ebpf');
 const driver = new VmDriver();
 const pre = await driver.preflight();
-const skip =
-  process.getuid?.() !== 0
-    ? 'needs root'
-    : process.env.ELAB_VM_INTEGRATION !== '1'
-      ? 'set ELAB_VM_INTEGRATION=1 (scripts/test-vm.sh does)'
-      : pre.ok
-        ? false
-        : `this machine lacks: ${pre.missing.map((m) => `${m.what} (${m.fix})`).join('; ')}`;
-if (skip) console.log(`SKIP: vm host-disk-full test: ${skip}`);
+const skip = vmTestSkip('vm host-disk-full test', pre, { needsRoot: true });
 after(() => {
   // The SSH master of the removed guest may take a moment to exit (it holds its log there).
   for (let i = 0; i < 50 && spawnSync('mountpoint', ['-q', instances]).status === 0; i++) {

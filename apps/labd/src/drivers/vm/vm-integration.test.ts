@@ -17,6 +17,7 @@ import { VmPool } from './pool.ts';
 import { labQemus } from './qemu.ts';
 import { VmDriver } from './vm-driver.ts';
 import { execSocket, setVmExecMode, vds } from './vm-instance.ts';
+import { vmTestSkip } from '../../test-support/vm-skip.ts';
 
 // Real guests: QEMU with the image from scripts/build-vm-image.sh (TCG here: ~30 s a boot on a
 // loaded 2-core host). Where QEMU or the image are missing this prints one SKIP: line and passes.
@@ -26,14 +27,7 @@ after(() => rmSync(stateDir, { recursive: true, force: true }));
 const lab = loadLab(join(fileURLToPath(import.meta.url), '../../../../../../labs/hello-ebpf'));
 const driver = new VmDriver();
 const pre = await driver.preflight();
-// Each boot is ~30 s of emulated CPU: these run in the vm stage (scripts/test-vm.sh), not twice.
-const skip =
-  process.env.ELAB_VM_INTEGRATION !== '1'
-    ? 'set ELAB_VM_INTEGRATION=1 (scripts/test-vm.sh does)'
-    : pre.ok
-      ? false
-      : `this machine lacks: ${pre.missing.map((m) => `${m.what} (${m.fix})`).join('; ')}`;
-if (skip) console.log(`SKIP: vm integration tests: ${skip}`);
+const skip = vmTestSkip('vm integration tests', pre);
 const T = { timeout: 15 * 60_000, skip };
 
 test('a real guest: its own kernel with kprobes; exec, files, timeout, shell; the host is invisible; down leaves nothing', T, async () => {
