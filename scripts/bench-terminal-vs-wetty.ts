@@ -8,7 +8,10 @@
  *   mkdir -p /tmp/wetty && cd /tmp/wetty && npm install wetty@3.2.0
  * and pass --wetty /tmp/wetty (it then runs as `wetty --host 127.0.0.1 --command bash`, loopback only,
  * a root shell like a netns lab's, stopped at the end).
- *   node --import tsx scripts/bench-terminal-vs-wetty.ts --wetty DIR [--rounds 5] [--keys 60] [--mb 20]
+ *   node --import tsx scripts/bench-terminal-vs-wetty.ts --wetty DIR [--rounds 5] [--keys 60] [--mb 20] [--wire]
+ * --wire also splits each echo into its server share, timed at the loopback wire with tcpdump
+ * (scripts/lib/wire-rtt.ts: keystroke packet → the server's next packet), and the browser's share
+ * (the rest: renderer → network service → socket and back), for both targets.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +21,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium } from '../apps/web/e2e/browser.ts';
 import { downLabs, freePort, serviceTokenFile, startLabd, startWeb, tempStateDir } from '../apps/web/e2e/harness.ts';
 import { ECHO_PROBE, pct, typeAndTime, type EchoSamples } from './lib/echo-probe.ts';
+import { captureWire, type WireCapture } from './lib/wire-rtt.ts';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,6 +31,7 @@ const WETTY_DIR = arg('wetty', '');
 const ROUNDS = Number(arg('rounds', '5'));
 const KEYS = Number(arg('keys', '60'));
 const MB = Number(arg('mb', '20'));
+const WIRE = process.argv.includes('--wire');
 const wettyMain = join(WETTY_DIR, 'node_modules/wetty/build/main.js');
 if (!WETTY_DIR || !existsSync(wettyMain)) {
   console.error(
@@ -41,6 +46,8 @@ if (process.getuid?.() !== 0) {
 
 interface Target {
   name: string;
+  /** The server port the page's WebSocket goes to (the web's for ours). */
+  port: number;
   page: Page;
   screenHas(text: string): string;
   dir: string;
@@ -91,6 +98,7 @@ wetty.stderr!.on('data', (c: Buffer) => {
 });
 const browser = await launchChromium({ width: 1400, height: 900 });
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+let wire: WireCapture | null = null;
 try {
   for (let i = 0; !wettyOut.includes(String(wettyPort)) && i < 300; i++) await new Promise((r) => setTimeout(r, 100));
   const open = async (url: string) => {
@@ -100,12 +108,13 @@ try {
     return p;
   };
   const targets: Target[] = [
-    { name: 'eBPF Lab lesson page', page: await open(`${web.url}/en/hello-ebpf`), screenHas: ours, dir: '' },
-    { name: 'WeTTY 3.2.0', page: await open(`http://127.0.0.1:${wettyPort}/`), screenHas: wettys, dir: `${scratch}/` },
+    { name: 'eBPF Lab lesson page', port, page: await open(`${web.url}/en/hello-ebpf`), screenHas: ours, dir: '' },
+    { name: 'WeTTY 3.2.0', port: wettyPort, page: await open(`http://127.0.0.1:${wettyPort}/`), screenHas: wettys, dir: `${scratch}/` },
   ];
   await targets[0]!.page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 120_000 });
   for (const t of targets) await ready(t);
   const load0 = load();
+  if (WIRE) wire = await captureWire(targets.map((t) => t.port));
   const all = new Map<string, EchoSamples>(targets.map((t) => [t.name, { echo: [], paint: [], sent: [] }]));
   const rounds = new Map<string, { echoP50: number; paintP50: number }[]>(targets.map((t) => [t.name, []]));
   for (let r = 0; r < ROUNDS; r++) {
@@ -120,6 +129,7 @@ try {
       rounds.get(t.name)!.push({ echoP50: pct(s.echo, 50), paintP50: pct(s.paint, 50) });
     }
   }
+  await wire?.stop();
   const mbs = new Map<string, number[]>(targets.map((t) => [t.name, []]));
   for (let r = 0; r < 2; r++) {
     for (const t of r % 2 ? [...targets].reverse() : targets) {
@@ -142,7 +152,18 @@ try {
         .join(', ')}`,
     );
   }
+  if (wire) {
+    console.log('  echo p50 split (--wire): server share = keystroke packet → server reply on loopback; browser share = echo p50 − server share');
+    for (const t of targets) {
+      const w = wire.rtts(t.port);
+      const server = pct(w, 50);
+      console.log(
+        `  ${t.name.padEnd(22)} server ${f(server)} ms (p90 ${pct(w, 90).toFixed(1)}, ${w.length} pairs) | browser ${f(pct(all.get(t.name)!.echo, 50) - server)} ms`,
+      );
+    }
+  }
 } finally {
+  await wire?.stop();
   await browser.close();
   wetty.kill('SIGTERM');
   await web.stop();
