@@ -8,6 +8,7 @@ import { instanceDir, listStateIds, loadState, loadStateAnywhere, newInstanceId,
 import { run } from '../../proc.ts';
 import { stageLabFiles } from '../stage-files.ts';
 import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport, Support } from '../types.ts';
+import { orphanState, reapInstance } from '../reap.ts';
 import {
   chartFileName,
   clusterName,
@@ -259,18 +260,8 @@ export class KindDriver implements LabDriver {
         report.kept.push(id);
         continue;
       }
-      const stub: InstanceState = state ?? {
-        id,
-        labId: '?',
-        driver: 'kind',
-        createdAt: '',
-        workdir: join(instanceDir(id), 'work'),
-        nodes: [],
-        driverState: { cluster: clusterName(id) },
-      };
-      const errors = await destroyKindInstance(stub);
-      report.removed.push(id);
-      report.errors.push(...errors.map((e) => `${id}: ${e}`));
+      const stub = state ?? orphanState(id, 'kind', join(instanceDir(id), 'work'), { cluster: clusterName(id) });
+      await reapInstance(report, stub, destroyKindInstance);
     }
     return report;
   }

@@ -24,7 +24,7 @@ import type {
 import { cgroupPids, labCgroupBase } from './cgroup.ts';
 import { destroyInstance, labHostLinks, labNetnsByInstance } from './destroy.ts';
 import { applyLimits, confinementLacks, memberV1Dirs, mountWorkdir, resolveLimits, v1LabIds } from './limits.ts';
-import { planTopology, prefixOf, type Member } from './topology.ts';
+import { planTopology, prefixOf, topologySupport, type Member } from './topology.ts';
 import { procStartTime } from '../../proc-stat.ts';
 import { instanceIdOf } from '../lab-names.ts';
 
@@ -251,12 +251,7 @@ export class NetnsDriver implements LabDriver {
 
   /** Any topology: nodes and pods are namespaces here. A plan that cannot be built says why. */
   supports(lab: LoadedLab): Support {
-    try {
-      planTopology('xxxxxx', lab.spec.topology);
-    } catch (e) {
-      return { ok: false, why: (e as Error).message, fix: `fix the topology in ${lab.dir}/lab.yaml` };
-    }
-    return { ok: true };
+    return topologySupport(lab);
   }
 
   async preflight(): Promise<CapabilityReport> {

@@ -1,4 +1,5 @@
-import type { TopologySpec } from '@ebpf-lab/lab-spec';
+import type { LoadedLab, TopologySpec } from '@ebpf-lab/lab-spec';
+import type { Support } from '../types.ts';
 
 /** One network namespace of a lab: a node, a pod, the host outside the cluster, or the switch that joins them. */
 export interface Member {
@@ -204,4 +205,14 @@ function planOutside(
     `ip -n ${ons} link set eth0 up`,
     ...topo.nodes.map((n) => `ip -n ${ns(n.name)} route add default via ${uplink} dev eth0`),
   ];
+}
+
+/** Whether a lab's topology can be planned at all (netns, and vm which runs the same plan in its guest). */
+export function topologySupport(lab: LoadedLab): Support {
+  try {
+    planTopology('xxxxxx', lab.spec.topology);
+  } catch (e) {
+    return { ok: false, why: (e as Error).message, fix: `fix the topology in ${lab.dir}/lab.yaml` };
+  }
+  return { ok: true };
 }

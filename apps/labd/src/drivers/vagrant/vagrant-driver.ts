@@ -10,6 +10,7 @@ import { instanceDir, listStateIds, loadState, loadStateAnywhere, newInstanceId,
 import { run } from '../../proc.ts';
 import { stageLabFiles } from '../stage-files.ts';
 import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport, Support } from '../types.ts';
+import { orphanState, reapInstance } from '../reap.ts';
 import { chooseAccel, findImage } from '../vm/image.ts';
 import { clusterSetupProgram, isCluster, labNodesEnv, planCluster } from './cluster.ts';
 import { UNPACK_PROGRAM } from './guest-files.ts';
@@ -285,18 +286,8 @@ export class VagrantDriver implements LabDriver {
         continue;
       }
       // A container whose state is gone was made by the docker provider; destroy finds it by label.
-      const stub: InstanceState = state ?? {
-        id,
-        labId: '?',
-        driver: 'vagrant',
-        createdAt: '',
-        workdir: GUEST_WORKDIR,
-        nodes: [],
-        driverState: { provider: 'docker' },
-      };
-      const errors = await destroyVagrantInstance(stub);
-      report.removed.push(id);
-      report.errors.push(...errors.map((e) => `${id}: ${e}`));
+      const stub = state ?? orphanState(id, 'vagrant', GUEST_WORKDIR, { provider: 'docker' });
+      await reapInstance(report, stub, destroyVagrantInstance);
     }
     return report;
   }

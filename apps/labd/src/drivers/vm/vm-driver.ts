@@ -8,7 +8,8 @@ import { which } from '../../host-caps.ts';
 import { instanceDir, listStateIds, loadState, loadStateAnywhere, newInstanceId, saveState } from '../../instances.ts';
 import { stageLabFiles } from '../stage-files.ts';
 import type { CapabilityReport, InstanceState, LabDriver, LabInstance, OnProgress, ReapReport, Support } from '../types.ts';
-import { planTopology } from '../netns/topology.ts';
+import { orphanState, reapInstance } from '../reap.ts';
+import { planTopology, topologySupport } from '../netns/topology.ts';
 import { UNPACK_PROGRAM } from '../vagrant/guest-files.ts';
 import { INSTALL_LAB_ON } from './lab-on.ts';
 import { bootTimeoutMs, finishBoot, launchVm, newVmState, VM_DEFAULTS } from './boot.ts';
@@ -30,12 +31,7 @@ export class VmDriver implements LabDriver {
 
   /** Any topology the netns driver can plan: nodes and pods become namespaces inside the one guest. */
   supports(lab: LoadedLab): Support {
-    try {
-      planTopology('xxxxxx', lab.spec.topology);
-    } catch (e) {
-      return { ok: false, why: (e as Error).message, fix: `fix the topology in ${lab.dir}/lab.yaml` };
-    }
-    return { ok: true };
+    return topologySupport(lab);
   }
 
   async preflight(): Promise<CapabilityReport> {
@@ -179,18 +175,8 @@ export class VmDriver implements LabDriver {
         report.kept.push(id);
         continue;
       }
-      const stub: InstanceState = state ?? {
-        id,
-        labId: '?',
-        driver: 'vm',
-        createdAt: '',
-        workdir: VM_WORKDIR,
-        nodes: [],
-        driverState: { name: `el${id}`, qemuPid: qemus.get(`el${id}`) },
-      };
-      const errors = await destroyVm(stub);
-      report.removed.push(id);
-      report.errors.push(...errors.map((e) => `${id}: ${e}`));
+      const stub = state ?? orphanState(id, 'vm', VM_WORKDIR, { name: `el${id}`, qemuPid: qemus.get(`el${id}`) });
+      await reapInstance(report, stub, destroyVm);
     }
     return report;
   }
