@@ -27,6 +27,7 @@ stop_if_failed
 # A private state dir: this run's instances only, and whatever is left of them is reaped on exit.
 private_state_dir vagrant
 export ELAB_VAGRANT_PROVIDER=docker
+export ELAB_VAGRANT_INTEGRATION=1 # vagrant-integration.test.ts runs here, with dockerd up (skipped in the unit stage)
 before=$(containers)
 
 step tests driver_tests vagrant
