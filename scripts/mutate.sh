@@ -85,6 +85,19 @@ rebuild_web() { (cd "$SCRATCH" && ELAB_WEB_DIST_DIR=.next-mutant npm run -s -w @
 
 picked() { [ -z "${MUTATE_ONLY:-}" ] || [[ ${names[$1]} =~ $MUTATE_ONLY ]]; }
 
+# A mutant of clean-up code leaves behind what it fails to clean (that is what its test catches).
+# After each mutation, lab cgroups made during this run that hold no process are removed, so the
+# stage leaves the host as it found it; cgroups that existed before, or hold a process, stay.
+lab_cgroups() { ls -d /sys/fs/cgroup/*/ebpf-lab/el* 2>/dev/null | sort; }
+cgroups_before=$(lab_cgroups)
+sweep_cgroups() {
+  local d
+  for d in $(comm -13 <(echo "$cgroups_before") <(lab_cgroups)); do
+    [ -n "$(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null)" ] && continue
+    find "$d" -depth -type d -exec rmdir {} + 2>/dev/null && echo "            (removed $d, left by the mutant)"
+  done
+}
+
 t_all=$SECONDS
 bad=0
 say "mutate: baseline (every named test passes on the unmutated copy)"
@@ -139,6 +152,7 @@ for i in "${!names[@]}"; do
     caught=$((caught + 1)); echo "  caught  ${names[i]} ($((SECONDS - t0)) s)"
     grep -a -m2 -E '^\s*(✖ |[A-Za-z]*Error( \[[A-Z_]+\])?:)' "$log" | cut -c1-160 | sed 's/^ */            /'
   fi
+  sweep_cgroups
 done
 
 say "mutate: summary ($((SECONDS - t_all)) s)"

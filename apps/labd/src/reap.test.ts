@@ -45,7 +45,7 @@ test('kill -9 the holder of a lab, then lab reap: nothing of it is left anywhere
   assert.ok(!readdirSync('/sys/fs/bpf').some((n) => n.startsWith(prefix)), '/sys/fs/bpf');
   assert.ok(!sh('iptables-save').includes(prefix), 'iptables-save');
   assert.ok(!existsSync(join(cgroup2Root()!, 'ebpf-lab', prefix)), 'cgroup');
-  for (const c of ['memory', 'pids', 'cpu']) assert.ok(!existsSync(join('/sys/fs/cgroup', c, 'ebpf-lab', prefix)), `cgroup v1 ${c} (limits)`);
+  for (const c of ['memory', 'pids', 'cpu', 'devices']) assert.ok(!existsSync(join('/sys/fs/cgroup', c, 'ebpf-lab', prefix)), `cgroup v1 ${c} (limits)`);
   assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(join(stateDir, 'instances', id)), 'the workdir tmpfs is unmounted');
   assert.ok(!existsSync(join(stateDir, 'instances', id)), 'state dir');
   const stat = existsSync(`/proc/${loaderPid}/stat`) ? readFileSync(`/proc/${loaderPid}/stat`, 'utf8') : '';
@@ -99,7 +99,8 @@ test(
     assert.equal(reap.code, 0, reap.stderr);
     assert.ok(JSON.parse(reap.stdout)[0].removed.includes(id));
     assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(join(stateDir, 'instances', id)), 'no mount is left');
-    for (const c of ['memory', 'pids', 'cpu', 'unified']) assert.ok(!existsSync(join('/sys/fs/cgroup', c, 'ebpf-lab', prefix)), `no ${c} cgroup is left`);
+    for (const c of ['memory', 'pids', 'cpu', 'devices', 'unified'])
+      assert.ok(!existsSync(join('/sys/fs/cgroup', c, 'ebpf-lab', prefix)), `no ${c} cgroup is left`);
     assert.ok(!sh('ip netns list').includes(prefix), 'no netns is left');
     assert.ok(!existsSync(join(stateDir, 'instances', id)), 'state dir');
   },

@@ -77,9 +77,14 @@ test('a PUT over 1 MiB is refused with 413 before it is buffered, declared or ch
   const big = new Uint8Array(1024 * 1024 + 1);
   const declared = await call(fx.labd.url, 'PUT', '/v1/lab/files?path=big.bin', fx.ann.token, big);
   assert.equal(declared.status, 413);
-  // Chunked: no Content-Length, so the limit has to be enforced while the body streams in.
-  const status = await new Promise<number>((resolve, reject) => {
+  // Chunked: no Content-Length, so the limit has to be enforced while the body streams in: the
+  // sender keeps going (up to 64 MiB) and the 413 must arrive long before it is done, else labd
+  // read (and held) the whole body first.
+  const MAX_SENT = 64 * 1024 * 1024;
+  const { status, sentAtAnswer } = await new Promise<{ status: number; sentAtAnswer: number }>((resolve, reject) => {
     const u = new URL(`${fx.labd.url}/v1/lab/files?path=big2.bin`);
+    let sent = 0;
+    let answered = false;
     const req = request(
       {
         host: u.hostname,
@@ -89,26 +94,31 @@ test('a PUT over 1 MiB is refused with 413 before it is buffered, declared or ch
         headers: { authorization: `Bearer ${fx.ann.token}`, 'transfer-encoding': 'chunked' },
       },
       (res) => {
+        answered = true;
         res.resume();
-        resolve(res.statusCode!);
+        resolve({ status: res.statusCode!, sentAtAnswer: sent });
+        req.destroy();
       },
     );
-    req.on('error', reject);
+    // After the answer labd may close the connection under the rest of the body: not an error.
+    req.on('error', (e) => {
+      if (!answered) reject(e);
+    });
     const chunk = Buffer.alloc(256 * 1024);
-    let sent = 0;
     const pump = () => {
-      while (sent < 8 * 1024 * 1024) {
+      while (!answered && sent < MAX_SENT) {
         sent += chunk.length;
         if (!req.write(chunk)) {
           req.once('drain', pump);
           return;
         }
       }
-      req.end();
+      if (!answered) req.end();
     };
     pump();
   });
   assert.equal(status, 413);
+  assert.ok(sentAtAnswer < MAX_SENT, `the 413 came only after the whole ${sentAtAnswer}-byte body was sent: labd buffered it`);
   assert.equal((await call(fx.labd.url, 'GET', '/v1/lab/files?path=big2.bin', fx.ann.token)).status, 404, 'nothing was written');
   const exact = await call(fx.labd.url, 'PUT', '/v1/lab/files?path=exact.bin', fx.ann.token, new Uint8Array(1024 * 1024));
   assert.equal(exact.status, 204, 'exactly 1 MiB is allowed');
