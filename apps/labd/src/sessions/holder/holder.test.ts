@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,9 +96,16 @@ test('one labd at a time: a newer connection replaces the older one', async () =
 });
 
 test("Pause stops the shell's output at the holder and Resume lets the rest through", async () => {
-  const h = await holder(['--norc', '--noprofile', '-c', 'sleep 0.5; yes 0123456789 | head -c 3000000; echo; echo FLOW""-END; sleep 30']);
+  // The shell marks when it starts writing, so the quiet below is measured while output is being
+  // pushed (on a loaded host bash may start late: a quiet before that would prove nothing).
+  const started = join(mkdtempSync(join(tmpdir(), 'elab-pause-')), 'started');
+  const h = await holder(['--norc', '--noprofile', '-c', `sleep 0.5; : > ${started}; yes 0123456789 | head -c 3000000; echo; echo FLOW""-END; sleep 30`]);
   const c = collect(h);
   h.pty.pause();
+  for (const deadline = Date.now() + 60_000; !existsSync(started);) {
+    assert.ok(Date.now() < deadline, 'the shell started writing within 60 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await new Promise((r) => setTimeout(r, 1500));
   let last = -1;
   while (c.text().length !== last) {
@@ -109,6 +116,7 @@ test("Pause stops the shell's output at the holder and Resume lets the rest thro
   h.pty.resume();
   await c.until(() => c.text().includes('FLOW-END'), 'all output after Resume', 60_000);
   await endHolder(h.pty.record);
+  rmSync(join(started, '..'), { recursive: true, force: true });
 });
 
 test('a peer sending garbage is dropped; the holder and its shell stay', async () => {
