@@ -3,7 +3,7 @@
 // (read-only, proven from the learner's shell), broadcasts, export, end. Screenshots: e2e/screenshots/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Op } from '@ebpf-lab/protocol';
@@ -158,11 +158,17 @@ describe('instructor-led class in the browser', { skip: !isRoot && 'needs root: 
     );
     assert.ok(sent.open, 'the socket was open when the frame went out');
     assert.equal(sent.code, 1000, 'and closed cleanly: labd answered the close, after the frame');
-    await typeInLabTerminal(ann, `ls ${probe}-typed ${probe}-socket 2>&1 | wc -l; echo PROBE-$((40+2))\n`);
+    // Looked for inside Ann's lab (its /tmp is its own, not the host's), beside a file she made herself
+    // so the probe is seen to find a file that does exist.
+    await typeInLabTerminal(
+      ann,
+      `touch ${probe}-control; for f in ${probe}-control ${probe}-typed ${probe}-socket; do [ -e "$f" ] && echo "FOUND:$f"; done; echo PROBE-$((40+2))\n`,
+    );
     await waitForScreen(ann, /^PROBE-42\s*$/m);
     const annScreen = await screenText(ann);
+    assert.match(annScreen, new RegExp(`FOUND:${probe}-control`), 'the probe finds a file that exists');
+    assert.doesNotMatch(annScreen, new RegExp(`FOUND:${probe}-(typed|socket)`), "neither probe file exists in Ann's lab");
     assert.doesNotMatch(annScreen, /INJECTED-[46]/, "nothing the follower sent ran in Ann's shell");
-    assert.ok(!existsSync(`${probe}-typed`) && !existsSync(`${probe}-socket`), 'neither probe file exists');
     await waitForScreen(teacher, /^PROBE-42\s*$/m, { testid: 'follow-terminal', timeoutMs: 30_000 }); // still following
   });
 
