@@ -110,7 +110,11 @@ for d in ['null', ${devs.map((d) => `'${d}'`).join(', ')}]:
   const r = lab(['exec', id, '--', `mkdir -p /tmp/hostdev && mount -t devtmpfs -o ro lab-devtmpfs /tmp/hostdev && echo MOUNTED && python3 -c "${probe}"`], {
     env,
   });
-  if (!r.stdout.includes('MOUNTED')) return; // refusing the mount is as good
+  if (!r.stdout.includes('MOUNTED')) {
+    // Refusing the mount is as good, but only a refusal: not an exec that failed for another reason.
+    assert.match(r.stderr, /mount: .*(permission denied|not permitted)/i, `the devtmpfs mount neither worked nor was refused:\n${r.stdout}${r.stderr}`);
+    return;
+  }
   const lines = r.stdout.split('\n');
   assert.ok(lines.includes('null opened'), `the lab's own devices still open from the new mount:\n${r.stdout}${r.stderr}`);
   for (const d of devs) assert.ok(lines.includes(`${d} EPERM`), `/dev/${d} of the host must be refused in the lab:\n${r.stdout}${r.stderr}`);
