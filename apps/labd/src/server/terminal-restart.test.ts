@@ -76,7 +76,9 @@ test('kill -9 of labd keeps the shell: a new labd reattaches the same $$ with it
 
 test('a holder whose labd never comes back ends its shell after the orphan grace period', { skip }, async () => {
   const stateDir = tempDir();
-  const labd = await startLabd({ stateDir, env: { ELAB_TERMINAL_ORPHAN_MS: '1500' } });
+  // Long enough that "still there right after the crash" holds on a loaded host (the crash itself
+  // waits for labd's exit), short enough to wait out.
+  const labd = await startLabd({ stateDir, env: { ELAB_TERMINAL_ORPHAN_MS: '6000' } });
   try {
     const bob = await learner(labd, 'Bob');
     await upLab(labd, bob.token);
