@@ -2,7 +2,7 @@
 // that never yields is an `error` at its timeout while labd answers other requests, a check.ts
 // edited on disk is used by the next run (no restart), and one that crashes is an `error`.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -26,8 +26,13 @@ for (const id of Object.keys(steps)) {
   mkdirSync(join(lab, 'steps', id), { recursive: true });
   writeFileSync(join(lab, 'steps', id, 'solve.sh'), 'true\n');
 }
-// A synchronous loop: in labd's own process nothing but a restart would have ended it.
-writeFileSync(checkPath('loop'), 'export default async () => { for (;;) {} };\n');
+// A synchronous loop: in labd's own process nothing but a restart would have ended it. It marks
+// when it starts looping, so the test asks labd something while the loop really runs.
+const looping = join(labs, 'looping');
+writeFileSync(
+  checkPath('loop'),
+  `import { writeFileSync } from 'node:fs';\nexport default async () => { writeFileSync(${JSON.stringify(looping)}, 'x'); for (;;) {} };\n`,
+);
 writeFileSync(
   checkPath('edited'),
   `export default async (ctx) => ({ status: 'fail', message: 'version one: ' + (await ctx.exec('echo from the lab')).stdout.trim() });\n`,
@@ -56,7 +61,10 @@ test('a check.ts that never yields is an error at its timeout, and labd answers 
     order.push('check');
     return r;
   });
-  await new Promise((r) => setTimeout(r, 1000));
+  for (const deadline = Date.now() + 60_000; !existsSync(looping);) {
+    assert.ok(Date.now() < deadline, 'the looping check started within 60 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const policy = await call(labd.url, 'GET', '/v1/policy', labd.serviceToken);
   order.push('other request');
   const r = await checking;
