@@ -1,0 +1,203 @@
+/**
+ * The terminal handoff end to end, with real processes: labd (root, a real netns lab), a web-like
+ * child process running the web's own forwarding code (e2e/support/terminal-child.ts), and a
+ * WebSocket client in this process as the browser. Who holds the browser's connection is read
+ * with `ss -p`, independently of the code under test.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { decodeFrame, encodeText, Op } from '@ebpf-lab/protocol';
+import WebSocket from 'ws';
+import { downLabs, repoRoot, startLabd, tempStateDir, type Proc } from '../../e2e/harness';
+
+const skip = process.getuid?.() !== 0 && 'needs root (labd makes network namespaces)';
+const ORIGIN = 'http://127.0.0.1:3000';
+const until = async (what: string, pred: () => boolean | Promise<boolean>, ms = 30_000) => {
+  for (const end = Date.now() + ms; !(await pred()); await new Promise((r) => setTimeout(r, 100)))
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+};
+
+interface Labd {
+  proc: Proc;
+  url: string;
+  pid: number;
+  stateDir: string;
+  token: string;
+}
+async function labdWithLab(env: Record<string, string> = {}): Promise<Labd> {
+  const stateDir = tempStateDir();
+  const proc = await startLabd(stateDir, ORIGIN, env);
+  const { readFileSync } = await import('node:fs');
+  const service = readFileSync(join(stateDir, 'service-token'), 'utf8').trim();
+  const call = async (method: string, path: string, token: string, body?: unknown) => {
+    const r = await fetch(`${proc.url}${path}`, { method, headers: { authorization: `Bearer ${token}` }, body: body && JSON.stringify(body) });
+    const text = await r.text();
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  const { learnerId } = await call('POST', '/v1/learners', service, { displayName: 'Ann' });
+  const { token } = await call('POST', '/v1/tokens', service, { learnerId, labId: 'hello-ebpf' });
+  await call('POST', '/v1/lab', token);
+  await until('the lab to be ready', async () => (await call('GET', '/v1/lab', token)).state === 'ready', 120_000);
+  return { proc, url: proc.url, pid: proc.proc.pid!, stateDir, token };
+}
+
+interface Child {
+  proc: ChildProcess;
+  port: number;
+  /** fd in the child of the connection from this client port, as the child printed it */
+  fdOf(clientPort: number): Promise<number>;
+}
+async function child(labd: Labd, handoff = true): Promise<Child> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'apps/web/e2e/support/terminal-child.ts')], {
+    env: { ...process.env, CHILD_LABD_URL: labd.url, CHILD_TOKEN: labd.token, CHILD_ORIGIN: ORIGIN, CHILD_HANDOFF: handoff ? '1' : '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  await until('the child web to listen', () => /listening \d+/.test(out));
+  return {
+    proc,
+    port: Number(/listening (\d+)/.exec(out)![1]),
+    async fdOf(clientPort) {
+      await until(`the child to see port ${clientPort}`, () => new RegExp(`conn ${clientPort} \\d+`).test(out));
+      return Number(new RegExp(`conn ${clientPort} (\\d+)`).exec(out)![1]);
+    },
+  };
+}
+
+/** The pids holding the server end (local port `server`, peer port `peer`) of a loopback TCP connection. */
+function holders(server: number, peer: number): number[] {
+  const out = execFileSync('ss', ['-Htnp', 'state', 'established', `( sport = :${server} and dport = :${peer} )`], { encoding: 'utf8' });
+  return [...out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])).sort();
+}
+
+/** A browser's terminal: WebSocket to the child web, Output text collected. */
+async function terminal(port: number, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { origin: ORIGIN, headers });
+  let text = '';
+  ws.on('message', (d: Buffer) => {
+    const f = decodeFrame(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    if (f.op === Op.Output || f.op === Op.Replay) text += f.text;
+  });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const clientPort = (ws as unknown as { _socket: Socket })._socket.localPort!;
+  return {
+    ws,
+    clientPort,
+    text: () => text,
+    async echo(expr: string, want: string) {
+      ws.send(encodeText(Op.Input, `echo $((${expr}))\r`));
+      await until(`"${want}" from the shell`, () => new RegExp(`\\D${want}\\r?\\n`).test(text));
+    },
+  };
+}
+
+let labd: Labd;
+let web: Child;
+before(async () => {
+  if (skip) return;
+  labd = await labdWithLab();
+  web = await child(labd);
+});
+after(async () => {
+  if (skip) return;
+  web?.proc.kill();
+  await labd?.proc.stop();
+  if (labd) downLabs(labd.stateDir);
+});
+
+test('labd takes the browser socket: the shell echoes and only labd holds the connection', { skip }, async () => {
+  const t = await terminal(web.port);
+  await t.echo('6*7', '42');
+  // The web lets go right after labd's 204; on a loaded host that may come after the first echo.
+  await until('the web to let go of the socket', () => !holders(web.port, t.clientPort).includes(web.proc.pid!));
+  assert.deepEqual(holders(web.port, t.clientPort), [labd.pid], 'labd alone holds the browser connection');
+  await t.echo('6*8', '48');
+  assert.deepEqual(holders(web.port, t.clientPort), [labd.pid], 'still labd alone, after more keystrokes');
+  t.ws.close();
+});
+
+test('with the handoff off in the web, the web splices the same terminal', { skip }, async () => {
+  const off = await child(labd, false);
+  try {
+    const t = await terminal(off.port);
+    await t.echo('7*7', '49');
+    assert.deepEqual(holders(off.port, t.clientPort), [off.proc.pid!], 'the web holds the browser connection');
+    t.ws.close();
+  } finally {
+    off.proc.kill();
+  }
+});
+
+test("a client's own handoff header is dropped by the web, so it cannot name another socket in the web", { skip }, async () => {
+  // A second client whose connection the forged header names; the web (handoff off) would forward it.
+  const off = await child(labd, false);
+  const victim = connect(off.port, '127.0.0.1');
+  let stolen = '';
+  victim.on('data', (d) => (stolen += d.toString()));
+  try {
+    await new Promise((r) => victim.once('connect', r));
+    const fd = await off.fdOf(victim.localPort!);
+    const t = await terminal(off.port, { 'x-elab-handoff': `${off.proc.pid}:${fd}` });
+    await t.echo('5*9', '45');
+    assert.equal(stolen, '', 'nothing of labd reached the other connection');
+    assert.deepEqual(holders(off.port, victim.localPort!), [off.proc.pid!], 'the other connection stays the web’s');
+    t.ws.close();
+  } finally {
+    victim.destroy();
+    off.proc.kill();
+  }
+});
+
+/** An upgrade straight to labd's terminal from this process, with a handoff header; resolves with its status line. */
+function upgradeToLabd(handoff: string): Promise<string> {
+  const s = connect(Number(new URL(labd.url).port), '127.0.0.1');
+  const key = Buffer.from('0123456789abcdef').toString('base64');
+  s.write(
+    `GET /v1/terminal HTTP/1.1\r\nHost: ${new URL(labd.url).host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nOrigin: ${ORIGIN}\r\nAuthorization: Bearer ${labd.token}\r\nx-elab-handoff: ${handoff}\r\n\r\n`,
+  );
+  return new Promise((resolve, reject) => {
+    s.once('data', (d) => {
+      resolve(d.toString().split('\r\n')[0]!);
+      s.destroy();
+    });
+    s.once('error', reject);
+  });
+}
+
+test("a handoff naming a socket of a process that did not send the request is not honoured: labd answers the request itself", { skip }, async () => {
+  const victim = connect(web.port, '127.0.0.1');
+  let stolen = '';
+  victim.on('data', (d) => (stolen += d.toString()));
+  try {
+    await new Promise((r) => victim.once('connect', r));
+    const fd = await web.fdOf(victim.localPort!);
+    assert.match(await upgradeToLabd(`${web.proc.pid}:${fd}`), /^HTTP\/1\.1 101 /, 'a 101 on the requesting connection, as without a handoff');
+    assert.match(labd.proc.output(), new RegExp(`handoff refused.*process ${web.proc.pid} does not hold the connection`));
+    assert.equal(stolen, '', "nothing of labd's reached the named socket");
+    assert.deepEqual(holders(web.port, victim.localPort!), [web.proc.pid!]);
+  } finally {
+    victim.destroy();
+  }
+});
+
+test('labd without the addon: the web offers, labd declines, and the web splices', { skip }, async () => {
+  const bare = await labdWithLab({ ELAB_PIDFD_ADDON: '/nonexistent/pidfd.node' });
+  const w = await child(bare);
+  try {
+    const t = await terminal(w.port);
+    await t.echo('9*9', '81');
+    assert.deepEqual(holders(w.port, t.clientPort), [w.proc.pid!], 'the web holds (splices) the browser connection');
+    assert.match(bare.proc.output(), /terminal handoff refused, the web splices instead: \/nonexistent\/pidfd\.node is not built/);
+    t.ws.close();
+  } finally {
+    w.proc.kill();
+    await bare.proc.stop();
+    downLabs(bare.stateDir);
+  }
+});
