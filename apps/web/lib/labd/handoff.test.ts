@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -30,10 +31,9 @@ interface Labd {
 async function labdWithLab(env: Record<string, string> = {}): Promise<Labd> {
   const stateDir = tempStateDir();
   const proc = await startLabd(stateDir, ORIGIN, env);
-  const { readFileSync } = await import('node:fs');
   const service = readFileSync(join(stateDir, 'service-token'), 'utf8').trim();
   const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const r = await fetch(`${proc.url}${path}`, { method, headers: { authorization: `Bearer ${token}` }, body: body && JSON.stringify(body) });
+    const r = await fetch(`${proc.url}${path}`, { method, headers: { authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await r.text();
     if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text}`);
     return text ? JSON.parse(text) : null;
@@ -133,22 +133,26 @@ test('with the handoff off in the web, the web splices the same terminal', { ski
   }
 });
 
+/** Another client's idle connection to `web`: the socket a forged handoff would name, and what reached it. */
+async function victimOf(web: Child) {
+  const socket = connect(web.port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (d) => (received += d.toString()));
+  await new Promise((r) => socket.once('connect', r));
+  return { socket, fd: await web.fdOf(socket.localPort!), received: () => received };
+}
+
 test("a client's own handoff header is dropped by the web, so it cannot name another socket in the web", { skip }, async () => {
-  // A second client whose connection the forged header names; the web (handoff off) would forward it.
-  const off = await child(labd, false);
-  const victim = connect(off.port, '127.0.0.1');
-  let stolen = '';
-  victim.on('data', (d) => (stolen += d.toString()));
+  const off = await child(labd, false); // handoff off: the web would forward the client's header as it is
+  const victim = await victimOf(off);
   try {
-    await new Promise((r) => victim.once('connect', r));
-    const fd = await off.fdOf(victim.localPort!);
-    const t = await terminal(off.port, { 'x-elab-handoff': `${off.proc.pid}:${fd}` });
+    const t = await terminal(off.port, { 'x-elab-handoff': `${off.proc.pid}:${victim.fd}` });
     await t.echo('5*9', '45');
-    assert.equal(stolen, '', 'nothing of labd reached the other connection');
-    assert.deepEqual(holders(off.port, victim.localPort!), [off.proc.pid!], 'the other connection stays the web’s');
+    assert.equal(victim.received(), '', 'nothing of labd reached the other connection');
+    assert.deepEqual(holders(off.port, victim.socket.localPort!), [off.proc.pid!], 'the other connection stays the web’s');
     t.ws.close();
   } finally {
-    victim.destroy();
+    victim.socket.destroy();
     off.proc.kill();
   }
 });
@@ -171,18 +175,14 @@ function upgradeToLabd(handoff: string): Promise<string> {
 }
 
 test("a handoff naming a socket of a process that did not send the request is not honoured: labd answers the request itself", { skip }, async () => {
-  const victim = connect(web.port, '127.0.0.1');
-  let stolen = '';
-  victim.on('data', (d) => (stolen += d.toString()));
+  const victim = await victimOf(web);
   try {
-    await new Promise((r) => victim.once('connect', r));
-    const fd = await web.fdOf(victim.localPort!);
-    assert.match(await upgradeToLabd(`${web.proc.pid}:${fd}`), /^HTTP\/1\.1 101 /, 'a 101 on the requesting connection, as without a handoff');
+    assert.match(await upgradeToLabd(`${web.proc.pid}:${victim.fd}`), /^HTTP\/1\.1 101 /, 'a 101 on the requesting connection, as without a handoff');
     assert.match(labd.proc.output(), new RegExp(`handoff refused.*process ${web.proc.pid} does not hold the connection`));
-    assert.equal(stolen, '', "nothing of labd's reached the named socket");
-    assert.deepEqual(holders(web.port, victim.localPort!), [web.proc.pid!]);
+    assert.equal(victim.received(), '', "nothing of labd's reached the named socket");
+    assert.deepEqual(holders(web.port, victim.socket.localPort!), [web.proc.pid!]);
   } finally {
-    victim.destroy();
+    victim.socket.destroy();
   }
 });
 
