@@ -186,6 +186,23 @@ test("a handoff naming a socket of a process that did not send the request is no
   }
 });
 
+test('a refusal after the web offered the socket still frees it in the web when the browser leaves', { skip }, async () => {
+  const gone = await child({ ...labd, url: 'http://127.0.0.1:1' }); // nothing listens: the web answers 502
+  try {
+    const s = connect(gone.port, '127.0.0.1');
+    await new Promise((r) => s.once('connect', r));
+    const ino = execFileSync('ss', ['-Htne', `( sport = :${gone.port} and dport = :${s.localPort} )`], { encoding: 'utf8' }).match(/ino:(\d+)/)![1];
+    const answer = new Promise<string>((r) => s.once('data', (d) => r(d.toString())));
+    s.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${gone.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${Buffer.from('0123456789abcdef').toString('base64')}\r\nOrigin: ${ORIGIN}\r\n\r\n`);
+    assert.match(await answer, /^HTTP\/1\.1 502 /);
+    s.end();
+    const held = () => execFileSync('ls', ['-l', `/proc/${gone.proc.pid}/fd`], { encoding: 'utf8' }).includes(`socket:[${ino}]`);
+    await until('the web to close its socket', () => !held());
+  } finally {
+    gone.proc.kill();
+  }
+});
+
 test('labd without the addon: the web offers, labd declines, and the web splices', { skip }, async () => {
   const bare = await labdWithLab({ ELAB_PIDFD_ADDON: '/nonexistent/pidfd.node' });
   const w = await child(bare);

@@ -10,6 +10,9 @@ import { releaseSocket, resumeSocket } from './handoff';
 /** Answers a WebSocket upgrade with an HTTP error and closes the socket. */
 export function refuse(socket: Duplex, status: number, message: string): void {
   if (socket.destroyed || !socket.writable) return void socket.destroy();
+  // A socket offered for the handoff was not being read: without reading, the browser's close
+  // would never be seen and the socket never freed.
+  resumeSocket(socket);
   socket.end(
     `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
   );
