@@ -120,7 +120,13 @@ try {
     { name: 'WeTTY 3.2.0', port: wettyPort, page: await open(`http://127.0.0.1:${wettyPort}/`), screenHas: wettys, dir: `${scratch}/` },
   ];
   if (spliceWeb && spliceBrowser)
-    targets.push({ name: 'eBPF Lab, spliced', port: splicePort, page: await open(`${spliceWeb.url}/en/hello-ebpf`, spliceBrowser.context), screenHas: ours, dir: '' });
+    targets.push({
+      name: 'eBPF Lab, spliced',
+      port: splicePort,
+      page: await open(`${spliceWeb.url}/en/hello-ebpf`, spliceBrowser.context),
+      screenHas: ours,
+      dir: '',
+    });
   for (const t of targets.filter((x) => x.screenHas === ours))
     await t.page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 120_000 });
   for (const t of targets) await ready(t);

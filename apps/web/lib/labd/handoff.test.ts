@@ -33,7 +33,11 @@ async function labdWithLab(env: Record<string, string> = {}): Promise<Labd> {
   const proc = await startLabd(stateDir, ORIGIN, env);
   const service = readFileSync(join(stateDir, 'service-token'), 'utf8').trim();
   const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const r = await fetch(`${proc.url}${path}`, { method, headers: { authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(`${proc.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await r.text();
     if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text}`);
     return text ? JSON.parse(text) : null;
@@ -75,6 +79,13 @@ function holders(server: number, peer: number): number[] {
   return [...out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])).sort();
 }
 
+/** How often process `pid`'s main thread (the one running JavaScript and libuv's loop) has been woken. */
+function wakeups(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)![1]) + Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)![1]);
+}
+const ROUNDS = 40;
+
 /** A browser's terminal: WebSocket to the child web, Output text collected. */
 async function terminal(port: number, headers: Record<string, string> = {}) {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { origin: ORIGIN, headers });
@@ -90,8 +101,15 @@ async function terminal(port: number, headers: Record<string, string> = {}) {
     clientPort,
     text: () => text,
     async echo(expr: string, want: string) {
+      const from = text.length; // only what comes after: a reattach replays earlier answers
       ws.send(encodeText(Op.Input, `echo $((${expr}))\r`));
-      await until(`"${want}" from the shell`, () => new RegExp(`\\D${want}\\r?\\n`).test(text));
+      await until(`"${want}" from the shell`, () => new RegExp(`\\D${want}\\r?\\n`).test(text.slice(from)));
+    },
+    /** ROUNDS commands and their answers; returns how often process `pid` was woken meanwhile. */
+    async rounds(pid: number): Promise<number> {
+      const w0 = wakeups(pid);
+      for (let i = 0; i < ROUNDS; i++) await this.echo(`1000+${i}`, String(1000 + i));
+      return wakeups(pid) - w0;
     },
   };
 }
@@ -116,7 +134,8 @@ test('labd takes the browser socket: the shell echoes and only labd holds the co
   // The web lets go right after labd's 204; on a loaded host that may come after the first echo.
   await until('the web to let go of the socket', () => !holders(web.port, t.clientPort).includes(web.proc.pid!));
   assert.deepEqual(holders(web.port, t.clientPort), [labd.pid], 'labd alone holds the browser connection');
-  await t.echo('6*8', '48');
+  const woken = await t.rounds(web.proc.pid!);
+  assert.ok(woken < ROUNDS / 4, `the web was woken ${woken} times by ${ROUNDS} commands and their output`);
   assert.deepEqual(holders(web.port, t.clientPort), [labd.pid], 'still labd alone, after more keystrokes');
   t.ws.close();
 });
@@ -127,6 +146,8 @@ test('with the handoff off in the web, the web splices the same terminal', { ski
     const t = await terminal(off.port);
     await t.echo('7*7', '49');
     assert.deepEqual(holders(off.port, t.clientPort), [off.proc.pid!], 'the web holds the browser connection');
+    const woken = await t.rounds(off.proc.pid!);
+    assert.ok(woken >= ROUNDS, `the splicing web is woken by every command and its output (${woken} times by ${ROUNDS})`);
     t.ws.close();
   } finally {
     off.proc.kill();
@@ -174,7 +195,7 @@ function upgradeToLabd(handoff: string): Promise<string> {
   });
 }
 
-test("a handoff naming a socket of a process that did not send the request is not honoured: labd answers the request itself", { skip }, async () => {
+test('a handoff naming a socket of a process that did not send the request is not honoured: labd answers the request itself', { skip }, async () => {
   const victim = await victimOf(web);
   try {
     assert.match(await upgradeToLabd(`${web.proc.pid}:${victim.fd}`), /^HTTP\/1\.1 101 /, 'a 101 on the requesting connection, as without a handoff');
@@ -193,7 +214,9 @@ test('a refusal after the web offered the socket still frees it in the web when 
     await new Promise((r) => s.once('connect', r));
     const ino = execFileSync('ss', ['-Htne', `( sport = :${gone.port} and dport = :${s.localPort} )`], { encoding: 'utf8' }).match(/ino:(\d+)/)![1];
     const answer = new Promise<string>((r) => s.once('data', (d) => r(d.toString())));
-    s.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${gone.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${Buffer.from('0123456789abcdef').toString('base64')}\r\nOrigin: ${ORIGIN}\r\n\r\n`);
+    s.write(
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1:${gone.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${Buffer.from('0123456789abcdef').toString('base64')}\r\nOrigin: ${ORIGIN}\r\n\r\n`,
+    );
     assert.match(await answer, /^HTTP\/1\.1 502 /);
     s.end();
     const held = () => execFileSync('ls', ['-l', `/proc/${gone.proc.pid}/fd`], { encoding: 'utf8' }).includes(`socket:[${ino}]`);
