@@ -86,7 +86,12 @@ export function handoffTaker(addonPath: string, log: (line: string) => void = (l
   return {
     /** take() with its refusals logged (a missing addon once: it stays missing). */
     take(req: IncomingMessage, head: Buffer): Socket | null {
-      const r = take(req, head);
+      let r: HandoffResult | null;
+      try {
+        r = take(req, head);
+      } catch (e) {
+        r = { refused: `unexpected: ${(e as Error).message}` }; // inside labd's upgrade event: never a crash
+      }
       if (!r) return null;
       if ('socket' in r) return r.socket;
       const missing = typeof addon === 'string' && r.refused === addon;
