@@ -8,10 +8,13 @@
  *   mkdir -p /tmp/wetty && cd /tmp/wetty && npm install wetty@3.2.0
  * and pass --wetty /tmp/wetty (it then runs as `wetty --host 127.0.0.1 --command bash`, loopback only,
  * a root shell like a netns lab's, stopped at the end).
- *   node --import tsx scripts/bench-terminal-vs-wetty.ts --wetty DIR [--rounds 5] [--keys 60] [--mb 20] [--wire]
+ *   node --import tsx scripts/bench-terminal-vs-wetty.ts --wetty DIR [--rounds 5] [--keys 60] [--mb 20] [--wire] [--splice-too]
  * --wire also splits each echo into its server share, timed at the loopback wire with tcpdump
  * (scripts/lib/wire-rtt.ts: keystroke packet → the server's next packet), and the browser's share
  * (the rest: renderer → network service → socket and back), for both targets.
+ * --splice-too adds a third target in the same rounds: our page through a second web with
+ * ELAB_TERMINAL_HANDOFF=0 (the web splices every keystroke, as before the handoff), its own
+ * browser profile and so its own learner and lab.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,6 +35,7 @@ const ROUNDS = Number(arg('rounds', '5'));
 const KEYS = Number(arg('keys', '60'));
 const MB = Number(arg('mb', '20'));
 const WIRE = process.argv.includes('--wire');
+const SPLICE_TOO = process.argv.includes('--splice-too');
 const wettyMain = join(WETTY_DIR, 'node_modules/wetty/build/main.js');
 if (!WETTY_DIR || !existsSync(wettyMain)) {
   console.error(
@@ -82,8 +86,11 @@ const stateDir = tempStateDir();
 const port = await freePort();
 const wettyPort = await freePort();
 const scratch = mkdtempSync(join(tmpdir(), 'elab-wetty-'));
-const labd = await startLabd(stateDir, `http://127.0.0.1:${port}`);
-const web = await startWeb({ ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) }, port);
+const splicePort = SPLICE_TOO ? await freePort() : 0;
+const labd = await startLabd(stateDir, [port, ...(SPLICE_TOO ? [splicePort] : [])].map((p) => `http://127.0.0.1:${p}`).join(','));
+const webEnv = { ELAB_LABD_URL: labd.url, ELAB_SERVICE_TOKEN_FILE: serviceTokenFile(stateDir) };
+const web = await startWeb(webEnv, port);
+const spliceWeb = SPLICE_TOO ? await startWeb({ ...webEnv, ELAB_TERMINAL_HANDOFF: '0' }, splicePort) : null;
 const wetty = spawn(process.execPath, [wettyMain, '--host', '127.0.0.1', '--port', String(wettyPort), '--base', '/', '--command', 'bash'], {
   cwd: scratch,
   stdio: ['ignore', 'pipe', 'pipe'],
@@ -97,12 +104,13 @@ wetty.stderr!.on('data', (c: Buffer) => {
   wettyOut += c;
 });
 const browser = await launchChromium({ width: 1400, height: 900 });
+const spliceBrowser = SPLICE_TOO ? await launchChromium({ width: 1400, height: 900 }) : null;
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 let wire: WireCapture | null = null;
 try {
   for (let i = 0; !wettyOut.includes(String(wettyPort)) && i < 300; i++) await new Promise((r) => setTimeout(r, 100));
-  const open = async (url: string) => {
-    const p = await browser.context.newPage();
+  const open = async (url: string, context = browser.context) => {
+    const p = await context.newPage();
     await p.addInitScript(ECHO_PROBE);
     await p.goto(url);
     return p;
@@ -111,7 +119,16 @@ try {
     { name: 'eBPF Lab lesson page', port, page: await open(`${web.url}/en/hello-ebpf`), screenHas: ours, dir: '' },
     { name: 'WeTTY 3.2.0', port: wettyPort, page: await open(`http://127.0.0.1:${wettyPort}/`), screenHas: wettys, dir: `${scratch}/` },
   ];
-  await targets[0]!.page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 120_000 });
+  if (spliceWeb && spliceBrowser)
+    targets.push({
+      name: 'eBPF Lab, spliced',
+      port: splicePort,
+      page: await open(`${spliceWeb.url}/en/hello-ebpf`, spliceBrowser.context),
+      screenHas: ours,
+      dir: '',
+    });
+  for (const t of targets.filter((x) => x.screenHas === ours))
+    await t.page.locator('[data-testid=terminal-lab][data-status=open]').waitFor({ timeout: 120_000 });
   for (const t of targets) await ready(t);
   const load0 = load();
   if (WIRE) wire = await captureWire(targets.map((t) => t.port));
@@ -165,8 +182,10 @@ try {
 } finally {
   await wire?.stop();
   await browser.close();
+  await spliceBrowser?.close();
   wetty.kill('SIGTERM');
   await web.stop();
+  await spliceWeb?.stop();
   await labd.stop();
   downLabs(stateDir);
   rmSync(scratch, { recursive: true, force: true });

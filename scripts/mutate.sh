@@ -66,7 +66,8 @@ git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' 
   | tar --null -T - -cf - | tar -xf - -C "$SCRATCH" || die "copying the tree failed"
 for d in node_modules apps/labd/node_modules apps/web/node_modules apps/web/public; do [ -e "$d" ] && cp -al "$d" "$SCRATCH/$d"; done
 # apps/labd/dist: a mutant of a labd source changes its hash, so lab/labd run that source instead.
-for d in bpf/.output apps/labd/dist apps/web/.next apps/web/next-env.d.ts; do [ -e "$d" ] && cp -a "$d" "$SCRATCH/$d"; done
+# apps/labd/native/pidfd.node: the terminal handoff's addon (gitignored, built by build:labd).
+for d in bpf/.output apps/labd/dist apps/labd/native/pidfd.node apps/web/.next apps/web/next-env.d.ts; do [ -e "$d" ] && cp -a "$d" "$SCRATCH/$d"; done
 
 # Runs one test file in the scratch copy; the web's tests from apps/web, as scripts/test-web.sh does.
 run_test() { # test only log

@@ -40,7 +40,7 @@ else
   say "npm dependencies: up to date with package-lock.json"
 fi
 
-say "Building labd and the lab CLI into JavaScript (apps/labd/dist; ~1 s)"
+say "Building labd and the lab CLI into JavaScript (apps/labd/dist; ~1 s) and the terminal handoff addon (apps/labd/native/pidfd.node)"
 node apps/labd/bin/build.mjs
 
 say "Building the eBPF programs (bpf/)"

@@ -13,6 +13,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { configInputs, DIST, hashInputs, REPO, stampInputs } from './build-manifest.mjs';
+import { buildPidfdAddon } from '../native/build.mjs';
 
 const EXTERNAL = ['better-sqlite3', 'node-pty', 'esbuild', 'tsx', 'tsx/*', '@kubernetes/client-node'];
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '../src');
@@ -164,6 +165,9 @@ export async function buildLabd({
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const t0 = performance.now();
+  // The terminal handoff's addon (native/pidfd.c): a warning, never a failed build, when it cannot be built.
+  const warning = buildPidfdAddon();
+  if (warning) process.stderr.write(`labd: warning: ${warning}\n`);
   buildLabd().then(
     (n) => {
       process.stderr.write(`labd: built ${relative(process.cwd(), DIST) || DIST} from ${n} sources in ${Math.round(performance.now() - t0)} ms\n`);

@@ -81,6 +81,8 @@ const Env = z.object({
   ELAB_TERMINAL_ORPHAN_MS: wholeNumber(100, 7 * 86_400_000, 'milliseconds a terminal outlives labd, at least 100; unset it for 15 minutes').default(
     15 * 60_000,
   ),
+  /** The terminal handoff's addon (apps/labd/native/pidfd.c, built by npm run build:labd). */
+  ELAB_PIDFD_ADDON: z.string().optional(),
   // The vm driver (drivers/vm).
   ELAB_VM_IMAGE_DIR: z.string().optional(),
   ELAB_VM_ACCEL: z.enum(['kvm', 'tcg'], { message: 'use kvm or tcg, or unset it to probe' }).optional(),
@@ -158,6 +160,8 @@ export interface Config {
   checkResponses: boolean;
   checkWarm: number;
   terminalOrphanMs: number;
+  /** pidfd.node: lets labd take a browser socket over from the web (sessions/handoff.ts). */
+  pidfdAddon: string;
   vm: VmSettings;
   vagrant: VagrantSettings;
 }
@@ -174,6 +178,7 @@ export function configFrom(env: LabdEnv, flags: { stateDir?: string; labsDir?: s
     checkResponses: env.ELAB_CHECK_RESPONSES,
     checkWarm: env.ELAB_CHECK_WARM,
     terminalOrphanMs: env.ELAB_TERMINAL_ORPHAN_MS,
+    pidfdAddon: resolve(env.ELAB_PIDFD_ADDON ?? join(repoRoot, 'apps/labd/native/pidfd.node')),
     vm: {
       imageDir: env.ELAB_VM_IMAGE_DIR,
       accel: env.ELAB_VM_ACCEL,

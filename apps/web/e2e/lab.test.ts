@@ -1,6 +1,7 @@
 // A learner's whole path through the hello-ebpf lesson, in Chromium, against the real labd, the
 // real web server and a real netns lab (needs root). Screenshots: e2e/screenshots/.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +90,9 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     await typeInTerminal(fx.page, 'echo $((6*7))\n');
     await waitForScreen(fx.page, /^42\s*$/m);
     await shot(fx.page, '02-terminal-42');
+    // The handoff is on by default (lib/labd/handoff.ts): labd itself serves a browser connection to the web's port.
+    const served = execFileSync('ss', ['-Htnp', 'state', 'established', `( sport = :${fx.webPort} )`], { encoding: 'utf8' });
+    assert.match(served, new RegExp(`pid=${fx.labd.proc.pid},`), `labd holds the terminal's connection to the web:\n${served}`);
   });
 
   it('a Run block types itself into the terminal and runs', async () => {
@@ -136,16 +140,27 @@ describe('hello-ebpf in the browser', { skip: !isRoot && 'needs root: labd makes
     await shot(fx.page, '06-reattached');
   });
 
+  it('a web restart leaves the open terminal alone: labd serves its socket', async () => {
+    await typeInTerminal(fx.page, 'echo BEFORE-WEB-STOP=$$\n');
+    await waitForScreen(fx.page, /^BEFORE-WEB-STOP=\d+\s*$/m);
+    await fx.web.stop(); // the handoff took the browser's socket out of the web: nothing to drop
+    await typeInTerminal(fx.page, 'echo WEB-DOWN-$((40+2))\n');
+    await waitForScreen(fx.page, /^WEB-DOWN-42\s*$/m);
+    assert.equal(await term(fx.page).getAttribute('data-status'), 'open');
+    await fx.startWeb();
+  });
+
   it('a dropped connection shows reconnecting… and reattaches on its own', async () => {
     await typeInTerminal(fx.page, 'echo BEFORE-DROP=$$\n');
     const pid = (await waitForScreen(fx.page, /^BEFORE-DROP=(\d+)\s*$/m))[1];
-    await fx.web.stop(); // the web server goes away under the open page
+    const port = Number(new URL(fx.labd.url).port);
+    await fx.labd.stop(); // labd closes every terminal socket (1001) on its way out
     await fx.page.locator('[data-testid=terminal-status]', { hasText: 'reconnecting' }).waitFor({ timeout: 30_000 });
     await shot(fx.page, '07-reconnecting');
-    await fx.startWeb();
+    await fx.startLabd(port); // where the web looks for it
     await fx.page
       .locator('[data-testid=terminal-lab][data-status=open]')
-      .waitFor({ timeout: 30_000 })
+      .waitFor({ timeout: 60_000 })
       .catch(async (e: Error) => {
         const status = await term(fx.page).getAttribute('data-status');
         const text = await fx.page

@@ -7,3 +7,4 @@ export * from './lab.ts';
 export * from './classes.ts';
 export * from './endpoints.ts';
 export * from './events.ts';
+export * from './terminal-handoff.ts';

@@ -7,6 +7,7 @@ import { getDriver } from '../drivers/registry.ts';
 import { labCatalog } from '../engine.ts';
 import { endHoldersOf } from '../sessions/holder/holders.ts';
 import { restoreSessions } from '../sessions/holder/restore.ts';
+import { handoffTaker } from '../sessions/handoff.ts';
 import { SessionRegistry } from '../sessions/registry.ts';
 import { terminalServer, TERMINAL_PATH } from '../sessions/ws-terminal.ts';
 import { Store } from '../store/store.ts';
@@ -114,7 +115,7 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   }
   const newLearners = newLearnerLimiter();
   const router = apiRoutes(store, manager, policy, newLearners);
-  const terminal = terminalServer({ store, manager, registry, allowedOrigins: cfg.allowedOrigins });
+  const terminal = terminalServer({ store, manager, registry, allowedOrigins: cfg.allowedOrigins, handoff: handoffTaker(cfg.paths.pidfdAddon) });
   addLabsRoutes(router, store, labCatalog());
   const classes = mountClasses(router, { store, manager, registry, allowedOrigins: cfg.allowedOrigins, policy, newLearners });
   assertRoutesMatchContract(router.keys());

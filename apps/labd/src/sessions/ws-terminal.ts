@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { TERMINAL_HANDOFF_HEADER, TERMINAL_HANDOFF_TAKEN } from '@ebpf-lab/api';
 import { CloseCode, decodeFrame } from '@ebpf-lab/protocol';
 import { WebSocket, type RawData } from 'ws';
 import { authenticate, tokenOf } from '../http/auth.ts';
@@ -7,7 +8,8 @@ import type { Store } from '../store/store.ts';
 import { startHolder } from './holder/holder-client.ts';
 import type { SessionRegistry } from './registry.ts';
 import type { Sink } from './terminal-session.ts';
-import { wsEndpoint } from './ws-endpoint.ts';
+import type { HandoffTaker } from './handoff.ts';
+import { wsEndpoint, type WsEndpoint } from './ws-endpoint.ts';
 
 export const TERMINAL_PATH = '/v1/terminal';
 /** Input frames are keystrokes and pastes; a megabyte is far more than a paste needs. */
@@ -19,6 +21,8 @@ export interface TerminalDeps {
   manager: LabManager;
   registry: SessionRegistry;
   allowedOrigins: string[];
+  /** Takes a browser socket the web hands over (handoff.ts); without it every terminal is spliced by the web. */
+  handoff?: HandoffTaker;
 }
 
 const size = (v: string | null, dflt: number) => {
@@ -109,5 +113,30 @@ export function terminalServer(deps: TerminalDeps) {
     for (const d of queued.splice(0)) onFrame(d);
   }
 
-  return wsEndpoint('terminal', MAX_FRAME_BYTES, attach);
+  const endpoint = wsEndpoint('terminal', MAX_FRAME_BYTES, attach);
+  return deps.handoff ? withHandoff(endpoint, deps.handoff) : endpoint;
+}
+
+const NOTHING = Buffer.alloc(0);
+const TAKEN = `HTTP/1.1 204 No Content\r\n${TERMINAL_HANDOFF_HEADER}: ${TERMINAL_HANDOFF_TAKEN}\r\nconnection: close\r\n\r\n`;
+
+/**
+ * The web on this host may hand labd the browser's own socket (handoff.ts): the WebSocket is then
+ * served on it, with the browser's handshake headers that the web forwarded, and the same checks
+ * as a spliced one (Origin and token come from the web's request). The web's request is answered
+ * 204 "taken" only after the browser got its 101; when the handoff is refused, the request is
+ * served as before and the web splices.
+ */
+function withHandoff(endpoint: WsEndpoint, handoff: HandoffTaker): WsEndpoint {
+  return {
+    handleUpgrade(req, socket, head, url) {
+      const browser = handoff.take(req, head);
+      if (!browser) return endpoint.handleUpgrade(req, socket, head, url);
+      // No head: the web stopped reading before it asked, so all the browser sends after the 101 is read here.
+      endpoint.handleUpgrade(req, browser, NOTHING, url);
+      socket.on('error', () => socket.destroy());
+      socket.end(TAKEN);
+    },
+    close: () => endpoint.close(),
+  };
 }

@@ -45,6 +45,8 @@ const Env = z.object({
   ELAB_TRUST_PROXY: z.enum(['0', '1', ''], { message: 'use 1 or 0' }).optional(),
   /** Serving the web beyond loopback while labd serves netns labs (root on the host): see lib/exposure.ts. */
   ELAB_TRUST_LEARNERS: z.enum(['0', '1', 'true', 'false', ''], { message: 'use 1 or 0' }).optional(),
+  /** "0": always splice terminal sockets, even to a labd on this host (lib/labd/handoff.ts). */
+  ELAB_TERMINAL_HANDOFF: z.enum(['0', '1', 'true', 'false'], { message: 'use 1 or 0' }).default('1'),
   /** Lessons (content/<locale>/*.mdx); tests point it at fixtures. */
   ELAB_CONTENT_DIR: z.string().min(1).optional(),
 });
@@ -58,6 +60,8 @@ export interface WebConfig {
   host: string;
   trustLearners: boolean;
   trustProxy: boolean;
+  /** Offer labd the browser's terminal socket when labd is on this host (lib/labd/handoff.ts). */
+  terminalHandoff: boolean;
   repoRoot: string;
   contentDir: string;
   /** Where the service token comes from; serviceToken() reads it. */
@@ -100,6 +104,7 @@ export function parseWebEnv(vars: Record<string, string | undefined>, cwd = proc
     host: d.HOST,
     trustLearners: d.ELAB_TRUST_LEARNERS === '1' || d.ELAB_TRUST_LEARNERS === 'true',
     trustProxy: d.ELAB_TRUST_PROXY === '1',
+    terminalHandoff: d.ELAB_TERMINAL_HANDOFF === '1' || d.ELAB_TERMINAL_HANDOFF === 'true',
     repoRoot,
     contentDir: resolve(/* turbopackIgnore: true */ d.ELAB_CONTENT_DIR ?? join(repoRoot, 'content')),
     token: { value: d.ELAB_SERVICE_TOKEN, file: d.ELAB_SERVICE_TOKEN_FILE && resolve(/* turbopackIgnore: true */ d.ELAB_SERVICE_TOKEN_FILE) },

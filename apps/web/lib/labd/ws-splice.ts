@@ -3,11 +3,16 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { TERMINAL_HANDOFF_HEADER, TERMINAL_HANDOFF_TAKEN } from '@ebpf-lab/api';
 import { upgradeRefusal } from '../request-guard';
+import { releaseSocket, resumeSocket } from './handoff';
 
 /** Answers a WebSocket upgrade with an HTTP error and closes the socket. */
 export function refuse(socket: Duplex, status: number, message: string): void {
   if (socket.destroyed || !socket.writable) return void socket.destroy();
+  // A socket offered for the handoff was not being read: without reading, the browser's close
+  // would never be seen and the socket never freed.
+  resumeSocket(socket);
   socket.end(
     `HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
   );
@@ -27,11 +32,15 @@ function statusLine(res: IncomingMessage): string {
 /**
  * Opens the upgrade to labd and, after its 101, splices the two sockets byte for byte: frames,
  * flow control and close codes stay labd's and the browser's. A refusal from labd (401/403/404/409)
- * is passed through with its status and reason.
+ * is passed through with its status and reason. `handoff` (handoff.ts offerSocket: the browser's
+ * socket no longer read here) offers labd the socket itself: when labd answers that it took it,
+ * the browser already has labd's 101 and this process lets go of its copy without writing.
  */
-export function spliceUpgrade(target: URL, headers: Record<string, string | string[]>, socket: Duplex, head: Buffer): void {
+export function spliceUpgrade(target: URL, headers: Record<string, string | string[]>, socket: Duplex, head: Buffer, handoff: string | null = null): void {
+  if (handoff) headers = { ...headers, [TERMINAL_HANDOFF_HEADER]: handoff };
   const upstream = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: 'GET', headers });
   upstream.on('upgrade', (res, labdSocket, labdHead) => {
+    if (handoff) resumeSocket(socket); // labd declined the handoff: splice as always
     // Errors on either socket end both, never the web: a splice has no one to report to.
     labdSocket.on('error', () => socket.destroy());
     socket.on('error', () => labdSocket.destroy());
@@ -48,6 +57,10 @@ export function spliceUpgrade(target: URL, headers: Record<string, string | stri
   });
   upstream.on('response', (res) => {
     res.on('error', () => socket.destroy());
+    if (handoff && res.statusCode === 204 && res.headers[TERMINAL_HANDOFF_HEADER] === TERMINAL_HANDOFF_TAKEN) {
+      res.resume();
+      return releaseSocket(socket);
+    }
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('end', () => refuse(socket, res.statusCode ?? 502, Buffer.concat(chunks).toString('utf8').slice(0, 500) || (res.statusMessage ?? 'refused')));
