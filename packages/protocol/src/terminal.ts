@@ -80,7 +80,8 @@ export function encodeSignal(op: typeof Op.Pause | typeof Op.Resume): Uint8Array
 
 export type Frame =
   | { op: typeof Op.Input | typeof Op.Output | typeof Op.Replay; text: string }
-  | { op: typeof Op.Hello; hello: { sessionId: string; reattached: boolean; node: string } }
+  // `direct` is spoken only between labd and a terminal holder (apps/labd/src/sessions/holder/).
+  | { op: typeof Op.Hello; hello: { sessionId: string; reattached: boolean; node: string; direct?: boolean } }
   | { op: typeof Op.Resize; cols: number; rows: number }
   | { op: typeof Op.Ack; chars: number }
   | { op: typeof Op.Exit; code: number }

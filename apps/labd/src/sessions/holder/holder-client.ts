@@ -1,145 +1,51 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import { encodeResize, encodeSignal, encodeText, Op, type Frame } from '@ebpf-lab/protocol';
-import type { Pty, ShellCommand } from '../../drivers/types.ts';
+import { encodeText, Op } from '@ebpf-lab/protocol';
+import type { ShellCommand } from '../../drivers/types.ts';
 import type { SessionKey } from '../registry.ts';
 import { config } from '../../config.ts';
 import { holderProgram } from './bundle.ts';
 import type { HolderSpec } from './holder-main.ts';
 import { terminalsDir } from './holders.ts';
-import { ensureTerminalsDir, holderAlive, listRecords, MAX_SOCKET_PATH, procStartTime, socketPathOf, type HolderRecord } from './records.ts';
+import { DirectPty } from './direct-pty.ts';
+import { HolderPty } from './holder-pty.ts';
+import { ensureTerminalsDir, listRecords, MAX_SOCKET_PATH, procStartTime, socketPathOf, type HolderRecord } from './records.ts';
+import { takeFd } from './take-fd.ts';
 import { WireReader, wireFrame } from './wire.ts';
 
+export { HolderPty };
+
 const START_TIMEOUT_MS = 20_000;
-
-/** A shell held by a holder process: the session's Pty, whose frames go over the holder's socket. */
-export class HolderPty implements Pty {
-  private dataCbs: ((d: string) => void)[] = [];
-  private exitCbs: ((e: { exitCode: number }) => void)[] = [];
-  private early: string[] = [];
-  private exitCode: number | null = null;
-  private released = false;
-
-  /** `pending`: frames that arrived together with the Replay, handed on first and in order. */
-  constructor(
-    private readonly sock: Socket,
-    readonly record: HolderRecord,
-    private readonly reader: WireReader,
-    pending: Frame[] = [],
-  ) {
-    const handle = (f: Frame) => {
-      if (f.op === Op.Output) this.data(f.text);
-      else if (f.op === Op.Exit) this.exited(f.code);
-    };
-    pending.forEach(handle);
-    sock.on('data', (chunk) => {
-      try {
-        this.reader.push(chunk).forEach(handle);
-      } catch (e) {
-        process.stderr.write(`labd: terminal holder ${record.id}: ${(e as Error).message}\n`);
-        sock.destroy();
-      }
-    });
-    // A holder gone without an Exit frame (killed) ends the session like a hung-up shell.
-    sock.on('close', () => {
-      if (!this.released) this.exited(129);
-    });
-  }
-
-  get pid(): number {
-    return this.record.shellPid;
-  }
-
-  onData(cb: (d: string) => void) {
-    this.dataCbs.push(cb);
-    for (const d of this.early.splice(0)) cb(d);
-    return {
-      dispose: () => {
-        this.dataCbs = this.dataCbs.filter((c) => c !== cb);
-      },
-    };
-  }
-
-  onExit(cb: (e: { exitCode: number }) => void) {
-    this.exitCbs.push(cb);
-    // Already over (the shell ended before labd connected): tell the session once it is set up and
-    // its first socket attached, so that socket gets the Exit rather than a refusal.
-    if (this.exitCode !== null) {
-      const code = this.exitCode;
-      setImmediate(() => cb({ exitCode: code }));
-    }
-    return {
-      dispose: () => {
-        this.exitCbs = this.exitCbs.filter((c) => c !== cb);
-      },
-    };
-  }
-
-  write(data: string): void {
-    this.send(encodeText(Op.Input, data));
-  }
-  resize(cols: number, rows: number): void {
-    this.send(encodeResize(cols, rows));
-  }
-  pause(): void {
-    this.send(encodeSignal(Op.Pause));
-  }
-  resume(): void {
-    this.send(encodeSignal(Op.Resume));
-  }
-
-  /** SIGHUP (or anything but SIGKILL) asks the holder to hang up its shell; SIGKILL kills both. */
-  kill(signal = 'SIGHUP'): void {
-    if (!holderAlive(this.record)) return;
-    if (signal === 'SIGKILL') {
-      process.kill(this.record.holderPid, 'SIGKILL');
-      try {
-        process.kill(this.record.shellPid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    } else {
-      process.kill(this.record.holderPid, 'SIGTERM');
-    }
-  }
-
-  /** Lets go of the holder without ending the shell (labd is shutting down; a later one reattaches). */
-  detach(): void {
-    this.released = true;
-    this.sock.destroy();
-  }
-
-  private send(frame: Uint8Array): void {
-    if (!this.sock.destroyed) this.sock.write(wireFrame(frame));
-  }
-
-  private data(d: string): void {
-    if (this.dataCbs.length === 0) this.early.push(d);
-    for (const cb of this.dataCbs) cb(d);
-  }
-
-  private exited(code: number): void {
-    if (this.exitCode !== null) return;
-    this.exitCode = code;
-    for (const cb of this.exitCbs) cb({ exitCode: code });
-  }
-}
 
 export interface HeldShell {
   pty: HolderPty;
   replay: string;
 }
 
-/** Connects to a live holder; resolves once its Hello and Replay (the scrollback) have arrived. */
-export function connectHolder(record: HolderRecord, timeoutMs = 10_000): Promise<HeldShell> {
+/**
+ * Connects to a live holder; resolves once its Hello and Replay (the scrollback) have arrived. Where
+ * labd can copy the holder's pty master (same host, root), it reads the pty itself (DirectPty) and
+ * the holder stays off the keystroke's path; else the holder relays frames (HolderPty).
+ */
+export function connectHolder(record: HolderRecord, opts: { timeoutMs?: number; relay?: boolean } = {}): Promise<HeldShell> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
+    let master = opts.relay || record.masterFd === undefined ? null : takeFd(record.holderPid, record.masterFd, '/dev/ptmx');
     const sock = connect(record.socket);
+    const ours = { sessionId: record.id, reattached: false, node: record.node, direct: master !== null };
+    sock.write(wireFrame(encodeText(Op.Hello, JSON.stringify(ours))));
     const reader = new WireReader();
     let hello = false;
+    let direct = false;
+    const dropMaster = () => {
+      if (master !== null) closeSync(master);
+      master = null;
+    };
     const fail = (e: Error) => {
       clearTimeout(timer);
+      dropMaster();
       sock.destroy();
       reject(new Error(`terminal holder ${record.id}: ${e.message}`));
     };
@@ -160,6 +66,7 @@ export function connectHolder(record: HolderRecord, timeoutMs = 10_000): Promise
             return;
           }
           hello = true;
+          direct = f.hello.direct === true;
           continue;
         }
         if (f.op !== Op.Replay) {
@@ -171,7 +78,13 @@ export function connectHolder(record: HolderRecord, timeoutMs = 10_000): Promise
         sock.off('error', fail);
         sock.off('close', onClose);
         sock.on('error', (e) => process.stderr.write(`labd: terminal holder ${record.id}: ${e.message}\n`));
-        resolve({ pty: new HolderPty(sock, record, reader, frames.slice(i + 1)), replay: f.text });
+        const rest = frames.slice(i + 1);
+        if (direct && master !== null) {
+          resolve({ pty: new DirectPty(sock, record, reader, rest, master), replay: f.text });
+        } else {
+          dropMaster(); // the holder relays (it could not stop reading, or the shell has ended)
+          resolve({ pty: new HolderPty(sock, record, reader, rest), replay: f.text });
+        }
         return;
       }
     };

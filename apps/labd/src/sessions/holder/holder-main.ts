@@ -4,6 +4,15 @@
  * recorder, and serves one labd at a time on a Unix socket (0600 in a 0700 root directory) with
  * length-prefixed terminal protocol frames. It exits when its shell exits, when told to
  * (SIGTERM/SIGHUP), or when no labd has been connected for the orphan grace period.
+ *
+ * Two ways to serve a labd, chosen by labd's first frame (a Hello):
+ * - direct: labd has copied the pty's master fd out of this process (pidfd_getfd, see take-fd.ts)
+ *   and reads and writes it itself, so a keystroke never wakes the holder. The holder stops reading
+ *   the master and keeps the scrollback from the output labd mirrors back (Output frames), off the
+ *   keystroke's path; it still resizes, reports the exit code and keeps the shell when labd goes.
+ * - relay: the holder reads and writes the pty and relays frames (labd could not copy the fd).
+ * When a direct labd goes away the holder reads the master again, so nothing the shell prints while
+ * no labd is there is lost.
  */
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
@@ -13,6 +22,13 @@ import type { ShellCommand } from '../../drivers/types.ts';
 import { Recorder } from '../recorder.ts';
 import { procStartTime, removeRecord, socketPathOf, writeRecord } from './records.ts';
 import { WireReader, wireFrame } from './wire.ts';
+
+/** The parts of node-pty's master stream (a net.Socket) that stopping a read at once needs. */
+interface PtyStream {
+  _handle?: { reading: boolean; readStop(): number; readStart(): number };
+  readableLength: number;
+  read(): unknown;
+}
 
 export interface HolderSpec {
   id: string;
@@ -40,15 +56,36 @@ export function runHolder(spec: HolderSpec): void {
   let labdPaused = false; // labd asked (its learner sockets are behind the high watermark)
   let socketFull = false; // labd is not reading fast enough: the socket's buffer is full
   let ptyPaused = false;
+  let clientDirect = false; // the connected labd reads the master itself
   let orphanTimer: NodeJS.Timeout | undefined;
   let orphaned = false;
 
+  // node-pty reads the master through a net.Socket; pausing that stream alone still lets one more
+  // read land in its buffer, which a direct labd would never see. Direct mode stops the read at once
+  // and first hands on (to the recorder) whatever the stream already holds.
+  const ptyStream = (shell as unknown as { _socket?: PtyStream })._socket;
+  const stopReadingNow = (): boolean => {
+    if (!ptyStream?._handle) return false;
+    shell.pause();
+    ptyPaused = true;
+    if (ptyStream._handle.reading) {
+      ptyStream._handle.reading = false;
+      ptyStream._handle.readStop();
+    }
+    while (ptyStream.readableLength > 0 && ptyStream.read() !== null); // read() emits 'data'
+    return true;
+  };
   const updateFlow = () => {
-    const want = client !== null && (labdPaused || socketFull);
+    const want = client !== null && (clientDirect || labdPaused || socketFull);
     if (want === ptyPaused) return;
     ptyPaused = want;
-    if (want) shell.pause();
-    else shell.resume();
+    if (want) return void shell.pause();
+    shell.resume();
+    // After a stop at once the stream still believes a read is pending and would not start one.
+    if (ptyStream?._handle && !ptyStream._handle.reading) {
+      ptyStream._handle.reading = true;
+      ptyStream._handle.readStart();
+    }
   };
   const startOrphanTimer = () => {
     clearTimeout(orphanTimer);
@@ -106,10 +143,15 @@ export function runHolder(spec: HolderSpec): void {
     recorder.push(d);
     send(encodeText(Op.Output, d));
   });
+  const masterFd = (shell as unknown as { fd?: number }).fd;
   shell.onExit(({ exitCode }) => finish(exitCode));
 
   const handle = (f: Frame) => {
     switch (f.op) {
+      case Op.Output:
+        // A direct labd's copy of what it read from the master: the scrollback for the next labd.
+        if (clientDirect) recorder.push(f.text);
+        break;
       case Op.Input:
         shell.write(f.text);
         break;
@@ -129,28 +171,19 @@ export function runHolder(spec: HolderSpec): void {
     }
   };
 
-  const server = createServer((sock) => {
-    sock.on('error', (e) => log(`labd socket: ${e.message}`));
-    if (exitCode !== null) {
-      // The shell is gone already: this labd gets what it printed and how it ended, then we go.
-      sock.end(
-        Buffer.concat([
-          wireFrame(encodeText(Op.Hello, JSON.stringify({ sessionId: spec.id, reattached: everConnected, node: spec.node }))),
-          wireFrame(encodeText(Op.Replay, recorder.text())),
-          wireFrame(encodeExit(exitCode)),
-        ]),
-        done,
-      );
-      return;
-    }
+  const hello = (direct: boolean) => encodeText(Op.Hello, JSON.stringify({ sessionId: spec.id, reattached: everConnected, node: spec.node, direct }));
+
+  /** Serves a labd once its Hello said whether it reads the master itself. */
+  const serve = (sock: Socket, reader: WireReader, wantsDirect: boolean) => {
     // One labd at a time: a newer connection (a restarted labd) replaces the old one.
     if (client) client.destroy();
-    client = sock;
+    client = null;
     clearTimeout(orphanTimer);
     labdPaused = false;
     socketFull = false;
+    clientDirect = wantsDirect && stopReadingNow();
+    client = sock;
     updateFlow();
-    const reader = new WireReader();
     sock.on('data', (chunk) => {
       try {
         for (const f of reader.push(chunk)) handle(f);
@@ -168,14 +201,54 @@ export function runHolder(spec: HolderSpec): void {
     sock.on('close', () => {
       if (client !== sock) return;
       client = null;
+      clientDirect = false;
       labdPaused = false;
       socketFull = false;
-      updateFlow(); // nobody watching: the shell runs free into the bounded recorder
+      updateFlow(); // nobody watching (or reading the master): the shell runs free into the bounded recorder
       if (exitCode === null) startOrphanTimer();
     });
-    send(encodeText(Op.Hello, JSON.stringify({ sessionId: spec.id, reattached: everConnected, node: spec.node })));
+    send(hello(clientDirect));
     send(encodeText(Op.Replay, recorder.text()));
     everConnected = true;
+  };
+
+  /** The shell is gone already: this labd gets what it printed and how it ended, then we go. */
+  const endedReply = (sock: Socket, code: number) => {
+    sock.end(Buffer.concat([wireFrame(hello(false)), wireFrame(encodeText(Op.Replay, recorder.text())), wireFrame(encodeExit(code))]), done);
+  };
+
+  const server = createServer((sock) => {
+    sock.on('error', (e) => log(`labd socket: ${e.message}`));
+    if (exitCode !== null) return endedReply(sock, exitCode);
+    // labd speaks first: its Hello says whether it took the master fd (direct) or wants frames.
+    const reader = new WireReader();
+    const timer = setTimeout(() => sock.destroy(), 10_000);
+    const first = (chunk: Buffer) => {
+      let frames: Frame[];
+      try {
+        frames = reader.push(chunk);
+      } catch (e) {
+        log(`bad frame from labd: ${(e as Error).message}`);
+        sock.destroy();
+        return;
+      }
+      if (frames.length === 0) return;
+      clearTimeout(timer);
+      sock.off('data', first);
+      const [h, ...rest] = frames;
+      if (h!.op !== Op.Hello) {
+        log(`labd's first frame is opcode 0x${h!.op.toString(16)}, not Hello`);
+        sock.destroy();
+        return;
+      }
+      const wantsDirect = h!.op === Op.Hello && h!.hello.direct === true;
+      if (sock.destroyed) return;
+      if (exitCode !== null) return endedReply(sock, exitCode);
+      serve(sock, reader, wantsDirect);
+      rest.forEach(handle);
+    };
+    sock.on('data', first);
+    sock.on('close', () => clearTimeout(timer));
   });
   server.on('error', (e) => {
     log(`socket ${socketPath}: ${e.message}`);
@@ -205,6 +278,7 @@ export function runHolder(spec: HolderSpec): void {
       holderStart: procStartTime(process.pid)!,
       shellPid: shell.pid,
       socket: socketPath,
+      ...(masterFd !== undefined ? { masterFd } : {}),
     });
     startOrphanTimer();
     // labd waits for this line; after it, stdout is closed so labd's exit cannot hurt us.

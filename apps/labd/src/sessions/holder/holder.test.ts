@@ -9,6 +9,8 @@ import { FlowControl } from '@ebpf-lab/protocol';
 // Before anything asks config(): the holders' records and sockets go to a private state dir.
 process.env.ELAB_STATE_DIR = mkdtempSync(join(tmpdir(), 'elab-holder-'));
 const { connectHolder, startHolder } = await import('./holder-client.ts');
+const { DirectPty } = await import('./direct-pty.ts');
+const { canTakeFds } = await import('./take-fd.ts');
 type HeldShell = import('./holder-client.ts').HeldShell;
 const { endHolder, terminalsDir } = await import('./holders.ts');
 const records = await import('./records.ts');
@@ -119,21 +121,59 @@ test("Pause stops the shell's output at the holder and Resume lets the rest thro
   rmSync(join(started, '..'), { recursive: true, force: true });
 });
 
-test('a peer sending garbage is dropped; the holder and its shell stay', async () => {
+test('a peer sending garbage is dropped before it replaces labd; the holder and its shell stay', async () => {
   const h = await holder();
-  const gone = new Promise<void>((r) => h.pty.onExit(() => r()));
+  const c = collect(h);
   const bad = connect(h.pty.record.socket);
   bad.on('error', () => {});
-  bad.resume(); // read (and drop) its Hello and Replay, so the close is seen
+  bad.resume();
   bad.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 1]));
   await new Promise<void>((r) => bad.on('close', () => r()));
-  await gone; // the bad peer had replaced us first
   assert.ok(holderAlive(h.pty.record), 'the holder survived the bad frame');
+  h.pty.write('echo o""k\r');
+  await c.until(() => c.text().includes('ok'), 'the same connection still working');
+  assert.equal(c.exit(), null, 'labd was not replaced by a peer that never said Hello');
+  await endHolder(h.pty.record);
+});
+
+test('direct: labd reads the pty itself, so keystrokes echo while the holder is stopped', async (t) => {
+  if (!canTakeFds()) return t.skip('SKIP: the pidfd addon is not built here (npm run build:labd builds it)');
+  const h = await holder();
+  assert.ok(h.pty instanceof DirectPty, 'labd copied the master and the holder agreed to direct mode');
+  const c = collect(h);
+  process.kill(h.pty.record.holderPid, 'SIGSTOP');
+  try {
+    h.pty.write('echo "dir""ect=$$"\r');
+    await c.until(() => /direct=\d+/.test(c.text()), 'the echo with the holder stopped');
+  } finally {
+    process.kill(h.pty.record.holderPid, 'SIGCONT');
+  }
+  // What labd read reaches the holder's scrollback (mirrored), and output made while no labd is
+  // connected is read by the holder again, so a later labd gets both.
+  h.pty.write('sleep 1; echo "la""te"\r');
+  await new Promise((r) => setTimeout(r, 200));
+  h.pty.detach();
+  await new Promise((r) => setTimeout(r, 1500));
   const again = await connectHolder(h.pty.record);
+  assert.match(again.replay, /direct=\d+/, 'mirrored output is in the scrollback');
+  assert.match(again.replay, /\rlate\r\n/, 'the holder read the output made while no labd was there');
+  const c2 = collect(again);
+  again.pty.write('echo "b""ye"; exit 7\r');
+  await c2.until(() => c2.exit() !== null, 'the exit');
+  assert.equal(c2.exit(), 7);
+  assert.match(c2.text(), /\rbye\r\n/, "the shell's last output comes before its exit");
+});
+
+test('relay: without the pty master, the holder relays (a labd that cannot copy it)', async () => {
+  const h = await holder();
+  h.pty.detach();
+  const again = await connectHolder(h.pty.record, { relay: true });
+  assert.ok(!(again.pty instanceof DirectPty));
   const c = collect(again);
-  again.pty.write('echo o""k\r');
-  await c.until(() => c.text().includes('ok'), 'a working shell');
-  await endHolder(again.pty.record);
+  again.pty.write('echo "re""lay"; exit 4\r');
+  await c.until(() => c.exit() !== null, 'the exit');
+  assert.equal(c.exit(), 4);
+  assert.match(c.text(), /\rrelay\r\n/);
 });
 
 test('a shell that ends before labd connects still hands over its output and exit code', async () => {

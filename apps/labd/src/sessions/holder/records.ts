@@ -19,6 +19,8 @@ export interface HolderRecord {
   holderStart: string;
   shellPid: number;
   socket: string;
+  /** The pty master's fd number in the holder, which a labd on this host copies to read it directly. */
+  masterFd?: number;
 }
 
 export const socketPathOf = (dir: string, id: string) => join(dir, `${id}.sock`);
