@@ -1,10 +1,8 @@
-// pidfd.node: copies an fd out of another process (pidfd_open(2) + pidfd_getfd(2), Linux >= 5.6):
-// the browser's socket the web accepted (apps/labd/src/sessions/handoff.ts) and a terminal holder's
-// pty master (sessions/holder/take-fd.ts). Callers decide when; this file only makes the calls.
-//   pidfdOpen(pid) -> pidfd          pins the process: a pid reused later is not the one checked
-//   pidfdGetfd(pidfd, fd) -> newfd   newfd is O_CLOEXEC
-//   getfd(pid, fd) -> newfd          both at once
-//   checkStream(fd)                  throws unless fd is a connected SOCK_STREAM socket
+// pidfd.node: copies a socket out of another process (pidfd_open(2) + pidfd_getfd(2), Linux >= 5.6),
+// so labd can serve a browser connection the web accepted instead of having the web splice its bytes
+// (apps/labd/src/sessions/handoff.ts decides when; this file only makes the two system calls).
+//   open(pid) -> pidfd              pins the process: a pid reused later is not the one checked
+//   getfd(pidfd, fd) -> newfd       newfd is O_CLOEXEC; refused unless it is a SOCK_STREAM socket
 // Errors are thrown as Error with `code` (the errno name, e.g. EPERM, ESRCH, ENOTSOCK).
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,55 +42,40 @@ static napi_value result(napi_env env, int32_t v) {
   return r;
 }
 
-static napi_value js_pidfd_open(napi_env env, napi_callback_info info) {
+static napi_value js_open(napi_env env, napi_callback_info info) {
   int32_t a[1];
-  if (int_args(env, info, a, 1)) return fail(env, "pidfdOpen(pid)", EINVAL);
+  if (int_args(env, info, a, 1)) return fail(env, "open(pid)", EINVAL);
   int pidfd = (int)syscall(SYS_pidfd_open, a[0], 0);
   return pidfd < 0 ? fail(env, "pidfd_open", errno) : result(env, pidfd);
 }
 
-static napi_value js_pidfd_getfd(napi_env env, napi_callback_info info) {
-  int32_t a[2];
-  if (int_args(env, info, a, 2)) return fail(env, "pidfdGetfd(pidfd, fd)", EINVAL);
-  int fd = (int)syscall(SYS_pidfd_getfd, a[0], a[1], 0);
-  return fd < 0 ? fail(env, "pidfd_getfd", errno) : result(env, fd);
-}
-
-// getfd(pid, fd): both calls at once, for a caller that checks the copy itself (the pty master).
 static napi_value js_getfd(napi_env env, napi_callback_info info) {
   int32_t a[2];
-  if (int_args(env, info, a, 2)) return fail(env, "getfd(pid, fd)", EINVAL);
-  int pidfd = (int)syscall(SYS_pidfd_open, a[0], 0);
-  if (pidfd < 0) return fail(env, "pidfd_open", errno);
-  int fd = (int)syscall(SYS_pidfd_getfd, pidfd, a[1], 0);
-  int e = errno;
-  close(pidfd);
-  return fd < 0 ? fail(env, "pidfd_getfd", e) : result(env, fd);
-}
-
-// Only a connected byte stream may be served as a WebSocket: not a file, a datagram or a listening
-// socket. Throws ENOTSOCK or EPROTOTYPE; the caller closes the fd.
-static napi_value js_check_stream(napi_env env, napi_callback_info info) {
-  int32_t a[1];
-  if (int_args(env, info, a, 1)) return fail(env, "checkStream(fd)", EINVAL);
+  if (int_args(env, info, a, 2)) return fail(env, "getfd(pidfd, fd)", EINVAL);
+  int fd = (int)syscall(SYS_pidfd_getfd, a[0], a[1], 0);
+  if (fd < 0) return fail(env, "pidfd_getfd", errno);
+  // Only a byte stream may be served as a WebSocket; anything else (a file, a datagram or
+  // listening socket) is closed again here, so the caller never holds it.
   int type = 0, listening = 0;
   socklen_t len = sizeof type;
-  if (getsockopt(a[0], SOL_SOCKET, SO_TYPE, &type, &len) < 0) return fail(env, "the fd is not a socket", errno);
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
+    int e = errno;
+    close(fd);
+    return fail(env, "the fd is not a socket", e);
+  }
   len = sizeof listening;
-  if (type != SOCK_STREAM || getsockopt(a[0], SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || listening)
+  if (type != SOCK_STREAM || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || listening) {
+    close(fd);
     return fail(env, "the fd is not a connected stream socket", EPROTOTYPE);
-  napi_value undef;
-  napi_get_undefined(env, &undef);
-  return undef;
+  }
+  return result(env, fd);
 }
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
-      {"pidfdOpen", NULL, js_pidfd_open, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"pidfdGetfd", NULL, js_pidfd_getfd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getfd", NULL, js_getfd, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"checkStream", NULL, js_check_stream, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  napi_define_properties(env, exports, 4, props);
+  napi_define_properties(env, exports, 2, props);
   return exports;
 }

@@ -115,7 +115,7 @@ export async function startLabd(cfg: ServerConfig): Promise<Labd> {
   }
   const newLearners = newLearnerLimiter();
   const router = apiRoutes(store, manager, policy, newLearners);
-  const terminal = terminalServer({ store, manager, registry, allowedOrigins: cfg.allowedOrigins, handoff: handoffTaker() });
+  const terminal = terminalServer({ store, manager, registry, allowedOrigins: cfg.allowedOrigins, handoff: handoffTaker(cfg.paths.pidfdAddon) });
   addLabsRoutes(router, store, labCatalog());
   const classes = mountClasses(router, { store, manager, registry, allowedOrigins: cfg.allowedOrigins, policy, newLearners });
   assertRoutesMatchContract(router.keys());

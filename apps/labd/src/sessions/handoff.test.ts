@@ -6,8 +6,7 @@ import { connect, createServer as createTcpServer, type AddressInfo, type Socket
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot } from '../test-support/labd-harness.ts';
-import { handoffTaker, type HandoffResult } from './handoff.ts';
-import { loadPidfdAddon } from './pidfd-addon.ts';
+import { handoffTaker, loadPidfdAddon, type HandoffResult } from './handoff.ts';
 import { addressBytes, holdsSocket, tcpInode } from './socket-owner.ts';
 
 const ADDON = join(repoRoot, 'apps/labd/native/pidfd.node');
@@ -31,10 +30,7 @@ async function pair(): Promise<{ client: Socket; server: Socket; close(): void }
  */
 let http: Server;
 let decided: (r: HandoffResult | null) => void;
-const taker = handoffTaker(
-  () => loadPidfdAddon(ADDON),
-  () => {},
-);
+const taker = handoffTaker(ADDON, () => {});
 before(async () => {
   http = createServer();
   http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -79,6 +75,10 @@ test('the process holding a loopback connection is found from its two ends; anot
     sleeper.kill();
   }
   p.close();
+});
+
+test('a missing addon is a reason, never a throw', () => {
+  assert.match(String(loadPidfdAddon('/nonexistent/pidfd.node')), /not built.*npm run build:labd/);
 });
 
 test('labd takes a connected stream socket the requesting process names, and it is the same connection', async () => {

@@ -2,8 +2,29 @@ import { closeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { TERMINAL_HANDOFF_HEADER, TERMINAL_HANDOFF_VALUE } from '@ebpf-lab/api';
-import { pidfdAddon, type PidfdAddon } from './pidfd-addon.ts';
 import { holdsSocket, tcpInode } from './socket-owner.ts';
+
+/** apps/labd/native/pidfd.c. */
+export interface PidfdAddon {
+  open(pid: number): number;
+  getfd(pidfd: number, fd: number): number;
+}
+
+/** The addon, or why there is none (not built, built for another Node, not Linux). */
+export function loadPidfdAddon(path: string): PidfdAddon | string {
+  try {
+    // Loaded by path at run time: the esbuild bundle must not try to bundle a .node file.
+    const m = { exports: {} as Partial<PidfdAddon> };
+    process.dlopen(m, path);
+    if (typeof m.exports.open !== 'function' || typeof m.exports.getfd !== 'function') return `${path} is not the pidfd addon`;
+    return m.exports as PidfdAddon;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ERR_DLOPEN_FAILED' && /No such file/.test((e as Error).message)
+      ? `${path} is not built (npm run build:labd builds it)`
+      : `${path} does not load: ${(e as Error).message}`;
+  }
+}
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
@@ -17,7 +38,7 @@ export type HandoffResult = { socket: Socket } | { refused: string };
  * sockets, never make root copy another process's. Returns null when the request asks for no
  * handoff; a refusal says why, and the caller serves the request as before (the web splices).
  */
-export function handoffTaker(loadAddon: () => PidfdAddon | string = pidfdAddon, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
+export function handoffTaker(addonPath: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
   let addon: PidfdAddon | string | undefined;
   let toldMissing = false;
 
@@ -32,11 +53,11 @@ export function handoffTaker(loadAddon: () => PidfdAddon | string = pidfdAddon, 
     if (!LOOPBACK.test(conn.remoteAddress ?? '')) return { refused: `the request came from ${conn.remoteAddress}, not loopback` };
     // Bytes after the request's headers were meant for the web's socket to labd: nothing to hand over.
     if (head.length) return { refused: 'the request carried bytes after its headers' };
-    addon ??= loadAddon();
+    addon ??= loadPidfdAddon(addonPath);
     if (typeof addon === 'string') return { refused: addon };
     let pidfd: number;
     try {
-      pidfd = addon.pidfdOpen(pid); // first: the checks below are then about this very process
+      pidfd = addon.open(pid); // first: the checks below are then about this very process
     } catch (e) {
       return { refused: `pidfd_open(${pid}): ${(e as Error).message}` };
     }
@@ -46,14 +67,13 @@ export function handoffTaker(loadAddon: () => PidfdAddon | string = pidfdAddon, 
       const inode = tcpInode({ address: conn.remoteAddress!, port: conn.remotePort! }, { address: conn.localAddress!, port: conn.localPort! });
       if (inode === null) return { refused: 'the connection this request came on is not in /proc/net/tcp' };
       if (!holdsSocket(pid, inode)) return { refused: `process ${pid} does not hold the connection this request came on` };
-      copy = addon.pidfdGetfd(pidfd, fd);
+      copy = addon.getfd(pidfd, fd);
     } catch (e) {
       return { refused: `fd ${fd} of process ${pid}: ${(e as Error).message}` };
     } finally {
       closeSync(pidfd);
     }
     try {
-      addon.checkStream(copy);
       const socket = new Socket({ fd: copy, readable: true, writable: true });
       socket.setNoDelay(true); // keystrokes are tiny writes: Nagle would hold echoes up to 40 ms
       return { socket };
