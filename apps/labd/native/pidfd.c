@@ -3,11 +3,13 @@
 // (apps/labd/src/sessions/handoff.ts decides when; this file only makes the two system calls).
 //   open(pid) -> pidfd              pins the process: a pid reused later is not the one checked
 //   getfd(pidfd, fd) -> newfd       newfd is O_CLOEXEC; refused unless it is a SOCK_STREAM socket
+//   getpty(pidfd, fd) -> newfd      the same for a pty master (a terminal holder's, sessions/holder/)
 // Errors are thrown as Error with `code` (the errno name, e.g. EPERM, ESRCH, ENOTSOCK).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -71,11 +73,28 @@ static napi_value js_getfd(napi_env env, napi_callback_info info) {
   return result(env, fd);
 }
 
+static napi_value js_getpty(napi_env env, napi_callback_info info) {
+  int32_t a[2];
+  if (int_args(env, info, a, 2)) return fail(env, "getpty(pidfd, fd)", EINVAL);
+  int fd = (int)syscall(SYS_pidfd_getfd, a[0], a[1], 0);
+  if (fd < 0) return fail(env, "pidfd_getfd", errno);
+  // Only a pty master answers TIOCGPTN (the number of its /dev/pts slave): no file, socket or
+  // slave end is ever handed back.
+  unsigned int n;
+  if (ioctl(fd, TIOCGPTN, &n) < 0) {
+    int e = errno;
+    close(fd);
+    return fail(env, "the fd is not a pty master", e);
+  }
+  return result(env, fd);
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getfd", NULL, js_getfd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"getpty", NULL, js_getpty, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, 3, props);
   return exports;
 }

@@ -8,6 +8,7 @@ import { holdsSocket, tcpInode } from './socket-owner.ts';
 export interface PidfdAddon {
   open(pid: number): number;
   getfd(pidfd: number, fd: number): number;
+  getpty(pidfd: number, fd: number): number;
 }
 
 /** The addon, or why there is none (not built, built for another Node, not Linux). */
@@ -16,7 +17,8 @@ export function loadPidfdAddon(path: string): PidfdAddon | string {
     // Loaded by path at run time: the esbuild bundle must not try to bundle a .node file.
     const m = { exports: {} as Partial<PidfdAddon> };
     process.dlopen(m, path);
-    if (typeof m.exports.open !== 'function' || typeof m.exports.getfd !== 'function') return `${path} is not the pidfd addon`;
+    if (typeof m.exports.open !== 'function' || typeof m.exports.getfd !== 'function' || typeof m.exports.getpty !== 'function')
+      return `${path} is not the pidfd addon`;
     return m.exports as PidfdAddon;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

@@ -12,7 +12,7 @@ import { terminalsDir } from './holders.ts';
 import { DirectPty } from './direct-pty.ts';
 import { HolderPty } from './holder-pty.ts';
 import { ensureTerminalsDir, listRecords, MAX_SOCKET_PATH, procStartTime, socketPathOf, type HolderRecord } from './records.ts';
-import { takeFd } from './take-fd.ts';
+import { takeHolderPty } from './take-fd.ts';
 import { WireReader, wireFrame } from './wire.ts';
 
 export { HolderPty };
@@ -32,7 +32,7 @@ export interface HeldShell {
 export function connectHolder(record: HolderRecord, opts: { timeoutMs?: number; relay?: boolean } = {}): Promise<HeldShell> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
-    let master = opts.relay || record.masterFd === undefined ? null : takeFd(record.holderPid, record.masterFd, '/dev/ptmx');
+    let master = opts.relay ? null : takeHolderPty(record);
     const sock = connect(record.socket);
     const ours = { sessionId: record.id, reattached: false, node: record.node, direct: master !== null };
     sock.write(wireFrame(encodeText(Op.Hello, JSON.stringify(ours))));

@@ -164,6 +164,20 @@ test('direct: labd reads the pty itself, so keystrokes echo while the holder is 
   assert.match(c2.text(), /\rbye\r\n/, "the shell's last output comes before its exit");
 });
 
+test('only a pty master is copied: a record naming another fd gets the relay', async (t) => {
+  if (!canTakeFds()) return t.skip('SKIP: the pidfd addon is not built here (npm run build:labd builds it)');
+  const h = await holder();
+  h.pty.detach();
+  // fd 2 of the holder is its log file: getpty must refuse it (TIOCGPTN), and labd falls back.
+  const again = await connectHolder({ ...h.pty.record, masterFd: 2 });
+  assert.ok(!(again.pty instanceof DirectPty), 'a file is never read as the pty');
+  const c = collect(again);
+  again.pty.write('echo "fall""back"; exit 5\r');
+  await c.until(() => c.exit() !== null, 'the exit');
+  assert.equal(c.exit(), 5);
+  assert.match(c.text(), /\rfallback\r\n/);
+});
+
 test('relay: without the pty master, the holder relays (a labd that cannot copy it)', async () => {
   const h = await holder();
   h.pty.detach();

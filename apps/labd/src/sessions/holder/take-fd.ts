@@ -1,44 +1,34 @@
-import { closeSync, readlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { closeSync } from 'node:fs';
+import { config } from '../../config.ts';
+import { loadPidfdAddon, type PidfdAddon } from '../handoff.ts';
+import { holderAlive, type HolderRecord } from './records.ts';
 
-// TEMPORARY loader (dev): replaced by the native addon's loader when the handoff branch merges.
-let addon: { getfd(pid: number, fd: number): number } | null | undefined;
+let addon: PidfdAddon | string | undefined;
+const loaded = () => (addon ??= loadPidfdAddon(config().pidfdAddon));
 
-function load() {
-  if (addon !== undefined) return addon;
-  try {
-    addon = createRequire(import.meta.url)(process.env.ELAB_PIDFD_ADDON ?? '/tmp/pidfd-dev/pidfd.node') as typeof addon;
-  } catch {
-    addon = null;
-  }
-  return addon;
-}
-
-/** Whether this process can copy other processes' fds at all (the addon is built and loads). */
-export const canTakeFds = () => load() !== null;
+/** Whether labd can copy a holder's pty master here (the pidfd addon is built and loads). */
+export const canTakeFds = () => typeof loaded() !== 'string';
 
 /**
- * Copies fd `fd` of process `pid` into this one (pidfd_getfd(2): root, same host) if it is what
- * `link` says (/proc/self/fd/N's target, e.g. /dev/ptmx); null when this host cannot or it is not.
+ * labd's own copy of a holder's pty master (pidfd_getfd(2): root, this host), or null when it
+ * cannot be had (no addon, an old kernel, the holder gone): the holder then relays frames as before.
+ * The process is pinned first, so the holder checked is the one copied from, never a reused pid.
  */
-export function takeFd(pid: number, fd: number, link: string): number | null {
-  const a = load();
-  if (!a) return null;
-  let got: number;
+export function takeHolderPty(r: HolderRecord): number | null {
+  const a = loaded();
+  if (typeof a === 'string' || r.masterFd === undefined) return null;
+  let pidfd: number;
   try {
-    got = a.getfd(pid, fd);
+    pidfd = a.open(r.holderPid);
   } catch {
     return null;
   }
-  let target = '';
   try {
-    target = readlinkSync(`/proc/self/fd/${got}`);
-  } catch {
-    /* checked below */
-  }
-  if (target !== link) {
-    closeSync(got);
+    return holderAlive(r) ? a.getpty(pidfd, r.masterFd) : null;
+  } catch (e) {
+    process.stderr.write(`labd: terminal holder ${r.id}: cannot read its pty directly, it relays: ${(e as Error).message}\n`);
     return null;
+  } finally {
+    closeSync(pidfd);
   }
-  return got;
 }
