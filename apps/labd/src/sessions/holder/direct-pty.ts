@@ -7,20 +7,15 @@ import { wireFrame, type WireReader } from './wire.ts';
 
 /** How long the shell's last output may take to reach us after the holder reported its exit. */
 const EXIT_DRAIN_MS = 300;
-/** Mirrored output goes to the holder in slices well under the wire's frame limit. */
-const MIRROR_SLICE_CHARS = 256 * 1024;
 
 /**
  * A held shell whose pty labd reads and writes itself: `fd` is labd's copy of the holder's pty
  * master (take-fd.ts), so a keystroke and its echo cross labd and the shell only. The holder keeps
  * the rest: it resizes the pty, reports the shell's exit code, keeps the scrollback from what labd
- * mirrors to it after the learner's sockets have had it, and reads the master again when labd goes.
+ * mirrors to it (before the learner sees it), and reads the master again when labd goes.
  */
 export class DirectPty extends HolderPty {
   private readonly master: ReadStream;
-  private mirror: string[] = [];
-  private mirrorChars = 0;
-  private mirrorQueued = false;
   private sessionPaused = false;
   private holderBehind = false;
   private masterOpen = true;
@@ -31,14 +26,15 @@ export class DirectPty extends HolderPty {
     this.master = new ReadStream(fd);
     this.master.setEncoding('utf8');
     this.master.on('data', (d: string) => {
-      this.data(d);
+      // The holder first: whatever a learner has seen is in the scrollback a restarted labd replays,
+      // even when labd is killed the next instant (one small write ahead of the echo).
       this.mirrorOut(d);
+      this.data(d);
     });
     // EIO once the shell (and all else on its side of the pty) is gone: the end of its output.
     this.master.on('error', () => this.master.destroy());
     this.master.on('close', () => {
       this.masterOpen = false;
-      this.flushMirror();
       if (this.exitWaiting !== null) super.exited(this.exitWaiting);
     });
     sock.on('drain', () => {
@@ -63,7 +59,6 @@ export class DirectPty extends HolderPty {
   /** labd lets go: the holder gets the last mirrored output, then reads the master itself. */
   override detach(): void {
     this.released = true;
-    this.flushMirror();
     this.master.destroy();
     this.sock.end();
     setTimeout(() => this.sock.destroy(), 1000).unref();
@@ -84,25 +79,9 @@ export class DirectPty extends HolderPty {
   }
 
   private mirrorOut(d: string): void {
-    this.mirror.push(d);
-    this.mirrorChars += d.length;
-    if (this.mirrorChars >= MIRROR_SLICE_CHARS) this.flushMirror();
-    else if (!this.mirrorQueued) {
-      // After the learner's socket got it: the copy to the holder is off the echo's path.
-      this.mirrorQueued = true;
-      setImmediate(() => this.flushMirror());
-    }
-  }
-
-  private flushMirror(): void {
-    this.mirrorQueued = false;
-    if (this.mirrorChars === 0) return;
-    const text = this.mirror.join('');
-    this.mirror = [];
-    this.mirrorChars = 0;
     if (this.sock.destroyed || !this.sock.writable) return;
     // A holder that cannot keep up holds the shell back rather than labd buffering without bound.
-    if (!this.sock.write(wireFrame(encodeText(Op.Output, text)))) {
+    if (!this.sock.write(wireFrame(encodeText(Op.Output, d)))) {
       this.holderBehind = true;
       this.flow();
     }
