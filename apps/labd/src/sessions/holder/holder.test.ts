@@ -97,11 +97,20 @@ test('one labd at a time: a newer connection replaces the older one', async () =
   assert.equal(procStartTime(newer.pty.record.shellPid), null, 'SIGTERM to the holder ends the shell too');
 });
 
-test("Pause stops the shell's output at the holder and Resume lets the rest through", async () => {
+/**
+ * Pause must hold the shell back and Resume let the rest through, in both modes: direct (labd
+ * pauses its own reads of the pty) and relay (the holder pauses its reads when labd asks).
+ */
+async function pauseAndResume(mode: 'direct' | 'relay') {
   // The shell marks when it starts writing, so the quiet below is measured while output is being
   // pushed (on a loaded host bash may start late: a quiet before that would prove nothing).
   const started = join(mkdtempSync(join(tmpdir(), 'elab-pause-')), 'started');
-  const h = await holder(['--norc', '--noprofile', '-c', `sleep 0.5; : > ${started}; yes 0123456789 | head -c 3000000; echo; echo FLOW""-END; sleep 30`]);
+  let h = await holder(['--norc', '--noprofile', '-c', `sleep 1; : > ${started}; yes 0123456789 | head -c 3000000; echo; echo FLOW""-END; sleep 30`]);
+  if (mode === 'relay') {
+    h.pty.detach();
+    h = await connectHolder(h.pty.record, { relay: true });
+    assert.ok(!(h.pty instanceof DirectPty));
+  }
   const c = collect(h);
   h.pty.pause();
   for (const deadline = Date.now() + 60_000; !existsSync(started);) {
@@ -119,6 +128,15 @@ test("Pause stops the shell's output at the holder and Resume lets the rest thro
   await c.until(() => c.text().includes('FLOW-END'), 'all output after Resume', 60_000);
   await endHolder(h.pty.record);
   rmSync(join(started, '..'), { recursive: true, force: true });
+}
+
+test("Pause stops the shell's output (direct: labd's own reads) and Resume lets the rest through", async (t) => {
+  if (!canTakeFds()) return t.skip('SKIP: the pidfd addon is not built here (npm run build:labd builds it)');
+  await pauseAndResume('direct');
+});
+
+test("Pause stops the shell's output at the holder (relay) and Resume lets the rest through", async () => {
+  await pauseAndResume('relay');
 });
 
 test('a peer sending garbage is dropped before it replaces labd; the holder and its shell stay', async () => {
