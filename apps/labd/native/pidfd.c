@@ -2,7 +2,7 @@
 // so labd can serve a browser connection the web accepted instead of having the web splice its bytes
 // (apps/labd/src/sessions/handoff.ts decides when; this file only makes the two system calls).
 //   open(pid) -> pidfd              pins the process: a pid reused later is not the one checked
-//   getfd(pidfd, fd) -> newfd       newfd is O_CLOEXEC; refused unless it is a SOCK_STREAM socket
+//   getfd(pidfd, fd) -> newfd       newfd is O_CLOEXEC; refused unless it is a connected TCP socket
 //   getpty(pidfd, fd) -> newfd      the same for a pty master (a terminal holder's, sessions/holder/)
 // Errors are thrown as Error with `code` (the errno name, e.g. EPERM, ESRCH, ENOTSOCK).
 #define _GNU_SOURCE
@@ -64,6 +64,14 @@ static napi_value js_getfd(napi_env env, napi_callback_info info) {
     int e = errno;
     close(fd);
     return fail(env, "the fd is not a socket", e);
+  }
+  // A browser's connection is TCP over IPv4 or IPv6: never a Unix socket (another process's private
+  // channel) or any other family.
+  int domain = 0;
+  len = sizeof domain;
+  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || (domain != AF_INET && domain != AF_INET6)) {
+    close(fd);
+    return fail(env, "the fd is not a TCP socket", EAFNOSUPPORT);
   }
   len = sizeof listening;
   if (type != SOCK_STREAM || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || listening) {

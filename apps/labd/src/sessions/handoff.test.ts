@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot } from '../test-support/labd-harness.ts';
 import { handoffTaker, loadPidfdAddon, type HandoffResult } from './handoff.ts';
-import { addressBytes, holdsSocket, tcpInode } from './socket-owner.ts';
+import { addressBytes, handoffProcessProblem, holdsSocket, tcpInode } from './socket-owner.ts';
 
 const ADDON = join(repoRoot, 'apps/labd/native/pidfd.node');
 const fdOf = (s: Socket) => (s as unknown as { _handle: { fd: number } })._handle.fd;
@@ -91,6 +91,38 @@ test('labd takes a connected stream socket the requesting process names, and it 
   assert.equal((await got).toString(), 'through the copy');
   r.socket.destroy();
   p.close();
+});
+
+test("a Unix socket is refused: only a TCP connection (a browser's) is ever copied", async () => {
+  // A process's private channel (to a daemon, say) is a connected stream socket too.
+  const path = join(repoRoot, `.handoff-test-${process.pid}.sock`);
+  const unixServer = createTcpServer().listen(path);
+  await once(unixServer, 'listening');
+  const accepted = once<Socket>(unixServer, 'connection');
+  const c = connect(path);
+  const [server] = await Promise.all([accepted, once(c, 'connect')]);
+  try {
+    assert.match(((await ask(`${process.pid}:${fdOf(server)}`)) as { refused: string }).refused, /not a TCP socket/);
+  } finally {
+    c.destroy();
+    server.destroy();
+    unixServer.close();
+  }
+});
+
+test('a process raised by setuid/setgid, or not running Node as the web does, may not hand over sockets', async () => {
+  assert.equal(handoffProcessProblem(process.pid), null, 'this test process (Node, plain root) may');
+  // Real uid root, effective uid nobody: the mixed ids of a setuid program.
+  const mixed = spawn(process.execPath, ['-e', 'process.seteuid(65534); setTimeout(() => {}, 10000)'], { stdio: 'ignore' });
+  const other = spawn('sleep', ['10'], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    assert.match(String(handoffProcessProblem(mixed.pid!)), /mixed Uids/);
+    assert.match(String(handoffProcessProblem(other.pid!)), /runs .*sleep, not /);
+  } finally {
+    mixed.kill('SIGKILL');
+    other.kill('SIGKILL');
+  }
 });
 
 test('a file, a listening socket, a malformed value and a dead pid are refused', async () => {

@@ -2,7 +2,7 @@ import { closeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { TERMINAL_HANDOFF_HEADER, TERMINAL_HANDOFF_VALUE } from '@ebpf-lab/api';
-import { holdsSocket, tcpInode } from './socket-owner.ts';
+import { handoffProcessProblem, holdsSocket, tcpInode } from './socket-owner.ts';
 
 /** apps/labd/native/pidfd.c. */
 export interface PidfdAddon {
@@ -69,6 +69,8 @@ export function handoffTaker(addonPath: string, log: (line: string) => void = (l
       const inode = tcpInode({ address: conn.remoteAddress!, port: conn.remotePort! }, { address: conn.localAddress!, port: conn.localPort! });
       if (inode === null) return { refused: 'the connection this request came on is not in /proc/net/tcp' };
       if (!holdsSocket(pid, inode)) return { refused: `process ${pid} does not hold the connection this request came on` };
+      const problem = handoffProcessProblem(pid);
+      if (problem) return { refused: problem };
       copy = addon.getfd(pidfd, fd);
     } catch (e) {
       return { refused: `fd ${fd} of process ${pid}: ${(e as Error).message}` };

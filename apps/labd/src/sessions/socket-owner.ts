@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
@@ -86,4 +86,27 @@ export function holdsSocket(pid: number, inode: number): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Why process `pid` may not hand labd a socket, or null. Holding the request's connection is not
+ * enough: an unprivileged caller could fork a setuid program that inherits the connection and
+ * name that program's own sockets. So the process must be plainly its user's (real, effective,
+ * saved and filesystem ids all alike: nothing raised it) and run this very Node, as the web does.
+ */
+export function handoffProcessProblem(pid: number, node = process.execPath): string | null {
+  let status: string;
+  let exe: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    exe = realpathSync(`/proc/${pid}/exe`);
+  } catch {
+    return `process ${pid} cannot be inspected`;
+  }
+  for (const key of ['Uid', 'Gid']) {
+    const ids = new RegExp(`^${key}:\\s+(.*)$`, 'm').exec(status)?.[1]?.trim().split(/\s+/) ?? [];
+    if (ids.length !== 4 || new Set(ids).size !== 1) return `process ${pid} runs with mixed ${key}s (${ids.join(' ')}), as a setuid or setgid program does`;
+  }
+  if (exe !== realpathSync(node)) return `process ${pid} runs ${exe}, not ${node} as the web does`;
+  return null;
 }
