@@ -8,7 +8,7 @@ import { FlowControl } from '@ebpf-lab/protocol';
 
 // Before anything asks config(): the holders' records and sockets go to a private state dir.
 process.env.ELAB_STATE_DIR = mkdtempSync(join(tmpdir(), 'elab-holder-'));
-const { connectHolder, startHolder } = await import('./holder-client.ts');
+const { connectHolder } = await import('./holder-client.ts');
 const { DirectPty } = await import('./direct-pty.ts');
 const { canTakeFds } = await import('./take-fd.ts');
 type HeldShell = import('./holder-client.ts').HeldShell;
@@ -17,24 +17,9 @@ const records = await import('./records.ts');
 const { holderAlive, procStartTime } = records;
 const listRecords = () => records.listRecords(terminalsDir());
 
-const started: string[] = [];
-after(async () => {
-  for (const r of listRecords()) if (started.includes(r.id)) await endHolder(r);
-  rmSync(process.env.ELAB_STATE_DIR!, { recursive: true, force: true });
-});
-
-let n = 0;
-async function holder(args: string[] = ['--norc', '--noprofile', '-i']): Promise<HeldShell> {
-  const id = `t${process.pid}x${n++}`;
-  started.push(id);
-  return startHolder({
-    id,
-    key: { learnerId: 'l', instanceId: 'i', node: 'n' },
-    cols: 80,
-    rows: 24,
-    command: { file: '/bin/bash', args, cwd: '/', env: { PATH: '/usr/bin:/bin', TERM: 'xterm-256color', PS1: '$ ' } },
-  });
-}
+const { testHolders } = await import('./test-holders.ts');
+const { holder, cleanUp } = testHolders('t');
+after(cleanUp);
 
 function collect(h: HeldShell) {
   let out = '';
